@@ -1,0 +1,56 @@
+"""Access and operation counters (docs/spec.md §11), named identically in the model and the RTL.
+
+Counters are an int64 array of shape (2, N_COUNTERS): row 0 the inference phases, row 1 the
+learning phases. ``word_bits`` gives each counter's word (or operand) width for a configuration,
+which is what the estimators multiply by per-access energies.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import Config
+
+COUNTERS = (
+    "events", "conv_kernel_rd", "conv_pot_rd", "conv_pot_wr", "conv_spk_rd", "conv_spk_wr",
+    "conv_add", "conv_cmp", "fc1_w_rd", "fc1_w_wr", "fc1_acc_rd", "fc1_acc_wr", "fc1_add",
+    "fc1_act_wr", "fc1_act_rd", "tanh_op", "b_lut_rd", "fc1_upd", "fc2_w_rd", "fc2_w_wr",
+    "fc2_acc_rd", "fc2_acc_wr", "fc2_mac", "sig_lut_rd", "fc2_out_wr", "fc2_out_rd", "fc2_upd",
+    "lfsr_step",
+)
+IDX = {n: i for i, n in enumerate(COUNTERS)}
+N_COUNTERS = len(COUNTERS)
+PHASES = ("inference", "learning")
+
+# memory name -> (read counter, write counter); these are the memories of spec §10
+MEMORIES = {
+    "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
+    "conv_spk": ("conv_spk_rd", "conv_spk_wr"), "fc1_w": ("fc1_w_rd", "fc1_w_wr"),
+    "fc1_acc": ("fc1_acc_rd", "fc1_acc_wr"), "fc1_act": ("fc1_act_rd", "fc1_act_wr"),
+    "b_lut": ("b_lut_rd", None), "fc2_w": ("fc2_w_rd", "fc2_w_wr"),
+    "fc2_acc": ("fc2_acc_rd", "fc2_acc_wr"), "fc2_out": ("fc2_out_rd", "fc2_out_wr"),
+    "sig_lut": ("sig_lut_rd", None),
+}
+
+
+def zeros() -> np.ndarray:
+    return np.zeros((2, N_COUNTERS), np.int64)
+
+
+def word_bits(cfg: Config) -> dict[str, int]:
+    """Word or operand width of each counter, in bits (spec §11)."""
+    b, c, n1 = cfg.bits, cfg.conv.channels, cfg.fc1.neurons
+    return {
+        "events": 0, "conv_kernel_rd": c * b["WC"], "conv_pot_rd": c * b["PB"],
+        "conv_pot_wr": c * b["PB"], "conv_spk_rd": c, "conv_spk_wr": c, "conv_add": b["PB"],
+        "conv_cmp": b["PB"], "fc1_w_rd": b["W1B"], "fc1_w_wr": b["W1B"], "fc1_acc_rd": b["A1B"],
+        "fc1_acc_wr": b["A1B"], "fc1_add": b["A1B"], "fc1_act_wr": b["YB"], "fc1_act_rd": b["YB"],
+        "tanh_op": b["A1B"], "b_lut_rd": n1 * b["BB"], "fc1_upd": b["W1B"], "fc2_w_rd": b["W2B"],
+        "fc2_w_wr": b["W2B"], "fc2_acc_rd": b["A2B"], "fc2_acc_wr": b["A2B"],
+        "fc2_mac": b["W2B"] * b["YB"], "sig_lut_rd": b["OB"], "fc2_out_wr": b["OB"],
+        "fc2_out_rd": b["OB"], "fc2_upd": b["W2B"], "lfsr_step": 32,
+    }
+
+
+def as_dict(counts: np.ndarray) -> dict[str, dict[str, int]]:
+    """{phase: {counter: value}} from a (2, N_COUNTERS) array."""
+    return {ph: {n: int(counts[p, i]) for i, n in enumerate(COUNTERS)} for p, ph in enumerate(PHASES)}

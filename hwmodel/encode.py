@@ -1,0 +1,98 @@
+"""Host-side encoders from images to event streams (docs/spec.md §4) and the batch container
+that the kernels consume."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .config import Config
+from .eventio import EVENT_DTYPE, EventFormatError
+
+
+def ttfs_events(image: np.ndarray, threshold: int = 0) -> np.ndarray:
+    """Time-to-first-spike: one ON event per pixel above threshold at t = 255 - v, ordered by
+    (t, y, x): brighter pixels first, ties in raster order."""
+    img = np.asarray(image)
+    ys, xs = np.nonzero(img > threshold)
+    t = 255 - img[ys, xs].astype(np.int64)
+    order = np.lexsort((xs, ys, t))
+    ev = np.empty(len(order), EVENT_DTYPE)
+    ev["t"], ev["x"], ev["y"], ev["p"] = t[order], xs[order], ys[order], 1
+    return ev
+
+
+def rate_events(image: np.ndarray, steps: int = 8) -> np.ndarray:
+    """Rate coding: at step k (then raster order) pixel v fires iff ((k+1)v)>>8 > (kv)>>8."""
+    img = np.asarray(image).astype(np.int64)
+    parts = []
+    for k in range(steps):
+        ys, xs = np.nonzero(((k + 1) * img) >> 8 > (k * img) >> 8)
+        ev = np.empty(len(ys), EVENT_DTYPE)
+        ev["t"], ev["x"], ev["y"], ev["p"] = k, xs, ys, 1
+        parts.append(ev)
+    return np.concatenate(parts) if parts else np.empty(0, EVENT_DTYPE)
+
+
+def encode_images(images: np.ndarray, cfg: Config) -> list[np.ndarray]:
+    """Encode (n, H, W) uint8 images with the configured encoder."""
+    e = cfg.encoding
+    if e.kind == "ttfs":
+        return [ttfs_events(im, e.threshold) for im in images]
+    return [rate_events(im, e.rate_steps) for im in images]
+
+
+@dataclass(frozen=True)
+class EventBatch:
+    """Concatenated event streams: sample n owns rows offsets[n]:offsets[n+1]."""
+    x: np.ndarray  # uint16
+    y: np.ndarray  # uint16
+    c: np.ndarray  # uint8 input channel (polarity if CIN = 2, else 0)
+    offsets: np.ndarray  # int64, len n + 1
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @classmethod
+    def from_streams(cls, streams: Sequence[np.ndarray], cfg: Config) -> "EventBatch":
+        """Validate (addresses inside the array, polarity 0/1, non-decreasing time) and pack."""
+        w, h = cfg.input.width, cfg.input.height
+        lens = np.fromiter((len(s) for s in streams), np.int64, len(streams))
+        offsets = np.zeros(len(streams) + 1, np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        allev = np.concatenate(streams) if len(streams) else np.empty(0, EVENT_DTYPE)
+        if allev.dtype != EVENT_DTYPE:
+            raise EventFormatError(f"event streams must have dtype {EVENT_DTYPE}, got {allev.dtype}")
+        for name, bad in (("x", allev["x"] >= w), ("y", allev["y"] >= h), ("p", allev["p"] > 1)):
+            if bad.any():
+                k = int(np.argmax(bad))
+                n = int(np.searchsorted(offsets, k, side="right") - 1)
+                lim = {"x": f"sensor width {w}", "y": f"sensor height {h}", "p": "{0, 1}"}[name]
+                raise EventFormatError(f"sample {n}, event {k - offsets[n]}: {name}={int(allev[name][k])} "
+                                       f"outside {lim}")
+        if len(allev) > 1:
+            dec = np.flatnonzero(np.diff(allev["t"]) < 0) + 1
+            dec = dec[~np.isin(dec, offsets)]  # a new sample may restart time
+            if len(dec):
+                k = int(dec[0])
+                n = int(np.searchsorted(offsets, k, side="right") - 1)
+                raise EventFormatError(f"sample {n}, event {k - offsets[n]}: timestamp "
+                                       f"{int(allev['t'][k])} < previous {int(allev['t'][k - 1])}")
+        c = allev["p"].astype(np.uint8) if cfg.input.channels == 2 else np.zeros(len(allev), np.uint8)
+        return cls(allev["x"].astype(np.uint16), allev["y"].astype(np.uint16), c, offsets)
+
+    def subset(self, idx: np.ndarray) -> "EventBatch":
+        """The samples idx (in that order) as a new batch."""
+        idx = np.asarray(idx, np.int64)
+        starts, ends = self.offsets[idx], self.offsets[idx + 1]
+        lens = ends - starts
+        offsets = np.zeros(len(idx) + 1, np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        rows = np.repeat(starts - offsets[:-1], lens) + np.arange(offsets[-1])
+        return EventBatch(self.x[rows], self.y[rows], self.c[rows], offsets)
+
+    def stream(self, n: int) -> np.ndarray:
+        """Sample n as (x, y, channel) rows."""
+        s = slice(self.offsets[n], self.offsets[n + 1])
+        return np.stack([self.x[s], self.y[s], self.c[s]], axis=1).astype(np.int64)

@@ -1,0 +1,210 @@
+"""The bit-accurate processor model: state, sample processing, training loops.
+
+``Processor.from_config(cfg)`` builds the whole chip state of docs/spec.md §10 from a validated
+configuration; ``run`` processes event batches through the Numba kernel (``hwmodel.kernels``) in
+inference or learning mode. ``memories()`` returns every memory in the spec's word layout, which
+is what the RTL testbenches compare word for word.
+"""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import roms
+from .arith import ROUNDING_CODES
+from .config import Config
+from .counters import N_COUNTERS, zeros
+from .encode import EventBatch
+from .kernels import N_PARAMS, run_batch
+
+# (name in the kernel state, spec memory name)
+STATE_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2", "acc2", "out2",
+                "lut", "lfsr")
+SPEC_NAMES = {"kern": "conv_kernel", "pot": "conv_pot", "spk": "conv_spk", "w1": "fc1_w",
+              "acc1": "fc1_acc", "act1": "fc1_act", "dact1": "fc1_dact", "bf": "b_lut",
+              "w2": "fc2_w", "acc2": "fc2_acc", "out2": "fc2_out", "lut": "sig_lut"}
+
+
+class ModelError(ValueError):
+    """Bad input to the model (labels out of range, incompatible weight file, ...)."""
+
+
+def param_vector(cfg: Config) -> np.ndarray:
+    b = cfg.bits
+    vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
+            cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
+            cfg.n_in, cfg.fc1.neurons, b["W1B"], b["A1B"], cfg.ymax, cfg.fc1.act_shift,
+            cfg.fc2.neurons, b["W2B"], b["A2B"], cfg.fc2.sig_shift, cfg.fc2.lut_bits, cfg.one,
+            cfg.drtp.lr_shift_fc1, cfg.drtp.lr_shift_fc2, ROUNDING_CODES[cfg.drtp.rounding]]
+    assert len(vals) == N_PARAMS
+    return np.array(vals, np.int64)
+
+
+@dataclass
+class RunResult:
+    preds: np.ndarray
+    counters: np.ndarray  # (2, N_COUNTERS) summed over the run
+    per_sample: np.ndarray | None = None  # (n, 2, N_COUNTERS) when recorded
+    traces: list[dict[str, np.ndarray]] = field(default_factory=list)  # per sample, when recorded
+
+    def accuracy(self, labels: np.ndarray) -> float:
+        return float(np.mean(self.preds == np.asarray(labels))) if len(labels) else float("nan")
+
+
+class Processor:
+    """Whole-chip state plus the processing entry points."""
+
+    def __init__(self, cfg: Config, state: dict[str, np.ndarray]):
+        self.cfg = cfg
+        self.prm = param_vector(cfg)
+        self.st = state
+        self.counters = zeros()
+
+    @classmethod
+    def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None) -> "Processor":
+        C, K, cin, O, Q = cfg.conv.channels, cfg.conv.kernel, cfg.input.channels, cfg.conv_out, cfg.spk_side
+        N1, N2 = cfg.fc1.neurons, cfg.fc2.neurons
+        kern = roms.conv_kernels(cfg) if conv_kernels is None else np.asarray(conv_kernels, np.int64)
+        if kern.shape != (C, cin, K, K):
+            raise ModelError(f"conv kernels have shape {kern.shape}, config needs {(C, cin, K, K)}")
+        lo, hi = -(1 << (cfg.bits["WC"] - 1)), (1 << (cfg.bits["WC"] - 1)) - 1
+        if kern.min(initial=0) < lo or kern.max(initial=0) > hi:
+            raise ModelError(f"conv kernels outside {cfg.conv.weight} range [{lo}, {hi}]")
+        st = {
+            "kern": np.ascontiguousarray(kern.transpose(1, 2, 3, 0).reshape(cin * K * K, C), np.int32),
+            "pot": np.zeros((O * O, C), np.int32),
+            "spk": np.zeros((Q * Q, C), np.uint8),
+            "w1": roms.fc1_init(cfg).astype(np.int32),
+            "acc1": np.zeros(N1, np.int32), "act1": np.zeros(N1, np.int32),
+            "dact1": np.zeros(N1, np.uint8),
+            "bf": roms.b_fields(cfg).astype(np.int32),
+            "w2": roms.fc2_init(cfg).astype(np.int32),
+            "acc2": np.zeros(N2, np.int64), "out2": np.zeros(N2, np.int32),
+            "lut": roms.sigmoid_lut(cfg).astype(np.int32),
+            "lfsr": np.array([roms.stream_seed(cfg.seed, roms.STREAM_LFSR1),
+                              roms.stream_seed(cfg.seed, roms.STREAM_LFSR2)], np.int64),
+        }
+        return cls(cfg, st)
+
+    def copy(self) -> "Processor":
+        p = Processor(self.cfg, {k: v.copy() for k, v in self.st.items()})
+        p.counters = self.counters.copy()
+        return p
+
+    # ---- running --------------------------------------------------------------------------
+    def run(self, batch: EventBatch, labels: np.ndarray | None = None, *, learn: bool = False,
+            record: bool = False) -> RunResult:
+        """Process every sample of ``batch`` in order. Labels are required when learning."""
+        n = len(batch)
+        if labels is None:
+            if learn:
+                raise ModelError("learning needs labels")
+            labels = np.zeros(n, np.int64)
+        labels = np.asarray(labels, np.int64)
+        if labels.shape != (n,):
+            raise ModelError(f"{len(labels)} labels for {n} samples")
+        bad = (labels < 0) | (labels >= self.cfg.fc2.neurons)
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise ModelError(f"sample {k}: label {int(labels[k])} outside 0..{self.cfg.fc2.neurons - 1}")
+        preds = np.zeros(n, np.int64)
+        cnt = zeros()
+        if not record:
+            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0, 2, N_COUNTERS), np.int64))
+            self.counters += cnt
+            return RunResult(preds, cnt)
+        ps = np.zeros((n, 2, N_COUNTERS), np.int64)
+        traces = []
+        for k in range(n):
+            one = batch.subset(np.array([k]))
+            self._kernel(one, labels[k:k + 1], learn, preds[k:k + 1], cnt, ps[k:k + 1])
+            traces.append(self.memories())
+        self.counters += cnt
+        return RunResult(preds, cnt, ps, traces)
+
+    def _kernel(self, batch, labels, learn, preds, cnt, ps) -> None:
+        s = self.st
+        run_batch(self.prm, batch.x, batch.y, batch.c, batch.offsets, labels, bool(learn),
+                  s["kern"], s["pot"], s["spk"], s["w1"], s["acc1"], s["act1"], s["dact1"], s["bf"],
+                  s["w2"], s["acc2"], s["out2"], s["lut"], s["lfsr"], preds, cnt, ps)
+
+    def train_epoch(self, batch: EventBatch, labels: np.ndarray, order: np.ndarray) -> RunResult:
+        """One on-chip learning pass over the samples in ``order`` (online, one at a time)."""
+        return self.run(batch.subset(order), np.asarray(labels)[order], learn=True)
+
+    def evaluate(self, batch: EventBatch, labels: np.ndarray | None = None) -> RunResult:
+        return self.run(batch, labels, learn=False)
+
+    # ---- state views ------------------------------------------------------------------------
+    def memories(self) -> dict[str, np.ndarray]:
+        """Every memory of spec §10 as a copy, one row per word, fields as columns (int64)."""
+        out = {SPEC_NAMES[k]: self.st[k].astype(np.int64).copy() for k in SPEC_NAMES}
+        out["fc1_w"] = out["fc1_w"].reshape(-1)
+        out["fc2_w"] = out["fc2_w"].reshape(-1)
+        out["lfsr_fc1"] = np.array([self.st["lfsr"][0]], np.int64)
+        out["lfsr_fc2"] = np.array([self.st["lfsr"][1]], np.int64)
+        return out
+
+    def packed_words(self, name: str) -> list[int]:
+        """Memory ``name`` as unsigned words in the spec's bit layout (field k at bits k*w)."""
+        m = self.memories()[name]
+        widths = {"conv_kernel": self.cfg.bits["WC"], "conv_pot": self.cfg.bits["PB"],
+                  "conv_spk": 1, "b_lut": self.cfg.bits["BB"]}
+        if m.ndim == 1:
+            bits = {"fc1_w": "W1B", "fc1_acc": "A1B", "fc1_act": "YB", "fc2_w": "W2B", "fc2_acc": "A2B",
+                    "fc2_out": "OB", "sig_lut": "OB"}.get(name)
+            w = self.cfg.bits[bits] if bits else (1 if name == "fc1_dact" else 32)
+            return [int(v) & ((1 << w) - 1) for v in m]
+        w = widths[name]
+        mask = (1 << w) - 1
+        return [sum((int(v) & mask) << (k * w) for k, v in enumerate(row)) for row in m]
+
+    # ---- persistence --------------------------------------------------------------------------
+    def save(self, path: str | Path) -> None:
+        """Write the whole state and the config to ``path`` (.npz) atomically."""
+        p = Path(path)
+        p.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
+        os.close(fd)
+        try:
+            with open(tmp, "wb") as f:
+                np.savez(f, config=np.array(self.cfg.to_toml()),
+                         **{k: v for k, v in self.st.items()})
+            os.replace(tmp, p)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    @classmethod
+    def load(cls, path: str | Path) -> "Processor":
+        import tomllib
+        p = Path(path)
+        try:
+            z = np.load(p, allow_pickle=False)
+        except (OSError, ValueError) as e:
+            raise ModelError(f"weights file '{p}': cannot read: {e}") from None
+        with z:
+            if "config" not in z.files:
+                raise ModelError(f"weights file '{p}': no config inside")
+            cfg = Config.from_dict(tomllib.loads(str(z["config"])))
+            fresh = cls.from_config(cfg)
+            for k in STATE_ARRAYS:
+                if k not in z.files or z[k].shape != fresh.st[k].shape:
+                    raise ModelError(f"weights file '{p}': array '{k}' missing or of wrong shape")
+                fresh.st[k][...] = z[k]
+        return fresh
+
+    def info(self) -> dict:
+        return {"config": self.cfg.name, "memories": {
+            SPEC_NAMES[k]: {"words": int(self.st[k].shape[0] if self.st[k].ndim > 1 or k not in ("w1", "w2")
+                                         else self.st[k].size),
+                            "shape": list(self.st[k].shape)} for k in SPEC_NAMES}}
+
+
+def to_json(obj) -> str:
+    return json.dumps(obj, indent=2, sort_keys=True)

@@ -1,0 +1,86 @@
+"""On-chip random contents and ROMs, generated exactly as docs/spec.md §3 and §8 define.
+
+These functions produce the conv kernels, the DRTP B LUT, the initial FC weights and the sigmoid
+LUT. The RTL flow loads the same arrays (``hwmodel.rtlgen`` writes them as memory files).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from numba import njit
+
+from .arith import MASK32, lfsr_step, sext
+from .config import Config
+
+STREAM_CONV, STREAM_B, STREAM_FC1, STREAM_FC2, STREAM_LFSR1, STREAM_LFSR2 = 1, 2, 3, 4, 5, 6
+
+
+def stream_seed(seed: int, k: int) -> int:
+    """seed_k = (SEED * 0x9E3779B1 + k * 0x7F4A7C15) mod 2^32, 0 replaced by 1."""
+    s = (seed * 0x9E3779B1 + k * 0x7F4A7C15) & MASK32
+    return s or 1
+
+
+@njit(cache=True)
+def _draws(state, n):
+    out = np.empty(n, np.int64)
+    for i in range(n):
+        for _ in range(32):
+            state = lfsr_step(state)
+        out[i] = state
+    return out, state
+
+
+class RomStream:
+    """ROM draws: each draw advances the LFSR 32 times and returns the state."""
+
+    def __init__(self, seed: int, k: int):
+        self.state = stream_seed(seed, k)
+
+    def draws(self, n: int) -> np.ndarray:
+        out, self.state = _draws(np.int64(self.state), n)
+        return out
+
+
+def conv_kernels(cfg: Config) -> np.ndarray:
+    """Kernels, shape (C, CIN, K, K), int64; the most negative code is mapped to 0."""
+    c, k, cin, wc = cfg.conv.channels, cfg.conv.kernel, cfg.input.channels, cfg.bits["WC"]
+    raw = RomStream(cfg.seed, STREAM_CONV).draws(c * cin * k * k)
+    v = np.array([sext.py_func(int(r), wc) for r in raw], np.int64)
+    v[v == -(1 << (wc - 1))] = 0
+    return v.reshape(c, cin, k, k)
+
+
+def b_fields(cfg: Config) -> np.ndarray:
+    """Stored B fields r, shape (N2, N1); the B values are 2*r + 1."""
+    raw = RomStream(cfg.seed, STREAM_B).draws(cfg.fc2.neurons * cfg.fc1.neurons)
+    bb = cfg.bits["BB"]
+    v = np.array([sext.py_func(int(r), bb) for r in raw], np.int64)
+    return v.reshape(cfg.fc2.neurons, cfg.fc1.neurons)
+
+
+def _uniform(rs: RomStream, bound: int, shape: tuple[int, int]) -> np.ndarray:
+    if bound == 0:
+        return np.zeros(shape, np.int64)
+    return (rs.draws(shape[0] * shape[1]) % (2 * bound + 1) - bound).reshape(shape)
+
+
+def fc1_init(cfg: Config) -> np.ndarray:
+    """Initial FC1 weights, shape (N_IN + 1, N1): row i, column j = address i*N1 + j."""
+    return _uniform(RomStream(cfg.seed, STREAM_FC1), cfg.fc1.init_bound, (cfg.n_in + 1, cfg.fc1.neurons))
+
+
+def fc2_init(cfg: Config) -> np.ndarray:
+    """Initial FC2 weights, shape (N1 + 1, N2): row j, column o = address j*N2 + o."""
+    return _uniform(RomStream(cfg.seed, STREAM_FC2), cfg.fc2.init_bound, (cfg.fc1.neurons + 1, cfg.fc2.neurons))
+
+
+def sigmoid_lut(cfg: Config) -> np.ndarray:
+    """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2))."""
+    L, LF, one = cfg.fc2.lut_bits, cfg.fc2.lut_frac, cfg.one
+    half = 1 << (L - 1)
+    vals = [min(one, math.floor(one / (1.0 + math.exp(-((k - half) / (1 << LF)))) + 0.5))
+            for k in range(1 << L)]
+    return np.array(vals, dtype=np.int64)
