@@ -57,9 +57,9 @@ class Fc2Cfg:
     neurons: int = 10
     weight: str = "s8"
     accumulator: str = "s20"
-    sig_shift: int = 10
+    sig_shift: int = 11
     lut_bits: int = 6
-    lut_frac: int = 3
+    lut_frac: int = 2
     output: str = "u8"
     init_bound: int = 14
 

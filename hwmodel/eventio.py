@@ -362,7 +362,6 @@ def write_aer(
     (addresses in range, p in {0, 1}, sorted ``t``).  ``label`` is -1 for
     none or 0..32767.
     """
-    _check_dims(width, height)
     _check_label(label)
     validate_events(events, width, height, source=f"aer file '{path}'")
     header = _AER_HEADER.pack(

@@ -70,34 +70,9 @@ def run_batch(prm, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w1, acc1,
         c[0, _A1WR] += N1
         c[0, _A2WR] += N2
         # 2. events: event-driven scatter (spec §6)
-        npos = 0
-        for e in range(offsets[n], offsets[n + 1]):
-            x = np.int64(ex[e])
-            y = np.int64(ey[e])
-            ci = np.int64(ec[e])
-            t = y + PAD - K + 1
-            oy_lo = 0 if t <= 0 else (t + S - 1) // S
-            oy_hi = min(O - 1, (y + PAD) // S)
-            t = x + PAD - K + 1
-            ox_lo = 0 if t <= 0 else (t + S - 1) // S
-            ox_hi = min(O - 1, (x + PAD) // S)
-            for oy in range(oy_lo, oy_hi + 1):
-                ky = y + PAD - oy * S
-                for ox in range(ox_lo, ox_hi + 1):
-                    kx = x + PAD - ox * S
-                    ka = (ci * K + ky) * K + kx
-                    pa = oy * O + ox
-                    sa = (oy // POOL) * Q + ox // POOL
-                    new = False
-                    for co in range(C):
-                        v = sat(np.int64(pot[pa, co]) + kern[ka, co], PB)
-                        pot[pa, co] = v
-                        if v >= THETA and spk[sa, co] == 0:
-                            spk[sa, co] = 1
-                            new = True
-                    npos += 1
-                    if new:
-                        c[0, _SWR] += 1
+        npos, nsw = conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk,
+                                C, K, S, PAD, O, POOL, Q, PB, THETA)
+        c[0, _SWR] += nsw
         ne = offsets[n + 1] - offsets[n]
         c[0, _EV] += ne
         c[0, _KRD] += npos
@@ -193,3 +168,64 @@ def run_batch(prm, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w1, acc1,
         cnt += c
         if record:
             cnt_ps[n] = c
+
+
+@njit(cache=True, nogil=True, inline="always")
+def conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA):
+    """Events e0:e1 scattered into conv_pot / conv_spk (spec §6). Returns (positions visited,
+    new spike-word writes)."""
+    npos = 0
+    nsw = 0
+    for e in range(e0, e1):
+        x = np.int64(ex[e])
+        y = np.int64(ey[e])
+        ci = np.int64(ec[e])
+        t = y + PAD - K + 1
+        oy_lo = 0 if t <= 0 else (t + S - 1) // S
+        oy_hi = min(O - 1, (y + PAD) // S)
+        t = x + PAD - K + 1
+        ox_lo = 0 if t <= 0 else (t + S - 1) // S
+        ox_hi = min(O - 1, (x + PAD) // S)
+        for oy in range(oy_lo, oy_hi + 1):
+            ky = y + PAD - oy * S
+            for ox in range(ox_lo, ox_hi + 1):
+                kx = x + PAD - ox * S
+                ka = (ci * K + ky) * K + kx
+                pa = oy * O + ox
+                sa = (oy // POOL) * Q + ox // POOL
+                new = False
+                for co in range(C):
+                    v = sat(np.int64(pot[pa, co]) + kern[ka, co], PB)
+                    pot[pa, co] = v
+                    if v >= THETA and spk[sa, co] == 0:
+                        spk[sa, co] = 1
+                        new = True
+                npos += 1
+                if new:
+                    nsw += 1
+    return npos, nsw
+
+
+@njit(cache=True, nogil=True)
+def spike_inputs(prm, ex, ey, ec, offsets, kern):
+    """The active FC1 inputs of every sample (spec §7 scan order, bias excluded), as CSR
+    (indices, offsets). The conv front end is fixed, so this is what the float reference sees."""
+    C, K, S, PAD, O = prm[P_C], prm[P_K], prm[P_S], prm[P_PAD], prm[P_O]
+    POOL, Q, PB, THETA = prm[P_POOL], prm[P_Q], prm[P_PB], prm[P_THETA]
+    n = offsets.shape[0] - 1
+    pot = np.zeros((O * O, C), np.int32)
+    spk = np.zeros((Q * Q, C), np.uint8)
+    out_off = np.zeros(n + 1, np.int64)
+    idx = np.empty(n * Q * Q * C, np.int64)
+    k = 0
+    for s in range(n):
+        pot[:, :] = 0
+        spk[:, :] = 0
+        conv_events(ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA)
+        for a in range(Q * Q):
+            for co in range(C):
+                if spk[a, co]:
+                    idx[k] = a * C + co
+                    k += 1
+        out_off[s + 1] = k
+    return idx[:k].copy(), out_off

@@ -1,0 +1,71 @@
+"""Throughput of the integer model on one core: Numba kernels vs the plain numpy/Python reference.
+
+Prints samples/s for on-chip learning and for inference on a preset (default spoon), for both
+implementations in the same process, and their ratio. JIT compilation is excluded (warm-up run).
+
+    python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10]
+"""
+from __future__ import annotations
+
+import argparse
+import time
+
+import numpy as np
+
+from hwmodel import reference
+from hwmodel.config import Config
+from hwmodel.data import embedded_split
+from hwmodel.encode import EventBatch, encode_images
+from hwmodel.model import Processor
+
+
+def best_of(fn, repeats=3):
+    best = float("inf")
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="spoon")
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--ref-samples", type=int, default=10)
+    a = ap.parse_args()
+    cfg = Config.load(a.config)
+    sp = embedded_split(4000, 1000)
+    batch = EventBatch.from_streams(encode_images(sp.x_train[:a.samples], cfg), cfg)
+    labels = sp.y_train[:a.samples]
+    # a processor that has learned for one pass, so the derivative window is realistic
+    trained = Processor.from_config(cfg)
+    trained.run(batch, labels, learn=True)
+
+    def numba_run(learn):
+        p = trained.copy()
+        return lambda: p.run(batch, labels, learn=learn)
+
+    numba_run(True)()  # warm-up: compilation excluded
+    t_learn = best_of(numba_run(True))
+    t_inf = best_of(numba_run(False))
+    n = a.samples
+    streams = [batch.stream(k) for k in range(a.ref_samples)]
+
+    def ref_run(learn):
+        st = {k: v.copy() for k, v in trained.st.items()}
+        return lambda: reference.run(trained.prm, streams, labels[:a.ref_samples], learn, st)
+
+    r_learn = best_of(ref_run(True), 1)
+    r_inf = best_of(ref_run(False), 1)
+    m = a.ref_samples
+    rows = [("learning (on-chip DRTP)", n / t_learn, m / r_learn), ("inference", n / t_inf, m / r_inf)]
+    print(f"config {cfg.name}: {cfg.n_in}+1 -> {cfg.fc1.neurons} -> {cfg.fc2.neurons}, "
+          f"{batch.offsets[-1] / n:.0f} events/sample, one core")
+    print(f"{'':26s} {'numba samples/s':>16s} {'reference samples/s':>20s} {'ratio':>8s}")
+    for name, fast, slow in rows:
+        print(f"{name:26s} {fast:16,.0f} {slow:20,.1f} {fast / slow:8,.0f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Command line: ``python -m hwmodel train|eval|info``.
+
+Errors in the input (config, data, events, weight files) print one line ``error: ...`` on stderr
+and exit with status 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import Config, ConfigError, list_presets
+from .counters import as_dict, word_bits
+from .data import DataError, embedded_split, load_idx_folder
+from .eventio import EventFormatError
+from .model import ModelError, Processor
+
+EXIT_INPUT = 2
+
+
+def _config(args) -> Config:
+    cfg = Config.load(args.config)
+    overrides = {}
+    for item in args.set or []:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+        k, v = item.split("=", 1)
+        overrides[k.strip()] = int(v) if v.strip().lstrip("-").isdigit() else v.strip()
+    if getattr(args, "seed", None) is not None:
+        overrides["seed"] = args.seed
+    return cfg.replace(**overrides) if overrides else cfg
+
+
+def _split(args):
+    if args.data:
+        return load_idx_folder(args.data, args.n_train, args.n_test)
+    return embedded_split(args.n_train or 4000, args.n_test or 1000, args.split_seed)
+
+
+def _bar_factory(enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    def make(desc: str, total: int):
+        return tqdm(total=total, desc=desc, unit="it", leave=False, file=sys.stderr, dynamic_ncols=True)
+    return make
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def cmd_train(args) -> int:
+    from .train import prepare, run_training
+    cfg = _config(args)
+    split = _split(args)
+    prep = prepare(cfg, split)
+    rep = run_training(cfg, prep, epochs=args.epochs, mode=args.mode,
+                       float_reference=not args.no_float,
+                       progress=_bar_factory(not args.no_progress and not args.json))
+    res = rep.results
+    res["data"] = split.source
+    if args.out:
+        out = Path(args.out)
+        if rep.processor is not None:
+            rep.processor.save(out / "weights.npz")
+        if rep.offchip is not None:
+            rep.offchip.save(out / "weights_offchip.npz")
+        _atomic_write_text(out / "config.toml", cfg.to_toml())
+        _atomic_write_text(out / "results.json", json.dumps(res, indent=2, sort_keys=True))
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+    else:
+        _print_train(res)
+    return 0
+
+
+def _pct(v):
+    return "-" if v is None else f"{100 * v:.2f} %"
+
+
+def _print_train(res: dict) -> None:
+    print(f"config {res['config']}  seed {res['seed']}  epochs {res['epochs']}  "
+          f"train {res['n_train']} / test {res['n_test']}  ({res['data']})")
+    rows = [("on-chip integer DRTP", res.get("train_accuracy"), res.get("test_accuracy")),
+            ("float DRTP reference", res.get("float_train_accuracy"), res.get("float_test_accuracy")),
+            ("off-chip BP -> integer", None, res.get("offchip_test_accuracy")),
+            ("off-chip BP (float)", None, res.get("offchip_float_test_accuracy"))]
+    print(f"{'':26s} {'train':>9s} {'test':>9s}")
+    for name, tr, te in rows:
+        if tr is not None or te is not None:
+            print(f"{name:26s} {_pct(tr):>9s} {_pct(te):>9s}")
+    if "quantization_gap_pp" in res:
+        print(f"quantization gap (float - integer): {res['quantization_gap_pp']:+.2f} pp")
+    if res.get("learn_samples_per_second"):
+        print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s, "
+              f"{res['infer_samples_per_second']:,.0f} inference samples/s")
+
+
+def cmd_eval(args) -> int:
+    from .train import prepare
+    proc = Processor.load(args.weights)
+    split = _split(args)
+    prep = prepare(proc.cfg, split)
+    r = proc.evaluate(prep.test, prep.y_test)
+    res = {"test_accuracy": r.accuracy(prep.y_test), "n_test": len(prep.y_test),
+           "config": proc.cfg.name, "data": split.source,
+           "counters_per_sample": {k: v / len(prep.y_test) for k, v in as_dict(r.counters)["inference"].items()}}
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+    else:
+        print(f"{args.weights}: test accuracy {_pct(res['test_accuracy'])} on {res['n_test']} samples ({split.source})")
+    return 0
+
+
+def cmd_info(args) -> int:
+    cfg = _config(args)
+    proc = Processor.from_config(cfg)
+    wb = word_bits(cfg)
+    mems = {}
+    for name, arr in proc.memories().items():
+        words = arr.shape[0]
+        width = {"conv_kernel": cfg.conv.channels * cfg.bits["WC"], "conv_pot": cfg.conv.channels * cfg.bits["PB"],
+                 "conv_spk": cfg.conv.channels, "b_lut": cfg.fc1.neurons * cfg.bits["BB"],
+                 "fc1_w": cfg.bits["W1B"], "fc1_acc": cfg.bits["A1B"], "fc1_act": cfg.bits["YB"],
+                 "fc1_dact": 1, "fc2_w": cfg.bits["W2B"], "fc2_acc": cfg.bits["A2B"],
+                 "fc2_out": cfg.bits["OB"], "sig_lut": cfg.bits["OB"]}.get(name, 32)
+        mems[name] = {"words": words, "word_bits": width, "bits": words * width}
+    res = {"config": cfg.to_dict(), "derived": {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side,
+                                                 "fc1_inputs": cfg.n_in, "ymax": cfg.ymax, "one": cfg.one},
+           "memories": mems, "counter_word_bits": wb, "presets": list_presets()}
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+        return 0
+    print(cfg.to_toml())
+    print(f"conv output {cfg.conv_out}x{cfg.conv_out}x{cfg.conv.channels}, spike map "
+          f"{cfg.spk_side}x{cfg.spk_side}, FC1 {cfg.n_in}+1 -> {cfg.fc1.neurons}, FC2 "
+          f"{cfg.fc1.neurons}+1 -> {cfg.fc2.neurons}")
+    print(f"{'memory':12s} {'words':>8s} {'bits/word':>10s} {'total bits':>12s}")
+    for n, m in mems.items():
+        print(f"{n:12s} {m['words']:8d} {m['word_bits']:10d} {m['bits']:12d}")
+    print(f"total {sum(m['bits'] for m in mems.values()):,} bits; presets: {', '.join(list_presets())}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m hwmodel",
+                                description="Bit-accurate model of an event-driven CNN processor with on-chip DRTP learning.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    def common(sp, seed=True):
+        sp.add_argument("--config", default="spoon", help="preset name or TOML file (default: spoon)")
+        sp.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a config field by dotted name, e.g. --set fc1.weight=s6 (repeatable)")
+        if seed:
+            sp.add_argument("--seed", type=int, default=None, help="chip seed (random contents, LFSRs, sample order)")
+        sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+    def data(sp):
+        sp.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files (default: embedded 5k digits)")
+        sp.add_argument("--n-train", type=int, default=None, help="training samples (embedded default 4000)")
+        sp.add_argument("--n-test", type=int, default=None, help="test samples (embedded default 1000)")
+        sp.add_argument("--split-seed", type=int, default=0, help="seed of the embedded stratified split")
+
+    t = sub.add_parser("train", help="train on chip (integer DRTP) and/or off chip (float BP), with the float reference")
+    common(t)
+    data(t)
+    t.add_argument("--epochs", type=int, default=10)
+    t.add_argument("--mode", choices=["on-chip", "off-chip", "both"], default="on-chip")
+    t.add_argument("--out", metavar="DIR", help="write weights.npz (with its config), config.toml, results.json")
+    t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
+    t.add_argument("--no-progress", action="store_true", help="no progress bars")
+    t.set_defaults(func=cmd_train)
+
+    e = sub.add_parser("eval", help="evaluate a saved weights file in the integer model")
+    e.add_argument("--weights", required=True, help="weights.npz written by train --out")
+    data(e)
+    e.add_argument("--json", action="store_true")
+    e.set_defaults(func=cmd_eval)
+
+    i = sub.add_parser("info", help="show a configuration, its derived sizes and memories")
+    common(i)
+    i.set_defaults(func=cmd_info)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "epochs", 1) is not None and getattr(args, "epochs", 1) < 1:
+        print("error: --epochs must be >= 1", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        return args.func(args)
+    except (ConfigError, DataError, EventFormatError, ModelError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

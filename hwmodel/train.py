@@ -1,0 +1,131 @@
+"""Training runs: on-chip (integer DRTP), off-chip (float BP, quantized, integer inference) and the
+float DRTP reference, on the same split, sample orders and initial state.
+
+``run_training`` is what the CLI and the sweeps call. Sample order per epoch is host-side:
+``numpy.random.default_rng([seed, epoch]).permutation(n_train)``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from . import roms
+from .config import Config
+from .data import Split
+from .encode import EventBatch, encode_images
+from .floatref import FloatResult, quantize, train_reference
+from .kernels import spike_inputs
+from .model import Processor
+
+MODES = ("on-chip", "off-chip", "both")
+
+
+@dataclass
+class Prepared:
+    cfg: Config
+    train: EventBatch
+    test: EventBatch
+    y_train: np.ndarray
+    y_test: np.ndarray
+
+
+def prepare(cfg: Config, split: Split) -> Prepared:
+    """Encode the images of a split into validated event batches."""
+    return Prepared(cfg, EventBatch.from_streams(encode_images(split.x_train, cfg), cfg),
+                    EventBatch.from_streams(encode_images(split.x_test, cfg), cfg),
+                    np.asarray(split.y_train, np.int64), np.asarray(split.y_test, np.int64))
+
+
+def epoch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
+    return [np.random.default_rng([seed, e]).permutation(n) for e in range(epochs)]
+
+
+def _warm_up(proc: Processor, batch: EventBatch, labels: np.ndarray) -> None:
+    """Compile the kernels outside the timed region (on a throw-away copy)."""
+    tmp = proc.copy()
+    k = np.arange(min(2, len(batch)))
+    tmp.run(batch.subset(k), labels[k], learn=True)
+
+
+@dataclass
+class TrainReport:
+    results: dict = field(default_factory=dict)
+    processor: Processor | None = None
+    offchip: Processor | None = None
+    float_drtp: FloatResult | None = None
+    float_bp: FloatResult | None = None
+
+
+def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
+                 float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
+                 ) -> TrainReport:
+    """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object."""
+    if mode not in MODES:
+        raise ValueError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
+    rep = TrainReport()
+    res = rep.results
+    res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train),
+               n_test=len(prep.y_test), mode=mode)
+    orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
+    proc = Processor.from_config(cfg)
+    _warm_up(proc, prep.train, prep.y_train)
+
+    if mode in ("on-chip", "both"):
+        bar = progress("on-chip DRTP (integer)", epochs) if progress else None
+        learn_time, curve = 0.0, []
+        for e in range(epochs):
+            t0 = time.perf_counter()
+            proc.train_epoch(prep.train, prep.y_train, orders[e])
+            learn_time += time.perf_counter() - t0
+            curve.append(proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(test=f"{curve[-1]:.4f}")
+        if bar is not None:
+            bar.close()
+        proc_eval = proc.copy()
+        proc_eval.counters[:] = 0
+        t0 = time.perf_counter()
+        te = proc_eval.evaluate(prep.test, prep.y_test)
+        infer_time = time.perf_counter() - t0
+        tr = proc.copy().evaluate(prep.train, prep.y_train)
+        res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
+                   test_accuracy_per_epoch=curve,
+                   learn_samples_per_second=epochs * len(prep.y_train) / learn_time if learn_time else None,
+                   infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None)
+        rep.processor = proc
+
+    need_float = float_reference or mode in ("off-chip", "both")
+    if need_float:
+        prm = proc.prm
+        kern = Processor.from_config(cfg).st["kern"]
+        tr_csr = spike_inputs(prm, prep.train.x, prep.train.y, prep.train.c, prep.train.offsets, kern)
+        te_csr = spike_inputs(prm, prep.test.x, prep.test.y, prep.test.c, prep.test.offsets, kern)
+        init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
+        train_t = (tr_csr[0], tr_csr[1], prep.y_train)
+        test_t = (te_csr[0], te_csr[1], prep.y_test)
+        algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
+        for algo in algos:
+            n_grid = 26
+            bar = progress(f"float {algo.upper()} reference (gain grid)", n_grid) if progress else None
+            fr = train_reference(cfg, algo, init, train_t, test_t, epochs, orders, progress=bar)
+            if bar is not None:
+                bar.close()
+            if algo == "drtp":
+                rep.float_drtp = fr
+                res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
+                           float_gains=list(fr.gains))
+            else:
+                rep.float_bp = fr
+                off = Processor.from_config(cfg)
+                off.st["w1"][...] = quantize(fr.w1, cfg.bits["W1B"])
+                off.st["w2"][...] = quantize(fr.w2, cfg.bits["W2B"])
+                res.update(offchip_test_accuracy=off.evaluate(prep.test, prep.y_test).accuracy(prep.y_test),
+                           offchip_float_test_accuracy=fr.test_accuracy, offchip_gains=list(fr.gains))
+                rep.offchip = off
+        if "test_accuracy" in res and "float_test_accuracy" in res:
+            res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
+    return rep

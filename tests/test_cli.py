@@ -1,0 +1,50 @@
+"""CLI: JSON keys, saved outputs, and one-line errors with exit status 2 for bad input."""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from hwmodel.cli import main
+
+
+def test_train_json_keys_and_outputs(tmp_path, capsys):
+    rc = main(["train", "--config", "tiny", "--epochs", "1", "--n-train", "300", "--n-test", "100",
+               "--mode", "both", "--json", "--out", str(tmp_path / "run")])
+    assert rc == 0
+    res = json.loads(capsys.readouterr().out)
+    for key in ("test_accuracy", "train_accuracy", "float_test_accuracy", "offchip_test_accuracy",
+                "learn_samples_per_second", "infer_samples_per_second"):
+        assert key in res, key
+    assert 0.0 <= res["test_accuracy"] <= 1.0
+    assert (tmp_path / "run" / "weights.npz").is_file() and (tmp_path / "run" / "config.toml").is_file()
+    rc = main(["eval", "--weights", str(tmp_path / "run" / "weights.npz"), "--n-test", "100", "--json"])
+    assert rc == 0
+    ev = json.loads(capsys.readouterr().out)
+    assert ev["test_accuracy"] == pytest.approx(res["test_accuracy"])
+
+
+def test_info_json(capsys):
+    assert main(["info", "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["memories"]["fc1_w"]["words"] == 1153 * 128
+    assert res["derived"]["fc1_inputs"] == 1152
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["info", "--config", "nope"], "unknown preset 'nope'"),
+    (["info", "--set", "fc1.weight=s40"], "'fc1.weight'"),
+    (["info", "--set", "conv.kernel=29"], "'conv.kernel'"),
+    (["train", "--config", "tiny", "--data", "/nonexistent/mnist"], "does not exist"),
+    (["eval", "--weights", "/nonexistent/w.npz"], "cannot read"),
+])
+def test_bad_input_is_one_line_exit_2(argv, needle, capsys):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert needle in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_no_traceback_from_the_real_entry_point():
+    r = subprocess.run([sys.executable, "-m", "hwmodel", "info", "--set", "drtp.rounding=banker"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr

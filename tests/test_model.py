@@ -1,0 +1,105 @@
+"""Model behaviour: learning improves accuracy, inference changes no weight, counters follow the
+spec's formulas, bad labels are rejected, weights save and load exactly."""
+import numpy as np
+import pytest
+
+from hwmodel.config import Config
+from hwmodel.counters import IDX, word_bits
+from hwmodel.data import embedded_split
+from hwmodel.encode import EventBatch, encode_images
+from hwmodel.model import ModelError, Processor
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    cfg = Config.preset("tiny")
+    sp = embedded_split(1000, 200)
+    return (cfg, EventBatch.from_streams(encode_images(sp.x_train, cfg), cfg), sp.y_train,
+            EventBatch.from_streams(encode_images(sp.x_test, cfg), cfg), sp.y_test)
+
+
+def test_on_chip_learning_learns(tiny_data):
+    cfg, btr, ytr, bte, yte = tiny_data
+    p = Processor.from_config(cfg)
+    before = p.evaluate(bte, yte).accuracy(yte)
+    for e in range(3):
+        p.train_epoch(btr, ytr, np.random.default_rng(e).permutation(len(ytr)))
+    after = p.evaluate(bte, yte).accuracy(yte)
+    assert before < 0.3 and after > 0.5
+
+
+def test_inference_changes_no_weight_and_counts_no_learning(tiny_data):
+    cfg, btr, ytr, bte, yte = tiny_data
+    p = Processor.from_config(cfg)
+    w1, w2, lf = p.st["w1"].copy(), p.st["w2"].copy(), p.st["lfsr"].copy()
+    r = p.evaluate(bte.subset(np.arange(20)), yte[:20])
+    np.testing.assert_array_equal(p.st["w1"], w1)
+    np.testing.assert_array_equal(p.st["w2"], w2)
+    np.testing.assert_array_equal(p.st["lfsr"], lf)
+    assert r.counters[1].sum() == 0 and r.counters[0].sum() > 0
+
+
+def test_counters_follow_spec_formulas(tiny_data):
+    cfg, btr, ytr, _, _ = tiny_data
+    p = Processor.from_config(cfg)
+    r = p.run(btr.subset(np.arange(5)), ytr[:5], learn=True, record=True)
+    O, Q, C, N1, N2 = cfg.conv_out, cfg.spk_side, cfg.conv.channels, cfg.fc1.neurons, cfg.fc2.neurons
+    for n in range(5):
+        c = r.per_sample[n]
+        tr = r.traces[n]
+        na = int(tr["conv_spk"].sum()) + 1
+        nd = int(tr["fc1_dact"].sum())
+        assert c[0, IDX["events"]] == btr.offsets[n + 1] - btr.offsets[n]
+        assert c[0, IDX["fc1_w_rd"]] == na * N1
+        assert c[1, IDX["fc1_w_wr"]] == na * nd
+        assert c[1, IDX["fc2_w_wr"]] == (N1 + 1) * N2
+        assert c[1, IDX["lfsr_step"]] == na * nd + (N1 + 1) * N2
+        assert c[0, IDX["conv_pot_wr"]] == O * O + c[0, IDX["conv_pot_rd"]]
+        assert c[1, IDX["b_lut_rd"]] == 1 and c[1, IDX["conv_spk_rd"]] == Q * Q
+        assert c[0, IDX["conv_add"]] == C * c[0, IDX["conv_kernel_rd"]]
+    wb = word_bits(cfg)
+    assert wb["b_lut_rd"] == N1 * 2 and wb["conv_pot_rd"] == C * 10
+
+
+def test_truncate_and_nearest_do_not_step_the_lfsr(tiny_data):
+    cfg, btr, ytr, _, _ = tiny_data
+    for mode in ("truncate", "nearest"):
+        p = Processor.from_config(cfg.replace(**{"drtp.rounding": mode}))
+        lf = p.st["lfsr"].copy()
+        r = p.run(btr.subset(np.arange(3)), ytr[:3], learn=True)
+        np.testing.assert_array_equal(p.st["lfsr"], lf)
+        assert r.counters[1, IDX["lfsr_step"]] == 0 and r.counters[1, IDX["fc2_upd"]] > 0
+
+
+def test_labels_out_of_range_rejected(tiny_data):
+    cfg, btr, ytr, _, _ = tiny_data
+    p = Processor.from_config(cfg)
+    with pytest.raises(ModelError, match="sample 1: label 10 outside 0..9"):
+        p.run(btr.subset(np.arange(2)), np.array([3, 10]), learn=True)
+    with pytest.raises(ModelError, match="learning needs labels"):
+        p.run(btr.subset(np.arange(2)), None, learn=True)
+
+
+def test_save_load_round_trip(tmp_path, tiny_data):
+    cfg, btr, ytr, bte, yte = tiny_data
+    p = Processor.from_config(cfg.replace(seed=5))
+    p.run(btr.subset(np.arange(30)), ytr[:30], learn=True)
+    p.save(tmp_path / "w.npz")
+    q = Processor.load(tmp_path / "w.npz")
+    assert q.cfg == p.cfg
+    for k in p.st:
+        np.testing.assert_array_equal(p.st[k], q.st[k])
+    assert not list(tmp_path.glob("*.tmp"))
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    with pytest.raises(ModelError, match="cannot read"):
+        Processor.load(tmp_path / "bad.npz")
+
+
+def test_packed_words_layout(tiny_data):
+    cfg = tiny_data[0]
+    p = Processor.from_config(cfg)
+    words = p.packed_words("conv_kernel")
+    k = p.memories()["conv_kernel"]
+    wc = cfg.bits["WC"]
+    assert words[0] == sum((int(v) & (2**wc - 1)) << (i * wc) for i, v in enumerate(k[0]))
+    assert all(0 <= w < 2 ** (cfg.conv.channels * wc) for w in words)
