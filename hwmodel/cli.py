@@ -18,7 +18,7 @@ from .config import Config, ConfigError, list_presets
 from .counters import as_dict, word_bits
 from .data import DataError, embedded_split, load_idx_folder
 from .eventio import EventFormatError
-from .model import ModelError, Processor
+from .model import ModelError, Processor, memory_word_bits
 
 EXIT_INPUT = 2
 
@@ -127,15 +127,9 @@ def cmd_info(args) -> int:
     cfg = _config(args)
     proc = Processor.from_config(cfg)
     wb = word_bits(cfg)
-    mems = {}
-    for name, arr in proc.memories().items():
-        words = arr.shape[0]
-        width = {"conv_kernel": cfg.conv.channels * cfg.bits["WC"], "conv_pot": cfg.conv.channels * cfg.bits["PB"],
-                 "conv_spk": cfg.conv.channels, "b_lut": cfg.fc1.neurons * cfg.bits["BB"],
-                 "fc1_w": cfg.bits["W1B"], "fc1_acc": cfg.bits["A1B"], "fc1_act": cfg.bits["YB"],
-                 "fc1_dact": 1, "fc2_w": cfg.bits["W2B"], "fc2_acc": cfg.bits["A2B"],
-                 "fc2_out": cfg.bits["OB"], "sig_lut": cfg.bits["OB"]}.get(name, 32)
-        mems[name] = {"words": words, "word_bits": width, "bits": words * width}
+    widths = memory_word_bits(cfg)
+    mems = {name: {"words": int(arr.shape[0]), "word_bits": widths[name],
+                   "bits": int(arr.shape[0]) * widths[name]} for name, arr in proc.memories().items()}
     res = {"config": cfg.to_dict(), "derived": {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side,
                                                  "fc1_inputs": cfg.n_in, "ymax": cfg.ymax, "one": cfg.one},
            "memories": mems, "counter_word_bits": wb, "presets": list_presets()}
@@ -196,7 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "epochs", 1) is not None and getattr(args, "epochs", 1) < 1:
+    if getattr(args, "epochs", 1) < 1:
         print("error: --epochs must be >= 1", file=sys.stderr)
         return EXIT_INPUT
     try:

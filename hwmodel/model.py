@@ -7,7 +7,6 @@ is what the RTL testbenches compare word for word.
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -28,6 +27,15 @@ STATE_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2",
 SPEC_NAMES = {"kern": "conv_kernel", "pot": "conv_pot", "spk": "conv_spk", "w1": "fc1_w",
               "acc1": "fc1_acc", "act1": "fc1_act", "dact1": "fc1_dact", "bf": "b_lut",
               "w2": "fc2_w", "acc2": "fc2_acc", "out2": "fc2_out", "lut": "sig_lut"}
+
+
+def memory_word_bits(cfg: Config) -> dict[str, int]:
+    """Word width in bits of every memory and register of spec §10."""
+    b, c, n1 = cfg.bits, cfg.conv.channels, cfg.fc1.neurons
+    return {"conv_kernel": c * b["WC"], "conv_pot": c * b["PB"], "conv_spk": c, "fc1_w": b["W1B"],
+            "fc1_acc": b["A1B"], "fc1_act": b["YB"], "fc1_dact": 1, "b_lut": n1 * b["BB"],
+            "fc2_w": b["W2B"], "fc2_acc": b["A2B"], "fc2_out": b["OB"], "sig_lut": b["OB"],
+            "lfsr_fc1": 32, "lfsr_fc2": 32}
 
 
 class ModelError(ValueError):
@@ -153,14 +161,10 @@ class Processor:
     def packed_words(self, name: str) -> list[int]:
         """Memory ``name`` as unsigned words in the spec's bit layout (field k at bits k*w)."""
         m = self.memories()[name]
-        widths = {"conv_kernel": self.cfg.bits["WC"], "conv_pot": self.cfg.bits["PB"],
-                  "conv_spk": 1, "b_lut": self.cfg.bits["BB"]}
+        total = memory_word_bits(self.cfg)[name]
         if m.ndim == 1:
-            bits = {"fc1_w": "W1B", "fc1_acc": "A1B", "fc1_act": "YB", "fc2_w": "W2B", "fc2_acc": "A2B",
-                    "fc2_out": "OB", "sig_lut": "OB"}.get(name)
-            w = self.cfg.bits[bits] if bits else (1 if name == "fc1_dact" else 32)
-            return [int(v) & ((1 << w) - 1) for v in m]
-        w = widths[name]
+            return [int(v) & ((1 << total) - 1) for v in m]
+        w = total // m.shape[1]  # equal fields, field k at bits [k*w, k*w + w)
         mask = (1 << w) - 1
         return [sum((int(v) & mask) << (k * w) for k, v in enumerate(row)) for row in m]
 
@@ -199,12 +203,4 @@ class Processor:
                 fresh.st[k][...] = z[k]
         return fresh
 
-    def info(self) -> dict:
-        return {"config": self.cfg.name, "memories": {
-            SPEC_NAMES[k]: {"words": int(self.st[k].shape[0] if self.st[k].ndim > 1 or k not in ("w1", "w2")
-                                         else self.st[k].size),
-                            "shape": list(self.st[k].shape)} for k in SPEC_NAMES}}
 
-
-def to_json(obj) -> str:
-    return json.dumps(obj, indent=2, sort_keys=True)

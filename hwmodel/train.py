@@ -16,7 +16,7 @@ from . import roms
 from .config import Config
 from .data import Split
 from .encode import EventBatch, encode_images
-from .floatref import FloatResult, quantize, train_reference
+from .floatref import GAINS, FloatResult, quantize, train_reference
 from .kernels import spike_inputs
 from .model import Processor
 
@@ -109,8 +109,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         test_t = (te_csr[0], te_csr[1], prep.y_test)
         algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
         for algo in algos:
-            n_grid = 26
-            bar = progress(f"float {algo.upper()} reference (gain grid)", n_grid) if progress else None
+            n_runs = len(GAINS) ** 2 + 1  # the grid, then the retraining with the best gains
+            bar = progress(f"float {algo.upper()} reference (gain grid)", n_runs) if progress else None
             fr = train_reference(cfg, algo, init, train_t, test_t, epochs, orders, progress=bar)
             if bar is not None:
                 bar.close()
