@@ -15,7 +15,7 @@ sysdeps:
 	@scripts/install-sysdeps.sh
 
 train: $(VENV)/.installed
-	$(PY) -m hwmodel train $(ARGS)
+	$(PY) -m hwmodel train --mode both $(ARGS)
 
 test: $(VENV)/.installed sysdeps
 	$(PY) -m pytest -q $(ARGS)
