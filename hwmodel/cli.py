@@ -23,8 +23,11 @@ from .model import ModelError, Processor, memory_word_bits
 EXIT_INPUT = 2
 
 
+DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist"}
+
+
 def _config(args) -> Config:
-    cfg = Config.load(args.config)
+    cfg = Config.load(args.config or DEFAULT_CONFIG[getattr(args, "events", "image")])
     overrides = {}
     for item in args.set or []:
         if "=" not in item:
@@ -60,16 +63,56 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def cmd_train(args) -> int:
-    from .train import prepare, run_training
-    cfg = _config(args)
+def _prepare(cfg: Config, args):
+    """Event batches for the chosen input: encoded images, DVS-emulated images or N-MNIST."""
+    from .train import prepare, prepare_streams
+    if args.events == "nmnist":
+        if not args.data:
+            raise DataError("--events nmnist needs --data DIR (a folder with Train/ and Test/)")
+        if (cfg.input.width, cfg.input.channels) != (34, 2):
+            raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
+                              f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
+        from .data import load_nmnist
+        ss = load_nmnist(args.data, args.n_train, args.n_test, args.split_seed)
+        return prepare_streams(cfg, _stop(ss.train, args), ss.y_train, _stop(ss.test, args), ss.y_test), ss.source
     split = _split(args)
-    prep = prepare(cfg, split)
+    if args.events == "dvs":
+        from .dvs import dvs_dataset
+        if cfg.input.width != split.x_train.shape[2]:
+            raise ConfigError(f"config '{cfg.name}' input {cfg.input.width} wide; images are "
+                              f"{split.x_train.shape[2]} wide")
+        tr = dvs_dataset(split.x_train, split.y_train, seed=args.split_seed)
+        te = dvs_dataset(split.x_test, split.y_test, seed=args.split_seed + DVS_TEST_SEED_OFFSET)
+        return (prepare_streams(cfg, _stop(tr, args), split.y_train, _stop(te, args), split.y_test),
+                split.source + ", DVS-emulated (hwmodel.dvs defaults)")
+    return prepare(cfg, split), split.source
+
+
+DVS_TEST_SEED_OFFSET = 1_000_000
+
+
+def _stop(streams, args):
+    from .encode import stop_stream
+    if args.window_us is None and args.max_events is None:
+        return streams
+    return [stop_stream(s, args.window_us, args.max_events) for s in streams]
+
+
+def cmd_train(args) -> int:
+    from .train import event_savings, run_training
+    cfg = _config(args)
+    prep, source = _prepare(cfg, args)
     rep = run_training(cfg, prep, epochs=args.epochs, mode=args.mode,
                        float_reference=not args.no_float,
                        progress=_bar_factory(not args.no_progress and not args.json))
     res = rep.results
-    res["data"] = split.source
+    res["data"] = source
+    res["events"] = args.events
+    proc = rep.processor or rep.offchip
+    if proc is not None:
+        probe = proc.copy()
+        r = probe.evaluate(prep.test, prep.y_test)
+        res["event_savings"] = event_savings(cfg, r.counters, len(prep.y_test))
     if args.out:
         out = Path(args.out)
         if rep.processor is not None:
@@ -102,24 +145,27 @@ def _print_train(res: dict) -> None:
             print(f"{name:26s} {_pct(tr):>9s} {_pct(te):>9s}")
     if "quantization_gap_pp" in res:
         print(f"quantization gap (float - integer): {res['quantization_gap_pp']:+.2f} pp")
+    ev = res.get("event_savings")
+    if ev:
+        print(f"per sample: {ev['events_per_sample']:.0f} events, conv {ev['conv_ops_per_sample']:,.0f} adds and "
+              f"{ev['conv_mem_accesses_per_sample']:,.0f} memory accesses (a frame-based conv of the same layer: "
+              f"{ev['frame_conv_ops_per_sample']:,.0f} MACs, {ev['frame_conv_mem_accesses_per_sample']:,.0f} accesses)")
     if res.get("learn_samples_per_second"):
         print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s, "
               f"{res['infer_samples_per_second']:,.0f} inference samples/s")
 
 
 def cmd_eval(args) -> int:
-    from .train import prepare
     proc = Processor.load(args.weights)
-    split = _split(args)
-    prep = prepare(proc.cfg, split)
+    prep, source = _prepare(proc.cfg, args)
     r = proc.evaluate(prep.test, prep.y_test)
     res = {"test_accuracy": r.accuracy(prep.y_test), "n_test": len(prep.y_test),
-           "config": proc.cfg.name, "data": split.source,
+           "config": proc.cfg.name, "data": source,
            "counters_per_sample": {k: v / len(prep.y_test) for k, v in as_dict(r.counters)["inference"].items()}}
     if args.json:
         print(json.dumps(res, sort_keys=True))
     else:
-        print(f"{args.weights}: test accuracy {_pct(res['test_accuracy'])} on {res['n_test']} samples ({split.source})")
+        print(f"{args.weights}: test accuracy {_pct(res['test_accuracy'])} on {res['n_test']} samples ({source})")
     return 0
 
 
@@ -153,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="cmd", required=True)
 
     def common(sp, seed=True):
-        sp.add_argument("--config", default="spoon", help="preset name or TOML file (default: spoon)")
+        sp.add_argument("--config", default=None,
+                        help="preset name or TOML file (default: spoon; spoon_dvs with --events dvs; nmnist with --events nmnist)")
         sp.add_argument("--set", action="append", metavar="KEY=VALUE",
                         help="override a config field by dotted name, e.g. --set fc1.weight=s6 (repeatable)")
         if seed:
@@ -161,7 +208,15 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--json", action="store_true", help="print one JSON object on stdout")
 
     def data(sp):
-        sp.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files (default: embedded 5k digits)")
+        sp.add_argument("--events", choices=["image", "dvs", "nmnist"], default="image",
+                        help="input: images through the config's encoder (default), DVS-emulated images, "
+                             "or recorded N-MNIST streams from --data")
+        sp.add_argument("--window-us", type=int, default=None,
+                        help="event streams: keep events within this time window from a sample's first event")
+        sp.add_argument("--max-events", type=int, default=None,
+                        help="event streams: keep at most this many events per sample")
+        sp.add_argument("--data", metavar="DIR",
+                        help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST folder with --events nmnist")
         sp.add_argument("--n-train", type=int, default=None, help="training samples (embedded default 4000)")
         sp.add_argument("--n-test", type=int, default=None, help="test samples (embedded default 1000)")
         sp.add_argument("--split-seed", type=int, default=0, help="seed of the embedded stratified split")

@@ -54,3 +54,14 @@ def word_bits(cfg: Config) -> dict[str, int]:
 def as_dict(counts: np.ndarray) -> dict[str, dict[str, int]]:
     """{phase: {counter: value}} from a (2, N_COUNTERS) array."""
     return {ph: {n: int(counts[p, i]) for i, n in enumerate(COUNTERS)} for p, ph in enumerate(PHASES)}
+
+
+def frame_baseline(cfg: Config) -> dict[str, float]:
+    """A frame-based computation of the same conv layer, per sample, for comparison with the
+    event-driven counters (docs/events.md "What events save"): every output position reads its
+    K*K*CIN input pixels and kernel words (C-wide, as conv_kernel) and computes C*K*K*CIN
+    multiply-accumulates, then writes its C-wide potential word once and its spike word once."""
+    o, k, cin, c = cfg.conv_out, cfg.conv.kernel, cfg.input.channels, cfg.conv.channels
+    pos = o * o
+    return {"conv_ops": float(pos * k * k * cin * c),
+            "mem_accesses": float(pos * (2 * k * k * cin + 2))}

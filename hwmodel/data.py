@@ -140,3 +140,43 @@ def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int 
     if n_test is not None:
         xte, yte = xte[:n_test], yte[:n_test]
     return Split(xtr, ytr, xte, yte, f"MNIST IDX folder {f}")
+
+
+# ---- N-MNIST (recorded event streams) -------------------------------------------------------
+@dataclass(frozen=True)
+class StreamSplit:
+    train: list  # event arrays (hwmodel.eventio.EVENT_DTYPE)
+    y_train: np.ndarray
+    test: list
+    y_test: np.ndarray
+    source: str
+
+
+def _stratified_take(items: list, n: int | None, seed: int) -> list:
+    """n items (all if None), n // n_classes of each label after a seeded shuffle, shuffled."""
+    rng = np.random.default_rng(seed)
+    if n is None or n >= len(items):
+        return [items[k] for k in rng.permutation(len(items))]
+    labels = np.array([lab for _, lab in items])
+    classes = np.unique(labels)
+    pick = []
+    for c in classes:
+        idx = np.flatnonzero(labels == c)
+        rng.shuffle(idx)
+        pick.append(idx[:n // len(classes)])
+    return [items[k] for k in rng.permutation(np.concatenate(pick))]
+
+
+def load_nmnist(root: str | Path, n_train: int | None = None, n_test: int | None = None,
+                seed: int = 0) -> StreamSplit:
+    """N-MNIST from a user folder (Train/<digit>/*.bin, Test/<digit>/*.bin), optionally a
+    stratified subset. Files are read one at a time."""
+    from .eventio import list_nmnist_folder, read_nmnist
+    r = Path(root)
+    if not r.is_dir():
+        raise DataError(f"N-MNIST folder '{r}' does not exist")
+    parts = []
+    for split, n in (("Train", n_train), ("Test", n_test)):
+        items = _stratified_take(list_nmnist_folder(r, split), n, seed)
+        parts += [[read_nmnist(p) for p, _ in items], np.array([lab for _, lab in items], np.int64)]
+    return StreamSplit(parts[0], parts[1], parts[2], parts[3], f"N-MNIST folder {r}")

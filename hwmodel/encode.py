@@ -96,3 +96,13 @@ class EventBatch:
         """Sample n as (x, y, channel) rows."""
         s = slice(self.offsets[n], self.offsets[n + 1])
         return np.stack([self.x[s], self.y[s], self.c[s]], axis=1).astype(np.int64)
+
+
+def stop_stream(ev: np.ndarray, window_us: int | None = None, max_events: int | None = None) -> np.ndarray:
+    """Host-side stopping rules for one sample: keep the events with t < t_first + window_us, then
+    at most the first max_events of them (the end-of-sample marker is sent after the last kept)."""
+    if window_us is not None and len(ev):
+        ev = ev[ev["t"] < ev["t"][0] + window_us]
+    if max_events is not None:
+        ev = ev[:max_events]
+    return ev

@@ -129,3 +129,25 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         if "test_accuracy" in res and "float_test_accuracy" in res:
             res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
     return rep
+
+
+def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -> Prepared:
+    """Validated event batches from recorded or emulated event streams."""
+    return Prepared(cfg, EventBatch.from_streams(train_streams, cfg), EventBatch.from_streams(test_streams, cfg),
+                    np.asarray(y_train, np.int64), np.asarray(y_test, np.int64))
+
+
+def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:
+    """Per-sample cost of the event-driven conv layer (from counters) beside a frame-based
+    computation of the same layer (``counters.frame_baseline``)."""
+    from .counters import IDX, frame_baseline
+    inf = counters[0] / max(1, n_samples)
+    ev_acc = sum(inf[IDX[k]] for k in ("conv_kernel_rd", "conv_pot_rd", "conv_pot_wr", "conv_spk_rd", "conv_spk_wr"))
+    fb = frame_baseline(cfg)
+    return {"events_per_sample": float(inf[IDX["events"]]),
+            "conv_ops_per_sample": float(inf[IDX["conv_add"]]),
+            "frame_conv_ops_per_sample": fb["conv_ops"],
+            "conv_mem_accesses_per_sample": float(ev_acc),
+            "frame_conv_mem_accesses_per_sample": fb["mem_accesses"],
+            "conv_ops_saved_pct": 100.0 * (1 - inf[IDX["conv_add"]] / fb["conv_ops"]),
+            "conv_accesses_saved_pct": 100.0 * (1 - ev_acc / fb["mem_accesses"])}
