@@ -1,0 +1,506 @@
+"""Reports of sweep databases: ``python -m hwmodel.report --db runs/sweep.sqlite --out DIR``.
+
+Writes ``report.md`` (with the plots as PNG files beside it), a self-contained ``report.html``
+(plots embedded as base64 PNG), ``results.csv`` (one row per run) and ``results.json``. Rows are
+grouped into experiments (same base config, epochs and data); for each: accuracy against the
+bits of every swept axis (mean ± std over seeds, float DRTP reference as a horizontal line),
+accuracy against memory bits with the Pareto front, and the cheapest configuration within
+0.5 / 1 / 2 percentage points of the float reference. See docs/sweep.md.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import csv
+import html
+import io
+import json
+import math
+import sqlite3
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .precision import Precision, PrecisionError
+
+EXIT_INPUT = 2
+TOLERANCES_PP = (0.5, 1.0, 2.0)
+MAX_LINES = 6  # per axis plot: one line per combination of the other axes up to this many
+
+
+class ReportError(ValueError):
+    """A missing or empty database."""
+
+
+# ---- loading --------------------------------------------------------------------------------------
+@dataclass
+class Point:
+    key: str
+    overrides: dict[str, Any]
+    config: dict[str, Any]
+    memory_bits: int
+    weight_bits: int
+    accs: list[float] = field(default_factory=list)
+    train_accs: list[float] = field(default_factory=list)
+    seeds: list[int] = field(default_factory=list)
+
+    @property
+    def mean(self) -> float:
+        return sum(self.accs) / len(self.accs)
+
+    @property
+    def std(self) -> float:
+        n = len(self.accs)
+        if n < 2:
+            return 0.0
+        m = self.mean
+        return math.sqrt(sum((a - m) ** 2 for a in self.accs) / (n - 1))
+
+    @property
+    def train_mean(self) -> float:
+        return sum(self.train_accs) / len(self.train_accs)
+
+    def label(self) -> str:
+        return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "(base)"
+
+
+@dataclass
+class Experiment:
+    base: str
+    epochs: int
+    data: str
+    runs: list[dict[str, Any]]
+    points: list[Point]
+    reference: list[dict[str, Any]]
+    base_config: dict[str, Any]
+    axes: list[str]
+
+    @property
+    def float_acc(self) -> float | None:
+        if not self.reference:
+            return None
+        return sum(r["float_test_accuracy"] for r in self.reference) / len(self.reference)
+
+    @property
+    def title(self) -> str:
+        return f"{self.base}, {self.epochs} epochs, {self.data}"
+
+
+def _rows(conn: sqlite3.Connection, sql: str, args=()) -> list[dict[str, Any]]:
+    cur = conn.execute(sql, args)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur]
+
+
+def load(db: str | Path) -> list[Experiment]:
+    p = Path(db)
+    if not p.is_file():
+        raise ReportError(f"database '{p}' not found")
+    conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+    try:
+        runs = _rows(conn, "SELECT * FROM results ORDER BY id")
+        refs = _rows(conn, "SELECT * FROM reference ORDER BY id")
+    except sqlite3.DatabaseError as e:
+        raise ReportError(f"database '{p}': not a sweep database ({e})") from None
+    finally:
+        conn.close()
+    if not runs:
+        raise ReportError(f"database '{p}' holds no sweep results")
+    groups: dict[tuple, list[dict]] = {}
+    for r in runs:
+        r["overrides"] = json.loads(r["overrides"])
+        r["config"] = json.loads(r["config_json"])
+        groups.setdefault((r["base"], r["epochs"], r["data"]), []).append(r)
+    exps = []
+    for (base, epochs, data), rs in groups.items():
+        ref = [r for r in refs if (r["base"], r["epochs"], r["data"]) == (base, epochs, data)]
+        pts: dict[str, Point] = {}
+        for r in rs:
+            pt = pts.get(r["point_key"])
+            if pt is None:
+                pt = pts[r["point_key"]] = Point(r["point_key"], r["overrides"], r["config"],
+                                                 r["memory_bits"], r["weight_bits"])
+            pt.accs.append(r["test_accuracy"])
+            pt.train_accs.append(r["train_accuracy"])
+            pt.seeds.append(r["seed"])
+        points = list(pts.values())
+        base_cfg = _base_config(points, ref)
+        exps.append(Experiment(base, epochs, data, rs, points, ref, base_cfg, swept_axes(points)))
+    exps.sort(key=lambda e: -max(r["id"] for r in e.runs))  # most recent first
+    return exps
+
+
+def _base_config(points: list[Point], ref: list[dict]) -> dict[str, Any]:
+    if ref:
+        return json.loads(ref[0]["config_json"])
+    base: dict[str, Any] = {}
+    for pt in points:  # a key that a point does not override holds the base value
+        for k, v in pt.config.items():
+            if k not in pt.overrides:
+                base.setdefault(k, v)
+    return base
+
+
+def swept_axes(points: list[Point]) -> list[str]:
+    """Keys whose value varies, minus those fully determined by another varying key (the init
+    bounds clamped to a narrower weight by the sweep)."""
+    keys: list[str] = []
+    for pt in points:
+        for k in pt.overrides:
+            if k not in keys:
+                keys.append(k)
+    keys = [k for k in keys if len({repr(pt.config.get(k)) for pt in points}) > 1]
+
+    def determines(a: str, b: str) -> bool:
+        m: dict[str, str] = {}
+        for pt in points:
+            va, vb = repr(pt.config.get(a)), repr(pt.config.get(b))
+            if m.setdefault(va, vb) != vb:
+                return False
+        return True
+
+    def derived(k: str) -> bool:  # determined by another axis; an init bound also in a 1:1 pairing
+        return any(j != k and determines(j, k) and (not determines(k, j) or
+                                                    (k.endswith(".init_bound") and not j.endswith(".init_bound")))
+                   for j in keys)
+
+    return [k for k in keys if not derived(k)]
+
+
+# ---- analysis -------------------------------------------------------------------------------------
+def axis_x(value: Any) -> tuple[float | None, str]:
+    """(numeric x, kind): precision text -> its bits, integer -> itself, other -> None."""
+    if isinstance(value, bool):
+        return None, "category"
+    if isinstance(value, (int, float)):
+        return float(value), "number"
+    try:
+        return float(Precision.parse(str(value)).bits), "bits"
+    except (PrecisionError, ValueError):
+        return None, "category"
+
+
+def pareto_front(points: list[Point]) -> list[Point]:
+    """Points that no other point beats on both memory bits (fewer) and accuracy (higher)."""
+    front, best = [], -1.0
+    for pt in sorted(points, key=lambda p: (p.memory_bits, -p.mean)):
+        if pt.mean > best:
+            front.append(pt)
+            best = pt.mean
+    return front
+
+
+def cheapest_within(exp: Experiment) -> list[dict[str, Any]]:
+    fa = exp.float_acc
+    out = []
+    for tol in TOLERANCES_PP:
+        row: dict[str, Any] = {"tolerance_pp": tol, "float_test_accuracy": fa}
+        if fa is not None:
+            ok = [p for p in exp.points if p.mean >= fa - tol / 100 - 1e-12]
+            if ok:
+                p = min(ok, key=lambda p: (p.memory_bits, -p.mean))
+                row.update(point=p.label(), overrides=p.overrides, memory_bits=p.memory_bits,
+                           weight_bits=p.weight_bits, test_accuracy=p.mean, std=p.std, seeds=len(p.accs),
+                           gap_pp=100 * (fa - p.mean))
+        out.append(row)
+    return out
+
+
+def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
+    """For every swept precision axis and tolerance: the fewest bits reaching the float reference
+    within the tolerance, over all points and with the other axes at their base values."""
+    fa = exp.float_acc
+    out = []
+    if fa is None:
+        return out
+    for ax in exp.axes:
+        if not all(axis_x(p.config[ax])[1] == "bits" for p in exp.points):
+            continue
+        others = [a for a in exp.axes if a != ax]
+        for tol in TOLERANCES_PP:
+            ok = [p for p in exp.points if p.mean >= fa - tol / 100 - 1e-12]
+            at_base = [p for p in ok if all(p.config.get(o) == exp.base_config.get(o) for o in others)]
+            row = {"axis": ax, "tolerance_pp": tol, "fewest_bits_any": None, "point_any": None,
+                   "fewest_bits_others_at_base": None}
+            if ok:
+                p = min(ok, key=lambda p: (axis_x(p.config[ax])[0], p.memory_bits))
+                row.update(fewest_bits_any=int(axis_x(p.config[ax])[0]), point_any=p.label())
+            if at_base:
+                row["fewest_bits_others_at_base"] = int(min(axis_x(p.config[ax])[0] for p in at_base))
+            out.append(row)
+    return out
+
+
+# ---- plots ------------------------------------------------------------------------------------------
+def _plt():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    return plt
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+def _ref_line(ax, exp: Experiment) -> None:
+    fa = exp.float_acc
+    if fa is not None:
+        ax.axhline(100 * fa, color="k", ls="--", lw=1, label=f"float DRTP reference {100 * fa:.1f} %")
+
+
+def plot_axis(exp: Experiment, axis: str) -> bytes:
+    plt = _plt()
+    vals = sorted({repr(p.config[axis]): p.config[axis] for p in exp.points}.values(),
+                  key=lambda v: (axis_x(v)[0] is None, axis_x(v)[0] or 0, str(v)))
+    kinds = {axis_x(v)[1] for v in vals}
+    numeric = "category" not in kinds
+    xpos = {repr(v): (axis_x(v)[0] if numeric else i) for i, v in enumerate(vals)}
+    others = [a for a in exp.axes if a != axis]
+    groups: dict[tuple, list[Point]] = {}
+    for p in exp.points:
+        groups.setdefault(tuple(repr(p.config.get(o)) for o in others), []).append(p)
+    lines: list[tuple[str, list[Point]]] = []
+    if len(groups) <= MAX_LINES:
+        for g, pts in sorted(groups.items()):
+            label = ", ".join(f"{o}={p}" for o, p in zip(others, (pts[0].config.get(o) for o in others)))
+            lines.append((label or axis, pts))
+    else:
+        base_key = tuple(repr(exp.base_config.get(o)) for o in others)
+        if base_key in groups:
+            lines.append(("other axes at base", groups[base_key]))
+        best: dict[str, Point] = {}
+        for p in exp.points:
+            k = repr(p.config[axis])
+            if k not in best or p.mean > best[k].mean:
+                best[k] = p
+        lines.append(("best over the other axes", list(best.values())))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for i, (label, pts) in enumerate(lines):
+        pts = sorted(pts, key=lambda p: xpos[repr(p.config[axis])])
+        xs = [xpos[repr(p.config[axis])] + (0.03 * (i - (len(lines) - 1) / 2) if numeric else 0) for p in pts]
+        ax.errorbar(xs, [100 * p.mean for p in pts], yerr=[100 * p.std for p in pts], marker="o",
+                    ms=4, capsize=3, lw=1.2, label=label)
+    _ref_line(ax, exp)
+    if not numeric:
+        ax.set_xticks(range(len(vals)), [str(v) for v in vals])
+    elif kinds == {"bits"}:
+        ax.set_xticks(sorted({xpos[repr(v)] for v in vals}))
+    ax.set_xlabel(f"{axis}" + (" (bits)" if kinds == {"bits"} else ""))
+    ax.set_ylabel("test accuracy (%)")
+    n_seeds = max(len(p.accs) for p in exp.points)
+    ax.set_title(f"accuracy vs {axis} (mean ± std over {n_seeds} seed{'s' * (n_seeds > 1)})", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+def plot_pareto(exp: Experiment) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    pts = exp.points
+    ax.errorbar([p.memory_bits / 1000 for p in pts], [100 * p.mean for p in pts],
+                yerr=[100 * p.std for p in pts], fmt="o", ms=3.5, color="tab:gray", alpha=0.7,
+                capsize=2, lw=0.8, label="points")
+    front = pareto_front(pts)
+    ax.step([p.memory_bits / 1000 for p in front], [100 * p.mean for p in front], where="post",
+            color="tab:red", lw=1.5, marker="o", ms=5, label="Pareto front")
+    _ref_line(ax, exp)
+    ax.set_xlabel("on-chip memory (kbit)")
+    ax.set_ylabel("test accuracy (%)")
+    ax.set_title("accuracy vs memory bits", fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+# ---- writing ---------------------------------------------------------------------------------------
+def _pct(v) -> str:
+    return "-" if v is None else f"{100 * v:.2f}"
+
+
+def _fname(axis: str) -> str:
+    return "".join(c if c.isalnum() or c in "._-" else "_" for c in axis)
+
+
+@dataclass
+class Section:
+    title: str
+    paragraphs: list[str]
+    tables: list[tuple[str, list[str], list[list[Any]]]]
+    images: list[tuple[str, str, bytes]]  # (caption, file name, png)
+
+
+def build_sections(exps: list[Experiment]) -> list[Section]:
+    secs = []
+    for i, exp in enumerate(exps, 1):
+        prefix = f"exp{i}_"
+        fa = exp.float_acc
+        n_seeds = sorted({len(p.accs) for p in exp.points})
+        paras = [f"{len(exp.points)} points, {len(exp.runs)} runs ("
+                 f"{'/'.join(map(str, n_seeds))} seed{'s' * (n_seeds != [1])} per point), "
+                 f"swept axes: {', '.join(exp.axes) or 'none'}."]
+        if fa is not None:
+            r = exp.reference[0]
+            paras.append(f"Float DRTP reference (base config, seed {r['seed']}): test {_pct(fa)} %, "
+                         f"train {_pct(r['float_train_accuracy'])} %; the integer base trained in the same "
+                         f"run: test {_pct(r['test_accuracy'])} %.")
+        else:
+            paras.append("No float reference in the database for this experiment.")
+        tables = []
+        cw = cheapest_within(exp)
+        tables.append(("Cheapest configuration (fewest memory bits) within a tolerance of the float reference",
+                       ["within (pp)", "point", "memory bits", "FC weight bits", "test acc (%)", "std (pp)",
+                        "gap to float (pp)"],
+                       [[r["tolerance_pp"], r.get("point", "none reaches it"), r.get("memory_bits", "-"),
+                         r.get("weight_bits", "-"), _pct(r.get("test_accuracy")),
+                         f"{100 * r['std']:.2f}" if "std" in r else "-",
+                         f"{r['gap_pp']:+.2f}" if "gap_pp" in r else "-"] for r in cw]))
+        am = axis_minima(exp)
+        if am:
+            tables.append(("Fewest bits per axis within a tolerance of the float reference",
+                           ["axis", "within (pp)", "fewest bits (any point)", "that point",
+                            "fewest bits (other axes at base)"],
+                           [[r["axis"], r["tolerance_pp"], r["fewest_bits_any"] if r["fewest_bits_any"] else "-",
+                             r["point_any"] or "-",
+                             r["fewest_bits_others_at_base"] if r["fewest_bits_others_at_base"] else "-"]
+                            for r in am]))
+        front = {p.key for p in pareto_front(exp.points)}
+        rows = sorted(exp.points, key=lambda p: (p.memory_bits, -p.mean))
+        tables.append(("All points (sorted by memory bits; * = on the Pareto front)",
+                       ["point", "memory bits", "FC weight bits", "seeds", "test acc (%)", "std (pp)",
+                        "train acc (%)", "gap to float (pp)", "Pareto"],
+                       [[p.label(), p.memory_bits, p.weight_bits, len(p.accs), _pct(p.mean), f"{100 * p.std:.2f}",
+                         _pct(p.train_mean), f"{100 * (fa - p.mean):+.2f}" if fa is not None else "-",
+                         "*" if p.key in front else ""] for p in rows]))
+        images = [(f"Accuracy vs {ax}", f"{prefix}acc_vs_{_fname(ax)}.png", plot_axis(exp, ax)) for ax in exp.axes]
+        images.append(("Accuracy vs memory bits, with the Pareto front", f"{prefix}pareto.png", plot_pareto(exp)))
+        secs.append(Section(f"Experiment {i}: {exp.title}", paras, tables, images))
+    return secs
+
+
+def _md_table(head: list[str], rows: list[list[Any]]) -> str:
+    esc = lambda v: str(v).replace("|", "\\|")  # noqa: E731
+    out = ["| " + " | ".join(map(esc, head)) + " |", "|" + "---|" * len(head)]
+    out += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def render_md(db: str, secs: list[Section]) -> str:
+    out = [f"# Sweep report\n\nDatabase: `{db}`\n"]
+    for s in secs:
+        out.append(f"## {s.title}\n")
+        out += [p + "\n" for p in s.paragraphs]
+        for title, head, rows in s.tables[:-1]:
+            out.append(f"### {title}\n\n{_md_table(head, rows)}\n")
+        for cap, fname, _ in s.images:
+            out.append(f"### {cap}\n\n![{cap}]({fname})\n")
+        title, head, rows = s.tables[-1]
+        out.append(f"### {title}\n\n{_md_table(head, rows)}\n")
+    return "\n".join(out)
+
+
+def _html_table(head: list[str], rows: list[list[Any]]) -> str:
+    e = lambda v: html.escape(str(v))  # noqa: E731
+    return ("<table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr></thead><tbody>"
+            + "".join("<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in rows)
+            + "</tbody></table>")
+
+
+def render_html(db: str, secs: list[Section]) -> str:
+    e = html.escape
+    body = [f"<h1>Sweep report</h1><p>Database: <code>{e(db)}</code></p>"]
+    for s in secs:
+        body.append(f"<h2>{e(s.title)}</h2>")
+        body += [f"<p>{e(p)}</p>" for p in s.paragraphs]
+        for title, head, rows in s.tables[:-1]:
+            body.append(f"<h3>{e(title)}</h3>{_html_table(head, rows)}")
+        for cap, _, png in s.images:
+            b64 = base64.b64encode(png).decode()
+            body.append(f"<figure><img alt=\"{e(cap)}\" src=\"data:image/png;base64,{b64}\">"
+                        f"<figcaption>{e(cap)}</figcaption></figure>")
+        title, head, rows = s.tables[-1]
+        body.append(f"<h3>{e(title)}</h3>{_html_table(head, rows)}")
+    css = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+           "table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}"
+           "td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}th{background:#f2f2f2}"
+           "figure{display:inline-block;margin:0.5em}img{max-width:100%}")
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Sweep report</title>"
+            f"<style>{css}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+CSV_FIXED = ("base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
+             "memory_bits", "weight_bits", "n_train", "n_test", "wall_time", "worker", "finished_at")
+
+
+def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
+    exps = load(db)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    secs = build_sections(exps)
+    for s in secs:
+        for _, fname, png in s.images:
+            (out / fname).write_bytes(png)
+    (out / "report.md").write_text(render_md(str(db), secs))
+    (out / "report.html").write_text(render_html(str(db), secs))
+    axes = sorted({a for e in exps for a in e.axes})
+    with open(out / "results.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(list(CSV_FIXED) + axes + ["overrides"])
+        for e in exps:
+            for r in e.runs:
+                w.writerow([r[c] for c in CSV_FIXED] + [r["config"].get(a, "") for a in axes]
+                           + [json.dumps(r["overrides"], sort_keys=True)])
+    doc = {"db": str(db), "experiments": []}
+    for e in exps:
+        doc["experiments"].append({
+            "base": e.base, "epochs": e.epochs, "data": e.data, "axes": e.axes,
+            "float_test_accuracy": e.float_acc,
+            "reference": [{k: v for k, v in r.items() if k not in ("config_toml",)} for r in e.reference],
+            "points": [{"point_key": p.key, "overrides": p.overrides, "seeds": p.seeds,
+                        "test_accuracy_mean": p.mean, "test_accuracy_std": p.std,
+                        "test_accuracies": p.accs, "train_accuracy_mean": p.train_mean,
+                        "memory_bits": p.memory_bits, "weight_bits": p.weight_bits} for p in e.points],
+            "pareto_front": [p.key for p in pareto_front(e.points)],
+            "cheapest_within": cheapest_within(e),
+            "axis_minima": axis_minima(e),
+        })
+    (out / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=True))
+    return doc
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m hwmodel.report",
+                                description="Report of a sweep database (docs/sweep.md).")
+    p.add_argument("--db", default="runs/sweep.sqlite", help="SQLite database written by hwmodel.sweep")
+    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    p.add_argument("--json", action="store_true", help="print results.json's summary on stdout")
+    args = p.parse_args(argv)
+    try:
+        doc = write_report(args.db, args.out)
+    except ReportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps({"out": args.out, "experiments": [
+            {k: e[k] for k in ("base", "epochs", "data", "axes", "float_test_accuracy", "cheapest_within")}
+            for e in doc["experiments"]]}, sort_keys=True))
+    else:
+        for e in doc["experiments"]:
+            fa = e["float_test_accuracy"]
+            print(f"{e['base']}, {e['epochs']} epochs, {e['data']}: {len(e['points'])} points"
+                  + (f", float reference {100 * fa:.2f} %" if fa is not None else ""))
+            for r in e["cheapest_within"]:
+                if "point" in r:
+                    print(f"  within {r['tolerance_pp']} pp: {r['point']}  {r['memory_bits']:,} bits, "
+                          f"{100 * r['test_accuracy']:.2f} %")
+        print(f"wrote {Path(args.out) / 'report.md'}, report.html, results.csv, results.json")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,789 @@
+"""Parameter sweeps: ``python -m hwmodel.sweep bitwidths --grid quick``.
+
+A grid maps dotted config keys to lists of values; every point (base config + overrides) is
+trained on chip (integer DRTP) for every seed, and each finished run is written as one row of a
+SQLite database, in its own transaction, by the parent process. Rerunning the same command skips
+the rows already present, so an interrupted sweep resumes where it stopped. The float DRTP
+reference of the base configuration is computed once per sweep and stored in ``reference``.
+See docs/sweep.md.
+
+Errors in the input (grid, config, data) print one line ``error: ...`` on stderr and exit with
+status 2 before any work starts.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import itertools
+import json
+import os
+import socket
+import sqlite3
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterable
+
+from .config import Config, ConfigError, flat_keys
+from .precision import Precision, PrecisionError
+
+GRID_DIR = Path(__file__).parent / "presets" / "grids"
+EXIT_INPUT = 2
+EXIT_FAILED = 1
+MODES = ("product", "one-at-a-time")
+SCHEMA_VERSION = 1
+
+
+class GridError(ValueError):
+    """An invalid sweep grid; the message names the grid and the offending axis."""
+
+
+# ---- grids ----------------------------------------------------------------------------------
+@dataclass
+class Grid:
+    name: str
+    axes: dict[str, list[Any]]
+    epochs: int = 3
+    seeds: list[int] = field(default_factory=lambda: [0])
+    base: str = "spoon"
+    mode: str = "product"
+    clamp_init: bool = True
+
+    def points(self) -> list[dict[str, Any]]:
+        """The declared overrides of every point, in a stable order."""
+        keys = list(self.axes)
+        if self.mode == "product":
+            return [dict(zip(keys, vals)) for vals in itertools.product(*(self.axes[k] for k in keys))]
+        return [{k: v} for k in keys for v in self.axes[k]]
+
+
+def list_grids() -> list[str]:
+    return sorted(p.stem for p in GRID_DIR.glob("*.toml"))
+
+
+def _flatten(prefix: str, d: dict) -> dict[str, Any]:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}.{k}" if prefix else k
+        if isinstance(v, dict):
+            out.update(_flatten(key, v))
+        else:
+            out[key] = v
+    return out
+
+
+def grid_from_dict(d: dict, name: str) -> Grid:
+    d = dict(d)
+    known = {"axes", "epochs", "seeds", "base", "mode", "clamp_init", "description"}
+    for k in d:
+        if k not in known:
+            raise GridError(f"grid '{name}': unknown key '{k}' (known: {', '.join(sorted(known))})")
+    if "axes" not in d or not isinstance(d["axes"], dict):
+        raise GridError(f"grid '{name}': missing [axes] table")
+    axes = _flatten("", d["axes"])
+    if not axes:
+        raise GridError(f"grid '{name}': [axes] is empty")
+    keys = set(flat_keys())
+    for k, vals in axes.items():
+        if k in ("seed", "name"):
+            raise GridError(f"grid '{name}': axis '{k}' is not allowed (use seeds = [...] / --seeds)")
+        if k not in keys:
+            raise GridError(f"grid '{name}': unknown field '{k}'")
+        if not isinstance(vals, list):
+            raise GridError(f"grid '{name}': axis '{k}' must be a list of values, got {vals!r}")
+        if not vals:
+            raise GridError(f"grid '{name}': axis '{k}' is empty")
+        for v in vals:
+            if isinstance(v, bool) or not isinstance(v, (int, str)):
+                raise GridError(f"grid '{name}': axis '{k}': value {v!r} must be a string or an integer")
+        if len(set(map(repr, vals))) != len(vals):
+            raise GridError(f"grid '{name}': axis '{k}' lists a value twice")
+    g = Grid(name=name, axes=axes)
+    if "epochs" in d:
+        g.epochs = d["epochs"]
+    if "seeds" in d:
+        g.seeds = d["seeds"]
+    if "base" in d:
+        g.base = d["base"]
+    if "mode" in d:
+        g.mode = d["mode"]
+    if "clamp_init" in d:
+        g.clamp_init = d["clamp_init"]
+    _check_grid_scalars(g)
+    return g
+
+
+def _check_grid_scalars(g: Grid) -> None:
+    if isinstance(g.epochs, bool) or not isinstance(g.epochs, int) or g.epochs < 1:
+        raise GridError(f"grid '{g.name}': epochs must be an integer >= 1, got {g.epochs!r}")
+    if not isinstance(g.seeds, list) or not g.seeds:
+        raise GridError(f"grid '{g.name}': seeds must be a non-empty list of integers")
+    for s in g.seeds:
+        if isinstance(s, bool) or not isinstance(s, int) or not 0 <= s < 2**32:
+            raise GridError(f"grid '{g.name}': seed {s!r} must be an integer in 0..2^32-1")
+    if len(set(g.seeds)) != len(g.seeds):
+        raise GridError(f"grid '{g.name}': seeds list a seed twice")
+    if not isinstance(g.base, str):
+        raise GridError(f"grid '{g.name}': base must be a preset name or TOML path")
+    if g.mode not in MODES:
+        raise GridError(f"grid '{g.name}': mode {g.mode!r} must be one of {', '.join(MODES)}")
+    if not isinstance(g.clamp_init, bool):
+        raise GridError(f"grid '{g.name}': clamp_init must be true or false")
+
+
+def load_grid(spec: str) -> Grid:
+    """A grid preset name (``hwmodel/presets/grids``) or a TOML file path."""
+    p = Path(spec)
+    if not (spec.endswith(".toml") or "/" in spec):
+        p = GRID_DIR / f"{spec}.toml"
+        if not p.is_file():
+            raise GridError(f"unknown grid '{spec}' (known: {', '.join(list_grids())}, or a .toml file)")
+    try:
+        data = tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise GridError(f"grid file '{p}' not found") from None
+    except tomllib.TOMLDecodeError as e:
+        raise GridError(f"grid file '{p}': invalid TOML: {e}") from None
+    return grid_from_dict(data, spec if p.parent == GRID_DIR else str(p))
+
+
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(s) for s in text.split(",") if s.strip()]
+    except ValueError:
+        raise GridError(f"--seeds {text!r}: expected comma-separated integers, e.g. 0,1,2") from None
+    if not seeds:
+        raise GridError(f"--seeds {text!r}: no seed given")
+    return seeds
+
+
+# ---- points ---------------------------------------------------------------------------------
+def flat_config(cfg: Config) -> dict[str, Any]:
+    d = cfg.to_dict()
+    out = {"name": d.pop("name"), "seed": d.pop("seed")}
+    for sec, vals in d.items():
+        for k, v in vals.items():
+            out[f"{sec}.{k}"] = v
+    return out
+
+
+def canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+
+
+def base_id(base: Config) -> str:
+    """Identity of a base config: its name and a hash of its TOML (with seed 0)."""
+    toml = base.replace(seed=0).to_toml()
+    return f"{base.name}-{hashlib.sha1(toml.encode()).hexdigest()[:10]}"
+
+
+def _int_or_str(v: Any) -> Any:
+    if isinstance(v, str) and v.strip().lstrip("-").isdigit():
+        return int(v)
+    return v
+
+
+def point_config(base: Config, declared: dict[str, Any], clamp_init: bool) -> Config:
+    """Base + declared overrides; with ``clamp_init`` an init bound that the point does not set
+    and that exceeds its (narrower) weight range is clamped to the largest weight."""
+    over = {k: _int_or_str(v) for k, v in declared.items()}
+    if clamp_init:
+        for layer in ("fc1", "fc2"):
+            wkey, bkey = f"{layer}.weight", f"{layer}.init_bound"
+            if wkey in over and bkey not in over:
+                try:
+                    wmax = Precision.parse(str(over[wkey])).max
+                except PrecisionError:
+                    continue  # the Config build reports it
+                cur = getattr(getattr(base, layer), "init_bound")
+                if cur > wmax:
+                    over[bkey] = max(wmax, 0)
+    return base.replace(**over)
+
+
+def overrides_of(base: Config, cfg: Config) -> dict[str, Any]:
+    """The canonical overrides of a point: every field that differs from the base (seed and
+    name excluded)."""
+    b, c = flat_config(base), flat_config(cfg)
+    return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != b[k]}
+
+
+def memory_sizes(cfg: Config) -> dict[str, dict[str, int]]:
+    """Every on-chip memory of spec §10 as words x word width (bits), from the config sizes."""
+    b, c, cin, k = cfg.bits, cfg.conv.channels, cfg.input.channels, cfg.conv.kernel
+    o, q, n_in, n1, n2 = cfg.conv_out, cfg.spk_side, cfg.n_in, cfg.fc1.neurons, cfg.fc2.neurons
+    rows = {
+        "conv_kernel": (cin * k * k, c * b["WC"]),
+        "conv_pot": (o * o, c * b["PB"]),
+        "conv_spk": (q * q, c),
+        "fc1_w": ((n_in + 1) * n1, b["W1B"]),
+        "fc1_acc": (n1, b["A1B"]),
+        "fc1_act": (n1, b["YB"]),
+        "fc1_dact": (n1, 1),
+        "b_lut": (n2, n1 * b["BB"]),
+        "fc2_w": ((n1 + 1) * n2, b["W2B"]),
+        "fc2_acc": (n2, b["A2B"]),
+        "fc2_out": (n2, b["OB"]),
+        "sig_lut": (1 << cfg.fc2.lut_bits, b["OB"]),
+        "lfsr_fc1": (1, 32),
+        "lfsr_fc2": (1, 32),
+    }
+    return {n: {"words": w, "word_bits": wb, "bits": w * wb} for n, (w, wb) in rows.items()}
+
+
+def memory_bits(cfg: Config) -> tuple[int, int]:
+    """(FC1 + FC2 weight bits, all memory bits)."""
+    m = memory_sizes(cfg)
+    return m["fc1_w"]["bits"] + m["fc2_w"]["bits"], sum(v["bits"] for v in m.values())
+
+
+@dataclass
+class Plan:
+    grid: Grid
+    base: Config
+    base_id: str
+    epochs: int
+    seeds: list[int]
+    data: dict[str, Any]
+    data_key: str
+    points: list[tuple[str, dict[str, Any], Config]]  # (point_key, overrides, config seed 0)
+
+    def tasks(self) -> list[dict[str, Any]]:
+        return [{"kind": "point", "base": self.base_id, "point_key": key, "overrides": over,
+                 "config_toml": cfg.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
+                 "data": self.data, "data_key": self.data_key}
+                for key, over, cfg in self.points for s in self.seeds]
+
+    def reference_task(self) -> dict[str, Any]:
+        s = self.seeds[0]
+        return {"kind": "reference", "base": self.base_id, "point_key": "{}", "overrides": {},
+                "config_toml": self.base.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
+                "data": self.data, "data_key": self.data_key}
+
+
+def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int) -> dict[str, Any]:
+    if folder:
+        return {"kind": "idx", "dir": str(Path(folder).resolve()), "n_train": n_train, "n_test": n_test}
+    return {"kind": "embedded", "n_train": n_train or 4000, "n_test": n_test or 1000, "split_seed": split_seed}
+
+
+def data_key(spec: dict[str, Any]) -> str:
+    if spec["kind"] == "idx":
+        return f"idx:{spec['dir']}:n_train={spec['n_train']},n_test={spec['n_test']}"
+    return f"embedded:n_train={spec['n_train']},n_test={spec['n_test']},split_seed={spec['split_seed']}"
+
+
+def check_data(spec: dict[str, Any]) -> None:
+    from .data import DataError, embedded_path
+    for k in ("n_train", "n_test"):
+        if spec.get(k) is not None and spec[k] < 1:
+            raise DataError(f"--{k.replace('_', '-')} must be >= 1")
+    if spec["kind"] == "idx":
+        if not Path(spec["dir"]).is_dir():
+            raise DataError(f"MNIST folder '{spec['dir']}' does not exist")
+    else:
+        embedded_path()
+        if spec["n_train"] + spec["n_test"] > 5000:
+            raise DataError(f"embedded MNIST has 5000 digits: cannot take {spec['n_train']} + {spec['n_test']}")
+
+
+def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dict[str, Any]) -> Plan:
+    """Validate the whole grid: every point with every seed must be a legal Config."""
+    base = base.replace(seed=0)
+    points, seen = [], {}
+    for declared in grid.points():
+        try:
+            cfg = point_config(base, declared, grid.clamp_init)
+            for s in seeds:
+                cfg.replace(seed=s)
+        except ConfigError as e:
+            desc = ", ".join(f"{k}={v}" for k, v in declared.items())
+            raise GridError(f"grid '{grid.name}': point {{{desc}}}: {e}") from None
+        over = overrides_of(base, cfg)
+        key = canonical(over)
+        if key in seen:  # e.g. one-at-a-time grids meet at the base point
+            continue
+        seen[key] = True
+        points.append((key, over, cfg))
+    return Plan(grid, base, base_id(base), epochs, seeds, data, data_key(data), points)
+
+
+# ---- the worker -------------------------------------------------------------------------------
+_SPLITS: dict[str, Any] = {}
+_PREPS: dict[str, Any] = {}
+
+
+def _split(spec: dict[str, Any]):
+    key = data_key(spec)
+    if key not in _SPLITS:
+        from .data import embedded_split, load_idx_folder
+        if spec["kind"] == "idx":
+            _SPLITS[key] = load_idx_folder(spec["dir"], spec["n_train"], spec["n_test"])
+        else:
+            _SPLITS[key] = embedded_split(spec["n_train"], spec["n_test"], spec["split_seed"])
+    return _SPLITS[key]
+
+
+def _prepared(cfg: Config, spec: dict[str, Any]):
+    """Encoded batches, cached per process: they depend only on the data and on the input and
+    encoding sections of the config."""
+    from .train import prepare
+    d = cfg.to_dict()
+    key = data_key(spec) + canonical([d["input"], d["encoding"]])
+    if key not in _PREPS:
+        if len(_PREPS) >= 8:
+            _PREPS.clear()
+        _PREPS[key] = prepare(cfg, _split(spec))
+    return _PREPS[key]
+
+
+def run_task(task: dict[str, Any]) -> dict[str, Any]:
+    """Train one (point, seed) and return its result row (a plain dict). Runs in a worker: the
+    local process pool and Dask both call this function."""
+    from .train import run_training
+    t0 = time.perf_counter()
+    cfg = Config.from_dict(tomllib.loads(task["config_toml"]))
+    prep = _prepared(cfg, task["data"])
+    ref = task["kind"] == "reference"
+    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref)
+    r = rep.results
+    wbits, mbits = memory_bits(cfg)
+    row = {
+        "base": task["base"], "point_key": task["point_key"], "seed": task["seed"],
+        "epochs": task["epochs"], "data": task["data_key"],
+        "overrides": canonical(task["overrides"]), "config_toml": task["config_toml"],
+        "config_json": canonical(flat_config(cfg)),
+        "test_accuracy": float(r["test_accuracy"]), "train_accuracy": float(r["train_accuracy"]),
+        "test_accuracy_per_epoch": canonical([float(a) for a in r["test_accuracy_per_epoch"]]),
+        "weight_bits": int(wbits), "memory_bits": int(mbits),
+        "memories": canonical(memory_sizes(cfg)),
+        "n_train": int(r["n_train"]), "n_test": int(r["n_test"]),
+        "wall_time": time.perf_counter() - t0,
+        "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    if ref:
+        row.update(float_test_accuracy=float(r["float_test_accuracy"]),
+                   float_train_accuracy=float(r["float_train_accuracy"]),
+                   float_gains=canonical([float(g) for g in r.get("float_gains", [])]))
+    return row
+
+
+# ---- the database -------------------------------------------------------------------------------
+RESULT_COLUMNS = ("base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
+                  "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
+                  "weight_bits", "memory_bits", "memories", "n_train", "n_test", "wall_time",
+                  "worker", "finished_at")
+REFERENCE_COLUMNS = ("base", "seed", "epochs", "data", "config_toml", "config_json",
+                     "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
+                     "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
+                     "wall_time", "worker", "finished_at")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS results (
+    id INTEGER PRIMARY KEY,
+    base TEXT NOT NULL,
+    point_key TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    epochs INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    overrides TEXT NOT NULL,
+    config_toml TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    test_accuracy REAL NOT NULL,
+    train_accuracy REAL NOT NULL,
+    test_accuracy_per_epoch TEXT NOT NULL,
+    weight_bits INTEGER NOT NULL,
+    memory_bits INTEGER NOT NULL,
+    memories TEXT NOT NULL,
+    n_train INTEGER NOT NULL,
+    n_test INTEGER NOT NULL,
+    wall_time REAL NOT NULL,
+    worker TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    UNIQUE (point_key, seed, epochs, data, base)
+);
+CREATE TABLE IF NOT EXISTS reference (
+    id INTEGER PRIMARY KEY,
+    base TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    epochs INTEGER NOT NULL,
+    data TEXT NOT NULL,
+    config_toml TEXT NOT NULL,
+    config_json TEXT NOT NULL,
+    float_test_accuracy REAL NOT NULL,
+    float_train_accuracy REAL NOT NULL,
+    float_gains TEXT NOT NULL,
+    test_accuracy REAL NOT NULL,
+    train_accuracy REAL NOT NULL,
+    weight_bits INTEGER NOT NULL,
+    memory_bits INTEGER NOT NULL,
+    n_train INTEGER NOT NULL,
+    n_test INTEGER NOT NULL,
+    wall_time REAL NOT NULL,
+    worker TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    UNIQUE (base, seed, epochs, data)
+);
+CREATE TABLE IF NOT EXISTS sweeps (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    argv TEXT NOT NULL,
+    grid TEXT NOT NULL,
+    base TEXT NOT NULL,
+    epochs INTEGER NOT NULL,
+    seeds TEXT NOT NULL,
+    data TEXT NOT NULL,
+    executor TEXT NOT NULL,
+    n_runs INTEGER NOT NULL,
+    n_skipped INTEGER NOT NULL,
+    n_done INTEGER,
+    n_failed INTEGER
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(p), timeout=60, isolation_level=None)  # explicit transactions
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.executescript(SCHEMA)
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+def _insert(conn: sqlite3.Connection, table: str, columns: Iterable[str], row: dict[str, Any]) -> bool:
+    cols = tuple(columns)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES "
+                           f"({', '.join('?' * len(cols))})", [row[c] for c in cols])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return cur.rowcount == 1
+
+
+def insert_result(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+    """Insert one complete result row in its own transaction; False if it was already there."""
+    return _insert(conn, "results", RESULT_COLUMNS, row)
+
+
+def insert_reference(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
+    return _insert(conn, "reference", REFERENCE_COLUMNS, row)
+
+
+def done_keys(conn: sqlite3.Connection, plan: Plan) -> set[tuple[str, int]]:
+    cur = conn.execute("SELECT point_key, seed FROM results WHERE base=? AND epochs=? AND data=?",
+                       (plan.base_id, plan.epochs, plan.data_key))
+    return {(k, s) for k, s in cur}
+
+
+def has_reference(conn: sqlite3.Connection, plan: Plan) -> bool:
+    cur = conn.execute("SELECT 1 FROM reference WHERE base=? AND epochs=? AND data=? LIMIT 1",
+                       (plan.base_id, plan.epochs, plan.data_key))
+    return cur.fetchone() is not None
+
+
+# ---- executors ---------------------------------------------------------------------------------
+def _worker_init() -> None:
+    """Local workers ignore SIGINT: Ctrl-C reaches the parent, which lets the running tasks finish
+    and stores them (see ``run_sweep``)."""
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class LocalExecutor:
+    """A ``concurrent.futures.ProcessPoolExecutor`` (forkserver on Linux: workers never inherit
+    the parent's threads or locks)."""
+
+    def __init__(self, jobs: int):
+        import concurrent.futures as cf
+        import multiprocessing as mp
+        self._cf = cf
+        ctx = mp.get_context("forkserver") if sys.platform.startswith("linux") else None
+        self.ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+        self.futs: dict[Any, dict] = {}
+        self.seen: set = set()
+
+    def submit(self, tasks: list[dict]) -> None:
+        for t in tasks:
+            self.futs[self.ex.submit(run_task, t)] = t
+
+    def completed(self):
+        """(task, row, exception) for every not yet reported, not cancelled task, as it finishes."""
+        pending = [f for f in self.futs if f not in self.seen and not f.cancelled()]
+        for f in self._cf.as_completed(pending):
+            self.seen.add(f)
+            if f.cancelled():
+                continue
+            exc = f.exception()
+            yield self.futs[f], (None if exc else f.result()), exc
+
+    def cancel_pending(self) -> int:
+        """Cancel the tasks not started; return how many are still running."""
+        for f in self.futs:
+            if f not in self.seen:
+                f.cancel()
+        return sum(1 for f in self.futs if f not in self.seen and not f.cancelled())
+
+    def close(self, abort: bool = False) -> None:
+        if abort:
+            for proc in list(getattr(self.ex, "_processes", {}).values()):
+                proc.terminate()
+        self.ex.shutdown(wait=True, cancel_futures=True)
+
+
+class DaskExecutor:
+    """``distributed.Client(ADDRESS)``, or a LocalCluster of ``jobs`` one-thread processes."""
+
+    def __init__(self, scheduler: str | None, jobs: int):
+        from distributed import Client, LocalCluster
+        self.cluster = None
+        if scheduler:
+            self.client = Client(scheduler)
+        else:
+            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                        host="127.0.0.1", dashboard_address=None)
+            self.client = Client(self.cluster)
+        self.futs: dict[str, tuple[Any, dict]] = {}
+        self.seen: set[str] = set()
+
+    def submit(self, tasks: list[dict]) -> None:
+        for t in tasks:
+            f = self.client.submit(run_task, t, pure=False)
+            self.futs[f.key] = (f, t)
+
+    def completed(self):
+        from distributed import as_completed
+        pending = [f for k, (f, _) in self.futs.items() if k not in self.seen and not f.cancelled()]
+        if not pending:
+            return
+        for f in as_completed(pending):
+            self.seen.add(f.key)
+            t = self.futs[f.key][1]
+            if f.cancelled():
+                continue
+            if f.status == "error":
+                yield t, None, f.exception()
+            else:
+                yield t, f.result(), None
+
+    def cancel_pending(self) -> int:
+        for k, (f, _) in self.futs.items():
+            if k not in self.seen:
+                f.cancel()
+        return 0
+
+    def close(self, abort: bool = False) -> None:
+        for k, (f, _) in self.futs.items():
+            if k not in self.seen:
+                f.cancel()
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
+
+
+def _describe(task: dict, width: int = 0) -> str:
+    if task["kind"] == "reference":
+        return f"float reference (seed {task['seed']})"
+    over = ", ".join(f"{k}={v}" for k, v in task["overrides"].items() if not k.endswith(".init_bound"))
+    text = f"{{{over or 'base'}}} seed {task['seed']}"
+    return text if not width or len(text) <= width else text[:width - 1] + "…"
+
+
+def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int | None = None,
+              scheduler: str | None = None, progress: bool = True, argv: list[str] | None = None,
+              log=None) -> dict[str, Any]:
+    """Run every missing (point, seed) of ``plan`` and the reference; write rows as they finish.
+
+    Ctrl-C (or SIGTERM via ``main``) cancels the tasks not started, waits for the running ones
+    and stores them too (a second Ctrl-C aborts them); the summary then says ``interrupted``."""
+    log = log or (lambda msg: print(msg, file=sys.stderr))
+    jobs = jobs or os.cpu_count() or 1
+    conn = connect(db)
+    done = done_keys(conn, plan)
+    tasks = [t for t in plan.tasks() if (t["point_key"], t["seed"]) not in done]
+    if not has_reference(conn, plan):
+        tasks.insert(0, plan.reference_task())  # the longest task first
+    n_total = len(plan.points) * len(plan.seeds)
+    n_skipped = n_total - sum(t["kind"] == "point" for t in tasks)
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    conn.execute("BEGIN IMMEDIATE")
+    cur = conn.execute(
+        "INSERT INTO sweeps (started_at, argv, grid, base, epochs, seeds, data, executor, n_runs, n_skipped) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?)",
+        (now, canonical(argv or []), plan.grid.name, plan.base_id, plan.epochs, canonical(plan.seeds),
+         plan.data_key, executor, n_total, n_skipped))
+    conn.execute("COMMIT")
+    sweep_id = cur.lastrowid
+    t0 = time.perf_counter()
+    st = {"done": 0, "ref": False}
+    failures: list[str] = []
+    interrupted = False
+    bar = None
+
+    def handle(task, row, exc):
+        if exc is not None:
+            failures.append(f"{_describe(task)}: {type(exc).__name__}: {exc}")
+            (bar.write if bar is not None else log)(f"failed: {failures[-1]}")
+        elif task["kind"] == "reference":
+            st["ref"] = insert_reference(conn, row) or st["ref"]
+        elif insert_result(conn, row):
+            st["done"] += 1
+        if bar is not None:
+            if row is not None:
+                bar.set_postfix_str(f"{_describe(task, 48)}: {100 * row['test_accuracy']:.1f} %")
+            bar.update(1)
+
+    ex = None
+    if tasks:
+        ex = LocalExecutor(jobs) if executor == "local" else DaskExecutor(scheduler, jobs)
+    abort = False
+    try:
+        if ex is not None:
+            ex.submit(tasks)
+            if progress:
+                from tqdm import tqdm
+                bar = tqdm(total=len(tasks), desc="sweep", unit="run", file=sys.stderr, dynamic_ncols=True)
+            try:
+                for task, row, exc in ex.completed():
+                    handle(task, row, exc)
+            except KeyboardInterrupt:
+                interrupted = True
+                running = ex.cancel_pending()
+                if running:
+                    (bar.write if bar is not None else log)(
+                        f"interrupted: storing the {running} running run(s) when they finish (Ctrl-C again to abort)")
+                try:
+                    for task, row, exc in ex.completed():
+                        handle(task, row, exc)
+                except KeyboardInterrupt:
+                    abort = True
+    finally:
+        if bar is not None:
+            bar.close()
+        if ex is not None:
+            ex.close(abort=abort)
+    wall = time.perf_counter() - t0
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE sweeps SET finished_at=?, n_done=?, n_failed=? WHERE id=?",
+                 (datetime.now(timezone.utc).isoformat(timespec="seconds"), st["done"], len(failures), sweep_id))
+    conn.execute("COMMIT")
+    n_rows = conn.execute("SELECT COUNT(*) FROM results WHERE base=? AND epochs=? AND data=?",
+                          (plan.base_id, plan.epochs, plan.data_key)).fetchone()[0]
+    conn.close()
+    return {"db": str(db), "grid": plan.grid.name, "base": plan.base_id, "epochs": plan.epochs,
+            "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
+            "points": len(plan.points), "runs": n_total, "skipped": n_skipped, "done": st["done"],
+            "failed": len(failures), "failures": failures, "reference_computed": st["ref"],
+            "interrupted": interrupted, "remaining": n_total - n_rows,
+            "rows_in_db": n_rows, "wall_time": wall}
+
+
+# ---- command line -----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m hwmodel.sweep",
+                                description="Sweeps of the configuration, with results in SQLite (docs/sweep.md).")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("bitwidths", help="train every point of a grid of config overrides on chip")
+    b.add_argument("--grid", default="quick",
+                   help=f"grid preset ({', '.join(list_grids()) or 'none'}) or TOML file (default: quick)")
+    b.add_argument("--config", default=None, help="base preset or TOML file (default: the grid's base, else spoon)")
+    b.add_argument("--db", default="runs/sweep.sqlite", help="SQLite database (default: runs/sweep.sqlite)")
+    b.add_argument("--jobs", type=int, default=None, help="local worker processes (default: all cores)")
+    b.add_argument("--epochs", type=int, default=None, help="epochs per run (default: the grid's)")
+    b.add_argument("--seeds", default=None, help="comma-separated chip seeds, e.g. 0,1,2 (default: the grid's)")
+    b.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files (default: embedded 5k digits)")
+    b.add_argument("--n-train", type=int, default=None, help="training samples (embedded default 4000)")
+    b.add_argument("--n-test", type=int, default=None, help="test samples (embedded default 1000)")
+    b.add_argument("--split-seed", type=int, default=0, help="seed of the embedded stratified split")
+    b.add_argument("--executor", choices=["local", "dask"], default="local")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address (tcp://host:port); without it --executor dask starts a LocalCluster")
+    b.add_argument("--dry-run", action="store_true", help="validate and list the work, run nothing")
+    b.add_argument("--no-progress", action="store_true", help="no progress bar")
+    b.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
+    return p
+
+
+def plan_from_args(args) -> Plan:
+    grid = load_grid(args.grid)
+    base = Config.load(args.config or grid.base)
+    epochs = args.epochs if args.epochs is not None else grid.epochs
+    if epochs < 1:
+        raise GridError("--epochs must be >= 1")
+    seeds = parse_seeds(args.seeds) if args.seeds is not None else grid.seeds
+    g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init)
+    _check_grid_scalars(g)
+    data = data_spec(args.data, args.n_train, args.n_test, args.split_seed)
+    check_data(data)
+    return make_plan(g, base, epochs, seeds, data)
+
+
+def main(argv=None) -> int:
+    from .data import DataError
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs must be >= 1", file=sys.stderr)
+        return EXIT_INPUT
+    if args.scheduler and args.executor != "dask":
+        print("error: --scheduler needs --executor dask", file=sys.stderr)
+        return EXIT_INPUT
+    try:
+        plan = plan_from_args(args)
+    except (GridError, ConfigError, DataError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.dry_run:
+        info = {"grid": plan.grid.name, "base": plan.base_id, "points": len(plan.points),
+                "seeds": plan.seeds, "epochs": plan.epochs, "runs": len(plan.points) * len(plan.seeds),
+                "data": plan.data_key, "overrides": [o for _, o, _ in plan.points]}
+        print(json.dumps(info, sort_keys=True) if args.json else
+              f"grid {info['grid']}: {info['points']} points x {len(plan.seeds)} seeds = {info['runs']} runs, "
+              f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}")
+        return 0
+    import signal
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        old_term = signal.signal(signal.SIGTERM, on_term)
+    except ValueError:  # not the main thread
+        old_term = None
+    try:
+        summary = run_sweep(plan, args.db, executor=args.executor, jobs=args.jobs,
+                            scheduler=args.scheduler, progress=not args.no_progress and not args.json,
+                            argv=argv)
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+    for f in summary["failures"]:
+        print(f"error: {f}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        print(f"sweep {summary['grid']} ({summary['base']}, {summary['epochs']} epochs, {summary['data']}): "
+              f"{summary['points']} points x {len(summary['seeds'])} seed(s) = {summary['runs']} runs; "
+              f"{summary['skipped']} already in {summary['db']}, {summary['done']} done, "
+              f"{summary['failed']} failed in {summary['wall_time']:.1f} s"
+              + ("; float reference computed" if summary["reference_computed"] else ""))
+    if summary["interrupted"]:
+        print(f"interrupted: {summary['remaining']} run(s) left; rerun the same command to resume",
+              file=sys.stderr)
+        return 130
+    return EXIT_FAILED if summary["failed"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

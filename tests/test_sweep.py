@@ -1,0 +1,227 @@
+"""Sweeps and their reports: grid validation, SQLite resume (also after SIGKILL), Dask = local,
+report files. Small: the tiny preset on a few hundred embedded digits."""
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from hwmodel import report, sweep
+from hwmodel.config import Config
+from hwmodel.model import Processor
+
+DATA = ["--config", "tiny", "--n-train", "200", "--n-test", "100"]
+GRID = """
+epochs = 1
+seeds = [0, 1]
+[axes]
+fc1.weight = ["s4", "s6"]
+"drtp.b" = ["s1", "s2"]
+"""
+N_RUNS = 8
+
+
+def _write(tmp: Path, text: str, name="grid.toml") -> str:
+    p = tmp / name
+    p.write_text(text)
+    return str(p)
+
+
+def _rows(db) -> dict:
+    conn = sqlite3.connect(str(db))
+    try:
+        return {(k, s): (a, t, i) for k, s, a, t, i in conn.execute(
+            "SELECT point_key, seed, test_accuracy, train_accuracy, id FROM results")}
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def local_db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("sweep")
+    db = tmp / "s.sqlite"
+    rc = sweep.main(["bitwidths", "--grid", _write(tmp, GRID), "--db", str(db), "--jobs", "1",
+                     "--no-progress", *DATA])
+    assert rc == 0
+    return tmp, db
+
+
+@pytest.mark.parametrize("axes, needle", [
+    ('"fc1.wieght" = ["s4"]', "unknown field 'fc1.wieght'"),
+    ('"fc1.weight" = ["s4", "s40"]', "'fc1.weight'"),
+    ('"fc1.weight" = ["s4", "u6"]', "must be signed"),
+    ('"fc1.weight" = []', "axis 'fc1.weight' is empty"),
+    ('"fc2.weight" = ["s8", "s14"]', "'fc2.accumulator'"),  # an illegal combination
+    ('"drtp.rounding" = ["nearest", "floor"]', "'drtp.rounding'"),
+    ('"seed" = [1, 2]', "use seeds"),
+])
+def test_grid_errors_rejected_before_any_work(tmp_path, capsys, axes, needle):
+    db = tmp_path / "db.sqlite"
+    rc = sweep.main(["bitwidths", "--grid", _write(tmp_path, f"epochs = 1\n[axes]\n{axes}\n"),
+                     "--db", str(db), *DATA])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2
+    assert err.startswith("error: ") and "\n" not in err and needle in err, err
+    assert not db.exists()
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--grid", "nope"], "unknown grid 'nope'"),
+    (["--seeds", "0,x"], "--seeds"),
+    (["--epochs", "0"], "--epochs"),
+    (["--n-train", "4900"], "cannot take"),
+    (["--data", "/nonexistent/mnist"], "does not exist"),
+])
+def test_cli_errors(tmp_path, capsys, argv, needle):
+    db = tmp_path / "db.sqlite"
+    assert sweep.main(["bitwidths", "--db", str(db), "--config", "tiny", *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and needle in err, err
+    assert not db.exists()
+
+
+def test_grid_presets_validate():
+    for name in ("quick", "default", "full"):
+        g = sweep.load_grid(name)
+        plan = sweep.make_plan(g, Config.preset(g.base), g.epochs, g.seeds,
+                               sweep.data_spec(None, None, None, 0))
+        assert plan.points and all(k == sweep.canonical(o) for k, o, _ in plan.points)
+
+
+def test_points_canonical_and_clamped():
+    base = Config.preset("spoon")
+    g = sweep.grid_from_dict({"mode": "one-at-a-time",
+                              "axes": {"fc1": {"weight": ["s4", "s8"]}, "drtp.b": ["s1", "s2"]}}, "t")
+    plan = sweep.make_plan(g, base, 1, [0], sweep.data_spec(None, 100, 50, 0))
+    keys = [k for k, _, _ in plan.points]
+    # the base point (fc1.weight=s8 == drtp.b=s2 == spoon) is run once; s4 clamps init_bound 9 -> 7
+    assert keys == ['{"fc1.init_bound":7,"fc1.weight":"s4"}', "{}", '{"drtp.b":"s1"}']
+
+
+@pytest.mark.parametrize("preset", ["tiny", "spoon"])
+def test_memory_sizes_match_the_model(preset):
+    cfg = Config.preset(preset)
+    mems = Processor.from_config(cfg).memories()
+    sizes = sweep.memory_sizes(cfg)
+    assert set(sizes) == set(mems)
+    for name, arr in mems.items():
+        assert sizes[name]["words"] == arr.shape[0], name
+    w, total = sweep.memory_bits(cfg)
+    assert w == (cfg.n_in + 1) * cfg.fc1.neurons * 8 + (cfg.fc1.neurons + 1) * cfg.fc2.neurons * 8
+    assert total > w
+
+
+def test_sweep_fills_db_and_rerun_does_no_work(local_db, capsys):
+    tmp, db = local_db
+    rows = _rows(db)
+    assert len(rows) == N_RUNS
+    conn = sqlite3.connect(str(db))
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    ref = conn.execute("SELECT COUNT(*), MIN(float_test_accuracy) FROM reference").fetchone()
+    conn.close()
+    assert ref[0] == 1 and 0 <= ref[1] <= 1
+    rc = sweep.main(["bitwidths", "--grid", str(tmp / "grid.toml"), "--db", str(db), "--jobs", "1",
+                     "--json", *DATA])
+    assert rc == 0
+    s = json.loads(capsys.readouterr().out)
+    assert (s["done"], s["skipped"], s["reference_computed"], s["rows_in_db"]) == (0, N_RUNS, False, N_RUNS)
+    assert _rows(db) == rows
+
+
+def _start_and_wait(cmd, db, at_least):
+    """Start the sweep in its own process group; return it once ``at_least`` rows are in the db."""
+    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and proc.poll() is None:
+        try:
+            if len(_rows(db)) >= at_least:
+                break
+        except sqlite3.DatabaseError:
+            pass
+        time.sleep(0.01)
+    return proc
+
+
+def test_sigkill_sigterm_and_resume_lose_nothing(tmp_path):
+    grid = _write(tmp_path, 'epochs = 2\nseeds = [0]\n[axes]\n"fc1.weight" = ["s4", "s5", "s6", "s7", "s8"]\n'
+                            '"drtp.b" = ["s1", "s2", "s3"]\n')
+    db = tmp_path / "k.sqlite"
+    cmd = [sys.executable, "-m", "hwmodel.sweep", "bitwidths", "--grid", grid, "--db", str(db),
+           "--jobs", "1", "--no-progress", "--config", "tiny", "--n-train", "300", "--n-test", "100"]
+    total = 15
+    proc = _start_and_wait(cmd, db, 2)
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
+    except ProcessLookupError:
+        pass
+    proc.wait()
+    before = _rows(db)
+    assert 2 <= len(before) < total, "the sweep was not interrupted mid-way"
+    conn = sqlite3.connect(str(db))
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.close()
+    # SIGTERM: the parent stores what is running, then exits with 130
+    proc = _start_and_wait(cmd, db, len(before) + 1)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    middle = _rows(db)
+    if len(middle) < total:
+        assert proc.returncode == 130 and "rerun the same command" in err.decode(), err
+    assert all(middle[k] == v for k, v in before.items())
+    out = subprocess.run(cmd + ["--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    s = json.loads(out.stdout)
+    assert s["skipped"] == len(middle) and s["done"] == total - len(middle)
+    after = _rows(db)
+    assert len(after) == total
+    assert all(after[k] == v for k, v in middle.items())  # finished rows kept, not redone
+    conn = sqlite3.connect(str(db))
+    assert conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT point_key, seed FROM results)").fetchone()[0] == total
+    assert conn.execute("SELECT COUNT(*) FROM reference").fetchone()[0] == 1
+    conn.close()
+
+
+def test_dask_gives_the_same_rows(local_db, tmp_path):
+    distributed = pytest.importorskip("distributed")
+    tmp, db = local_db
+    db2 = tmp_path / "dask.sqlite"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://",
+                                  host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        rc = sweep.main(["bitwidths", "--grid", str(tmp / "grid.toml"), "--db", str(db2), "--executor", "dask",
+                         "--scheduler", cluster.scheduler_address, "--no-progress", *DATA])
+    assert rc == 0
+    acc = lambda rows: {k: v[:2] for k, v in rows.items()}  # noqa: E731
+    assert acc(_rows(db2)) == acc(_rows(db))
+    q = "SELECT float_test_accuracy, test_accuracy FROM reference"
+    c1, c2 = sqlite3.connect(str(db)), sqlite3.connect(str(db2))
+    assert c1.execute(q).fetchall() == c2.execute(q).fetchall()
+    c1.close()
+    c2.close()
+
+
+def test_report_writes_all_files(local_db, tmp_path, capsys):
+    _, db = local_db
+    out = tmp_path / "rep"
+    assert report.main(["--db", str(db), "--out", str(out)]) == 0
+    for f in ("report.md", "report.html", "results.csv", "results.json"):
+        assert (out / f).is_file() and (out / f).stat().st_size > 0, f
+    html = (out / "report.html").read_text()
+    assert html.count('src="data:image/png;base64,') == 3  # two axes + the Pareto plot
+    md = (out / "report.md").read_text()
+    assert "Pareto" in md and "within" in md and "![" in md
+    doc = json.loads((out / "results.json").read_text())
+    (e,) = doc["experiments"]
+    assert sorted(e["axes"]) == ["drtp.b", "fc1.weight"] and len(e["points"]) == 4
+    assert e["float_test_accuracy"] is not None and e["pareto_front"]
+    assert [r["tolerance_pp"] for r in e["cheapest_within"]] == [0.5, 1.0, 2.0]
+    lines = (out / "results.csv").read_text().strip().splitlines()
+    assert len(lines) == 1 + N_RUNS
+    capsys.readouterr()
+    assert report.main(["--db", str(tmp_path / "missing.sqlite"), "--out", str(out)]) == 2
+    assert "not found" in capsys.readouterr().err
