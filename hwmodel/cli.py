@@ -16,7 +16,7 @@ import numpy as np
 
 from .config import Config, ConfigError, list_presets
 from .counters import as_dict, word_bits
-from .data import DataError, embedded_split, load_idx_folder
+from .data import DataError
 from .eventio import EventFormatError
 from .model import ModelError, Processor, memory_word_bits
 
@@ -39,10 +39,10 @@ def _config(args) -> Config:
     return cfg.replace(**overrides) if overrides else cfg
 
 
-def _split(args):
-    if args.data:
-        return load_idx_folder(args.data, args.n_train, args.n_test)
-    return embedded_split(args.n_train or 4000, args.n_test or 1000, args.split_seed)
+def _data_spec(args):
+    from .train import DataSpec
+    return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
+                    args.window_us, args.max_events)
 
 
 def _bar_factory(enabled: bool):
@@ -63,45 +63,10 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _prepare(cfg: Config, args):
-    """Event batches for the chosen input: encoded images, DVS-emulated images or N-MNIST."""
-    from .train import prepare, prepare_streams
-    if args.events == "nmnist":
-        if not args.data:
-            raise DataError("--events nmnist needs --data DIR (a folder with Train/ and Test/)")
-        if (cfg.input.width, cfg.input.channels) != (34, 2):
-            raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
-                              f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
-        from .data import load_nmnist
-        ss = load_nmnist(args.data, args.n_train, args.n_test, args.split_seed)
-        return prepare_streams(cfg, _stop(ss.train, args), ss.y_train, _stop(ss.test, args), ss.y_test), ss.source
-    split = _split(args)
-    if args.events == "dvs":
-        from .dvs import dvs_dataset
-        if cfg.input.width != split.x_train.shape[2]:
-            raise ConfigError(f"config '{cfg.name}' input {cfg.input.width} wide; images are "
-                              f"{split.x_train.shape[2]} wide")
-        tr = dvs_dataset(split.x_train, split.y_train, seed=args.split_seed)
-        te = dvs_dataset(split.x_test, split.y_test, seed=args.split_seed + DVS_TEST_SEED_OFFSET)
-        return (prepare_streams(cfg, _stop(tr, args), split.y_train, _stop(te, args), split.y_test),
-                split.source + ", DVS-emulated (hwmodel.dvs defaults)")
-    return prepare(cfg, split), split.source
-
-
-DVS_TEST_SEED_OFFSET = 1_000_000
-
-
-def _stop(streams, args):
-    from .encode import stop_stream
-    if args.window_us is None and args.max_events is None:
-        return streams
-    return [stop_stream(s, args.window_us, args.max_events) for s in streams]
-
-
 def cmd_train(args) -> int:
-    from .train import event_savings, run_training
+    from .train import event_savings, load_data, run_training
     cfg = _config(args)
-    prep, source = _prepare(cfg, args)
+    prep, source = load_data(cfg, _data_spec(args))
     rep = run_training(cfg, prep, epochs=args.epochs, mode=args.mode,
                        float_reference=not args.no_float,
                        progress=_bar_factory(not args.no_progress and not args.json))
@@ -156,8 +121,9 @@ def _print_train(res: dict) -> None:
 
 
 def cmd_eval(args) -> int:
+    from .train import load_data
     proc = Processor.load(args.weights)
-    prep, source = _prepare(proc.cfg, args)
+    prep, source = load_data(proc.cfg, _data_spec(args))
     r = proc.evaluate(prep.test, prep.y_test)
     res = {"test_accuracy": r.accuracy(prep.y_test), "n_test": len(prep.y_test),
            "config": proc.cfg.name, "data": source,

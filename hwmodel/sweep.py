@@ -13,6 +13,7 @@ status 2 before any work starts.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import hashlib
 import itertools
 import json
@@ -264,16 +265,19 @@ class Plan:
                 "data": self.data, "data_key": self.data_key}
 
 
-def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int) -> dict[str, Any]:
-    if folder:
-        return {"kind": "idx", "dir": str(Path(folder).resolve()), "n_train": n_train, "n_test": n_test}
-    return {"kind": "embedded", "n_train": n_train or 4000, "n_test": n_test or 1000, "split_seed": split_seed}
+def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,
+              events: str = "image", window_us: int | None = None, max_events: int | None = None) -> dict[str, Any]:
+    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.DataSpec``."""
+    from .train import DataSpec
+    folder = str(Path(folder).resolve()) if folder else None
+    if folder is None and events != "nmnist":
+        n_train, n_test = n_train or 4000, n_test or 1000
+    return dataclasses.asdict(DataSpec(events, folder, n_train, n_test, split_seed, window_us, max_events))
 
 
 def data_key(spec: dict[str, Any]) -> str:
-    if spec["kind"] == "idx":
-        return f"idx:{spec['dir']}:n_train={spec['n_train']},n_test={spec['n_test']}"
-    return f"embedded:n_train={spec['n_train']},n_test={spec['n_test']},split_seed={spec['split_seed']}"
+    from .train import DataSpec
+    return DataSpec(**spec).key()
 
 
 def check_data(spec: dict[str, Any]) -> None:
@@ -281,9 +285,11 @@ def check_data(spec: dict[str, Any]) -> None:
     for k in ("n_train", "n_test"):
         if spec.get(k) is not None and spec[k] < 1:
             raise DataError(f"--{k.replace('_', '-')} must be >= 1")
-    if spec["kind"] == "idx":
-        if not Path(spec["dir"]).is_dir():
-            raise DataError(f"MNIST folder '{spec['dir']}' does not exist")
+    if spec["events"] == "nmnist" and not spec["folder"]:
+        raise DataError("--events nmnist needs --data DIR (a folder with Train/ and Test/)")
+    if spec["folder"]:
+        if not Path(spec["folder"]).is_dir():
+            raise DataError(f"data folder '{spec['folder']}' does not exist")
     else:
         embedded_path()
         if spec["n_train"] + spec["n_test"] > 5000:
@@ -312,31 +318,19 @@ def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dic
 
 
 # ---- the worker -------------------------------------------------------------------------------
-_SPLITS: dict[str, Any] = {}
 _PREPS: dict[str, Any] = {}
 
 
-def _split(spec: dict[str, Any]):
-    key = data_key(spec)
-    if key not in _SPLITS:
-        from .data import embedded_split, load_idx_folder
-        if spec["kind"] == "idx":
-            _SPLITS[key] = load_idx_folder(spec["dir"], spec["n_train"], spec["n_test"])
-        else:
-            _SPLITS[key] = embedded_split(spec["n_train"], spec["n_test"], spec["split_seed"])
-    return _SPLITS[key]
-
-
 def _prepared(cfg: Config, spec: dict[str, Any]):
-    """Encoded batches, cached per process: they depend only on the data and on the input and
+    """Event batches, cached per process: they depend only on the data and on the input and
     encoding sections of the config."""
-    from .train import prepare
+    from .train import DataSpec, load_data
     d = cfg.to_dict()
     key = data_key(spec) + canonical([d["input"], d["encoding"]])
     if key not in _PREPS:
         if len(_PREPS) >= 8:
             _PREPS.clear()
-        _PREPS[key] = prepare(cfg, _split(spec))
+        _PREPS[key] = load_data(cfg, DataSpec(**spec))[0]
     return _PREPS[key]
 
 
@@ -702,7 +696,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--jobs", type=int, default=None, help="local worker processes (default: all cores)")
     b.add_argument("--epochs", type=int, default=None, help="epochs per run (default: the grid's)")
     b.add_argument("--seeds", default=None, help="comma-separated chip seeds, e.g. 0,1,2 (default: the grid's)")
-    b.add_argument("--data", metavar="DIR", help="folder with the MNIST IDX files (default: embedded 5k digits)")
+    b.add_argument("--data", metavar="DIR",
+                   help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST folder with --events nmnist")
+    b.add_argument("--events", choices=["image", "dvs", "nmnist"], default="image",
+                   help="input: images through the config's encoder, DVS-emulated images, or N-MNIST streams")
+    b.add_argument("--window-us", type=int, default=None, help="event streams: time window per sample")
+    b.add_argument("--max-events", type=int, default=None, help="event streams: at most this many events per sample")
     b.add_argument("--n-train", type=int, default=None, help="training samples (embedded default 4000)")
     b.add_argument("--n-test", type=int, default=None, help="test samples (embedded default 1000)")
     b.add_argument("--split-seed", type=int, default=0, help="seed of the embedded stratified split")
@@ -724,7 +723,8 @@ def plan_from_args(args) -> Plan:
     seeds = parse_seeds(args.seeds) if args.seeds is not None else grid.seeds
     g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init)
     _check_grid_scalars(g)
-    data = data_spec(args.data, args.n_train, args.n_test, args.split_seed)
+    data = data_spec(args.data, args.n_train, args.n_test, args.split_seed, args.events,
+                     args.window_us, args.max_events)
     check_data(data)
     return make_plan(g, base, epochs, seeds, data)
 

@@ -151,3 +151,71 @@ def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:
             "frame_conv_mem_accesses_per_sample": fb["mem_accesses"],
             "conv_ops_saved_pct": 100.0 * (1 - inf[IDX["conv_add"]] / fb["conv_ops"]),
             "conv_accesses_saved_pct": 100.0 * (1 - ev_acc / fb["mem_accesses"])}
+
+
+# ---- data selection shared by the CLI and the sweeps ----------------------------------------
+EVENT_SOURCES = ("image", "dvs", "nmnist")
+DVS_TEST_SEED_OFFSET = 1_000_000
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """Which samples a run uses: images through the config's encoder, DVS-emulated images, or
+    recorded N-MNIST streams; from the embedded set or a user folder; with optional stopping rules."""
+    events: str = "image"
+    folder: str | None = None
+    n_train: int | None = None
+    n_test: int | None = None
+    split_seed: int = 0
+    window_us: int | None = None
+    max_events: int | None = None
+
+    def key(self) -> str:
+        """A stable text naming the samples (used as the data column of sweep results)."""
+        if self.events == "nmnist" or self.folder:
+            base = f"{'nmnist' if self.events == 'nmnist' else 'idx'}:{self.folder}:n_train={self.n_train},n_test={self.n_test}"
+        else:
+            base = f"embedded:n_train={self.n_train or 4000},n_test={self.n_test or 1000},split_seed={self.split_seed}"
+        if self.events == "dvs":
+            base += ",dvs"
+        if self.window_us is not None or self.max_events is not None:
+            base += f",window_us={self.window_us},max_events={self.max_events}"
+        return base
+
+
+def _stop_all(streams, spec: DataSpec):
+    from .encode import stop_stream
+    if spec.window_us is None and spec.max_events is None:
+        return streams
+    return [stop_stream(s, spec.window_us, spec.max_events) for s in streams]
+
+
+def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
+    """Validated event batches for ``spec`` under ``cfg``, and a description of the source."""
+    from .config import ConfigError
+    from .data import DataError, embedded_split, load_idx_folder, load_nmnist
+    if spec.events not in EVENT_SOURCES:
+        raise DataError(f"events {spec.events!r}: must be one of {', '.join(EVENT_SOURCES)}")
+    if spec.events == "nmnist":
+        if not spec.folder:
+            raise DataError("--events nmnist needs --data DIR (a folder with Train/ and Test/)")
+        if (cfg.input.width, cfg.input.channels) != (34, 2):
+            raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
+                              f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
+        ss = load_nmnist(spec.folder, spec.n_train, spec.n_test, spec.split_seed)
+        return (prepare_streams(cfg, _stop_all(ss.train, spec), ss.y_train, _stop_all(ss.test, spec), ss.y_test),
+                ss.source)
+    if spec.folder:
+        split = load_idx_folder(spec.folder, spec.n_train, spec.n_test)
+    else:
+        split = embedded_split(spec.n_train or 4000, spec.n_test or 1000, spec.split_seed)
+    if cfg.input.width != split.x_train.shape[2]:
+        raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}-wide input; the images are "
+                          f"{split.x_train.shape[2]} wide")
+    if spec.events == "dvs":
+        from .dvs import dvs_dataset
+        tr = dvs_dataset(split.x_train, split.y_train, seed=spec.split_seed)
+        te = dvs_dataset(split.x_test, split.y_test, seed=spec.split_seed + DVS_TEST_SEED_OFFSET)
+        return (prepare_streams(cfg, _stop_all(tr, spec), split.y_train, _stop_all(te, spec), split.y_test),
+                split.source + ", DVS-emulated (hwmodel.dvs defaults)")
+    return prepare(cfg, split), split.source

@@ -79,3 +79,18 @@ def test_stopping_rules():
     assert stop_stream(ev, window_us=100)["t"].tolist() == [100, 150, 199]
     assert stop_stream(ev, max_events=2)["t"].tolist() == [100, 150]
     assert len(stop_stream(ev[:0], window_us=10)) == 0
+
+
+def test_sweep_accepts_event_streams(tmp_path, capsys):
+    import sqlite3
+
+    from hwmodel import sweep
+    grid = tmp_path / "g.toml"
+    grid.write_text('epochs = 1\nseeds = [0]\n[axes]\n"fc1.weight" = ["s6", "s8"]\n')
+    db = tmp_path / "dvs.sqlite"
+    rc = sweep.main(["bitwidths", "--grid", str(grid), "--config", "tiny", "--db", str(db), "--jobs", "1",
+                     "--events", "dvs", "--n-train", "100", "--n-test", "50", "--no-progress", "--json"])
+    assert rc == 0
+    with sqlite3.connect(db) as con:
+        rows = con.execute("SELECT data FROM results").fetchall()
+    assert len(rows) == 2 and all(r[0].endswith(",dvs") for r in rows)
