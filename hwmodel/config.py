@@ -123,12 +123,7 @@ class Config:
     @classmethod
     def from_toml(cls, path: str | Path) -> "Config":
         p = Path(path)
-        try:
-            data = tomllib.loads(p.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file '{p}' not found") from None
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"config file '{p}': invalid TOML: {e}") from None
+        data = read_toml(p, "config file", ConfigError)
         return cls.from_dict(data, name=data.get("name", p.stem))
 
     @classmethod
@@ -206,6 +201,22 @@ class Config:
     @property
     def one(self) -> int:
         return (1 << self.bits["OB"]) - 1
+
+
+def read_toml(path: str | Path, what: str, error: type[Exception]) -> dict[str, Any]:
+    """Parse a TOML file; a missing file or bad TOML raises ``error`` with a one-line message
+    starting with ``what`` and the path."""
+    p = Path(path)
+    try:
+        return tomllib.loads(p.read_text())
+    except FileNotFoundError:
+        raise error(f"{what} '{p}' not found") from None
+    except IsADirectoryError:
+        raise error(f"{what} '{p}' is a directory") from None
+    except UnicodeDecodeError:
+        raise error(f"{what} '{p}': not a text file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise error(f"{what} '{p}': invalid TOML: {e}") from None
 
 
 def list_presets() -> list[str]:

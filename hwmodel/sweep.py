@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from .config import Config, ConfigError, flat_keys
+from .config import Config, ConfigError, flat_keys, read_toml
 from .precision import Precision, PrecisionError
 
 GRID_DIR = Path(__file__).parent / "presets" / "grids"
@@ -142,12 +142,7 @@ def load_grid(spec: str) -> Grid:
         p = GRID_DIR / f"{spec}.toml"
         if not p.is_file():
             raise GridError(f"unknown grid '{spec}' (known: {', '.join(list_grids())}, or a .toml file)")
-    try:
-        data = tomllib.loads(p.read_text())
-    except FileNotFoundError:
-        raise GridError(f"grid file '{p}' not found") from None
-    except tomllib.TOMLDecodeError as e:
-        raise GridError(f"grid file '{p}': invalid TOML: {e}") from None
+    data = read_toml(p, "grid file", GridError)
     return grid_from_dict(data, spec if p.parent == GRID_DIR else str(p))
 
 
