@@ -28,15 +28,8 @@ DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist"}
 
 def _config(args) -> Config:
     cfg = Config.load(args.config or DEFAULT_CONFIG[getattr(args, "events", "image")])
-    overrides = {}
-    for item in args.set or []:
-        if "=" not in item:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
-        k, v = item.split("=", 1)
-        overrides[k.strip()] = int(v) if v.strip().lstrip("-").isdigit() else v.strip()
-    if getattr(args, "seed", None) is not None:
-        overrides["seed"] = args.seed
-    return cfg.replace(**overrides) if overrides else cfg
+    seed = getattr(args, "seed", None)
+    return cfg.with_sets(args.set, **({} if seed is None else {"seed": seed}))
 
 
 def _data_spec(args):

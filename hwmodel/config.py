@@ -154,6 +154,16 @@ class Config:
                 raise ConfigError(f"config: unknown key '{key}'")
         return Config.from_dict(d)
 
+    def with_sets(self, items: list[str] | None, **extra: Any) -> "Config":
+        """A copy with ``KEY=VALUE`` texts applied (the CLIs' ``--set``); integers are parsed."""
+        overrides = dict(extra)
+        for item in items or []:
+            if "=" not in item:
+                raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+            k, v = (t.strip() for t in item.split("=", 1))
+            overrides[k] = int(v) if v.lstrip("-").isdigit() else v
+        return self.replace(**overrides) if overrides else self
+
     # ---- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

@@ -10,10 +10,8 @@ accuracy against memory bits with the Pareto front, and the cheapest configurati
 from __future__ import annotations
 
 import argparse
-import base64
 import csv
 import html
-import io
 import json
 import math
 import sqlite3
@@ -22,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .plots import img_tag, png_bytes as _png, pyplot as _plt
 from .precision import Precision, PrecisionError
 
 EXIT_INPUT = 2
@@ -233,18 +232,6 @@ def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
 
 
 # ---- plots ------------------------------------------------------------------------------------------
-def _plt():
-    import matplotlib
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    return plt
-
-
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    _plt().close(fig)
-    return buf.getvalue()
 
 
 def _ref_line(ax, exp: Experiment) -> None:
@@ -420,8 +407,7 @@ def render_html(db: str, secs: list[Section]) -> str:
         for title, head, rows in s.tables[:-1]:
             body.append(f"<h3>{e(title)}</h3>{_html_table(head, rows)}")
         for cap, _, png in s.images:
-            b64 = base64.b64encode(png).decode()
-            body.append(f"<figure><img alt=\"{e(cap)}\" src=\"data:image/png;base64,{b64}\">"
+            body.append(f"<figure>{img_tag(png, e(cap))}"
                         f"<figcaption>{e(cap)}</figcaption></figure>")
         title, head, rows = s.tables[-1]
         body.append(f"<h3>{e(title)}</h3>{_html_table(head, rows)}")

@@ -1,0 +1,110 @@
+"""Command line: ``python -m hwmodel.estimate`` (docs/estimate.md §5).
+
+Errors in the input (config, technology table, liberty file, RTL, synthesis) print one line
+``error: ...`` on stderr and exit with status 2; no traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ..config import Config, ConfigError
+from ..data import DataError
+from ..model import ModelError
+from .area import AreaError
+from .core import DEFAULT_RATE_HZ, estimate
+from .tech import TechError
+
+EXIT_INPUT = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m hwmodel.estimate",
+        description="Memory traffic, energy, power, area and learning overhead of the processor "
+                    "(model counters x technology table; logic area from Yosys).")
+    p.add_argument("--config", default="spoon", help="preset name or TOML file (default: spoon)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a config field by dotted name, e.g. --set fc1.weight=s4 (repeatable)")
+    p.add_argument("--tech", metavar="FILE", help="technology table (default: hwmodel/tech/default_28nm_0v6.toml)")
+    p.add_argument("--liberty", metavar="FILE", help="map the logic to this liberty library and take its cell areas")
+    p.add_argument("--samples", type=int, default=100, help="held-out digits measured (default 100)")
+    p.add_argument("--train-samples", type=int, default=500,
+                   help="digits of brief on-chip training before measuring (0 = fresh chip; default 500)")
+    p.add_argument("--rate", type=float, default=DEFAULT_RATE_HZ,
+                   help=f"classifications per second for power and leakage (default {DEFAULT_RATE_HZ:.0f}: SPOON's 0.12 ms latency)")
+    p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
+    p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
+    p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--out", metavar="DIR", help="write report.md, report.html (with plots) and estimate.json")
+    return p
+
+
+def _config(args) -> Config:
+    return Config.load(args.config).with_sets(args.set)
+
+
+def _f(v, fmt="{:.1f}") -> str:
+    return "-" if v is None else fmt.format(v)
+
+
+def print_summary(r: dict) -> None:
+    s = r["spoon_reference"]
+    m = r["measurement"]
+    print(f"config {r['config']}, tech {r['tech']['name']} ({r['tech']['node_nm']:g} nm, {r['tech']['vdd']:g} V), "
+          f"{m['samples']} digits after {m['train_samples']} training digits, rate {r['rate_hz']:,.0f} /s")
+    rows = [
+        ("energy per classification (nJ)", _f(r["energy_per_classification_nj"]), _f(s["energy_per_classification_nj"])),
+        ("  of which dynamic (nJ)", _f(r["energy_per_classification_dynamic_nj"]), ""),
+        ("energy per learning sample, extra (nJ)", _f(r["energy_per_learning_sample_nj"]), ""),
+        ("area (mm²)" + ("" if r["area_includes_logic"] else ", memories only"), _f(r["area_mm2"], "{:.4f}"), _f(s["area_mm2"], "{:.2f}")),
+        ("learning power overhead, % of inference-only", _f(r["learning_overhead_power_pct"]), _f(s["learning_overhead_power_pct"])),
+        ("learning power overhead, % of total", _f(r["learning_overhead_power_pct_of_total"]), ""),
+        ("learning area overhead, % of inference-only", _f(r["learning_overhead_area_pct"], "{:.2f}"), ""),
+        ("learning area overhead, % of total", _f(r["learning_overhead_area_pct_of_total"], "{:.2f}"), _f(s["learning_overhead_area_pct"])),
+    ]
+    print(f"{'':46s} {'this model':>12s} {'SPOON':>8s}")
+    for a, b, c in rows:
+        print(f"{a:46s} {b:>12s} {c:>8s}")
+    print(f"\n{'block':12s} {'E infer nJ':>11s} {'E learn nJ':>11s} {'area mm²':>10s} {'Δarea mm²':>10s} {'Δpower µW':>10s}")
+    for b, o in r["learning_overhead_by_block"].items():
+        print(f"{b:12s} {r['energy_nj_by_block']['inference'][b]:11.3f} {r['energy_nj_by_block']['learning'][b]:11.3f} "
+              f"{r['designs']['learning']['area_mm2_by_block'][b]:10.5f} {o['area_mm2']:10.5f} {o['power_uw']:10.2f}")
+    print(f"\n{'memory':12s} {'kind':8s} {'bits':>9s} {'rd/class':>10s} {'rd/learn':>10s} {'wr/learn':>10s}")
+    for n, t in r["traffic"].items():
+        print(f"{n:12s} {t['kind']:8s} {t['depth'] * t['word_bits']:9d} {t['per_classification']['reads']:10.1f} "
+              f"{t['per_learning_sample']['reads']:10.1f} {t['per_learning_sample']['writes']:10.1f}")
+    for n in r["notes"]:
+        print(f"note: {n}")
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.samples < 1:
+            raise ValueError("--samples must be >= 1")
+        if args.train_samples < 0:
+            raise ValueError("--train-samples must be >= 0")
+        cfg = _config(args)
+        r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
+                     rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
+                     cache=not args.no_cache)
+        if args.out:
+            from .report import write_report
+            write_report(r, args.out)
+    except (ConfigError, DataError, ModelError, TechError, AreaError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    if args.json:
+        print(json.dumps(r, sort_keys=True, default=float))
+    else:
+        print_summary(r)
+        if args.out:
+            print(f"report written to {args.out}/report.md and report.html")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,154 @@
+"""Markdown + self-contained HTML report of one estimate, with matplotlib (Agg) plots."""
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from ..plots import img_tag, png_bytes as _png, pyplot as _plt
+from .energy import BLOCKS
+
+
+
+
+def _stacked(ax, labels: list[str], series: dict[str, list[float]], ylabel: str) -> None:
+    bottom = [0.0] * len(labels)
+    for name, vals in series.items():
+        ax.bar(labels, vals, bottom=bottom, label=name)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+
+
+def plot_energy(r: dict) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    e = r["energy_nj_by_block"]
+    cls = r["energy_per_classification_nj"] - r["energy_per_classification_dynamic_nj"]
+    series = {b: [e["inference"][b], e["inference"][b] + e["learning"][b]] for b in BLOCKS}
+    series["leakage (at rate)"] = [cls, cls]
+    _stacked(ax, ["classification", "training sample\n(classification + learning)"], series, "energy per sample (nJ)")
+    ax.set_title(f"Energy per sample by block ({r['config']})")
+    return _png(fig)
+
+
+def plot_area(r: dict) -> bytes:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    L, I = r["designs"]["learning"]["area_mm2_by_block"], r["designs"]["inference_only"]["area_mm2_by_block"]
+    _stacked(ax, ["inference-only chip", "learning chip"], {b: [I[b], L[b]] for b in BLOCKS}, "area (mm²)")
+    ax.set_title("Area by block" + ("" if r["area_includes_logic"] else " (memories only: --no-synth)"))
+    return _png(fig)
+
+
+def plot_overhead(r: dict) -> bytes:
+    plt = _plt()
+    fig, axs = plt.subplots(1, 2, figsize=(9, 3.6))
+    o = r["learning_overhead_by_block"]
+    axs[0].bar(BLOCKS, [o[b]["power_uw"] for b in BLOCKS])
+    axs[0].set_ylabel("learning power overhead (µW)")
+    axs[1].bar(BLOCKS, [1e6 * o[b]["area_mm2"] for b in BLOCKS])
+    axs[1].set_ylabel("learning area overhead (µm²)")
+    for ax in axs:
+        ax.tick_params(axis="x", rotation=45)
+    fig.suptitle(f"Learning overhead by block at {r['rate_hz']:,.0f} classifications/s")
+    return _png(fig)
+
+
+def _fmt(v: Any, nd: int = 2) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:,.{nd}f}"
+    return str(v)
+
+
+def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
+    s = r["spoon_reference"]
+    head = [("Quantity", "This model", "SPOON (ISCAS 2020)"), ]
+    summary = [
+        ["energy per classification (nJ, incl. leakage at the rate)", _fmt(r["energy_per_classification_nj"], 1), _fmt(s["energy_per_classification_nj"], 1)],
+        ["dynamic energy per classification (nJ)", _fmt(r["energy_per_classification_dynamic_nj"], 1), "-"],
+        ["extra energy per learning sample (nJ)", _fmt(r["energy_per_learning_sample_nj"], 1), "-"],
+        ["area (mm²)" + ("" if r["area_includes_logic"] else ", memories only"), _fmt(r["area_mm2"], 4), _fmt(s["area_mm2"], 2)],
+        ["learning power overhead, % of inference-only", _fmt(r["learning_overhead_power_pct"], 1), _fmt(s["learning_overhead_power_pct"], 1) + " (convention not stated)"],
+        ["learning power overhead, % of total", _fmt(r["learning_overhead_power_pct_of_total"], 1), "14.4 if read as % of inference-only"],
+        ["learning area overhead, % of inference-only", _fmt(r["learning_overhead_area_pct"], 2), "13.4 if 11.8 is % of total"],
+        ["learning area overhead, % of total", _fmt(r["learning_overhead_area_pct_of_total"], 2), _fmt(s["learning_overhead_area_pct"], 1) + " (convention not stated)"],
+    ]
+    blocks = []
+    for b in BLOCKS:
+        o = r["learning_overhead_by_block"][b]
+        blocks.append([b, _fmt(r["energy_nj_by_block"]["inference"][b], 3), _fmt(r["energy_nj_by_block"]["learning"][b], 3),
+                       _fmt(r["designs"]["learning"]["area_mm2_by_block"][b], 5), _fmt(o["area_mm2"], 5),
+                       _fmt(o["power_uw"], 2), _fmt(o["power_pct_of_inference_only"], 2)])
+    mems = []
+    for n, t in r["traffic"].items():
+        c, lr = t["per_classification"], t["per_learning_sample"]
+        mem = r["designs"]["learning"]["memories"].get(n)
+        mems.append([n, t["kind"], f"{t['depth']}x{t['word_bits']}", _fmt(c["reads"], 1), _fmt(c["writes"], 1),
+                     _fmt(lr["reads"], 1), _fmt(lr["writes"], 1), _fmt(r["energy_nj_by_memory"]["inference"][n], 3),
+                     _fmt(r["energy_nj_by_memory"]["learning"][n], 3), _fmt(mem["area_um2"] if mem else None, 0)])
+    src = [[k, v["source"], v["scaling"]] for k, v in r["tech_sources"].items()]
+    return [("Summary", list(head[0]), summary),
+            ("Per block", ["block", "E classification (nJ)", "E learning (nJ)", "area learning chip (mm²)",
+                           "Δarea (mm²)", "Δpower (µW)", "Δpower (% of inference-only)"], blocks),
+            ("Memory traffic and energy per sample", ["memory", "kind", "depth x bits", "reads/class.", "writes/class.",
+                                                    "reads/learn", "writes/learn", "E class. (nJ)", "E learn (nJ)", "area (µm²)"], mems),
+            ("Technology table sources", ["component", "source", "scaling"], src)]
+
+
+IMAGES = (("energy.png", "Energy per sample by block: classification vs training sample", plot_energy),
+          ("area.png", "Area by block: inference-only vs learning chip", plot_area),
+          ("overhead.png", "Learning overhead by block (power and area)", plot_overhead))
+
+
+def _intro(r: dict) -> list[str]:
+    m = r["measurement"]
+    return [f"Configuration `{r['config']}`, technology `{r['tech']['name']}` ({r['tech']['node_nm']:g} nm, "
+            f"{r['tech']['vdd']:g} V). Counters measured by the bit-accurate model on {m['samples']} held-out "
+            f"embedded MNIST digits after {m['train_samples']} digits of on-chip training "
+            f"(accuracy on the measured digits {100 * m['accuracy_after_training']:.1f} %). "
+            f"Power at {r['rate_hz']:,.0f} classifications/s. Method and sources: docs/estimate.md."] + \
+           [f"Note: {n}" for n in r["notes"]]
+
+
+def render_md(r: dict) -> str:
+    out = [f"# Cost estimate: {r['config']}", ""] + [p + "\n" for p in _intro(r)]
+    for title, head, rows in tables(r):
+        out += [f"## {title}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+        out += ["| " + " | ".join(str(c).replace("|", "/") for c in row) + " |" for row in rows]
+        out.append("")
+    out += ["## Plots", ""] + [f"![{cap}]({fn})\n" for fn, cap, _ in IMAGES]
+    return "\n".join(out) + "\n"
+
+
+def render_html(r: dict, images: dict[str, bytes]) -> str:
+    e = html.escape
+    body = [f"<h1>Cost estimate: {e(r['config'])}</h1>"] + [f"<p>{e(p)}</p>" for p in _intro(r)]
+    for title, head, rows in tables(r):
+        body.append(f"<h2>{e(title)}</h2><table><thead><tr>" + "".join(f"<th>{e(h)}</th>" for h in head)
+                    + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{e(str(c))}</td>" for c in row)
+                                                      + "</tr>" for row in rows) + "</tbody></table>")
+    body.append("<h2>Plots</h2>")
+    for fn, cap, _ in IMAGES:
+        body.append(f"<figure>{img_tag(images[fn], e(cap))}<figcaption>{e(cap)}</figcaption></figure>")
+    css = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;padding:0 1em}"
+           "table{border-collapse:collapse;font-size:13px;margin:0.5em 0 1.5em}"
+           "td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}th{background:#f2f2f2}"
+           "figure{display:inline-block;margin:0.5em}img{max-width:100%}")
+    return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Cost estimate {e(r['config'])}</title>"
+            f"<style>{css}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def write_report(r: dict, out: str | Path) -> Path:
+    d = Path(out)
+    d.mkdir(parents=True, exist_ok=True)
+    images = {fn: fn_plot(r) for fn, _, fn_plot in IMAGES}
+    for fn, png in images.items():
+        (d / fn).write_bytes(png)
+    (d / "report.md").write_text(render_md(r))
+    (d / "report.html").write_text(render_html(r, images))
+    (d / "estimate.json").write_text(json.dumps(r, indent=2, sort_keys=True, default=float))
+    return d

@@ -1,0 +1,214 @@
+"""Estimators: technology table, traffic, energy, memory area, CLI (no Yosys needed here)."""
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwmodel.config import Config
+from hwmodel.counters import COUNTERS, IDX, MEMORIES, N_COUNTERS
+from hwmodel.estimate import (BLOCKS, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
+                              estimate, load_tech, memory_area, memory_specs)
+from hwmodel.estimate import fit as fitmod
+from hwmodel.estimate.cli import main
+
+JSON_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "area_mm2",
+             "learning_overhead_power_pct", "learning_overhead_area_pct", "traffic")
+
+
+@pytest.fixture(scope="module")
+def tech():
+    return load_tech()
+
+
+@pytest.fixture(scope="module")
+def tiny_counters():
+    from hwmodel.estimate import measure_counters
+    return measure_counters(Config.load("tiny"), samples=8, train_samples=16)
+
+
+# ---- technology table ---------------------------------------------------------------------------
+def test_default_tech_complete(tech):
+    assert set(tech.c) == set(SCHEMA)
+    for name, e in tech.c.items():
+        assert e["source"].strip() and e["scaling"].strip(), name
+    assert tech.vdd == 0.6 and tech.node_nm == 28
+
+
+def _write_tech(tmp_path: Path, mutate) -> Path:
+    data = tomllib.loads(DEFAULT_TECH.read_text())
+    mutate(data)
+    lines = ["[meta]"] + [f"{k} = {json.dumps(v)}" for k, v in data["meta"].items()]
+    for comp, fields in data.get("components", {}).items():
+        lines.append(f"[components.{comp}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in fields.items()]
+    p = tmp_path / "t.toml"
+    p.write_text("\n".join(lines) + "\n")
+    return p
+
+
+def test_tech_roundtrip_writer(tmp_path, tech):
+    t2 = load_tech(_write_tech(tmp_path, lambda d: None))
+    assert t2.c == tech.c
+
+
+@pytest.mark.parametrize("mutate, needle", [
+    (lambda d: d["components"]["add"].pop("pj_per_bit"), "components.add.pj_per_bit: missing"),
+    (lambda d: d["components"]["multiply"].update(pj_per_bit2=-0.1), "components.multiply.pj_per_bit2: negative"),
+    (lambda d: d["components"].update(flux_capacitor={"energy_pj": 1.0, "source": "x", "scaling": "y"}),
+     "components.flux_capacitor: unknown component"),
+    (lambda d: d["components"].pop("sram_read"), "components.sram_read: missing component"),
+    (lambda d: d["components"]["compare"].pop("source"), "components.compare.source: missing"),
+    (lambda d: d["components"]["lfsr_step"].update(energy_pj="cheap"), "components.lfsr_step.energy_pj: must be a number"),
+    (lambda d: d["components"]["regfile"].update(colour=3), "components.regfile.colour: unknown field"),
+    (lambda d: d["meta"].pop("vdd"), "meta.vdd: missing"),
+])
+def test_malformed_tech_names_entry(tmp_path, mutate, needle):
+    p = _write_tech(tmp_path, mutate)
+    with pytest.raises(TechError) as ei:
+        load_tech(p)
+    msg = str(ei.value)
+    assert needle in msg and str(p) in msg and "\n" not in msg
+
+
+def test_bad_toml_and_cli_one_line(tmp_path, capsys):
+    p = tmp_path / "bad.toml"
+    p.write_text("[meta\nname = 1\n")
+    with pytest.raises(TechError, match="invalid TOML"):
+        load_tech(p)
+    q = _write_tech(tmp_path, lambda d: d["components"]["add"].update(pj_fixed=-1.0))
+    assert main(["--config", "tiny", "--no-synth", "--tech", str(q)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "components.add.pj_fixed" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.skipif(not fitmod.DEFAULT_CSV.exists(), reason="CACTI sweep not available")
+def test_tech_sram_numbers_reproduce_fit(tech):
+    f = fitmod.fit()
+    for comp in ("sram_read", "sram_write"):
+        for k in ("energy_pj", "size_exp", "word_exp"):
+            assert math.isclose(tech.c[comp][k], f[comp][k], rel_tol=1e-3), (comp, k)
+    for k in ("um2_per_bit", "um2_per_column"):
+        assert math.isclose(tech.c["sram_area"][k], f["sram_area"][k], rel_tol=1e-3), k
+    assert math.isclose(tech.c["sram_leakage"]["pw_per_bit"], f["sram_leakage"]["pw_per_bit"], rel_tol=1e-3)
+
+
+def test_sram_model_close_to_cacti_anchor(tech):
+    # COST_REFS §2b: 8 KB x 64 b lstp read 2.58 pJ at ~0.92 V -> ~1.1 pJ at 0.6 V; area 0.0102 mm²
+    assert 0.6 < tech.sram_read_pj(1024, 64) < 1.8
+    assert 0.007e6 < tech.sram_area_um2(1024, 64) < 0.014e6
+
+
+# ---- the doubling test --------------------------------------------------------------------------
+def test_doubling_weight_bits_doubles_fc1_memory(tech):
+    c4 = Config.load("spoon").replace(**{"fc1.weight": "s4", "fc1.init_bound": 7})
+    c8 = Config.load("spoon").replace(**{"fc1.weight": "s8", "fc1.init_bound": 7})
+    m4, m8 = memory_specs(c4, tech)["fc1_w"], memory_specs(c8, tech)["fc1_w"]
+    assert m8.bits == 2 * m4.bits and m4.kind == m8.kind == "sram"
+    a4 = memory_area(c4, tech, True)["fc1_w"]["area_um2"]
+    a8 = memory_area(c8, tech, True)["fc1_w"]["area_um2"]
+    assert 1.8 < a8 / a4 < 2.2
+    e4 = dict(counter_costs(c4, tech)["fc1_w_rd"])["memories"]
+    e8 = dict(counter_costs(c8, tech)["fc1_w_rd"])["memories"]
+    assert 1.6 < e8 / e4 < 2.4
+    assert math.isclose(e8, tech.sram_read_pj(m8.depth, 8))
+
+
+# ---- counters -> energy -------------------------------------------------------------------------
+def test_every_counter_has_a_block_and_cost(tech):
+    costs = counter_costs(Config.load("spoon"), tech)
+    assert set(costs) == set(COUNTERS)
+    for n, items in costs.items():
+        assert items, n
+        for blk, pj in items:
+            assert blk in BLOCKS and pj >= 0, (n, blk)
+
+
+def test_energy_is_counts_times_costs(tech):
+    cfg = Config.load("spoon")
+    per = np.zeros((2, N_COUNTERS))
+    per[0, IDX["conv_add"]] = 1000
+    per[1, IDX["lfsr_step"]] = 10
+    en = energy_breakdown(cfg, per, tech)
+    assert math.isclose(en["inference"]["blocks"]["conv_core"], 1000 * tech.add_pj(cfg.bits["PB"]) / 1000)
+    assert math.isclose(en["learning"]["blocks"]["drtp_unit"], 10 * tech.c["lfsr_step"]["energy_pj"] / 1000)
+    assert en["inference"]["blocks"]["memories"] == 0.0
+
+
+def test_inference_only_has_zero_learning_energy(tech, tiny_counters):
+    cfg = Config.load("tiny")
+    inf, _, info = tiny_counters
+    assert not inf[1].any()  # inference mode: no learning-phase counts
+    r = estimate(cfg, tech, synth=False, counters=(inf, inf, info))
+    assert r["energy_per_learning_sample_nj"] == 0.0
+    assert all(v == 0.0 for v in r["energy_nj_by_block"]["learning"].values())
+    assert "b_lut" not in r["designs"]["inference_only"]["memories"]
+    assert r["energy_per_classification_dynamic_nj"] > 0
+
+
+def test_learning_energy_and_overheads_positive(tech, tiny_counters):
+    r = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters)
+    assert r["energy_per_learning_sample_nj"] > 0
+    assert r["energy_nj_by_block"]["learning"]["drtp_unit"] > 0
+    assert r["learning_overhead_power_pct"] > r["learning_overhead_power_pct_of_total"] > 0
+    assert r["area_mm2"] > r["area_mm2_inference_only"]
+    tr = r["traffic"]
+    assert set(tr) == set(MEMORIES)
+    fc1 = tr["fc1_w"]["per_learning_sample"]
+    assert fc1["reads"] == fc1["writes"] and fc1["read_bits"] == fc1["reads"] * 8
+    assert tr["b_lut"]["per_learning_sample"]["reads"] == 1.0
+    assert tr["b_lut"]["per_classification"]["reads"] == 0.0
+
+
+def test_power_adds_leakage(tech, tiny_counters):
+    r1 = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters, rate=1000.0)
+    r2 = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters, rate=2000.0)
+    dyn = r1["energy_per_classification_dynamic_nj"]
+    leak = r1["power_uw"]["leakage_learning_chip"]
+    assert math.isclose(r1["energy_per_classification_nj"], dyn + leak / 1000.0 * 1e3)
+    assert r2["energy_per_classification_nj"] < r1["energy_per_classification_nj"]
+
+
+# ---- CLI ----------------------------------------------------------------------------------------
+def test_cli_json_keys(capsys):
+    assert main(["--config", "tiny", "--no-synth", "--json", "--samples", "4", "--train-samples", "4"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    for k in JSON_KEYS:
+        assert k in r, k
+    assert r["area_includes_logic"] is False
+    assert r["spoon_reference"]["energy_per_classification_nj"] == 313.0
+
+
+def test_cli_out_writes_report(tmp_path, capsys):
+    out = tmp_path / "rep"
+    assert main(["--config", "tiny", "--no-synth", "--samples", "4", "--train-samples", "0",
+                 "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "energy per classification" in text
+    for f in ("report.md", "report.html", "estimate.json", "energy.png", "area.png"):
+        assert (out / f).stat().st_size > 0, f
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html and "SPOON" in html
+    assert "fresh" in (out / "report.md").read_text()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--rate", "0"], "--rate"),
+    (["--samples", "0"], "--samples"),
+    (["--set", "fc1.weight=s99"], "fc1.weight"),
+    (["--rtl", "/nonexistent/rtl"], "RTL folder"),
+])
+def test_cli_bad_input_one_line(args, needle, capsys):
+    assert main(["--config", "tiny", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and needle in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("path", sorted(DEFAULT_TECH.parent.glob("*.toml")), ids=lambda p: p.name)
+def test_every_shipped_tech_table_is_valid(path):
+    t = load_tech(path)
+    assert t.vdd > 0 and set(t.c) == set(SCHEMA)

@@ -1,0 +1,119 @@
+"""Area flow: GE table calibration against `yosys stat -liberty` (Nangate45), liberty errors, the
+LEARNING = 1 / 0 synthesis flow on calibration RTL (tests/data/calib), and (slow) the spoon RTL."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hwmodel.config import Config
+from hwmodel.estimate import AreaError, GE_TABLE, cell_ge, read_liberty, synthesize
+from hwmodel.estimate.area import find_yosys
+from hwmodel.estimate.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+CALIB = REPO / "tests" / "data" / "calib"
+LIBDIR = REPO.parent / "shared" / "liberty"
+NANGATE = LIBDIR / "nangate45_typ.lib.gz"
+SKY130 = LIBDIR / "sky130hd_tt.lib.gz"
+
+needs_yosys = pytest.mark.skipif(find_yosys() is None, reason="yosys not installed")
+needs_nangate = pytest.mark.skipif(not NANGATE.exists(), reason="../shared/liberty/nangate45_typ.lib.gz absent")
+
+
+def yosys_stat_liberty_ge(vfile: Path, top: str, lib_gz: Path, tmp_path: Path) -> float:
+    """Reference: the liberty flow of the brief, area read from `stat -liberty`, / NAND2 area."""
+    lib = read_liberty(lib_gz, tmp_path)
+    script = (f"read_verilog {vfile}; synth -top {top}; dfflibmap -liberty {lib.path}; "
+              f"abc -liberty {lib.path}; opt_clean; stat -liberty {lib.path}")
+    out = subprocess.run([find_yosys(), "-p", script], capture_output=True, text=True, timeout=300).stdout
+    m = re.findall(r"Chip area for module '\\?" + top + r"':\s*([0-9.]+)", out)
+    assert m, out[-2000:]
+    return float(m[-1]) / lib.nand2_area
+
+
+def test_ge_table_cells():
+    assert GE_TABLE["$_NAND_"] == 1.0
+    assert cell_ge("$_DFF_P_") == pytest.approx(5.67)
+    assert cell_ge("$_SDFFE_PP0P_") == pytest.approx(5.67 + 1.33 + 2.33)
+    assert cell_ge("$_DFF_PN0_") == pytest.approx(6.67)
+    with pytest.raises(AreaError, match=r"\$_FOO_"):
+        cell_ge("$_FOO_")
+
+
+@needs_yosys
+@needs_nangate
+@pytest.mark.parametrize("design", ["calib_top", "calib_conv"])
+def test_ge_table_within_15pct_of_liberty(design, tmp_path):
+    v = CALIB / f"{design}.v"
+    ge = synthesize([v], design).total_ge
+    ref = yosys_stat_liberty_ge(v, design, NANGATE, tmp_path)
+    assert abs(ge / ref - 1) < 0.15, (ge, ref)
+
+
+@needs_yosys
+@needs_nangate
+def test_liberty_mode_matches_stat(tmp_path):
+    v = CALIB / "calib_conv.v"
+    r = synthesize([v], "calib_conv", liberty=NANGATE)
+    assert r.mode == "liberty" and r.nand2_area_um2 == pytest.approx(0.798)
+    ref = yosys_stat_liberty_ge(v, "calib_conv", NANGATE, tmp_path)
+    assert r.total_ge == pytest.approx(ref, rel=1e-6)
+
+
+@pytest.mark.parametrize("content, needle", [
+    (b"this is not a liberty file\n", "not a liberty file"),
+    (b"library (x) { cell (INV_X1) { pin (A) { } } }\n", "no cell with an 'area'"),
+    (b"library (x) { cell (INV_X1) { area : 1.0; } }\n", "no NAND2 cell"),
+    (b"\x1f\x8b garbage", "bad gzip"),
+])
+def test_malformed_liberty(tmp_path, content, needle):
+    p = tmp_path / "bad.lib"
+    p.write_bytes(content)
+    with pytest.raises(AreaError) as ei:
+        read_liberty(p, tmp_path)
+    assert needle in str(ei.value) and str(p) in str(ei.value)
+
+
+def test_cli_bad_liberty_one_line(tmp_path, capsys):
+    p = tmp_path / "bad.lib"
+    p.write_text("garbage\n")
+    assert main(["--config", "tiny", "--liberty", str(p)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and str(p) in err and len(err.splitlines()) == 1
+
+
+@needs_yosys
+def test_learning_flow_on_calibration_rtl():
+    """LEARNING = 1 vs 0 on the miniature: memories blackboxed and reported with their sizes,
+    learning-only hardware removed, unknown parameters ignored."""
+    v = [CALIB / "calib_learn.v"]
+    l1 = synthesize(v, "calib_learn", {"LEARNING": 1, "N": 64, "NOT_A_PARAM": 3})
+    l0 = synthesize(v, "calib_learn", {"LEARNING": 0, "N": 64})
+    assert l1.total_ge > l0.total_ge > 0
+    mem1 = {m["instance"].split(".")[-1]: (m["DEPTH"], m["WIDTH"]) for m in l1.memories}
+    mem0 = {m["instance"].split(".")[-1]: (m["DEPTH"], m["WIDTH"]) for m in l0.memories}
+    assert mem1 == {"u_w": (64, 8), "u_b": (4, 2)} and mem0 == {"u_w": (64, 8)}
+    assert not any("sram" in c or c.startswith("$mem") for c in l1.cells)
+
+
+def test_missing_top_is_an_error():
+    if find_yosys() is None:
+        pytest.skip("yosys not installed")
+    with pytest.raises(AreaError, match="top module 'nope'"):
+        synthesize([CALIB / "calib_conv.v"], "nope")
+
+
+@pytest.mark.slow
+@needs_yosys
+def test_spoon_rtl_area_flow():
+    """The real RTL, both LEARNING values (about a minute of Yosys without cache)."""
+    from hwmodel.estimate import estimate
+    r = estimate(Config.load("spoon"), samples=20, train_samples=20, synth=True, cache=False)
+    s = r["synthesis"]
+    assert s["learning"]["total_ge"] > s["inference_only"]["total_ge"] > 0
+    assert "drtp_unit" not in s["inference_only"]["ge_by_block"] or s["inference_only"]["ge_by_block"]["drtp_unit"] < 1
+    assert r["learning_overhead_area_pct"] > 0
+    assert not [n for n in r["notes"] if "RTL memory" in n]
