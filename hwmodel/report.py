@@ -40,6 +40,7 @@ class Point:
     config: dict[str, Any]
     memory_bits: int
     weight_bits: int
+    energy_nj: float = float("nan")  # dynamic energy per classification (mean over seeds)
     accs: list[float] = field(default_factory=list)
     train_accs: list[float] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
@@ -120,6 +121,7 @@ def load(db: str | Path) -> list[Experiment]:
             if pt is None:
                 pt = pts[r["point_key"]] = Point(r["point_key"], r["overrides"], r["config"],
                                                  r["memory_bits"], r["weight_bits"])
+            pt.energy_nj = r.get("energy_per_classification_nj", float("nan"))
             pt.accs.append(r["test_accuracy"])
             pt.train_accs.append(r["train_accuracy"])
             pt.seeds.append(r["seed"])
@@ -180,10 +182,11 @@ def axis_x(value: Any) -> tuple[float | None, str]:
         return None, "category"
 
 
-def pareto_front(points: list[Point]) -> list[Point]:
-    """Points that no other point beats on both memory bits (fewer) and accuracy (higher)."""
+def pareto_front(points: list[Point], cost=lambda p: p.memory_bits) -> list[Point]:
+    """Points that no other point beats on both cost (lower; memory bits by default) and
+    accuracy (higher)."""
     front, best = [], -1.0
-    for pt in sorted(points, key=lambda p: (p.memory_bits, -p.mean)):
+    for pt in sorted(points, key=lambda p: (cost(p), -p.mean)):
         if pt.mean > best:
             front.append(pt)
             best = pt.mean
@@ -286,20 +289,28 @@ def plot_axis(exp: Experiment, axis: str) -> bytes:
     return _png(fig)
 
 
-def plot_pareto(exp: Experiment) -> bytes:
+PARETO_AXES = {
+    "memory": (lambda p: p.memory_bits / 1000, "on-chip memory (kbit)", "accuracy vs memory bits"),
+    "energy": (lambda p: p.energy_nj, "dynamic energy per classification (nJ, default tech table)",
+               "accuracy vs energy per classification"),
+}
+
+
+def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
+    x, xlabel, title = PARETO_AXES[axis]
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    pts = exp.points
-    ax.errorbar([p.memory_bits / 1000 for p in pts], [100 * p.mean for p in pts],
+    pts = [p for p in exp.points if not math.isnan(x(p))]
+    ax.errorbar([x(p) for p in pts], [100 * p.mean for p in pts],
                 yerr=[100 * p.std for p in pts], fmt="o", ms=3.5, color="tab:gray", alpha=0.7,
                 capsize=2, lw=0.8, label="points")
-    front = pareto_front(pts)
-    ax.step([p.memory_bits / 1000 for p in front], [100 * p.mean for p in front], where="post",
+    front = pareto_front(pts, x)
+    ax.step([x(p) for p in front], [100 * p.mean for p in front], where="post",
             color="tab:red", lw=1.5, marker="o", ms=5, label="Pareto front")
     _ref_line(ax, exp)
-    ax.set_xlabel("on-chip memory (kbit)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy (%)")
-    ax.set_title("accuracy vs memory bits", fontsize=10)
+    ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     return _png(fig)
@@ -366,6 +377,9 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
                          "*" if p.key in front else ""] for p in rows]))
         images = [(f"Accuracy vs {ax}", f"{prefix}acc_vs_{_fname(ax)}.png", plot_axis(exp, ax)) for ax in exp.axes]
         images.append(("Accuracy vs memory bits, with the Pareto front", f"{prefix}pareto.png", plot_pareto(exp)))
+        if any(not math.isnan(p.energy_nj) for p in exp.points):
+            images.append(("Accuracy vs energy per classification, with the Pareto front",
+                           f"{prefix}pareto_energy.png", plot_pareto(exp, "energy")))
         secs.append(Section(f"Experiment {i}: {exp.title}", paras, tables, images))
     return secs
 
@@ -420,7 +434,8 @@ def render_html(db: str, secs: list[Section]) -> str:
 
 
 CSV_FIXED = ("base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
-             "memory_bits", "weight_bits", "n_train", "n_test", "wall_time", "worker", "finished_at")
+             "memory_bits", "weight_bits", "energy_per_classification_nj", "energy_per_learning_sample_nj",
+             "memory_area_mm2", "n_train", "n_test", "wall_time", "worker", "finished_at")
 
 
 def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
@@ -450,7 +465,8 @@ def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
             "points": [{"point_key": p.key, "overrides": p.overrides, "seeds": p.seeds,
                         "test_accuracy_mean": p.mean, "test_accuracy_std": p.std,
                         "test_accuracies": p.accs, "train_accuracy_mean": p.train_mean,
-                        "memory_bits": p.memory_bits, "weight_bits": p.weight_bits} for p in e.points],
+                        "memory_bits": p.memory_bits, "weight_bits": p.weight_bits,
+                        "energy_per_classification_nj": p.energy_nj} for p in e.points],
             "pareto_front": [p.key for p in pareto_front(e.points)],
             "cheapest_within": cheapest_within(e),
             "axis_minima": axis_minima(e),

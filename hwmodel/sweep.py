@@ -35,11 +35,15 @@ GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 MODES = ("product", "one-at-a-time")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: energy and memory-area columns
 
 
 class GridError(ValueError):
     """An invalid sweep grid; the message names the grid and the offending axis."""
+
+
+class StoreError(ValueError):
+    """A results database this version cannot extend."""
 
 
 # ---- grids ----------------------------------------------------------------------------------
@@ -329,6 +333,30 @@ def _prepared(cfg: Config, spec: dict[str, Any]):
     return _PREPS[key]
 
 
+COST_LEARN_SAMPLES = 200
+
+
+def cost_columns(cfg: Config, proc, prep) -> dict[str, float]:
+    """Energy per classification and per learning sample (dynamic, default technology table,
+    docs/estimate.md) from the trained chip's own counters, and the memories' area. No synthesis:
+    logic area is left to ``python -m hwmodel.estimate``."""
+    import numpy as np
+
+    from .estimate.core import memory_area
+    from .estimate.energy import energy_breakdown
+    from .estimate.tech import load_tech
+    tech = load_tech()
+    n_te = len(prep.y_test)
+    inf = proc.copy().evaluate(prep.test, prep.y_test).counters[0] / n_te
+    k = min(COST_LEARN_SAMPLES, len(prep.y_train))
+    lrn = proc.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters[1] / k
+    e = energy_breakdown(cfg, np.stack([inf, lrn]), tech)
+    area = sum(m["area_um2"] for m in memory_area(cfg, tech, True).values()) / 1e6
+    return {"energy_per_classification_nj": float(e["inference"]["total_nj"]),
+            "energy_per_learning_sample_nj": float(e["learning"]["total_nj"]),
+            "memory_area_mm2": float(area)}
+
+
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
     """Train one (point, seed) and return its result row (a plain dict). Runs in a worker: the
     local process pool and Dask both call this function."""
@@ -349,6 +377,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "test_accuracy_per_epoch": canonical([float(a) for a in r["test_accuracy_per_epoch"]]),
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
+        **cost_columns(cfg, rep.processor, prep),
         "n_train": int(r["n_train"]), "n_test": int(r["n_test"]),
         "wall_time": time.perf_counter() - t0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
@@ -364,7 +393,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 # ---- the database -------------------------------------------------------------------------------
 RESULT_COLUMNS = ("base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
                   "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
-                  "weight_bits", "memory_bits", "memories", "n_train", "n_test", "wall_time",
+                  "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
+                  "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
                   "worker", "finished_at")
 REFERENCE_COLUMNS = ("base", "seed", "epochs", "data", "config_toml", "config_json",
                      "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
@@ -388,6 +418,9 @@ CREATE TABLE IF NOT EXISTS results (
     weight_bits INTEGER NOT NULL,
     memory_bits INTEGER NOT NULL,
     memories TEXT NOT NULL,
+    energy_per_classification_nj REAL NOT NULL,
+    energy_per_learning_sample_nj REAL NOT NULL,
+    memory_area_mm2 REAL NOT NULL,
     n_train INTEGER NOT NULL,
     n_test INTEGER NOT NULL,
     wall_time REAL NOT NULL,
@@ -445,6 +478,11 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=FULL")
     conn.executescript(SCHEMA)
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+    if found != str(SCHEMA_VERSION):
+        conn.close()
+        raise StoreError(f"database '{p}' has schema version {found}; this version writes "
+                         f"{SCHEMA_VERSION}: use a new --db")
     return conn
 
 
@@ -736,7 +774,7 @@ def main(argv=None) -> int:
         return EXIT_INPUT
     try:
         plan = plan_from_args(args)
-    except (GridError, ConfigError, DataError) as e:
+    except (GridError, ConfigError, DataError, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
     if args.dry_run:

@@ -205,6 +205,23 @@ def test_dask_gives_the_same_rows(local_db, tmp_path):
     c2.close()
 
 
+def test_rows_carry_energy_and_area(local_db):
+    _, db = local_db
+    conn = sqlite3.connect(db)
+    try:
+        rows = conn.execute("SELECT fc, energy_per_classification_nj, energy_per_learning_sample_nj, "
+                            "memory_area_mm2 FROM (SELECT json_extract(config_json, '$.\"fc1.weight\"') AS fc, * "
+                            "FROM results)").fetchall()
+    finally:
+        conn.close()
+    assert rows and all(e > 0 and el > 0 and a > 0 for _, e, el, a in rows)
+    by_w = {}
+    for w, _, _, a in rows:
+        by_w.setdefault(w, set()).add(round(a, 9))
+    widths = sorted(by_w, key=lambda w: int(w[1:]))
+    assert max(by_w[widths[0]]) < min(by_w[widths[-1]])  # wider FC1 weights, larger memories
+
+
 def test_report_writes_all_files(local_db, tmp_path, capsys):
     _, db = local_db
     out = tmp_path / "rep"
@@ -212,7 +229,7 @@ def test_report_writes_all_files(local_db, tmp_path, capsys):
     for f in ("report.md", "report.html", "results.csv", "results.json"):
         assert (out / f).is_file() and (out / f).stat().st_size > 0, f
     html = (out / "report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 3  # two axes + the Pareto plot
+    assert html.count('src="data:image/png;base64,') == 4  # two axes + memory and energy Pareto plots
     md = (out / "report.md").read_text()
     assert "Pareto" in md and "within" in md and "![" in md
     doc = json.loads((out / "results.json").read_text())
@@ -222,6 +239,7 @@ def test_report_writes_all_files(local_db, tmp_path, capsys):
     assert [r["tolerance_pp"] for r in e["cheapest_within"]] == [0.5, 1.0, 2.0]
     lines = (out / "results.csv").read_text().strip().splitlines()
     assert len(lines) == 1 + N_RUNS
+    assert all(p["energy_per_classification_nj"] > 0 for p in e["points"])
     capsys.readouterr()
     assert report.main(["--db", str(tmp_path / "missing.sqlite"), "--out", str(out)]) == 2
     assert "not found" in capsys.readouterr().err
