@@ -56,12 +56,25 @@ def _atomic_write_text(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _kernels(path):
+    """Conv kernels from a .npy file of integers, shape (C, CIN, K, K); None: random from the seed."""
+    if path is None:
+        return None
+    try:
+        k = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as e:
+        raise ModelError(f"kernel file '{path}': cannot read: {e}") from None
+    if not np.issubdtype(k.dtype, np.integer):
+        raise ModelError(f"kernel file '{path}': dtype {k.dtype} is not an integer type")
+    return k
+
+
 def cmd_train(args) -> int:
     from .train import event_savings, load_data, run_training
     cfg = _config(args)
     prep, source = load_data(cfg, _data_spec(args))
     rep = run_training(cfg, prep, epochs=args.epochs, mode=args.mode,
-                       float_reference=not args.no_float,
+                       float_reference=not args.no_float, conv_kernels=_kernels(args.kernels),
                        progress=_bar_factory(not args.no_progress and not args.json))
     res = rep.results
     res["data"] = source
@@ -185,6 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
     data(t)
     t.add_argument("--epochs", type=int, default=10)
     t.add_argument("--mode", choices=["on-chip", "off-chip", "both"], default="on-chip")
+    t.add_argument("--kernels", metavar="FILE.npy",
+                   help="load fixed conv kernels (integers, shape C x CIN x K x K) instead of random ones")
     t.add_argument("--out", metavar="DIR", help="write weights.npz (with its config), config.toml, results.json")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
     t.add_argument("--no-progress", action="store_true", help="no progress bars")

@@ -61,8 +61,9 @@ class TrainReport:
 
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
-                 ) -> TrainReport:
-    """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object."""
+                 conv_kernels: np.ndarray | None = None) -> TrainReport:
+    """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
+    ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed."""
     if mode not in MODES:
         raise ValueError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
     rep = TrainReport()
@@ -70,7 +71,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train),
                n_test=len(prep.y_test), mode=mode)
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
-    proc = Processor.from_config(cfg)
+    proc = Processor.from_config(cfg, conv_kernels)
     _warm_up(proc, prep.train, prep.y_train)
 
     if mode in ("on-chip", "both"):
@@ -101,7 +102,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     need_float = float_reference or mode in ("off-chip", "both")
     if need_float:
         prm = proc.prm
-        kern = Processor.from_config(cfg).st["kern"]
+        kern = proc.st["kern"]
         tr_csr = spike_inputs(prm, prep.train.x, prep.train.y, prep.train.c, prep.train.offsets, kern)
         te_csr = spike_inputs(prm, prep.test.x, prep.test.y, prep.test.c, prep.test.offsets, kern)
         init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
@@ -120,7 +121,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                            float_gains=list(fr.gains))
             else:
                 rep.float_bp = fr
-                off = Processor.from_config(cfg)
+                off = Processor.from_config(cfg, conv_kernels)
                 off.st["w1"][...] = quantize(fr.w1, cfg.bits["W1B"])
                 off.st["w2"][...] = quantize(fr.w2, cfg.bits["W2B"])
                 res.update(offchip_test_accuracy=off.evaluate(prep.test, prep.y_test).accuracy(prep.y_test),

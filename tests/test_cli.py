@@ -48,3 +48,23 @@ def test_no_traceback_from_the_real_entry_point():
     r = subprocess.run([sys.executable, "-m", "hwmodel", "info", "--set", "drtp.rounding=banker"],
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "Traceback" not in r.stderr
+
+
+def test_loaded_kernels_are_used_and_checked(tmp_path, capsys):
+    import numpy as np
+    k = np.zeros((4, 1, 5, 5), np.int64)
+    k[:, 0, 2, 2] = 7  # a centre tap only: every bright pixel drives its neurons up
+    np.save(tmp_path / "k.npy", k)
+    rc = main(["train", "--config", "tiny", "--kernels", str(tmp_path / "k.npy"), "--epochs", "1",
+               "--n-train", "100", "--n-test", "50", "--no-float", "--json", "--out", str(tmp_path / "o")])
+    assert rc == 0
+    capsys.readouterr()
+    from hwmodel.model import Processor
+    p = Processor.load(tmp_path / "o" / "weights.npz")
+    assert p.memories()["conv_kernel"][12].tolist() == [7, 7, 7, 7] and p.memories()["conv_kernel"].sum() == 28
+    np.save(tmp_path / "bad.npy", np.zeros((4, 1, 3, 3), np.int64))
+    assert main(["train", "--config", "tiny", "--kernels", str(tmp_path / "bad.npy")]) == 2
+    assert "conv kernels have shape (4, 1, 3, 3)" in capsys.readouterr().err
+    np.save(tmp_path / "big.npy", np.full((4, 1, 5, 5), 9, np.int64))
+    assert main(["train", "--config", "tiny", "--kernels", str(tmp_path / "big.npy")]) == 2
+    assert "outside s4 range" in capsys.readouterr().err
