@@ -1,0 +1,52 @@
+"""RTL simulation benchmark: clock cycles per sample (learning and inference) and simulated
+cycles per wall-clock second, for the tiny and spoon presets.
+
+    python bench/bench_rtl.py [--samples N] [--presets tiny,spoon]
+
+Uses the same builds as the co-simulation tests (SIM=verilator by default; see sim/spoon_sim.py).
+Cycles are counted from the start handshake to `done` (events streamed as fast as the event
+port accepts them, one per clock at most).
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "sim"))
+
+import spoon_sim  # noqa: E402
+
+from hwmodel.config import Config  # noqa: E402
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--samples", type=int, default=20, help="samples per mode (default 20)")
+    ap.add_argument("--presets", default="tiny,spoon")
+    a = ap.parse_args()
+    why = spoon_sim.unavailable()
+    if why:
+        print(f"RTL simulation unavailable: {why}")
+        return 1
+    print(f"simulator: {spoon_sim.sim_name()}")
+    print(f"{'preset':8} {'mode':6} {'samples':>7} {'ev/sample':>9} {'cycles/sample':>14} "
+          f"{'min':>8} {'max':>8} {'sim cycles/s':>13}")
+    for name in a.presets.split(","):
+        cfg = Config.preset(name.strip())
+        b = spoon_sim.build_top(cfg)
+        rep = spoon_sim.run(b, "tb_system", "bench",
+                            {"config": str(b.gen["dir"] / "config.toml"), "n_learn": a.samples,
+                             "n_infer": a.samples}, tag=f"bench{a.samples}")
+        for mode in ("learn", "infer"):
+            r = rep[mode]
+            print(f"{cfg.name:8} {mode:6} {r['samples']:7d} {r['events_mean']:9.1f} "
+                  f"{r['cycles_mean']:14.1f} {r['cycles_min']:8d} {r['cycles_max']:8d} "
+                  f"{r['cycles_per_s']:13.0f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""cocotb helpers shared by the testbenches: clock/reset, the host access port, sample driver,
+counter read-back and the model comparison with first-mismatch reports."""
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import FallingEdge, RisingEdge
+
+from hwmodel.counters import COUNTERS
+from hwmodel.rtlgen import MEM_IDS, mem_depths, mem_widths
+
+ORDER = ["conv_kernel", "conv_pot", "conv_spk", "fc1_w", "fc1_acc", "fc1_act", "fc1_dact", "b_lut",
+         "fc2_w", "fc2_acc", "fc2_out", "sig_lut", "lfsr_fc1", "lfsr_fc2"]
+
+
+def tb_args() -> dict:
+    return json.loads(os.environ.get("SPOON_TB_ARGS", "{}"))
+
+
+def write_report(args: dict, rep: dict) -> None:
+    if args.get("report"):
+        with open(args["report"], "w") as f:
+            json.dump(rep, f, indent=1, default=int)
+
+
+def start_clock(clk) -> None:
+    """10 ns clock; the C-level (GPI) clock on Verilator (inertial writes are trusted there)."""
+    if os.environ.get("COCOTB_TRUST_INERTIAL_WRITES") == "1":
+        Clock(clk, 10, unit="ns", impl="gpi").start()
+    else:
+        Clock(clk, 10, unit="ns").start()
+
+
+class Chip:
+    """Host-side driver of spoon_top."""
+
+    def __init__(self, dut, cfg, learning: bool = True):
+        self.dut, self.cfg, self.learning = dut, cfg, learning
+        self.widths = mem_widths(cfg)
+        self.depths = mem_depths(cfg)
+        self.cycles = 0
+
+    async def start(self):
+        d = self.dut
+        start_clock(d.clk)
+        for s in ("start_valid", "start_learn", "start_label", "ev_valid", "ev_x", "ev_y", "ev_p",
+                  "ev_eos", "acc_en", "acc_we", "acc_sel", "acc_addr", "acc_wdata"):
+            getattr(d, s).value = 0
+        d.rst.value = 1
+        for _ in range(3):
+            await FallingEdge(d.clk)
+        d.rst.value = 0
+        await FallingEdge(d.clk)
+
+    def names(self):
+        return [n for n in ORDER if self.learning or n not in ("b_lut", "lfsr_fc1", "lfsr_fc2")] + ["pred"]
+
+    async def read_mem(self, name: str) -> list[int]:
+        """All words of memory ``name`` through the access port (one word per clock)."""
+        d = self.dut
+        n = self.depths[name]
+        mask = (1 << self.widths[name]) - 1
+        out = []
+        d.acc_we.value = 0
+        d.acc_sel.value = MEM_IDS[name]
+        for a in range(n):
+            d.acc_en.value = 1
+            d.acc_addr.value = a
+            await FallingEdge(d.clk)       # the rising edge in between reads word a
+            v = d.acc_rdata.value
+            out.append(v.to_unsigned() & mask if v.is_resolvable else -1)   # -1: X/Z bits
+        d.acc_en.value = 0
+        return out
+
+    async def write_mem(self, name: str, words) -> None:
+        d = self.dut
+        d.acc_sel.value = MEM_IDS[name]
+        d.acc_we.value = 1
+        for a, w in enumerate(words):
+            d.acc_en.value = 1
+            d.acc_addr.value = a
+            d.acc_wdata.value = int(w)
+            await FallingEdge(d.clk)
+        d.acc_en.value = 0
+        d.acc_we.value = 0
+
+    async def run_sample(self, events: np.ndarray, label: int, learn: bool):
+        """Drive one sample (rows x, y, channel) and wait for done; returns (pred, fc2_out)."""
+        d = self.dut
+        d.start_label.value = int(label)
+        d.start_learn.value = int(bool(learn))
+        d.start_valid.value = 1
+        await FallingEdge(d.clk)
+        d.start_valid.value = 0
+        t0 = self.now()
+        rows = [(int(x), int(y), int(c), 0) for x, y, c in events] + [(0, 0, 0, 1)]
+        for x, y, p, eos in rows:
+            d.ev_x.value = x
+            d.ev_y.value = y
+            d.ev_p.value = p
+            d.ev_eos.value = eos
+            d.ev_valid.value = 1
+            while True:
+                rdy = int(d.ev_ready.value)
+                await FallingEdge(d.clk)
+                if rdy:
+                    break
+        d.ev_valid.value = 0
+        d.ev_eos.value = 0
+        await RisingEdge(d.done)
+        await FallingEdge(d.clk)          # DONE
+        await FallingEdge(d.clk)          # back in IDLE: the access port is served again
+        self.cycles = (self.now() - t0) // 10
+        pred = d.res_pred.value.to_unsigned()
+        rv = d.res_fc2_out.value.to_unsigned()
+        ob = self.cfg.bits["OB"]
+        outs = [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.fc2.neurons)]
+        return pred, outs
+
+    def now(self) -> int:
+        from cocotb.utils import get_sim_time
+        return int(get_sim_time("ns"))
+
+    def counters(self) -> np.ndarray:
+        c = np.zeros((2, len(COUNTERS)), np.int64)
+        for i, n in enumerate(COUNTERS):
+            c[0, i] = getattr(self.dut, f"cnt_{n}_inf").value.to_unsigned()
+            c[1, i] = getattr(self.dut, f"cnt_{n}_lrn").value.to_unsigned()
+        return c
+
+
+def expected_words(proc, name: str) -> list[int]:
+    if name == "pred":
+        return []
+    return proc.packed_words(name)
+
+
+INITIALISED = ("conv_kernel", "fc1_w", "b_lut", "fc2_w", "sig_lut", "lfsr_fc1", "lfsr_fc2", "pred")
+
+
+async def compare_all(chip: Chip, proc, pred_model: int | None, where: str, errors: list[str],
+                      stats: dict, only: tuple[str, ...] | None = None) -> None:
+    """Read back every memory of spec §10 and compare with the model; record the first mismatch
+    of each memory (address, expected, actual). ``only`` restricts the memories (after reset the
+    potentials and accumulators are undefined until the first clear phase)."""
+    for name in chip.names():
+        if only is not None and name not in only:
+            continue
+        got = await chip.read_mem(name)
+        if name == "pred":
+            exp = [pred_model] if pred_model is not None else got
+        else:
+            exp = expected_words(proc, name)
+        stats["words"] = stats.get("words", 0) + len(exp)
+        if len(got) != len(exp):
+            errors.append(f"{where}: {name}: {len(got)} words read, model has {len(exp)}")
+            continue
+        bad = [a for a, (g, e) in enumerate(zip(got, exp)) if g != e]
+        if bad:
+            a = bad[0]
+            stats["mismatch_words"] = stats.get("mismatch_words", 0) + len(bad)
+            errors.append(f"{where}: memory {name} differs at {len(bad)} of {len(exp)} words; first "
+                          f"address {a}: expected 0x{exp[a]:x}, RTL 0x{got[a]:x}")
+
+
+def compare_counters(got: np.ndarray, exp: np.ndarray, where: str, errors: list[str]) -> None:
+    for ph in range(2):
+        for i, n in enumerate(COUNTERS):
+            if got[ph, i] != exp[ph, i]:
+                errors.append(f"{where}: counter {n} ({('inference', 'learning')[ph]}): "
+                              f"model {exp[ph, i]}, RTL {got[ph, i]}")

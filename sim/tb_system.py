@@ -1,0 +1,215 @@
+"""System testbench of spoon_top against hwmodel.Processor (bit for bit).
+
+Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
+(0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
+always compared), offset (first training digit), report (JSON path written at the end).
+"""
+from __future__ import annotations
+
+import time
+
+import cocotb
+import numpy as np
+
+from hwmodel.config import Config
+from hwmodel.data import embedded_split
+from hwmodel.encode import EventBatch, encode_images
+from hwmodel.model import Processor
+from tb_lib import INITIALISED, Chip, compare_all, compare_counters, tb_args, write_report
+
+
+def _batch(cfg, images):
+    return EventBatch.from_streams(encode_images(images, cfg), cfg)
+
+
+@cocotb.test()
+async def system(dut):
+    args = tb_args()
+    cfg = Config.from_toml(args["config"])
+    learning = bool(args.get("learning", 1))
+    n_learn = int(args.get("n_learn", 4)) if learning else 0
+    n_infer = int(args.get("n_infer", 4))
+    every = int(args.get("full_every", 1))
+    off = int(args.get("offset", 0))
+    errors: list[str] = []
+    stats: dict = {"samples": 0, "pred_mismatch": 0, "counter_mismatch": 0, "cycles_learn": [],
+                   "cycles_infer": []}
+    chip = Chip(dut, cfg, learning)
+    await chip.start()
+    proc = Processor.from_config(cfg)
+    split = embedded_split()
+    runs = []
+    if n_learn:
+        runs.append(("learn", split.x_train[off:off + n_learn], split.y_train[off:off + n_learn], True))
+    if n_infer:
+        runs.append(("infer", split.x_test[:n_infer], split.y_test[:n_infer], False))
+    t_wall = time.time()
+    # initial state: ROMs and weights loaded by $readmemh, LFSRs and pred by reset
+    await compare_all(chip, proc, 0, "after reset", errors, stats, only=INITIALISED)
+    for tag, imgs, labels, learn in runs:
+        labels = np.asarray(labels) % cfg.fc2.neurons   # configs with fewer than 10 classes
+        batch = _batch(cfg, imgs)
+        for k in range(len(batch)):
+            res = proc.run(batch.subset(np.array([k])), labels[k:k + 1], learn=learn, record=True)
+            c0 = chip.counters()
+            t0 = time.time()
+            pred, outs = await chip.run_sample(batch.stream(k), int(labels[k]), learn)
+            stats.setdefault("wall_sim", 0.0)
+            stats["wall_sim"] += time.time() - t0
+            stats["cycles_" + tag].append(chip.cycles)
+            stats["samples"] += 1
+            where = f"{tag} sample {k}"
+            if pred != int(res.preds[0]):
+                stats["pred_mismatch"] += 1
+                errors.append(f"{where}: pred model {int(res.preds[0])}, RTL {pred}")
+            exp_out = [int(v) for v in proc.memories()["fc2_out"]]
+            if outs != exp_out:
+                errors.append(f"{where}: result fc2_out model {exp_out}, RTL {outs}")
+            n_before = len(errors)
+            compare_counters(chip.counters() - c0, res.per_sample[0], where, errors)
+            stats["counter_mismatch"] += len(errors) - n_before
+            last = k == len(batch) - 1
+            if (every and (k + 1) % every == 0) or last:
+                await compare_all(chip, proc, int(res.preds[0]), where, errors, stats)
+            if (k + 1) % 25 == 0:
+                dut._log.info(f"{tag}: {k + 1}/{len(batch)} samples, {len(errors)} errors, "
+                              f"{time.time() - t_wall:.1f} s")
+            if len(errors) > 40:
+                break
+        if len(errors) > 40:
+            errors.append("... stopped after 40 errors")
+            break
+    stats["wall_total"] = time.time() - t_wall
+    stats["errors"] = errors
+    stats["total_counters_model"] = proc.counters.tolist()
+    write_report(args, stats)
+    assert not errors, "\n".join(errors[:20])
+
+
+@cocotb.test()
+async def access_port(dut):
+    """Every memory and register is writable and readable through the access port."""
+    args = tb_args()
+    cfg = Config.from_toml(args["config"])
+    learning = bool(args.get("learning", 1))
+    chip = Chip(dut, cfg, learning)
+    await chip.start()
+    rng = np.random.default_rng(1)
+    errors: list[str] = []
+    for name in chip.names():
+        if name == "pred":
+            continue
+        n, w = chip.depths[name], chip.widths[name]
+        words = [int(v) for v in rng.integers(0, 1 << min(w, 62), n)]
+        if w > 62:
+            words = [int.from_bytes(rng.bytes((w + 7) // 8), "little") & ((1 << w) - 1) for _ in range(n)]
+        if name.startswith("lfsr"):
+            words = [v or 1 for v in words]
+        await chip.write_mem(name, words)
+        got = await chip.read_mem(name)
+        bad = [a for a in range(n) if got[a] != words[a]]
+        if bad:
+            a = bad[0]
+            errors.append(f"{name}: {len(bad)} bad words; first address {a}: wrote 0x{words[a]:x}, read 0x{got[a]:x}")
+    write_report(args, {"errors": errors})
+    assert not errors, "\n".join(errors)
+
+
+@cocotb.test()
+async def bench(dut):
+    """Throughput: cycles per sample and simulated cycles per wall-clock second (no checks)."""
+    args = tb_args()
+    cfg = Config.from_toml(args["config"])
+    chip = Chip(dut, cfg, True)
+    await chip.start()
+    split = embedded_split()
+    rep = {}
+    for tag, imgs, labels, learn in (("learn", split.x_train, split.y_train, True),
+                                     ("infer", split.x_test, split.y_test, False)):
+        n = int(args.get("n_" + tag, 20))
+        batch = _batch(cfg, imgs[:n])
+        cyc, events = [], 0
+        t0 = time.time()
+        for k in range(n):
+            ev = batch.stream(k)
+            events += len(ev)
+            await chip.run_sample(ev, int(labels[k]) % cfg.fc2.neurons, learn)
+            cyc.append(chip.cycles)
+        wall = time.time() - t0
+        rep[tag] = {"samples": n, "cycles_mean": float(np.mean(cyc)), "cycles_min": int(min(cyc)),
+                    "cycles_max": int(max(cyc)), "events_mean": events / max(n, 1),
+                    "wall_s": wall, "cycles_per_s": float(sum(cyc)) / wall if wall else 0.0}
+    rep["errors"] = []
+    write_report(args, rep)
+
+
+@cocotb.test()
+async def idle_speed(dut):
+    """Simulated cycles per wall second with the clock running and no testbench activity."""
+    from cocotb.triggers import Timer
+    args = tb_args()
+    cfg = Config.from_toml(args["config"])
+    chip = Chip(dut, cfg, True)
+    await chip.start()
+    t0 = time.time()
+    await Timer(10, unit="ms")
+    wall = time.time() - t0
+    write_report(args, {"errors": [], "cycles": 1_000_000, "wall_s": wall,
+                        "cycles_per_s": 1_000_000 / wall})
+
+
+@cocotb.test()
+async def conv_scatter(dut):
+    """Event-driven scatter (spec §6, §14 worked example) and saturating adds at both edges.
+
+    Needs K = 5, S = 2, PAD = 0. Kernels are loaded through the access port (and into the model):
+    channel 0 all +max, channel 1 all -min, others from the ROM. Sample 1 is the single event
+    (6, 3): six positions (0,1) (0,2) (0,3) (1,1) (1,2) (1,3). Sample 2 repeats it 80 times plus
+    random events so that potentials saturate at +2^(PB-1)-1 and -2^(PB-1)."""
+    from hwmodel import roms
+    from hwmodel.eventio import EVENT_DTYPE
+    args = tb_args()
+    cfg = Config.from_toml(args["config"])
+    assert (cfg.conv.kernel, cfg.conv.stride, cfg.conv.padding) == (5, 2, 0), "needs K=5 S=2 PAD=0"
+    wc, pb, C = cfg.bits["WC"], cfg.bits["PB"], cfg.conv.channels
+    kern = roms.conv_kernels(cfg)
+    kern[0] = (1 << (wc - 1)) - 1
+    if C > 1:
+        kern[1] = -(1 << (wc - 1))
+    proc = Processor.from_config(cfg, conv_kernels=kern)
+    chip = Chip(dut, cfg, True)
+    await chip.start()
+    await chip.write_mem("conv_kernel", proc.packed_words("conv_kernel"))
+    errors: list[str] = []
+    stats: dict = {}
+
+    def stream(xy):
+        ev = np.zeros(len(xy), EVENT_DTYPE)
+        ev["x"] = [p[0] for p in xy]
+        ev["y"] = [p[1] for p in xy]
+        ev["p"] = 1
+        return ev
+
+    rng = np.random.default_rng(5)
+    rnd = [(int(rng.integers(0, cfg.input.width)), int(rng.integers(0, cfg.input.width))) for _ in range(60)]
+    samples = [[(6, 3)], [(6, 3)] * 80 + rnd]
+    for k, xy in enumerate(samples):
+        batch = EventBatch.from_streams([stream(xy)], cfg)
+        res = proc.run(batch, np.array([0]), learn=False, record=True)
+        c0 = chip.counters()
+        pred, _ = await chip.run_sample(batch.stream(0), 0, False)
+        compare_counters(chip.counters() - c0, res.per_sample[0], f"scatter sample {k}", errors)
+        await compare_all(chip, proc, int(res.preds[0]), f"scatter sample {k}", errors, stats)
+        pot = proc.memories()["conv_pot"]
+        if k == 0:
+            O = cfg.conv_out
+            hit = sorted(divmod(a, O) for a in np.flatnonzero(np.any(pot != 0, axis=1)))
+            exp = [(0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3)]
+            if hit != exp or res.per_sample[0][0][1] != 6:
+                errors.append(f"worked example: positions {hit}, expected {exp}")
+        else:
+            hi, lo = (1 << (pb - 1)) - 1, -(1 << (pb - 1))
+            if not (pot == hi).any() or (C > 1 and not (pot == lo).any()):
+                errors.append("saturation edges not exercised")
+    write_report(args, {"errors": errors})
+    assert not errors, "\n".join(errors[:20])

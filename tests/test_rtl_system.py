@@ -1,0 +1,163 @@
+"""RTL == model co-simulation of the whole processor (cocotb + Verilator/Icarus).
+
+Fast subset (default): the tiny preset, learning and inference, every memory compared after every
+sample; plus one extra bit-width configuration. Long runs are marked ``slow`` (``pytest -m slow``):
+the spoon preset with 200 learning + 200 inference samples, and >= 5 random bit-width
+configurations with 20+ learning samples each. Skipped with a reason when no simulator is usable.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
+import spoon_sim  # noqa: E402
+
+from hwmodel.config import Config  # noqa: E402
+
+WHY = spoon_sim.unavailable()
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"RTL simulation unavailable: {WHY}")
+
+# extra configurations: (name, overrides); each differs from tiny in several widths/modes
+EXTRA = {
+    "w6_nearest_pool2": {"fc1.weight": "s6", "fc1.accumulator": "s12", "fc1.activation": "s6",
+                         "fc1.act_shift": 2, "fc1.init_bound": 20, "drtp.b": "s3",
+                         "drtp.rounding": "nearest", "drtp.lr_shift_fc1": 1,
+                         "drtp.lr_shift_fc2": 9, "conv.pool": 2, "conv.stride": 2,
+                         "conv.kernel": 5, "conv.channels": 3, "fc2.accumulator": "s14",
+                         "fc2.sig_shift": 4, "fc2.output": "u6", "fc2.weight": "s7",
+                         "fc2.init_bound": 30},
+    "trunc_cin2_pad": {"input.channels": 2, "conv.padding": 1, "conv.kernel": 3, "conv.stride": 3,
+                       "conv.weight": "s3", "conv.potential": "s6", "conv.threshold": 5,
+                       "fc1.neurons": 7, "fc1.weight": "s5", "fc1.accumulator": "s9",
+                       "fc1.activation": "s5", "fc1.init_bound": 15, "drtp.rounding": "truncate",
+                       "drtp.b": "s1", "drtp.lr_shift_fc1": 0, "drtp.lr_shift_fc2": 4,
+                       "fc2.neurons": 10, "fc2.weight": "s4", "fc2.accumulator": "s12",
+                       "fc2.sig_shift": 2, "fc2.lut_bits": 4, "fc2.lut_frac": 2, "fc2.output": "u4",
+                       "fc2.init_bound": 7, "encoding.kind": "rate", "encoding.rate_steps": 3},
+    "stoch_wide": {"conv.channels": 2, "conv.kernel": 7, "conv.stride": 4, "conv.potential": "s5",
+                   "conv.threshold": 6, "fc1.neurons": 24, "fc1.weight": "s12",
+                   "fc1.accumulator": "s20", "fc1.activation": "s10", "fc1.act_shift": 3,
+                   "fc1.init_bound": 900, "drtp.b": "s5", "drtp.lr_shift_fc1": 0,
+                   "drtp.lr_shift_fc2": 33, "fc2.weight": "s12", "fc2.accumulator": "s36",
+                   "fc2.sig_shift": 14, "fc2.lut_bits": 9, "fc2.lut_frac": 6, "fc2.output": "u12",
+                   "fc2.init_bound": 1500, "seed": 12345},
+    "near_small_acc": {"conv.channels": 5, "conv.threshold": 3, "conv.potential": "s5",
+                       "fc1.neurons": 12, "fc1.accumulator": "s9", "fc1.act_shift": 1,
+                       "fc1.activation": "s4", "drtp.rounding": "nearest", "drtp.b": "s4",
+                       "drtp.lr_shift_fc1": 2, "drtp.lr_shift_fc2": 6, "fc2.weight": "s5",
+                       "fc2.accumulator": "s9", "fc2.sig_shift": 0, "fc2.output": "u2",
+                       "fc2.lut_bits": 2, "fc2.lut_frac": 0, "fc2.init_bound": 15, "seed": 7},
+    "trunc_lr0_n1": {"conv.channels": 1, "conv.kernel": 2, "conv.stride": 2, "conv.pool": 7,
+                     "fc1.neurons": 1, "fc1.weight": "s2", "fc1.accumulator": "s3",
+                     "fc1.activation": "s2", "fc1.init_bound": 1, "drtp.rounding": "truncate",
+                     "drtp.lr_shift_fc1": 0, "drtp.lr_shift_fc2": 0, "fc2.neurons": 2,
+                     "fc2.weight": "s2", "fc2.accumulator": "s4", "fc2.sig_shift": 0,
+                     "fc2.output": "u16", "fc2.init_bound": 1, "drtp.b": "s8", "seed": 99},
+    "stoch_pool3": {"conv.channels": 6, "conv.kernel": 4, "conv.stride": 1, "conv.padding": 1,
+                    "conv.pool": 3, "conv.threshold": 20, "conv.weight": "s6",
+                    "conv.potential": "s9", "fc1.neurons": 9, "fc2.neurons": 4,
+                    "drtp.lr_shift_fc1": 5, "drtp.lr_shift_fc2": 12, "seed": 4242},
+}
+
+
+def random_config(seed: int) -> Config:
+    """A valid configuration with every width, size and mode drawn at random (28x28 input)."""
+    import numpy as np
+
+    from hwmodel.config import ConfigError
+    rng = np.random.default_rng(seed)
+    r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
+    while True:
+        k = r(1, 7)
+        s = r(1, k)
+        pad = r(0, min(2, k - 1))
+        o = (28 + 2 * pad - k) // s + 1
+        pool = int(rng.choice([d for d in range(1, min(o, 4) + 1) if o % d == 0]))
+        wc = r(2, 8)
+        pb = r(wc + 1, 16)
+        w1, yb, w2, lb = r(2, 12), r(2, 12), r(2, 12), r(2, 10)
+        a1 = r(w1 + 1, 24)
+        a2 = r(w2 + yb, 40)
+        ob = r(2, 16)
+        d = {"seed": r(0, 2**32 - 1), "input.channels": r(1, 2), "conv.channels": r(1, 6),
+             "conv.kernel": k, "conv.stride": s, "conv.padding": pad, "conv.pool": pool,
+             "conv.weight": f"s{wc}", "conv.potential": f"s{pb}",
+             "conv.threshold": r(1, min((1 << (pb - 1)) - 1, 40)), "fc1.neurons": r(1, 24),
+             "fc1.weight": f"s{w1}", "fc1.accumulator": f"s{a1}", "fc1.activation": f"s{yb}",
+             "fc1.act_shift": r(0, min(a1 - 1, 4)), "fc1.init_bound": r(0, (1 << (w1 - 1)) - 1),
+             "fc2.neurons": r(2, 12), "fc2.weight": f"s{w2}", "fc2.accumulator": f"s{a2}",
+             "fc2.sig_shift": r(0, a2 - 1), "fc2.lut_bits": lb, "fc2.lut_frac": r(0, lb),
+             "fc2.output": f"u{ob}", "fc2.init_bound": r(0, (1 << (w2 - 1)) - 1),
+             "drtp.b": f"s{r(1, 8)}", "drtp.lr_shift_fc1": r(0, 12), "drtp.lr_shift_fc2": r(0, 40),
+             "drtp.rounding": str(rng.choice(["truncate", "nearest", "stochastic"])),
+             "encoding.kind": str(rng.choice(["ttfs", "rate"])), "encoding.rate_steps": r(1, 4)}
+        try:
+            c = tiny().replace(**d)
+        except ConfigError:
+            continue
+        return Config.from_dict({**c.to_dict(), "name": f"random{seed}"})
+
+
+def tiny() -> Config:
+    return Config.preset("tiny")
+
+
+def extra(name: str) -> Config:
+    return Config.from_dict({**tiny().replace(**EXTRA[name]).to_dict(), "name": name})
+
+
+def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
+            offset: int = 0) -> dict:
+    b = spoon_sim.build_top(cfg, learning=learning)
+    rep = spoon_sim.run(b, "tb_system", "system",
+                        {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
+                         "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
+                         "offset": offset}, tag=f"{n_learn}-{n_infer}-{every}")
+    assert rep["samples"] == (n_learn if learning else 0) + n_infer
+    assert rep["pred_mismatch"] == 0 and rep["counter_mismatch"] == 0
+    return rep
+
+
+def test_rtl_tiny_learn_and_infer():
+    _system(tiny(), n_learn=6, n_infer=4, every=1)
+
+
+def test_rtl_tiny_access_port():
+    b = spoon_sim.build_top(tiny())
+    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+def test_rtl_extra_config_fast():
+    _system(extra("w6_nearest_pool2"), n_learn=4, n_infer=2, every=2)
+
+
+def test_rtl_conv_scatter():
+    """Spec §14 scatter example and saturating-add edges (K=5, S=2 config, pooled)."""
+    cfg = extra("w6_nearest_pool2")
+    b = spoon_sim.build_top(cfg)
+    spoon_sim.run(b, "tb_system", "conv_scatter", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+@pytest.mark.slow
+def test_rtl_tiny_inference_only_variant():
+    _system(tiny(), n_learn=0, n_infer=10, every=5, learning=False)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(EXTRA))
+def test_rtl_extra_configs_long(name):
+    _system(extra(name), n_learn=24, n_infer=8, every=8)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_rtl_random_configs_long(seed):
+    _system(random_config(seed), n_learn=20, n_infer=5, every=10)
+
+
+@pytest.mark.slow
+def test_rtl_spoon_long():
+    _system(Config.preset("spoon"), n_learn=200, n_infer=200, every=100)

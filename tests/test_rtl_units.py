@@ -1,0 +1,52 @@
+"""Unit tests of the RTL datapath blocks against hwmodel.arith (cocotb, one harness build).
+
+tanh_unit exhaustively over its input range, sigmoid_unit on edges + a large random sample,
+lfsr32 against lfsr_step and the spec's worked example, round_shift in all three modes over all
+inputs, drtp_update exhaustively over (w, r) and out_update on edges + random operands. The
+``slow`` parametrisation repeats them with other widths/modes (YB > A1B, L > A2B - SS, ...).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
+import spoon_sim  # noqa: E402
+
+WHY = spoon_sim.unavailable()
+pytestmark = pytest.mark.skipif(WHY is not None, reason=f"RTL simulation unavailable: {WHY}")
+
+BASE = dict(A1B=13, YB=8, AS=2, A2B=20, SS=10, L=6, RS_IW=12, RS_S=3, W1B=8, BB=2, LR1=3,
+            W2B=8, OB=8, LR2=15, RMODE=2, SEED=1)
+ALT = dict(A1B=10, YB=12, AS=0, A2B=9, SS=0, L=12, RS_IW=10, RS_S=33, W1B=3, BB=6, LR1=0,
+           W2B=14, OB=16, LR2=33, RMODE=1, SEED=0x7F4A7C15)
+ALT2 = dict(A1B=16, YB=3, AS=5, A2B=40, SS=30, L=2, RS_IW=11, RS_S=1, W1B=16, BB=1, LR1=30,
+            W2B=2, OB=2, LR2=0, RMODE=0, SEED=123456789)
+TESTS = ["tanh_exhaustive", "sigmoid_index", "lfsr_sequence", "round_shift_modes",
+         "drtp_update_unit", "out_update_unit"]
+
+_builds: dict = {}
+
+
+def _build(params):
+    key = tuple(sorted(params.items()))
+    if key not in _builds:
+        _builds[key] = spoon_sim.build_units(params)
+    return _builds[key]
+
+
+@pytest.mark.parametrize("test", TESTS)
+def test_rtl_unit(test):
+    spoon_sim.run(_build(BASE), "tb_units", test, {"params": BASE}, tag="base")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("test", TESTS)
+@pytest.mark.parametrize("which", ["alt", "alt2"])
+def test_rtl_unit_other_widths(test, which):
+    p = ALT if which == "alt" else ALT2
+    if test == "tanh_exhaustive" and p["A1B"] > 16:
+        pytest.skip("exhaustive range too large")
+    spoon_sim.run(_build(p), "tb_units", test, {"params": p}, tag=which)
