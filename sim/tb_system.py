@@ -2,7 +2,8 @@
 
 Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
 (0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
-always compared), offset (first training digit), report (JSON path written at the end).
+always compared), offset (first training digit), events ("image": the config's encoder, or
+"dvs": DVS-emulated streams), report (JSON path written at the end).
 """
 from __future__ import annotations
 
@@ -18,7 +19,11 @@ from hwmodel.model import Processor
 from tb_lib import INITIALISED, Chip, compare_all, compare_counters, tb_args, write_report
 
 
-def _batch(cfg, images):
+def _batch(cfg, images, events: str, seed: int):
+    """Image digits as TTFS/rate events (the config's encoder) or as DVS-emulated streams."""
+    if events == "dvs":
+        from hwmodel.dvs import dvs_dataset
+        return EventBatch.from_streams(dvs_dataset(images, np.zeros(len(images), np.int64), seed=seed), cfg)
     return EventBatch.from_streams(encode_images(images, cfg), cfg)
 
 
@@ -48,7 +53,7 @@ async def system(dut):
     await compare_all(chip, proc, 0, "after reset", errors, stats, only=INITIALISED)
     for tag, imgs, labels, learn in runs:
         labels = np.asarray(labels) % cfg.fc2.neurons   # configs with fewer than 10 classes
-        batch = _batch(cfg, imgs)
+        batch = _batch(cfg, imgs, str(args.get("events", "image")), off if learn else 1_000_000)
         for k in range(len(batch)):
             res = proc.run(batch.subset(np.array([k])), labels[k:k + 1], learn=learn, record=True)
             c0 = chip.counters()

@@ -110,12 +110,12 @@ def extra(name: str) -> Config:
 
 
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
-            offset: int = 0) -> dict:
+            offset: int = 0, events: str = "image") -> dict:
     b = spoon_sim.build_top(cfg, learning=learning)
     rep = spoon_sim.run(b, "tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
                          "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
-                         "offset": offset}, tag=f"{n_learn}-{n_infer}-{every}")
+                         "offset": offset, "events": events}, tag=f"{n_learn}-{n_infer}-{every}-{events}")
     assert rep["samples"] == (n_learn if learning else 0) + n_infer
     assert rep["pred_mismatch"] == 0 and rep["counter_mismatch"] == 0
     return rep
@@ -132,6 +132,24 @@ def test_rtl_tiny_access_port():
 
 def test_rtl_extra_config_fast():
     _system(extra("w6_nearest_pool2"), n_learn=4, n_infer=2, every=2)
+
+
+def test_rtl_dvs_streams():
+    """DVS-emulated digits (ON/OFF as two input channels, several events per pixel): every memory
+    word, prediction and counter equal after each learning and inference sample."""
+    cfg = Config.from_dict({**tiny().replace(**{"input.channels": 2, "conv.potential": "s12"}).to_dict(),
+                            "name": "tiny_dvs"})
+    rep = _system(cfg, 4, 3, events="dvs")
+    assert rep["samples"] == 7
+
+
+@pytest.mark.slow
+def test_rtl_spoon_dvs_streams():
+    """The spoon_dvs preset on DVS-emulated digits: predictions, outputs and counters after every
+    sample, every memory word at the end of the learning and of the inference run (reading back
+    the 1.2-Mbit chip after each sample takes about 45 s through cocotb)."""
+    rep = _system(Config.preset("spoon_dvs"), 10, 10, every=10, events="dvs")
+    assert rep["samples"] == 20
 
 
 def test_rtl_conv_scatter():
