@@ -15,10 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config, ConfigError, list_presets
-from .counters import as_dict, word_bits
+from .counters import as_dict, memory_sizes, word_bits
 from .data import DataError
 from .eventio import EventFormatError
-from .model import ModelError, Processor, memory_word_bits
+from .model import ModelError, Processor
 
 EXIT_INPUT = 2
 
@@ -79,11 +79,8 @@ def cmd_train(args) -> int:
     res = rep.results
     res["data"] = source
     res["events"] = args.events
-    proc = rep.processor or rep.offchip
-    if proc is not None:
-        probe = proc.copy()
-        r = probe.evaluate(prep.test, prep.y_test)
-        res["event_savings"] = event_savings(cfg, r.counters, len(prep.y_test))
+    if rep.test_counters is not None:
+        res["event_savings"] = event_savings(cfg, rep.test_counters, len(prep.y_test))
     if args.out:
         out = Path(args.out)
         if rep.processor is not None:
@@ -143,11 +140,8 @@ def cmd_eval(args) -> int:
 
 def cmd_info(args) -> int:
     cfg = _config(args)
-    proc = Processor.from_config(cfg)
     wb = word_bits(cfg)
-    widths = memory_word_bits(cfg)
-    mems = {name: {"words": int(arr.shape[0]), "word_bits": widths[name],
-                   "bits": int(arr.shape[0]) * widths[name]} for name, arr in proc.memories().items()}
+    mems = memory_sizes(cfg)
     res = {"config": cfg.to_dict(), "derived": {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side,
                                                  "fc1_inputs": cfg.n_in, "ymax": cfg.ymax, "one": cfg.one},
            "memories": mems, "counter_word_bits": wb, "presets": list_presets()}

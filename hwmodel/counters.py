@@ -32,6 +32,30 @@ MEMORIES = {
 }
 
 
+def memory_depths(cfg: Config) -> dict[str, int]:
+    """Words of every memory and register of spec §10 (``pred`` excluded)."""
+    o, q, k, n1, n2 = cfg.conv_out, cfg.spk_side, cfg.conv.kernel, cfg.fc1.neurons, cfg.fc2.neurons
+    return {"conv_kernel": cfg.input.channels * k * k, "conv_pot": o * o, "conv_spk": q * q,
+            "fc1_w": (cfg.n_in + 1) * n1, "fc1_acc": n1, "fc1_act": n1, "fc1_dact": n1,
+            "b_lut": n2, "fc2_w": (n1 + 1) * n2, "fc2_acc": n2, "fc2_out": n2,
+            "sig_lut": 1 << cfg.fc2.lut_bits, "lfsr_fc1": 1, "lfsr_fc2": 1}
+
+
+def memory_word_bits(cfg: Config) -> dict[str, int]:
+    """Word width in bits of every memory and register of spec §10 (``pred`` excluded)."""
+    b, c, n1 = cfg.bits, cfg.conv.channels, cfg.fc1.neurons
+    return {"conv_kernel": c * b["WC"], "conv_pot": c * b["PB"], "conv_spk": c, "fc1_w": b["W1B"],
+            "fc1_acc": b["A1B"], "fc1_act": b["YB"], "fc1_dact": 1, "b_lut": n1 * b["BB"],
+            "fc2_w": b["W2B"], "fc2_acc": b["A2B"], "fc2_out": b["OB"], "sig_lut": b["OB"],
+            "lfsr_fc1": 32, "lfsr_fc2": 32}
+
+
+def memory_sizes(cfg: Config) -> dict[str, dict[str, int]]:
+    """{memory: {"words", "word_bits", "bits"}} for every memory and register of spec §10."""
+    depths, widths = memory_depths(cfg), memory_word_bits(cfg)
+    return {n: {"words": depths[n], "word_bits": widths[n], "bits": depths[n] * widths[n]} for n in depths}
+
+
 def zeros() -> np.ndarray:
     return np.zeros((2, N_COUNTERS), np.int64)
 

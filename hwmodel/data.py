@@ -153,18 +153,12 @@ class StreamSplit:
 
 
 def _stratified_take(items: list, n: int | None, seed: int) -> list:
-    """n items (all if None), n // n_classes of each label after a seeded shuffle, shuffled."""
+    """n items (all if None), n // n_classes of each label (``stratified_split``), shuffled."""
     rng = np.random.default_rng(seed)
     if n is None or n >= len(items):
         return [items[k] for k in rng.permutation(len(items))]
-    labels = np.array([lab for _, lab in items])
-    classes = np.unique(labels)
-    pick = []
-    for c in classes:
-        idx = np.flatnonzero(labels == c)
-        rng.shuffle(idx)
-        pick.append(idx[:n // len(classes)])
-    return [items[k] for k in rng.permutation(np.concatenate(pick))]
+    _, pick = stratified_split(np.array([lab for _, lab in items]), n, seed)
+    return [items[k] for k in rng.permutation(pick)]
 
 
 def load_nmnist(root: str | Path, n_train: int | None = None, n_test: int | None = None,

@@ -17,7 +17,7 @@ import numpy as np
 from . import roms
 from .arith import ROUNDING_CODES
 from .config import Config
-from .counters import N_COUNTERS, zeros
+from .counters import N_COUNTERS, memory_word_bits, zeros
 from .encode import EventBatch
 from .kernels import N_PARAMS, run_batch
 
@@ -27,15 +27,6 @@ STATE_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2",
 SPEC_NAMES = {"kern": "conv_kernel", "pot": "conv_pot", "spk": "conv_spk", "w1": "fc1_w",
               "acc1": "fc1_acc", "act1": "fc1_act", "dact1": "fc1_dact", "bf": "b_lut",
               "w2": "fc2_w", "acc2": "fc2_acc", "out2": "fc2_out", "lut": "sig_lut"}
-
-
-def memory_word_bits(cfg: Config) -> dict[str, int]:
-    """Word width in bits of every memory and register of spec §10."""
-    b, c, n1 = cfg.bits, cfg.conv.channels, cfg.fc1.neurons
-    return {"conv_kernel": c * b["WC"], "conv_pot": c * b["PB"], "conv_spk": c, "fc1_w": b["W1B"],
-            "fc1_acc": b["A1B"], "fc1_act": b["YB"], "fc1_dact": 1, "b_lut": n1 * b["BB"],
-            "fc2_w": b["W2B"], "fc2_acc": b["A2B"], "fc2_out": b["OB"], "sig_lut": b["OB"],
-            "lfsr_fc1": 32, "lfsr_fc2": 32}
 
 
 class ModelError(ValueError):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .config import Config, ConfigError, flat_keys, read_toml
+from .counters import memory_sizes
 from .precision import Precision, PrecisionError
 
 GRID_DIR = Path(__file__).parent / "presets" / "grids"
@@ -211,29 +212,6 @@ def overrides_of(base: Config, cfg: Config) -> dict[str, Any]:
     return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != b[k]}
 
 
-def memory_sizes(cfg: Config) -> dict[str, dict[str, int]]:
-    """Every on-chip memory of spec §10 as words x word width (bits), from the config sizes."""
-    b, c, cin, k = cfg.bits, cfg.conv.channels, cfg.input.channels, cfg.conv.kernel
-    o, q, n_in, n1, n2 = cfg.conv_out, cfg.spk_side, cfg.n_in, cfg.fc1.neurons, cfg.fc2.neurons
-    rows = {
-        "conv_kernel": (cin * k * k, c * b["WC"]),
-        "conv_pot": (o * o, c * b["PB"]),
-        "conv_spk": (q * q, c),
-        "fc1_w": ((n_in + 1) * n1, b["W1B"]),
-        "fc1_acc": (n1, b["A1B"]),
-        "fc1_act": (n1, b["YB"]),
-        "fc1_dact": (n1, 1),
-        "b_lut": (n2, n1 * b["BB"]),
-        "fc2_w": ((n1 + 1) * n2, b["W2B"]),
-        "fc2_acc": (n2, b["A2B"]),
-        "fc2_out": (n2, b["OB"]),
-        "sig_lut": (1 << cfg.fc2.lut_bits, b["OB"]),
-        "lfsr_fc1": (1, 32),
-        "lfsr_fc2": (1, 32),
-    }
-    return {n: {"words": w, "word_bits": wb, "bits": w * wb} for n, (w, wb) in rows.items()}
-
-
 def memory_bits(cfg: Config) -> tuple[int, int]:
     """(FC1 + FC2 weight bits, all memory bits)."""
     m = memory_sizes(cfg)
@@ -336,7 +314,7 @@ def _prepared(cfg: Config, spec: dict[str, Any]):
 COST_LEARN_SAMPLES = 200
 
 
-def cost_columns(cfg: Config, proc, prep) -> dict[str, float]:
+def cost_columns(cfg: Config, rep, prep) -> dict[str, float]:
     """Energy per classification and per learning sample (dynamic, default technology table,
     docs/estimate.md) from the trained chip's own counters, and the memories' area. No synthesis:
     logic area is left to ``python -m hwmodel.estimate``."""
@@ -347,9 +325,9 @@ def cost_columns(cfg: Config, proc, prep) -> dict[str, float]:
     from .estimate.tech import load_tech
     tech = load_tech()
     n_te = len(prep.y_test)
-    inf = proc.copy().evaluate(prep.test, prep.y_test).counters[0] / n_te
+    inf = rep.test_counters[0] / n_te
     k = min(COST_LEARN_SAMPLES, len(prep.y_train))
-    lrn = proc.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters[1] / k
+    lrn = rep.processor.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters[1] / k
     e = energy_breakdown(cfg, np.stack([inf, lrn]), tech)
     area = sum(m["area_um2"] for m in memory_area(cfg, tech, True).values()) / 1e6
     return {"energy_per_classification_nj": float(e["inference"]["total_nj"]),
@@ -377,7 +355,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "test_accuracy_per_epoch": canonical([float(a) for a in r["test_accuracy_per_epoch"]]),
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
-        **cost_columns(cfg, rep.processor, prep),
+        **cost_columns(cfg, rep, prep),
         "n_train": int(r["n_train"]), "n_test": int(r["n_test"]),
         "wall_time": time.perf_counter() - t0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",

@@ -34,9 +34,8 @@ class Prepared:
 
 def prepare(cfg: Config, split: Split) -> Prepared:
     """Encode the images of a split into validated event batches."""
-    return Prepared(cfg, EventBatch.from_streams(encode_images(split.x_train, cfg), cfg),
-                    EventBatch.from_streams(encode_images(split.x_test, cfg), cfg),
-                    np.asarray(split.y_train, np.int64), np.asarray(split.y_test, np.int64))
+    return prepare_streams(cfg, encode_images(split.x_train, cfg), split.y_train,
+                           encode_images(split.x_test, cfg), split.y_test)
 
 
 def epoch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
@@ -57,6 +56,7 @@ class TrainReport:
     offchip: Processor | None = None
     float_drtp: FloatResult | None = None
     float_bp: FloatResult | None = None
+    test_counters: np.ndarray | None = None  # (2, N) summed over the test set, trained chip
 
 
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
@@ -87,11 +87,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                 bar.set_postfix(test=f"{curve[-1]:.4f}")
         if bar is not None:
             bar.close()
-        proc_eval = proc.copy()
-        proc_eval.counters[:] = 0
         t0 = time.perf_counter()
-        te = proc_eval.evaluate(prep.test, prep.y_test)
+        te = proc.copy().evaluate(prep.test, prep.y_test)
         infer_time = time.perf_counter() - t0
+        rep.test_counters = te.counters
         tr = proc.copy().evaluate(prep.train, prep.y_train)
         res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
                    test_accuracy_per_epoch=curve,
@@ -124,9 +123,12 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                 off = Processor.from_config(cfg, conv_kernels)
                 off.st["w1"][...] = quantize(fr.w1, cfg.bits["W1B"])
                 off.st["w2"][...] = quantize(fr.w2, cfg.bits["W2B"])
-                res.update(offchip_test_accuracy=off.evaluate(prep.test, prep.y_test).accuracy(prep.y_test),
+                te_off = off.evaluate(prep.test, prep.y_test)
+                res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
                            offchip_float_test_accuracy=fr.test_accuracy, offchip_gains=list(fr.gains))
                 rep.offchip = off
+                if rep.test_counters is None:
+                    rep.test_counters = te_off.counters
         if "test_accuracy" in res and "float_test_accuracy" in res:
             res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
     return rep

@@ -19,7 +19,7 @@ from hwmodel.model import Processor
 from tb_lib import INITIALISED, Chip, compare_all, compare_counters, tb_args, write_report
 
 
-def _batch(cfg, images, events: str, seed: int):
+def _batch(cfg, images, events: str = "image", seed: int = 0):
     """Image digits as TTFS/rate events (the config's encoder) or as DVS-emulated streams."""
     if events == "dvs":
         from hwmodel.dvs import dvs_dataset

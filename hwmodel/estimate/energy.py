@@ -12,7 +12,7 @@ import numpy as np
 
 from ..config import Config
 from ..counters import COUNTERS, IDX, MEMORIES
-from ..model import memory_word_bits
+from ..counters import memory_word_bits
 from ..rtlgen import clog2, mem_depths
 from .tech import Tech
 
