@@ -1,9 +1,12 @@
 // aer_in: the AER event input port (docs/spec.md §4): a one-entry valid/ready buffer.
 //
 // Host side: (x, y, p) with eos = 0 is an event, eos = 1 the end-of-sample marker (x, y, p
-// ignored). An event outside the W x W array is rejected: it is consumed, never forwarded, and
-// sets the sticky err_q flag (cleared by clr_err at the start of each sample). Full throughput:
-// a new word is accepted in the cycle the held one leaves.
+// ignored). Words are accepted only while `enable` is high (the controller's EVENTS phase) and
+// never behind a held end-of-sample marker: between samples in_ready = 0, so a word presented
+// then waits (valid/ready) and becomes the first word of the next sample. An event outside the
+// W x W array is rejected: it is consumed, never forwarded, and sets the sticky err_q flag
+// (cleared by clr_err at the start of each sample). Full throughput: a new event is accepted
+// in the cycle the held one leaves.
 module aer_in #(
     parameter integer W  = 28,
     parameter integer XW = 5
@@ -24,6 +27,8 @@ module aer_in #(
     output reg  [XW-1:0] out_y,
     output reg           out_p,
     output reg           out_eos,
+    // ---- controller -------------------------------------------------------------------------
+    input  wire          enable,
     // ---- status ---------------------------------------------------------------------------------
     input  wire          clr_err,
     output reg           err_q
@@ -34,7 +39,7 @@ module aer_in #(
     wire bad = !in_eos && (({1'b0, in_x} >= W_C) || ({1'b0, in_y} >= W_C));
     wire acc = in_valid && in_ready;
 
-    assign in_ready  = !full_q || out_ready;
+    assign in_ready  = enable && !(full_q && out_eos) && (!full_q || out_ready);
     assign out_valid = full_q;
 
     always @(posedge clk) begin

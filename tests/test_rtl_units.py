@@ -15,8 +15,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
 import spoon_sim  # noqa: E402
 
-WHY = spoon_sim.unavailable()
-pytestmark = pytest.mark.skipif(WHY is not None, reason=f"RTL simulation unavailable: {WHY}")
+from conftest import require_tool  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _simulator():
+    """The RTL tests fail, not skip, when the simulator is missing (tests/conftest.py)."""
+    require_tool(spoon_sim.unavailable(), "RTL simulation")
 
 BASE = dict(A1B=13, YB=8, AS=2, A2B=20, SS=10, L=6, RS_IW=12, RS_S=3, W1B=8, BB=2, LR1=3,
             W2B=8, OB=8, LR2=15, RMODE=2, SEED=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from ..rtlgen import header_text, top_parameters
+from ..rtlgen import top_parameters
 from .area import TOP, AreaError, SynthResult, default_cache_dir, read_liberty, synthesize
 from .energy import BLOCKS, energy_breakdown, measure_counters, memory_specs, traffic
 from .tech import Tech, load_tech
@@ -67,13 +67,11 @@ def rtl_files(rtl_dir: str | Path | None) -> list[Path]:
 
 def synthesize_design(cfg: Config, learning: bool, *, rtl_dir=None, liberty=None,
                       cache: bool = True) -> SynthResult:
-    """Synthesize spoon_top for ``cfg`` with LEARNING = 0/1 (parameters and generated header
-    from hwmodel.rtlgen)."""
+    """Synthesize spoon_top for ``cfg`` with LEARNING = 0/1 (top parameters from
+    hwmodel.rtlgen; the RTL derives the rest)."""
     files = rtl_files(rtl_dir)
-    with tempfile.TemporaryDirectory(prefix="hwmodel-hdr-") as td:
-        (Path(td) / "spoon_params.vh").write_text(header_text(cfg, learning))
-        return synthesize(files, TOP, top_parameters(cfg, learning), liberty=liberty,
-                          include_dirs=[Path(td)], cache_dir=default_cache_dir() if cache else None)
+    return synthesize(files, TOP, top_parameters(cfg, learning), liberty=liberty,
+                      cache_dir=default_cache_dir() if cache else None)
 
 
 def _check_memories(syn: SynthResult, mems: dict[str, dict]) -> list[str]:
