@@ -3,7 +3,8 @@
 Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
 (0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
 always compared), offset (first training digit), events ("image": the config's encoder, or
-"dvs": DVS-emulated streams), report (JSON path written at the end).
+"dvs": DVS-emulated streams), corners (count the corners of sim/edgegen.py per sample into the
+report), report (JSON path written at the end).
 """
 from __future__ import annotations
 
@@ -14,17 +15,14 @@ import numpy as np
 
 from hwmodel.config import Config
 from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch, encode_images
+from hwmodel.encode import EventBatch
 from hwmodel.model import Processor
 from tb_lib import INITIALISED, Chip, compare_all, compare_counters, tb_args, write_report
 
 
 def _batch(cfg, images, events: str = "image", seed: int = 0):
-    """Image digits as TTFS/rate events (the config's encoder) or as DVS-emulated streams."""
-    if events == "dvs":
-        from hwmodel.dvs import dvs_dataset
-        return EventBatch.from_streams(dvs_dataset(images, np.zeros(len(images), np.int64), seed=seed), cfg)
-    return EventBatch.from_streams(encode_images(images, cfg), cfg)
+    from edgegen import sample_batch
+    return sample_batch(cfg, images, events, seed)
 
 
 @cocotb.test()
@@ -67,6 +65,11 @@ async def system(dut):
             if pred != int(res.preds[0]):
                 stats["pred_mismatch"] += 1
                 errors.append(f"{where}: pred model {int(res.preds[0])}, RTL {pred}")
+            if args.get("corners"):
+                from edgegen import corner_hits, merge
+                hits = corner_hits(cfg, str(args.get("events", "image")), proc.memories(),
+                                   int(labels[k]), learn)
+                merge(stats.setdefault("corners", {}), hits)
             exp_out = [int(v) for v in proc.memories()["fc2_out"]]
             if outs != exp_out:
                 errors.append(f"{where}: result fc2_out model {exp_out}, RTL {outs}")

@@ -1,0 +1,251 @@
+"""Edge-seeking generator of legal configurations for randomized co-simulation, and the corner
+counter that says which corners a run actually reached.
+
+``edge_case(seed)`` returns an ``EdgeCase``: a legal ``Config`` (28x28 input: the embedded
+digits) plus the event-stream kind, built around one *theme* chosen by ``seed % len(THEMES)``
+and randomized by ``seed`` inside it. The themes aim at the corners where single-point bugs hide:
+
+- ``narrow``   widths so small that potentials, accumulators and weights saturate; N2 = 2 with
+               the narrowest FC2 accumulator, so saturated outputs tie;
+- ``tie``      FC2 starts at all-zero weights: every output potential is equal on the first
+               sample (argmax tie rule), small N2;
+- ``ymax``     tiny activations (YMAX 1 or 3) so hidden units land exactly on +-YMAX (the edge of
+               the derivative window); learning-rate shift 0; AS >= 1 (floor of negative values);
+- ``zero_err`` a 2-bit sigmoid output whose LUT reaches 0 and ONE: output errors of exactly 0;
+- ``structure`` two input channels with DVS streams, padding, pooling, N1 = 1;
+- ``rate``     rate-coded images (several events per pixel) into small potentials;
+- ``wide``     everything drawn at random over wide ranges (shifts up to the spec's limits).
+
+The rounding mode cycles with the seed (``(seed // len(THEMES) + seed) % 3``), so the first
+len(THEMES) seeds already cover all three modes and later rounds give each theme the others. ``corner_hits`` counts, per sample, the
+corners listed in ``CORNERS`` from the model's state after the sample; the tests print them and
+require every corner to be hit at least once over the default seeds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hwmodel.config import Config, ConfigError
+
+THEMES = ("narrow", "tie", "ymax", "zero_err", "structure", "rate", "wide")
+
+# name -> what it means (counted per sample, or per config for the structural corners)
+CORNERS = {
+    "conv_pot_sat": "a conv potential at a rail of sPB after the sample",
+    "fc1_acc_sat": "an FC1 accumulator at a rail of sA1B",
+    "fc2_acc_sat": "an FC2 accumulator at a rail of sA2B",
+    "fc1_w_rail": "an FC1 weight at a rail of sW1B after a learning sample",
+    "fc2_w_rail": "an FC2 weight at a rail of sW2B after a learning sample",
+    "argmax_tie": "two or more FC2 potentials equal to the maximum",
+    "act_at_ymax": "a hidden unit with t = acc >>> AS exactly +-YMAX (derivative-window edge)",
+    "act_clipped": "a hidden unit with |t| > YMAX",
+    "dact_zero_learning": "a learning sample with saturated units (derivative 0, skipped)",
+    "zero_error": "a learning sample with an output error of exactly 0",
+    "label_at_one": "a learning sample whose label output is exactly ONE",
+    "sig_index_clamped": "a sigmoid index clamped to the LUT range",
+    "lr_shift_0": "learning with a learning-rate shift of 0 (FC1 or FC2)",
+    "act_shift_floor": "an FC1 potential whose shift by AS >= 1 floors differently from rounding",
+    "rounding_truncate": "learning with truncation",
+    "rounding_nearest": "learning with round-to-nearest",
+    "rounding_stochastic": "learning with stochastic rounding",
+    "cin_2": "two input channels",
+    "padding": "zero padding",
+    "pooling": "OR-pooling",
+    "n1_1": "a single hidden unit",
+    "n2_2": "two classes",
+    "stream_ttfs": "TTFS-coded digits",
+    "stream_rate": "rate-coded digits",
+    "stream_dvs": "DVS-emulated event streams",
+}
+
+
+@dataclass(frozen=True)
+class EdgeCase:
+    seed: int
+    theme: str
+    cfg: Config
+    events: str          # "image" (the config's encoder) or "dvs"
+    n_learn: int = 3
+    n_infer: int = 2
+
+
+def _base() -> Config:
+    return Config.preset("tiny")
+
+
+ROUNDINGS = ("truncate", "nearest", "stochastic")
+
+
+def _theme(theme: str, rounding: str, r, rng) -> tuple[dict, str]:
+    """Overrides of the tiny preset for one theme; r(lo, hi) draws an int in [lo, hi]."""
+    d: dict = {"drtp.rounding": rounding, "seed": r(0, 2**32 - 1)}
+    events = "image"
+    if theme == "narrow":
+        wc, w1, w2, yb = r(2, 3), r(2, 3), r(2, 3), r(2, 4)
+        pb = wc + r(1, 2)
+        d.update({"conv.weight": f"s{wc}", "conv.potential": f"s{pb}",
+                  "conv.threshold": r(1, (1 << (pb - 1)) - 1), "fc1.weight": f"s{w1}",
+                  "fc1.accumulator": f"s{w1 + r(1, 2)}", "fc1.activation": f"s{yb}",
+                  "fc1.act_shift": 0, "fc1.init_bound": (1 << (w1 - 1)) - 1,
+                  "fc1.neurons": r(10, 20), "fc2.neurons": 2, "fc2.weight": f"s{w2}",
+                  "fc2.accumulator": f"s{w2 + yb}", "fc2.init_bound": (1 << (w2 - 1)) - 1,
+                  "fc2.sig_shift": r(0, 2), "fc2.lut_bits": 3, "fc2.lut_frac": r(0, 2),
+                  "fc2.output": f"u{r(2, 5)}", "drtp.b": f"s{r(1, 3)}",
+                  "drtp.lr_shift_fc1": r(0, 1), "drtp.lr_shift_fc2": r(0, 3),
+                  "encoding.kind": "rate", "encoding.rate_steps": r(2, 4)})
+    elif theme == "tie":
+        d.update({"fc2.neurons": r(2, 4), "fc2.init_bound": 0, "fc1.neurons": r(3, 10),
+                  "drtp.lr_shift_fc2": r(10, 16), "drtp.lr_shift_fc1": r(1, 4)})
+    elif theme == "ymax":
+        yb = r(2, 3)
+        a1 = r(9, 12)
+        d.update({"fc1.activation": f"s{yb}", "fc1.accumulator": f"s{a1}",
+                  "fc1.act_shift": r(1, 3), "fc1.init_bound": r(1, 3), "fc1.neurons": r(8, 20),
+                  "fc2.accumulator": f"s{8 + yb + r(0, 4)}", "fc2.sig_shift": r(0, 3),
+                  "drtp.lr_shift_fc1": 0, "drtp.lr_shift_fc2": r(0, 2),
+                  "drtp.b": f"s{r(1, 2)}"})
+    elif theme == "zero_err":
+        d.update({"fc2.output": "u2", "fc2.lut_bits": 3, "fc2.lut_frac": 0,
+                  "fc2.sig_shift": r(2, 5), "fc2.neurons": r(2, 6), "fc2.init_bound": r(20, 60),
+                  "drtp.lr_shift_fc2": r(0, 2), "drtp.lr_shift_fc1": r(1, 3)})
+    elif theme == "structure":
+        k = r(3, 5)
+        pad = r(1, k - 1)
+        s = r(1, 3)
+        o = (28 + 2 * pad - k) // s + 1
+        pools = [p for p in (2, 3, 4) if o % p == 0] or [1]
+        d.update({"input.channels": 2, "conv.kernel": k, "conv.padding": pad, "conv.stride": s,
+                  "conv.pool": int(rng.choice(pools)), "conv.channels": r(1, 3),
+                  "conv.potential": "s12", "fc1.neurons": 1, "fc2.neurons": r(2, 10),
+                  "drtp.lr_shift_fc1": r(0, 3)})
+        events = "dvs"
+    elif theme == "rate":
+        pb = r(5, 7)
+        d.update({"encoding.kind": "rate", "encoding.rate_steps": r(4, 8),
+                  "conv.potential": f"s{pb}", "conv.threshold": r(1, (1 << (pb - 1)) - 1),
+                  "fc1.neurons": r(4, 16), "fc1.accumulator": f"s{r(9, 12)}",
+                  "drtp.lr_shift_fc1": r(0, 4)})
+    else:  # wide
+        w1, yb, w2 = r(2, 16), r(2, 16), r(2, 16)
+        a2 = r(w2 + yb, 40)
+        lb = r(2, 12)
+        d.update({"conv.channels": r(1, 6), "fc1.neurons": r(1, 24), "fc1.weight": f"s{w1}",
+                  "fc1.accumulator": f"s{r(w1 + 1, 32)}", "fc1.activation": f"s{yb}",
+                  "fc1.init_bound": r(0, (1 << (w1 - 1)) - 1), "fc2.neurons": r(2, 12),
+                  "fc2.weight": f"s{w2}", "fc2.accumulator": f"s{a2}",
+                  "fc2.sig_shift": r(0, a2 - 1), "fc2.lut_bits": lb, "fc2.lut_frac": r(0, lb),
+                  "fc2.output": f"u{r(2, 16)}", "fc2.init_bound": r(0, (1 << (w2 - 1)) - 1),
+                  "drtp.b": f"s{r(1, 8)}", "drtp.lr_shift_fc1": r(0, 30),
+                  "drtp.lr_shift_fc2": r(0, 40)})
+    return d, events
+
+
+def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
+    theme = THEMES[seed % len(THEMES)]
+    rng = np.random.default_rng(seed)
+    r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
+    for _ in range(200):
+        d, events = _theme(theme, ROUNDINGS[(seed // len(THEMES) + seed) % 3], r, rng)
+        try:
+            c = _base().replace(**d)
+        except ConfigError:
+            continue
+        cfg = Config.from_dict({**c.to_dict(), "name": f"edge{seed}-{theme}"})
+        return EdgeCase(seed, theme, cfg, events, n_learn, n_infer)
+    raise RuntimeError(f"edge_case({seed}): no legal configuration for theme {theme}")
+
+
+def sample_batch(cfg: Config, images, events: str = "image", seed: int = 0):
+    """Digits as events: the config's encoder (TTFS/rate), or DVS-emulated streams (the system
+    testbench and the corner count use this one function, so they see the same samples)."""
+    from hwmodel.encode import EventBatch, encode_images
+    if events == "dvs":
+        from hwmodel.dvs import dvs_dataset
+        return EventBatch.from_streams(dvs_dataset(images, np.zeros(len(images), np.int64), seed=seed), cfg)
+    return EventBatch.from_streams(encode_images(images, cfg), cfg)
+
+
+def model_corners(case: EdgeCase, offset: int = 0) -> dict[str, int]:
+    """Run the case's samples (as tests/test_rtl_edge.py co-simulates them) through the model
+    alone and count the corners."""
+    from hwmodel.data import embedded_split
+    from hwmodel.model import Processor
+    cfg = case.cfg
+    proc = Processor.from_config(cfg)
+    sp = embedded_split()
+    hits: dict[str, int] = {}
+    runs = [(sp.x_train[offset:offset + case.n_learn], sp.y_train[offset:offset + case.n_learn], True, offset),
+            (sp.x_test[:case.n_infer], sp.y_test[:case.n_infer], False, 1_000_000)]
+    for imgs, labels, learn, seed in runs:
+        labels = np.asarray(labels) % cfg.fc2.neurons
+        batch = sample_batch(cfg, imgs, case.events, seed)
+        for k in range(len(batch)):
+            proc.run(batch.subset(np.array([k])), labels[k:k + 1], learn=learn)
+            merge(hits, corner_hits(cfg, case.events, proc.memories(), int(labels[k]), learn))
+    return hits
+
+
+def _rails(bits: int) -> tuple[int, int]:
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
+def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) -> dict[str, int]:
+    """Corners reached by one sample, from the model's memories after it (Processor.memories())."""
+    b = cfg.bits
+    h: dict[str, int] = {}
+
+    def add(name, n):
+        n = int(n)
+        if n:
+            h[name] = h.get(name, 0) + n
+
+    lo, hi = _rails(b["PB"])
+    add("conv_pot_sat", np.sum((mem["conv_pot"] == lo) | (mem["conv_pot"] == hi)))
+    acc1 = mem["fc1_acc"]
+    lo, hi = _rails(b["A1B"])
+    add("fc1_acc_sat", np.sum((acc1 == lo) | (acc1 == hi)))
+    acc2 = mem["fc2_acc"]
+    lo, hi = _rails(b["A2B"])
+    add("fc2_acc_sat", np.sum((acc2 == lo) | (acc2 == hi)))
+    add("argmax_tie", np.sum(acc2 == acc2.max()) >= 2)
+    t = acc1 >> cfg.fc1.act_shift
+    add("act_at_ymax", np.sum(np.abs(t) == cfg.ymax))
+    add("act_clipped", np.sum(np.abs(t) > cfg.ymax))
+    a_s = cfg.fc1.act_shift
+    if a_s >= 1:
+        add("act_shift_floor", np.sum((acc1 & ((1 << a_s) - 1)) >= (1 << (a_s - 1))))
+    half = 1 << (cfg.fc2.lut_bits - 1)
+    sidx = acc2 >> cfg.fc2.sig_shift
+    add("sig_index_clamped", np.sum((sidx < -half) | (sidx > half - 1)))
+    if learn:
+        lo, hi = _rails(b["W1B"])
+        add("fc1_w_rail", np.sum((mem["fc1_w"] == lo) | (mem["fc1_w"] == hi)))
+        lo, hi = _rails(b["W2B"])
+        add("fc2_w_rail", np.sum((mem["fc2_w"] == lo) | (mem["fc2_w"] == hi)))
+        add("dact_zero_learning", np.sum(mem["fc1_dact"] == 0))
+        out = mem["fc2_out"]
+        target = np.zeros_like(out)
+        target[label] = cfg.one
+        add("zero_error", np.sum(out == target))
+        add("label_at_one", out[label] == cfg.one)
+        add("lr_shift_0", cfg.drtp.lr_shift_fc1 == 0 or cfg.drtp.lr_shift_fc2 == 0)
+        add(f"rounding_{cfg.drtp.rounding}", 1)
+    add("cin_2", cfg.input.channels == 2)
+    add("padding", cfg.conv.padding > 0)
+    add("pooling", cfg.conv.pool > 1)
+    add("n1_1", cfg.fc1.neurons == 1)
+    add("n2_2", cfg.fc2.neurons == 2)
+    add("stream_dvs" if events == "dvs" else f"stream_{cfg.encoding.kind}", 1)
+    return h
+
+
+def merge(into: dict[str, int], hits: dict[str, int]) -> dict[str, int]:
+    for k, v in hits.items():
+        into[k] = into.get(k, 0) + v
+    return into
+
+
+def format_hits(hits: dict[str, int]) -> str:
+    return ", ".join(f"{k} x{v}" for k, v in sorted(hits.items())) or "(none)"
