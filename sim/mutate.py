@@ -18,6 +18,11 @@ tests: the exit status is 1.
     python -m sim.mutate --jobs 2 --only fc2_argmax_ties_high,aer_bound_x
     python -m sim.mutate --list              # the catalogue
     python -m sim.mutate --resume runs/mutants/20261123-0300   # skip mutants already done there
+    python -m sim.mutate --baseline          # first prove the unmutated suite passes
+
+A kill means something only if the unmutated suite passes on the same tree: ``--baseline`` runs
+it first (in a scratch copy too) and stops if it fails. Run the tool from a clean checkout: the
+scratch copies are taken from the working tree, uncommitted edits included.
 
 Scratch copies live under ``--work`` (default: a temporary folder; removed after each mutant
 unless ``--keep``). Numba's cache goes to a folder keyed by the hash of the copy's hwmodel
@@ -163,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", help="scratch folder for the mutated copies (default: temp)")
     ap.add_argument("--keep", action="store_true", help="keep the mutated copies")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per pytest stage (default 1800)")
+    ap.add_argument("--baseline", action="store_true",
+                    help="run the default suite on the unmutated tree first; stop if it fails")
     a = ap.parse_args(argv)
     if a.jobs < 1:
         print("error: --jobs must be >= 1", file=sys.stderr)
@@ -211,6 +218,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(cat)} mutants ({len(cat) - len(todo)} already done in {out}); {a.jobs} job(s); "
           f"results in {out}", flush=True)
     t0 = time.time()
+    if a.baseline:
+        r = run_mutant(Mutant("baseline", "-", "no change", ()), work, a.keep, a.timeout)
+        print(f"[{time.time() - t0:6.0f} s] baseline: the unmutated default suite "
+              f"{'FAILS: ' + str(r['killed_by']) if r['killed_by'] else 'passes'}", flush=True)
+        if r["killed_by"]:
+            print("error: the unmutated suite fails, so kills would mean nothing", file=sys.stderr)
+            return 2
 
     def one(m):
         r = run_mutant(m, work, a.keep, a.timeout)
