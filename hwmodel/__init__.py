@@ -1,0 +1,54 @@
+"""hwmodel: bit-accurate model, RTL and cost estimators of an event-driven CNN processor.
+
+Importing the package first points Numba's on-disk cache at a folder named after the contents of
+the package's sources. Numba's ``cache=True`` checks only the file that defines a cached kernel:
+when a helper that the kernel inlines changes (``arith.py``, ``counters.py``) it would silently
+load the stale machine code. A different source tree now means a different cache folder, so a
+kernel is recompiled whenever any ``hwmodel/*.py`` changes. ``NUMBA_CACHE_DIR`` set by the user
+is left alone.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+
+def _source_hash() -> str:
+    """Short hash of the name and contents of every hwmodel/*.py (the kernels' sources)."""
+    h = hashlib.sha256()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0")
+        h.update(p.read_bytes())
+        h.update(b"\0")
+    return h.hexdigest()[:12]
+
+
+def _writable(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return os.access(path, os.W_OK | os.X_OK)
+
+
+def _numba_cache_dir() -> str:
+    """Per-user cache folder whose last component is the source hash."""
+    tag = _source_hash()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "hwmodel" / "numba" / tag
+    if not _writable(path):
+        uid = os.getuid() if hasattr(os, "getuid") else "user"
+        path = Path(tempfile.gettempdir()) / f"hwmodel-numba-{uid}" / tag
+        _writable(path)
+    return str(path)
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    os.environ["NUMBA_CACHE_DIR"] = _numba_cache_dir()
+    if "numba" in sys.modules:  # numba imported before us: make it read the variable again
+        from numba.core import config as _numba_config
+
+        _numba_config.reload_config()

@@ -1,28 +1,71 @@
-"""Plainly written reference of docs/spec.md §5–§11, used only to check the Numba kernels.
+"""Plainly written, independent reference of docs/spec.md §3, §5–§11, used only to check the
+Numba kernels.
 
-It walks the spec line by line with Python integers (which never wrap), counts every access at
-the moment it happens (the kernels count per phase with formulas), and shares only the spec's
-primitive helpers (``sat``, ``round_shift``) with the kernels. Slow by design.
+It walks the spec line by line with Python integers (which never wrap) and counts every access at
+the moment it happens (the kernels count per phase with formulas). It shares no arithmetic with
+the kernels: saturation, rounding and the LFSR step are written again here from the spec text
+(``ref_sat``, ``ref_round``, ``ref_lfsr_step``), so a slip in ``hwmodel.arith`` cannot hide by
+being copied into both. This is the one place where a rule of the spec may be written twice.
+Only the parameter-vector layout (``P_*``), the rounding-mode codes and the counter names are
+imported. Slow by design.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .arith import STOCHASTIC, round_shift, sat
+from .arith import NEAREST, STOCHASTIC, TRUNCATE  # mode codes of the parameter vector only
 from .counters import IDX, zeros
 from .kernels import (P_A1B, P_A2B, P_AS, P_C, P_K, P_L, P_LR1, P_LR2, P_MODE, P_N1, P_N2, P_NIN,
                       P_O, P_ONE, P_PAD, P_PB, P_POOL, P_Q, P_S, P_SS, P_THETA, P_W1B, P_W2B,
                       P_YMAX)
 
-_sat = sat.py_func
-_round = round_shift.py_func
 
+# ---- spec primitives, written again from the text ------------------------------------------
+
+def ref_sat(v, bits):
+    """sat_N(v) (spec conventions): clamp v to the range of sN, −2^(N−1) … 2^(N−1)−1."""
+    lo = -(2 ** (bits - 1))
+    hi = 2 ** (bits - 1) - 1
+    return min(max(v, lo), hi)
+
+
+def ref_lfsr_step(s):
+    """lfsr_step of spec §3: 32-bit Galois LFSR, polynomial x^32 + x^22 + x^2 + x + 1."""
+    lsb = s % 2
+    s = s // 2  # logical shift of a non-negative u32
+    if lsb == 1:
+        s = s ^ 0x80200003
+    return s
+
+
+def ref_round(u, s, mode, lfsr):
+    """R(u, s) of spec §9 with rounding mode ``mode``; returns (value, LFSR state afterwards).
+
+    truncate: floor(u / 2^s). nearest: floor((u + 2^(s−1)) / 2^s) for s ≥ 1 (ties upward), u
+    for s = 0. stochastic: the LFSR steps once first, then r = its new state and the result is
+    floor((u + (r mod 2^s)) / 2^s). Only stochastic mode steps the LFSR.
+    """
+    if mode == TRUNCATE:
+        return u // 2 ** s, lfsr
+    if mode == NEAREST:
+        if s == 0:
+            return u, lfsr
+        return (u + 2 ** (s - 1)) // 2 ** s, lfsr
+    if mode == STOCHASTIC:
+        lfsr = ref_lfsr_step(lfsr)
+        return (u + lfsr % 2 ** s) // 2 ** s, lfsr
+    raise ValueError(f"unknown rounding mode {mode}")
+
+
+# ---- one sample, in the order of spec §5 -------------------------------------------------------
 
 def run_sample(prm, events, label, learn, st):
     """One sample on state dict ``st`` (same arrays as the kernel). Returns (pred, counters)."""
     p = [int(v) for v in prm]
     C, K, S, PAD, O, POOL, Q = p[P_C], p[P_K], p[P_S], p[P_PAD], p[P_O], p[P_POOL], p[P_Q]
     N1, N2, NIN, YMAX, ONE = p[P_N1], p[P_N2], p[P_NIN], p[P_YMAX], p[P_ONE]
+    PB, THETA, W1B, A1B, AS = p[P_PB], p[P_THETA], p[P_W1B], p[P_A1B], p[P_AS]
+    W2B, A2B, SS, L, LR1, LR2, mode = p[P_W2B], p[P_A2B], p[P_SS], p[P_L], p[P_LR1], p[P_LR2], p[P_MODE]
     cnt = zeros()
 
     def count(name, phase=0, k=1):
@@ -41,7 +84,8 @@ def run_sample(prm, events, label, learn, st):
     for o in range(N2):
         st["acc2"][o] = 0
         count("fc2_acc_wr")
-    # 2. events
+
+    # 2. events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
     for x, y, ci in events:
         count("events")
         for oy in range(O):
@@ -61,10 +105,10 @@ def run_sample(prm, events, label, learn, st):
                 count("conv_spk_rd")
                 sp_new = list(sp)
                 for co in range(C):
-                    v[co] = _sat(v[co] + kw[co], p[P_PB])
+                    v[co] = ref_sat(v[co] + kw[co], PB)
                     count("conv_add")
                     count("conv_cmp")
-                    if v[co] >= p[P_THETA]:
+                    if v[co] >= THETA:
                         sp_new[co] = 1
                 st["pot"][oy * O + ox] = v
                 count("conv_pot_wr")
@@ -73,49 +117,57 @@ def run_sample(prm, events, label, learn, st):
                     count("conv_spk_wr")
 
     def active_inputs(phase):
+        """Scan conv_spk word by word (§7); the bias input N_IN comes last."""
         out = []
         for a in range(Q * Q):
             word = st["spk"][a]
             count("conv_spk_rd", phase)
-            out += [a * C + co for co in range(C) if word[co]]
-        return out + [NIN]
+            for co in range(C):
+                if word[co] == 1:
+                    out.append(a * C + co)
+        out.append(NIN)
+        return out
 
-    # 3. FC1 forward
+    # 3. FC1 forward (§7), x_i = 1 for every active input
     for i in active_inputs(0):
         for j in range(N1):
             w = int(st["w1"][i, j])
             count("fc1_w_rd")
             a = int(st["acc1"][j])
             count("fc1_acc_rd")
-            st["acc1"][j] = _sat(a + w, p[P_A1B])
+            st["acc1"][j] = ref_sat(a + w, A1B)
             count("fc1_acc_wr")
             count("fc1_add")
-    # 4. hard-tanh
+
+    # 4. hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
     for j in range(N1):
-        t = int(st["acc1"][j]) >> p[P_AS]
+        t = int(st["acc1"][j]) // 2 ** AS
         count("fc1_acc_rd")
         count("tanh_op")
-        st["act1"][j] = min(YMAX, max(-YMAX, t))
+        st["act1"][j] = min(max(t, -YMAX), YMAX)
         count("fc1_act_wr")
         st["dact1"][j] = 1 if -YMAX < t < YMAX else 0
-    mode = p[P_MODE]
-    # 5. FC1 DRTP update
+
+    # 5. FC1 DRTP update (§9)
     if learn:
         brow = [2 * int(r) + 1 for r in st["bf"][label]]
         count("b_lut_rd", 1)
         for i in active_inputs(1):
             for j in range(N1):
-                if st["dact1"][j] == 1:
-                    u = -brow[j] * 1
-                    w = int(st["w1"][i, j])
-                    count("fc1_w_rd", 1)
-                    r, st["lfsr"][0] = _round(u, p[P_LR1], mode, int(st["lfsr"][0]))
-                    st["w1"][i, j] = _sat(w + r, p[P_W1B])
-                    count("fc1_w_wr", 1)
-                    count("fc1_upd", 1)
-                    if mode == STOCHASTIC:
-                        count("lfsr_step", 1)
-    # 6. FC2 forward
+                if st["dact1"][j] != 1:
+                    continue  # saturated unit: no access, no LFSR step
+                u = -brow[j] * 1
+                w = int(st["w1"][i, j])
+                count("fc1_w_rd", 1)
+                r, lf = ref_round(u, LR1, mode, int(st["lfsr"][0]))
+                st["lfsr"][0] = lf
+                if mode == STOCHASTIC:
+                    count("lfsr_step", 1)
+                st["w1"][i, j] = ref_sat(w + r, W1B)
+                count("fc1_w_wr", 1)
+                count("fc1_upd", 1)
+
+    # 6. FC2 forward (§8): inputs y_0..y_{N1-1} and the bias input y_N1 = YMAX
     ys = []
     for j in range(N1):
         ys.append(int(st["act1"][j]))
@@ -127,26 +179,29 @@ def run_sample(prm, events, label, learn, st):
             count("fc2_w_rd")
             a = int(st["acc2"][o])
             count("fc2_acc_rd")
-            st["acc2"][o] = _sat(a + w * ys[j], p[P_A2B])
+            st["acc2"][o] = ref_sat(a + w * ys[j], A2B)
             count("fc2_acc_wr")
             count("fc2_mac")
-    # 7. sigmoid and result
-    half = 1 << (p[P_L] - 1)
-    accs = []
+
+    # 7. sigmoid and result (§8): argmax on the potentials, ties to the lowest index
+    half = 2 ** (L - 1)
+    pred, best = 0, None
     for o in range(N2):
         a = int(st["acc2"][o])
         count("fc2_acc_rd")
-        accs.append(a)
-        idx = min(half - 1, max(-half, a >> p[P_SS]))
+        idx = min(max(a // 2 ** SS, -half), half - 1)
         st["out2"][o] = int(st["lut"][idx + half])
         count("sig_lut_rd")
         count("fc2_out_wr")
-    pred = accs.index(max(accs))
-    # 8. FC2 update
+        if best is None or a > best:  # strictly larger: an equal later potential loses
+            pred, best = o, a
+
+    # 8. FC2 update (§9) from its own error e_o = fc2_out[o] - (o == label ? ONE : 0)
     if learn:
         err = []
         for o in range(N2):
-            err.append(int(st["out2"][o]) - (ONE if o == label else 0))
+            target = ONE if o == label else 0
+            err.append(int(st["out2"][o]) - target)
             count("fc2_out_rd", 1)
         ys_l = []
         for j in range(N1):
@@ -158,12 +213,13 @@ def run_sample(prm, events, label, learn, st):
                 u = -err[o] * ys_l[j]
                 w = int(st["w2"][j, o])
                 count("fc2_w_rd", 1)
-                r, st["lfsr"][1] = _round(u, p[P_LR2], mode, int(st["lfsr"][1]))
-                st["w2"][j, o] = _sat(w + r, p[P_W2B])
-                count("fc2_w_wr", 1)
-                count("fc2_upd", 1)
+                r, lf = ref_round(u, LR2, mode, int(st["lfsr"][1]))
+                st["lfsr"][1] = lf
                 if mode == STOCHASTIC:
                     count("lfsr_step", 1)
+                st["w2"][j, o] = ref_sat(w + r, W2B)
+                count("fc2_w_wr", 1)
+                count("fc2_upd", 1)
     return pred, cnt
 
 

@@ -81,6 +81,14 @@ def sigmoid_lut(cfg: Config) -> np.ndarray:
     """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2))."""
     L, LF, one = cfg.fc2.lut_bits, cfg.fc2.lut_frac, cfg.one
     half = 1 << (L - 1)
-    vals = [min(one, math.floor(one / (1.0 + math.exp(-((k - half) / (1 << LF)))) + 0.5))
-            for k in range(1 << L)]
+    vals = [min(one, math.floor(one * _sigma((k - half) / (1 << LF)) + 0.5)) for k in range(1 << L)]
     return np.array(vals, dtype=np.int64)
+
+
+def _sigma(u: float) -> float:
+    """σ(u) = 1/(1+e^(−u)) in IEEE double precision, as spec §8 defines it: where e^(−u)
+    overflows (u < −709.78) the IEEE result is 1/(1+inf) = 0, which math.exp would raise on."""
+    try:
+        return 1.0 / (1.0 + math.exp(-u))
+    except OverflowError:
+        return 0.0
