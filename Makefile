@@ -5,17 +5,22 @@ ARGS ?=
 
 .PHONY: train test test-slow bench sysdeps clean
 
+# -qq on the editable install: no setuptools banner about editable installs of a flat layout
+# (harmless here); errors still show.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -qq -e '.[dev]'
 	touch $@
 
 sysdeps:
 	@scripts/install-sysdeps.sh
 
+# results go to a new timestamped folder runs/train-YYYYmmdd-HHMMSS (an --out in ARGS wins)
+RUN_DIR ?= runs/train-$(shell date +%Y%m%d-%H%M%S)
+
 train: $(VENV)/.installed
-	$(PY) -m hwmodel train --mode both $(ARGS)
+	$(PY) -m hwmodel train --mode both --out $(RUN_DIR) $(ARGS)
 
 test: $(VENV)/.installed sysdeps
 	$(PY) -m pytest -q $(ARGS)

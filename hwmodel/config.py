@@ -121,10 +121,61 @@ class Config:
         return cls(**kw)
 
     @classmethod
-    def from_toml(cls, path: str | Path) -> "Config":
+    def from_toml(cls, path: str | Path, _seen: tuple[str, ...] = ()) -> "Config":
+        """A config file. It lists every section and key, or names a ``base`` (preset name or
+        TOML path, relative to the file) and lists only what differs from it; a file that leaves
+        out a section or key without a ``base`` is an error (no silent built-in defaults)."""
         p = Path(path)
         data = read_toml(p, "config file", ConfigError)
-        return cls.from_dict(data, name=data.get("name", p.stem))
+        name = data.get("name", p.stem)
+        if "base" in data:
+            base_spec = data.pop("base")
+            if not isinstance(base_spec, str) or not base_spec:
+                raise ConfigError(f"config file '{p}': base must be a preset name or a TOML path")
+            try:
+                if base_spec.endswith(".toml") or "/" in base_spec:
+                    bp = (p.parent / base_spec).resolve()
+                    if str(bp) in _seen or bp == p.resolve():
+                        raise ConfigError(f"'{base_spec}' includes itself")
+                    base = cls.from_toml(bp, _seen + (str(p.resolve()),))
+                else:
+                    base = cls.preset(base_spec)
+            except ConfigError as e:
+                raise ConfigError(f"config file '{p}': base: {e}") from None
+            merged = base.to_dict()
+            for k, v in data.items():
+                if k in SECTIONS:
+                    if not isinstance(v, Mapping):
+                        raise ConfigError(f"config file '{p}': [{k}] must be a table")
+                    merged[k] = {**merged[k], **v}
+                else:
+                    merged[k] = v
+            try:
+                return cls.from_dict(merged, name=name)
+            except ConfigError as e:
+                raise ConfigError(f"config file '{p}': {e}") from None
+        for k, v in data.items():  # unknown keys first: a typo is the likelier mistake
+            if k not in SECTIONS and k not in ("name", "seed"):
+                raise ConfigError(f"config file '{p}': unknown key '{k}'")
+            if k in SECTIONS and isinstance(v, Mapping):
+                known = {f.name for f in fields(SECTIONS[k])}
+                for kk in v:
+                    if kk not in known:
+                        raise ConfigError(f"config file '{p}': unknown key '{k}.{kk}'")
+        for sec, sec_cls in SECTIONS.items():
+            vals = data.get(sec)
+            if vals is None:
+                raise ConfigError(f"config file '{p}': missing section [{sec}] (list every section and key, "
+                                  f"or start the file with base = \"spoon\" and list only what differs)")
+            if isinstance(vals, Mapping):
+                missing = [f.name for f in fields(sec_cls) if f.name not in vals]
+                if missing:
+                    raise ConfigError(f"config file '{p}': missing key '{sec}.{missing[0]}' (list every key, "
+                                      f"or start the file with base = \"spoon\" and list only what differs)")
+        try:
+            return cls.from_dict(data, name=name)
+        except ConfigError as e:
+            raise ConfigError(f"config file '{p}': {e}") from None
 
     @classmethod
     def preset(cls, name: str) -> "Config":

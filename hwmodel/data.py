@@ -135,6 +135,13 @@ def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int 
             raise DataError(f"MNIST folder '{f}': {part} label {int(ylab.max())} outside 0..9")
         out += [ximg, ylab.astype(np.int64)]
     xtr, ytr, xte, yte = out
+    for opt, n, have, part in (("--n-train", n_train, len(ytr), "training"), ("--n-test", n_test, len(yte), "test")):
+        if n is not None and n > have:
+            raise DataError(f"{opt} {n}: MNIST folder '{f}' has only {have} {part} images")
+        if n is not None and n < 1:
+            raise DataError(f"{opt} must be >= 1, got {n}")
+        if have == 0:
+            raise DataError(f"MNIST folder '{f}' has no {part} images")
     if n_train is not None:
         xtr, ytr = xtr[:n_train], ytr[:n_train]
     if n_test is not None:
@@ -152,9 +159,14 @@ class StreamSplit:
     source: str
 
 
-def _stratified_take(items: list, n: int | None, seed: int) -> list:
-    """n items (all if None), n // n_classes of each label (``stratified_split``), shuffled."""
+def _stratified_take(items: list, n: int | None, seed: int, what: str = "") -> list:
+    """n items (all if None), n // n_classes of each label (``stratified_split``), shuffled;
+    asking for more items than there are is an error."""
     rng = np.random.default_rng(seed)
+    if n is not None and n > len(items):
+        raise DataError(f"{what}: asked for {n} samples, there are only {len(items)}")
+    if n is not None and n < 1:
+        raise DataError(f"{what}: the sample count must be >= 1, got {n}")
     if n is None or n >= len(items):
         return [items[k] for k in rng.permutation(len(items))]
     _, pick = stratified_split(np.array([lab for _, lab in items]), n, seed)
@@ -170,7 +182,72 @@ def load_nmnist(root: str | Path, n_train: int | None = None, n_test: int | None
     if not r.is_dir():
         raise DataError(f"N-MNIST folder '{r}' does not exist")
     parts = []
-    for split, n in (("Train", n_train), ("Test", n_test)):
-        items = _stratified_take(list_nmnist_folder(r, split), n, seed)
+    for split, n, opt in (("Train", n_train, "--n-train"), ("Test", n_test, "--n-test")):
+        try:
+            listed = list_nmnist_folder(r, split)
+        except FileNotFoundError as e:
+            raise DataError(str(e)) from None
+        items = _stratified_take(listed, n, seed, f"{opt} {n}: N-MNIST folder '{r / split}'")
         parts += [[read_nmnist(p) for p, _ in items], np.array([lab for _, lab in items], np.int64)]
     return StreamSplit(parts[0], parts[1], parts[2], parts[3], f"N-MNIST folder {r}")
+
+
+# ---- the project's .aer files (one sample per file) ---------------------------------------------
+AER_SPLITS = (("Train", "train"), ("Test", "test"))
+
+
+def _aer_split_dir(root: Path, names: tuple[str, str]) -> Path:
+    for n in names:
+        if (root / n).is_dir():
+            return root / n
+    raise DataError(f".aer folder '{root}': missing {names[0]}/ (expected {root}/Train/**/*.aer and "
+                    f"{root}/Test/**/*.aer, labels in the file headers)")
+
+
+def list_aer_folder(root: str | Path) -> dict[str, list[tuple[Path, int]]]:
+    """``{"Train": [(path, label)], "Test": [...]}`` from ``<root>/Train/**/*.aer`` and
+    ``<root>/Test/**/*.aer`` (or lower-case train/ test/); each header is checked, every file
+    must carry a label (>= 0) and all files the same sensor size. Returns also ``"sensor"``."""
+    from .eventio import EventFormatError, read_aer_header
+    r = Path(root)
+    if not r.is_dir():
+        raise DataError(f".aer folder '{r}' does not exist")
+    out: dict = {}
+    sensor = None
+    for names in AER_SPLITS:
+        d = _aer_split_dir(r, names)
+        files = sorted(f for f in d.rglob("*.aer") if f.is_file())
+        if not files:
+            raise DataError(f".aer folder '{d}' holds no *.aer files")
+        items = []
+        for f in files:
+            try:
+                h = read_aer_header(f)
+            except OSError as e:
+                raise DataError(f"aer file '{f}': cannot read: {e.strerror}") from None
+            if h.label < 0:
+                raise EventFormatError(f"aer file '{f}': no label in the header (label -1); training needs labelled samples")
+            if sensor is None:
+                sensor = (h.width, h.height, f)
+            elif (h.width, h.height) != sensor[:2]:
+                raise EventFormatError(f"aer file '{f}': sensor {h.width}x{h.height}, but '{sensor[2]}' is "
+                                       f"{sensor[0]}x{sensor[1]} (all files of a folder share one sensor size)")
+            items.append((f, h.label))
+        out[names[0]] = items
+    out["sensor"] = sensor[:2]
+    return out
+
+
+def load_aer_folder(root: str | Path, n_train: int | None = None, n_test: int | None = None,
+                    seed: int = 0) -> StreamSplit:
+    """Labelled ``.aer`` samples (docs/events.md §3) from ``<root>/Train`` and ``<root>/Test``,
+    optionally a stratified subset (as N-MNIST)."""
+    from .eventio import read_aer
+    r = Path(root)
+    listed = list_aer_folder(r)
+    parts = []
+    for split, n, opt in (("Train", n_train, "--n-train"), ("Test", n_test, "--n-test")):
+        items = _stratified_take(listed[split], n, seed, f"{opt} {n}: .aer folder '{r / split}'")
+        parts += [[read_aer(p)[0] for p, _ in items], np.array([lab for _, lab in items], np.int64)]
+    w, h = listed["sensor"]
+    return StreamSplit(parts[0], parts[1], parts[2], parts[3], f".aer folder {r} ({w}x{h} sensor)")

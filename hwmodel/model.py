@@ -16,7 +16,7 @@ import numpy as np
 
 from . import roms
 from .arith import ROUNDING_CODES
-from .config import Config
+from .config import Config, ConfigError
 from .counters import N_COUNTERS, memory_word_bits, zeros
 from .encode import EventBatch
 from .kernels import N_PARAMS, run_batch
@@ -160,8 +160,12 @@ class Processor:
         return [sum((int(v) & mask) << (k * w) for k, v in enumerate(row)) for row in m]
 
     # ---- persistence --------------------------------------------------------------------------
-    def save(self, path: str | Path) -> None:
-        """Write the whole state and the config to ``path`` (.npz) atomically."""
+    def save(self, path: str | Path, provenance: dict | None = None) -> None:
+        """Write the whole state and the config to ``path`` (.npz) atomically; ``provenance``
+        (``hwmodel.provenance.version_info()`` by default) is stored as JSON text."""
+        import json
+
+        from .provenance import version_info
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
@@ -169,7 +173,11 @@ class Processor:
         try:
             with open(tmp, "wb") as f:
                 np.savez(f, config=np.array(self.cfg.to_toml()),
+                         provenance=np.array(json.dumps(provenance or version_info(), sort_keys=True)),
                          **{k: v for k, v in self.st.items()})
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved file is an ordinary file
             os.replace(tmp, p)
         finally:
             if os.path.exists(tmp):
@@ -177,21 +185,85 @@ class Processor:
 
     @classmethod
     def load(cls, path: str | Path) -> "Processor":
+        """Read a file written by ``save``. Every problem is a one-line ``ModelError``: a missing,
+        empty, truncated or corrupt file (the ZIP CRC of every array is checked), a bad config
+        inside, a missing array or one of the wrong shape, non-integer arrays, and values outside
+        the precision of their memory (``check_state``)."""
         import tomllib
         p = Path(path)
+        what = f"weights file '{p}'"
+        if p.is_dir():
+            raise ModelError(f"{what} is a folder (expected the weights.npz written by train --out)")
+        try:
+            size = p.stat().st_size
+        except OSError as e:
+            raise ModelError(f"{what}: cannot read: {e.strerror}") from None
+        if size == 0:
+            raise ModelError(f"{what} is empty")
+        try:
+            with open(p, "rb") as f:
+                magic = f.read(4)
+        except OSError as e:
+            raise ModelError(f"{what}: cannot read: {e.strerror}") from None
+        if magic != b"PK\x03\x04":
+            raise ModelError(f"{what}: cannot read: not an .npz archive (expected the weights.npz written by train --out)")
         try:
             z = np.load(p, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise ModelError(f"weights file '{p}': cannot read: {e}") from None
-        with z:
-            if "config" not in z.files:
-                raise ModelError(f"weights file '{p}': no config inside")
-            cfg = Config.from_dict(tomllib.loads(str(z["config"])))
-            fresh = cls.from_config(cfg)
-            for k in STATE_ARRAYS:
-                if k not in z.files or z[k].shape != fresh.st[k].shape:
-                    raise ModelError(f"weights file '{p}': array '{k}' missing or of wrong shape")
-                fresh.st[k][...] = z[k]
+            if not hasattr(z, "files"):
+                raise ModelError(f"{what}: not an .npz archive (a single .npy array)")
+            with z:
+                arrays = {k: z[k] for k in z.files}  # reads every member: CRC-checked
+        except ModelError:
+            raise
+        except Exception as e:  # noqa: BLE001 - any failure to decode the archive (BadZipFile, CRC,
+            # zlib, struct, a garbled .npy header...) is a corrupt file
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            raise ModelError(f"{what}: cannot read (truncated or corrupt?): {msg}") from None
+        if "config" not in arrays:
+            raise ModelError(f"{what}: no config inside")
+        try:
+            text = str(arrays["config"])
+            cfg = Config.from_dict(tomllib.loads(text))
+        except (tomllib.TOMLDecodeError, ConfigError, TypeError, ValueError) as e:
+            msg = str(e).splitlines()[0]
+            raise ModelError(f"{what}: the config inside is invalid: {msg}") from None
+        fresh = cls.from_config(cfg)
+        for k in STATE_ARRAYS:
+            a = arrays.get(k)
+            if a is None:
+                raise ModelError(f"{what}: array '{k}' missing")
+            if a.shape != fresh.st[k].shape:
+                raise ModelError(f"{what}: array '{k}' has shape {a.shape}, the config needs {fresh.st[k].shape}")
+            if not np.issubdtype(a.dtype, np.integer):
+                raise ModelError(f"{what}: array '{k}' has dtype {a.dtype}: memories hold integers")
+        check_state(cfg, arrays, what)
+        for k in STATE_ARRAYS:
+            fresh.st[k][...] = arrays[k]
         return fresh
 
 
+def state_ranges(cfg: Config) -> dict[str, tuple[int, int, str]]:
+    """The value range of every state array: (lowest, highest, precision text)."""
+    b = cfg.bits
+
+    def s(bits: int) -> tuple[int, int, str]:
+        return -(1 << (bits - 1)), (1 << (bits - 1)) - 1, f"s{bits}"
+
+    one = (0, cfg.one, f"u{b['OB']}")
+    return {"kern": s(b["WC"]), "pot": s(b["PB"]), "spk": (0, 1, "u1"), "w1": s(b["W1B"]),
+            "acc1": s(b["A1B"]), "act1": s(b["YB"]), "dact1": (0, 1, "u1"), "bf": s(b["BB"]),
+            "w2": s(b["W2B"]), "acc2": s(b["A2B"]), "out2": one, "lut": one,
+            "lfsr": (1, (1 << 32) - 1, "non-zero u32")}
+
+
+def check_state(cfg: Config, arrays: dict[str, np.ndarray], what: str) -> None:
+    """Every state array within the precision of its memory (docs/spec.md §10)."""
+    for k, (lo, hi, prec) in state_ranges(cfg).items():
+        a = np.asarray(arrays[k])
+        if a.size == 0:
+            continue
+        bad = (a < lo) | (a > hi)
+        if bad.any():
+            i = int(np.argmax(bad.reshape(-1)))
+            raise ModelError(f"{what}: array '{k}' ({SPEC_NAMES.get(k, k)}) holds {int(a.reshape(-1)[i])} at "
+                             f"index {i}, outside its {prec} memory range [{lo}, {hi}]")

@@ -9,7 +9,6 @@ accuracy against memory bits with the Pareto front, and the cheapest configurati
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import html
 import json
@@ -83,6 +82,15 @@ class Experiment:
         return sum(r["float_test_accuracy"] for r in self.reference) / len(self.reference)
 
     @property
+    def code_versions(self) -> dict[str, int]:
+        """{code version: runs} of the rows (and references) of this experiment."""
+        out: dict[str, int] = {}
+        for r in self.runs + self.reference:
+            v = r.get("code_version") or "unknown"
+            out[v] = out.get(v, 0) + 1
+        return out
+
+    @property
     def title(self) -> str:
         return f"{self.base}, {self.epochs} epochs, {self.data}"
 
@@ -93,22 +101,38 @@ def _rows(conn: sqlite3.Connection, sql: str, args=()) -> list[dict[str, Any]]:
     return [dict(zip(names, r)) for r in cur]
 
 
-def load(db: str | Path) -> list[Experiment]:
+def check_db(db: str | Path) -> Path:
+    """A readable sweep database (``ReportError`` otherwise), checked before any work."""
+    from .sweep import StoreError, check_db as check_sweep_db
     p = Path(db)
-    if not p.is_file():
+    if not p.exists():
         raise ReportError(f"database '{p}' not found")
-    conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+    if p.is_dir():
+        raise ReportError(f"--db '{p}' is a folder, not a database file")
     try:
-        runs = _rows(conn, "SELECT * FROM results ORDER BY id")
-        refs = _rows(conn, "SELECT * FROM reference ORDER BY id")
+        if not check_sweep_db(p):
+            raise ReportError(f"database '{p}' holds no sweep results")
+    except StoreError as e:
+        raise ReportError(str(e)) from None
+    return p
+
+
+def load(db: str | Path) -> list[Experiment]:
+    p = check_db(db)
+    try:
+        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+        try:
+            runs = _rows(conn, "SELECT * FROM results ORDER BY id")
+            refs = _rows(conn, "SELECT * FROM reference ORDER BY id")
+        finally:
+            conn.close()
     except sqlite3.DatabaseError as e:
-        raise ReportError(f"database '{p}': not a sweep database ({e})") from None
-    finally:
-        conn.close()
+        raise ReportError(f"database '{p}': not a readable sweep database ({e})") from None
     if not runs:
         raise ReportError(f"database '{p}' holds no sweep results")
     groups: dict[tuple, list[dict]] = {}
     for r in runs:
+        r.setdefault("code_version", "unknown")
         r["overrides"] = json.loads(r["overrides"])
         r["config"] = json.loads(r["config_json"])
         groups.setdefault((r["base"], r["epochs"], r["data"]), []).append(r)
@@ -342,6 +366,9 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
         paras = [f"{len(exp.points)} points, {len(exp.runs)} runs ("
                  f"{'/'.join(map(str, n_seeds))} seed{'s' * (n_seeds != [1])} per point), "
                  f"swept axes: {', '.join(exp.axes) or 'none'}."]
+        cv = exp.code_versions
+        paras.append(("Code version: " if len(cv) == 1 else "MIXED code versions (rows made by different code): ")
+                     + ", ".join(f"{v} ({n} row{'s' * (n != 1)})" for v, n in sorted(cv.items())) + ".")
         if fa is not None:
             r = exp.reference[0]
             paras.append(f"Float DRTP reference (base config, seed {r['seed']}): test {_pct(fa)} %, "
@@ -392,7 +419,8 @@ def _md_table(head: list[str], rows: list[list[Any]]) -> str:
 
 
 def render_md(db: str, secs: list[Section]) -> str:
-    out = [f"# Sweep report\n\nDatabase: `{db}`\n"]
+    from .provenance import code_version
+    out = [f"# Sweep report\n\nDatabase: `{db}`; report written by hwmodel {code_version()}\n"]
     for s in secs:
         out.append(f"## {s.title}\n")
         out += [p + "\n" for p in s.paragraphs]
@@ -414,7 +442,9 @@ def _html_table(head: list[str], rows: list[list[Any]]) -> str:
 
 def render_html(db: str, secs: list[Section]) -> str:
     e = html.escape
-    body = [f"<h1>Sweep report</h1><p>Database: <code>{e(db)}</code></p>"]
+    from .provenance import code_version
+    body = [f"<h1>Sweep report</h1><p>Database: <code>{e(db)}</code>; report written by hwmodel "
+            f"{e(code_version())}</p>"]
     for s in secs:
         body.append(f"<h2>{e(s.title)}</h2>")
         body += [f"<p>{e(p)}</p>" for p in s.paragraphs]
@@ -433,16 +463,26 @@ def render_html(db: str, secs: list[Section]) -> str:
             f"<style>{css}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-CSV_FIXED = ("base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
+CSV_FIXED = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
              "memory_bits", "weight_bits", "energy_per_classification_nj", "energy_per_learning_sample_nj",
              "memory_area_mm2", "n_train", "n_test", "wall_time", "worker", "finished_at")
+OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
 
 def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
+    """Write the report files into ``out`` as one set (temporary folder, then rename)."""
+    from .checks import atomic_dir, check_out_dir
+    check_out_dir(out, OUT_FILES)
+    check_db(db)
     exps = load(db)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     secs = build_sections(exps)
+    with atomic_dir(out) as tmp:
+        doc = _write_files(db, exps, secs, tmp)
+    return doc
+
+
+def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> dict[str, Any]:
+    from .provenance import version_info
     for s in secs:
         for _, fname, png in s.images:
             (out / fname).write_bytes(png)
@@ -454,12 +494,13 @@ def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
         w.writerow(list(CSV_FIXED) + axes + ["overrides"])
         for e in exps:
             for r in e.runs:
-                w.writerow([r[c] for c in CSV_FIXED] + [r["config"].get(a, "") for a in axes]
+                w.writerow([r.get(c, "") for c in CSV_FIXED] + [r["config"].get(a, "") for a in axes]
                            + [json.dumps(r["overrides"], sort_keys=True)])
-    doc = {"db": str(db), "experiments": []}
+    doc = {"db": str(db), "code_version": version_info(), "experiments": []}
     for e in exps:
         doc["experiments"].append({
             "base": e.base, "epochs": e.epochs, "data": e.data, "axes": e.axes,
+            "code_versions": e.code_versions,
             "float_test_accuracy": e.float_acc,
             "reference": [{k: v for k, v in r.items() if k not in ("config_toml",)} for r in e.reference],
             "points": [{"point_key": p.key, "overrides": p.overrides, "seeds": p.seeds,
@@ -476,26 +517,43 @@ def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m hwmodel.report",
-                                description="Report of a sweep database (docs/sweep.md).")
-    p.add_argument("--db", default="runs/sweep.sqlite", help="SQLite database written by hwmodel.sweep")
-    p.add_argument("--out", required=True, metavar="DIR", help="output folder")
+    from .checks import EXIT_INTERRUPTED, OutputError, Parser, add_version
+    p = Parser(prog="python -m hwmodel.report",
+               description="Report of a sweep database (docs/sweep.md): report.md (with PNG plots), "
+                           "report.html, results.csv, results.json.")
+    add_version(p, "hwmodel.report")
+    p.add_argument("--db", default="runs/sweep.sqlite",
+                   help="SQLite database written by hwmodel.sweep (default: runs/sweep.sqlite)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="output folder: new, or one holding only a previous report's files (replaced as a set)")
     p.add_argument("--json", action="store_true", help="print results.json's summary on stdout")
-    args = p.parse_args(argv)
+    try:
+        args = p.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
     try:
         doc = write_report(args.db, args.out)
-    except ReportError as e:
+    except (ReportError, OutputError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except OSError as e:
+        print(f"error: --out '{args.out}': cannot write: {e.strerror or e}", file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: no report written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
-        print(json.dumps({"out": args.out, "experiments": [
-            {k: e[k] for k in ("base", "epochs", "data", "axes", "float_test_accuracy", "cheapest_within")}
+        print(json.dumps({"out": args.out, "code_version": doc["code_version"], "experiments": [
+            {k: e[k] for k in ("base", "epochs", "data", "axes", "float_test_accuracy", "cheapest_within",
+                               "code_versions")}
             for e in doc["experiments"]]}, sort_keys=True))
     else:
         for e in doc["experiments"]:
             fa = e["float_test_accuracy"]
+            cv = e["code_versions"]
             print(f"{e['base']}, {e['epochs']} epochs, {e['data']}: {len(e['points'])} points"
-                  + (f", float reference {100 * fa:.2f} %" if fa is not None else ""))
+                  + (f", float reference {100 * fa:.2f} %" if fa is not None else "")
+                  + (f"; code {next(iter(cv))}" if len(cv) == 1 else f"; MIXED code versions: {', '.join(sorted(cv))}"))
             for r in e["cheapest_within"]:
                 if "point" in r:
                     print(f"  within {r['tolerance_pp']} pp: {r['point']}  {r['memory_bits']:,} bits, "

@@ -12,7 +12,6 @@ status 2 before any work starts.
 """
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import hashlib
 import itertools
@@ -28,15 +27,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import checks
 from .config import Config, ConfigError, flat_keys, read_toml
 from .counters import memory_sizes
 from .precision import Precision, PrecisionError
+from .provenance import code_version
 
 GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 MODES = ("product", "one-at-a-time")
-SCHEMA_VERSION = 2  # 2: energy and memory-area columns
+SCHEMA_VERSION = 3  # 2: energy and memory-area columns; 3: code_version columns (2 is migrated)
+APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
+SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 class GridError(ValueError):
@@ -44,7 +47,11 @@ class GridError(ValueError):
 
 
 class StoreError(ValueError):
-    """A results database this version cannot extend."""
+    """A results database this version cannot extend (or one in use by another sweep)."""
+
+
+class SchedulerError(ValueError):
+    """A Dask scheduler that cannot be reached."""
 
 
 # ---- grids ----------------------------------------------------------------------------------
@@ -245,10 +252,11 @@ class Plan:
 def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,
               events: str = "image", window_us: int | None = None, max_events: int | None = None) -> dict[str, Any]:
     """The samples of a sweep, as the plain-dict form of ``hwmodel.train.DataSpec``."""
-    from .train import DataSpec
+    from .train import STREAM_SOURCES, DataSpec
     folder = str(Path(folder).resolve()) if folder else None
-    if folder is None and events != "nmnist":
-        n_train, n_test = n_train or 4000, n_test or 1000
+    if folder is None and events not in STREAM_SOURCES:
+        n_train = 4000 if n_train is None else n_train
+        n_test = 1000 if n_test is None else n_test
     return dataclasses.asdict(DataSpec(events, folder, n_train, n_test, split_seed, window_us, max_events))
 
 
@@ -257,20 +265,42 @@ def data_key(spec: dict[str, Any]) -> str:
     return DataSpec(**spec).key()
 
 
-def check_data(spec: dict[str, Any]) -> None:
-    from .data import DataError, embedded_path
-    for k in ("n_train", "n_test"):
-        if spec.get(k) is not None and spec[k] < 1:
-            raise DataError(f"--{k.replace('_', '-')} must be >= 1")
-    if spec["events"] == "nmnist" and not spec["folder"]:
-        raise DataError("--events nmnist needs --data DIR (a folder with Train/ and Test/)")
-    if spec["folder"]:
-        if not Path(spec["folder"]).is_dir():
-            raise DataError(f"data folder '{spec['folder']}' does not exist")
-    else:
+def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
+    """Everything about the data that can be checked once in the parent, before any work: the
+    options, the folder, its files (IDX files are read and checked; N-MNIST and .aer folders are
+    listed, .aer headers read), the sample counts against what the data has, and the sensor
+    size against the base config. A broken --data folder is one error, not one per run."""
+    from .data import DataError, embedded_path, list_aer_folder, load_idx_folder
+    from .train import DataSpec, check_sensor, check_spec
+    ds = DataSpec(**spec)
+    check_spec(ds)
+    if not ds.folder:
         embedded_path()
-        if spec["n_train"] + spec["n_test"] > 5000:
-            raise DataError(f"embedded MNIST has 5000 digits: cannot take {spec['n_train']} + {spec['n_test']}")
+        return
+    if ds.events == "nmnist":
+        from .data import _stratified_take
+        from .eventio import list_nmnist_folder
+        for split, n, opt in (("Train", ds.n_train, "--n-train"), ("Test", ds.n_test, "--n-test")):
+            try:
+                items = list_nmnist_folder(ds.folder, split)
+            except FileNotFoundError as e:
+                raise DataError(str(e)) from None
+            _stratified_take(items, n, 0, f"{opt} {n}: N-MNIST folder '{Path(ds.folder) / split}'")
+        if cfg is not None and (cfg.input.width, cfg.input.channels) != (34, 2):
+            raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
+                              f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
+    elif ds.events == "aer":
+        from .data import _stratified_take
+        listed = list_aer_folder(ds.folder)
+        for split, n, opt in (("Train", ds.n_train, "--n-train"), ("Test", ds.n_test, "--n-test")):
+            _stratified_take(listed[split], n, 0, f"{opt} {n}: .aer folder '{Path(ds.folder) / split}'")
+        if cfg is not None:
+            check_sensor(cfg, *listed["sensor"], "the .aer files are from a sensor of")
+    else:
+        split = load_idx_folder(ds.folder, ds.n_train, ds.n_test)
+        if cfg is not None and cfg.input.width != split.x_train.shape[2]:
+            raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}-wide input; the images are "
+                              f"{split.x_train.shape[2]} wide")
 
 
 def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dict[str, Any]) -> Plan:
@@ -347,6 +377,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     r = rep.results
     wbits, mbits = memory_bits(cfg)
     row = {
+        "code_version": code_version(),
         "base": task["base"], "point_key": task["point_key"], "seed": task["seed"],
         "epochs": task["epochs"], "data": task["data_key"],
         "overrides": canonical(task["overrides"]), "config_toml": task["config_toml"],
@@ -369,12 +400,12 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---- the database -------------------------------------------------------------------------------
-RESULT_COLUMNS = ("base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
+RESULT_COLUMNS = ("code_version", "base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
                   "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
                   "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
                   "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
                   "worker", "finished_at")
-REFERENCE_COLUMNS = ("base", "seed", "epochs", "data", "config_toml", "config_json",
+REFERENCE_COLUMNS = ("code_version", "base", "seed", "epochs", "data", "config_toml", "config_json",
                      "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
                      "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
                      "wall_time", "worker", "finished_at")
@@ -404,6 +435,7 @@ CREATE TABLE IF NOT EXISTS results (
     wall_time REAL NOT NULL,
     worker TEXT NOT NULL,
     finished_at TEXT NOT NULL,
+    code_version TEXT NOT NULL DEFAULT 'unknown',
     UNIQUE (point_key, seed, epochs, data, base)
 );
 CREATE TABLE IF NOT EXISTS reference (
@@ -426,6 +458,7 @@ CREATE TABLE IF NOT EXISTS reference (
     wall_time REAL NOT NULL,
     worker TEXT NOT NULL,
     finished_at TEXT NOT NULL,
+    code_version TEXT NOT NULL DEFAULT 'unknown',
     UNIQUE (base, seed, epochs, data)
 );
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -442,26 +475,145 @@ CREATE TABLE IF NOT EXISTS sweeps (
     n_runs INTEGER NOT NULL,
     n_skipped INTEGER NOT NULL,
     n_done INTEGER,
-    n_failed INTEGER
+    n_failed INTEGER,
+    code_version TEXT NOT NULL DEFAULT 'unknown'
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-def connect(path: str | Path) -> sqlite3.Connection:
+MIGRATIONS = {2: ["ALTER TABLE results ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'",
+                   "ALTER TABLE reference ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'",
+                   "ALTER TABLE sweeps ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'"]}
+SWEEP_TABLES = {"results", "reference", "sweeps", "meta"}
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def check_db(path: str | Path) -> bool:
+    """Check ``--db`` without changing anything: a new file in a place that can be written, an
+    empty file, or an SQLite sweep database (``StoreError`` otherwise: a folder, a file that is
+    not SQLite, an SQLite database of something else, a place that cannot be written). Returns
+    whether it already holds a sweep database."""
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(p), timeout=60, isolation_level=None)  # explicit transactions
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.executescript(SCHEMA)
-    conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-    if found != str(SCHEMA_VERSION):
-        conn.close()
-        raise StoreError(f"database '{p}' has schema version {found}; this version writes "
+    if p.is_dir():
+        raise StoreError(f"--db '{p}' is a folder, not a database file")
+    if not p.exists():
+        try:
+            checks.check_out_dir(p, (), what="--db")  # probes the nearest existing folder
+        except checks.OutputError as e:
+            raise StoreError(str(e)) from None
+        return False
+    try:
+        with open(p, "rb") as f:
+            head = f.read(100)
+    except OSError as e:
+        raise StoreError(f"--db '{p}': cannot read: {e.strerror}") from None
+    if not head:
+        return False  # an empty file: initialized as a new database
+    if not head.startswith(SQLITE_MAGIC):
+        raise StoreError(f"--db '{p}' is not an SQLite database (use a new file name; the sweep creates it)")
+    app_id = int.from_bytes(head[68:72], "big") if len(head) >= 72 else 0
+    if app_id not in (0, APPLICATION_ID):
+        raise StoreError(f"--db '{p}' is an SQLite database of another application (id 0x{app_id:08x}), "
+                         f"not a sweep database")
+    try:
+        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+        try:
+            tables = _tables(conn)
+            if not tables:
+                return False
+            meta = dict(conn.execute("SELECT key, value FROM meta").fetchall()) if "meta" in tables else {}
+        finally:
+            conn.close()
+    except sqlite3.Error as e:
+        raise StoreError(f"--db '{p}': cannot read it as SQLite: {e}") from None
+    if not {"results", "reference", "meta"} <= tables or "schema_version" not in meta:
+        listed = ", ".join(sorted(tables)[:4]) + (", ..." if len(tables) > 4 else "")
+        raise StoreError(f"--db '{p}' is an SQLite database but not a sweep database (tables: {listed}); "
+                         f"use a new --db")
+    v = meta["schema_version"]
+    if not (v.isdigit() and (int(v) == SCHEMA_VERSION or int(v) in MIGRATIONS)):
+        raise StoreError(f"database '{p}' has schema version {v}; this version writes "
                          f"{SCHEMA_VERSION}: use a new --db")
+    return True
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Open (creating if needed) a sweep database for writing, after ``check_db``; a schema-2
+    database gains the code_version columns (its rows: 'unknown'). Every SQLite problem is a
+    one-line ``StoreError``."""
+    p = Path(path)
+    check_db(p)
+    conn = None
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(p), timeout=60, isolation_level=None)  # explicit transactions
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("BEGIN IMMEDIATE")
+        tables = _tables(conn)
+        if "meta" in tables:
+            found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            for stmt in MIGRATIONS.get(int(found), []):
+                conn.execute(stmt)
+            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+        for stmt in SCHEMA.split(";"):
+            if stmt.strip():
+                conn.execute(stmt)
+        conn.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        conn.execute("COMMIT")
+    except (sqlite3.Error, OSError) as e:
+        if conn is not None:
+            conn.close()
+        raise StoreError(f"database '{p}': cannot open for writing: {e}") from None
     return conn
+
+
+class SweepLock:
+    """One sweep per database at a time: an exclusive ``flock`` on ``DB.lock`` for the whole run
+    (released by the kernel if the process dies, even by SIGKILL). A second sweep on the same
+    database is refused with a one-line error naming the holder."""
+
+    def __init__(self, db: str | Path):
+        self.path = Path(str(db) + ".lock")
+        self.fd = None
+
+    def acquire(self) -> "SweepLock":
+        import fcntl
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise StoreError(f"database lock '{self.path}': cannot create: {e.strerror}") from None
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            try:
+                holder = os.pread(self.fd, 200, 0).decode(errors="replace").strip() or "another process"
+            except OSError:
+                holder = "another process"
+            os.close(self.fd)
+            self.fd = None
+            raise StoreError(f"database '{str(self.path)[:-5]}' is in use by another sweep ({holder}); "
+                             f"wait for it to finish or use another --db") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"pid {os.getpid()} on {socket.gethostname()} since "
+                           f"{datetime.now(timezone.utc).isoformat(timespec='seconds')}".encode(), 0)
+        return self
+
+    def release(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)  # closing the descriptor releases the flock
+            self.fd = None
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: Iterable[str], row: dict[str, Any]) -> bool:
@@ -492,6 +644,17 @@ def done_keys(conn: sqlite3.Connection, plan: Plan) -> set[tuple[str, int]]:
     return {(k, s) for k, s in cur}
 
 
+def foreign_versions(conn: sqlite3.Connection, plan: Plan, current: str) -> dict[str, int]:
+    """{code_version: rows} of this sweep's rows (results and reference) made by other code."""
+    out: dict[str, int] = {}
+    for table in ("results", "reference"):
+        for v, n in conn.execute(f"SELECT code_version, COUNT(*) FROM {table} WHERE base=? AND epochs=? "
+                                 f"AND data=? GROUP BY code_version", (plan.base_id, plan.epochs, plan.data_key)):
+            if v != current:
+                out[v] = out.get(v, 0) + n
+    return out
+
+
 def has_reference(conn: sqlite3.Connection, plan: Plan) -> bool:
     cur = conn.execute("SELECT 1 FROM reference WHERE base=? AND epochs=? AND data=? LIMIT 1",
                        (plan.base_id, plan.epochs, plan.data_key))
@@ -499,11 +662,43 @@ def has_reference(conn: sqlite3.Connection, plan: Plan) -> bool:
 
 
 # ---- executors ---------------------------------------------------------------------------------
-def _worker_init() -> None:
+def _worker_init(parent_pid: int | None = None) -> None:
     """Local workers ignore SIGINT: Ctrl-C reaches the parent, which lets the running tasks finish
-    and stores them (see ``run_sweep``)."""
+    and stores them (see ``run_sweep``). They also exit as soon as the sweep's parent process is
+    gone, even after a SIGKILL that gave it no chance to stop them (``watch_parent``)."""
     import signal
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if parent_pid is not None:
+        watch_parent(parent_pid)
+
+
+def watch_parent(pid: int, poll_s: float = 0.5) -> None:
+    """A daemon thread that ends this process (``os._exit``) when process ``pid`` exits. Uses a
+    pidfd (Linux >= 5.3; readable when the process ends), else polls. The Numba kernels release
+    the GIL, so the thread runs during training too."""
+    import select
+    import threading
+
+    def watch() -> None:
+        try:
+            fd = os.pidfd_open(pid)
+        except ProcessLookupError:
+            os._exit(1)
+        except (AttributeError, OSError):
+            fd = None
+        if fd is not None:
+            select.select([fd], [], [])
+            os._exit(1)
+        while True:
+            time.sleep(poll_s)
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+
+    threading.Thread(target=watch, name="hwmodel-watch-parent", daemon=True).start()
 
 
 class LocalExecutor:
@@ -515,7 +710,8 @@ class LocalExecutor:
         import multiprocessing as mp
         self._cf = cf
         ctx = mp.get_context("forkserver") if sys.platform.startswith("linux") else None
-        self.ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init)
+        self.ex = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
+                                         initargs=(os.getpid(),))
         self.futs: dict[Any, dict] = {}
         self.seen: set = set()
 
@@ -550,15 +746,33 @@ class LocalExecutor:
 class DaskExecutor:
     """``distributed.Client(ADDRESS)``, or a LocalCluster of ``jobs`` one-thread processes."""
 
-    def __init__(self, scheduler: str | None, jobs: int):
-        from distributed import Client, LocalCluster
+    def __init__(self, scheduler: str | None, jobs: int, timeout: float = 10.0):
+        import logging
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError as e:
+            raise SchedulerError(f"--executor dask needs the 'distributed' package: {e}") from None
         self.cluster = None
-        if scheduler:
-            self.client = Client(scheduler)
-        else:
-            self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
-                                        host="127.0.0.1", dashboard_address=None)
-            self.client = Client(self.cluster)
+        log = logging.getLogger("distributed")
+        level = log.level
+        log.setLevel(logging.CRITICAL)  # the failure is reported as one line, below
+        try:
+            if scheduler:
+                self.client = Client(scheduler, timeout=timeout)
+            else:
+                self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
+                                            host="127.0.0.1", dashboard_address=None)
+                self.client = Client(self.cluster)
+        except Exception as e:  # noqa: BLE001 - OSError, TimeoutError, ValueError (bad address), ...
+            msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if self.cluster is not None:
+                self.cluster.close()
+            if scheduler:
+                raise SchedulerError(f"cannot reach the Dask scheduler '{scheduler}' within {timeout:g} s: "
+                                     f"{msg}") from None
+            raise SchedulerError(f"cannot start a local Dask cluster: {msg}") from None
+        finally:
+            log.setLevel(level)
         self.futs: dict[str, tuple[Any, dict]] = {}
         self.seen: set[str] = set()
 
@@ -607,28 +821,58 @@ def _describe(task: dict, width: int = 0) -> str:
 
 def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int | None = None,
               scheduler: str | None = None, progress: bool = True, argv: list[str] | None = None,
-              log=None) -> dict[str, Any]:
+              log=None, allow_mixed: bool = False, connect_timeout: float = 10.0) -> dict[str, Any]:
     """Run every missing (point, seed) of ``plan`` and the reference; write rows as they finish.
 
-    Ctrl-C (or SIGTERM via ``main``) cancels the tasks not started, waits for the running ones
-    and stores them too (a second Ctrl-C aborts them); the summary then says ``interrupted``."""
+    One sweep per database at a time (``SweepLock``). Rows of this sweep made by another code
+    version refuse the resume (``StoreError``) unless ``allow_mixed``. Ctrl-C (or SIGTERM via
+    ``main``) cancels the tasks not started, waits for the running ones and stores them too (a
+    second Ctrl-C aborts them); the summary then says ``interrupted``."""
+    conn = connect(db)
+    lock = SweepLock(db)
+    try:
+        lock.acquire()
+        return _run_locked(plan, db, conn, executor=executor, jobs=jobs, scheduler=scheduler,
+                           progress=progress, argv=argv, log=log, allow_mixed=allow_mixed,
+                           connect_timeout=connect_timeout)
+    finally:
+        conn.close()
+        lock.release()
+
+
+def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, argv, log, allow_mixed,
+                connect_timeout) -> dict[str, Any]:
     log = log or (lambda msg: print(msg, file=sys.stderr))
     jobs = jobs or os.cpu_count() or 1
-    conn = connect(db)
+    current = code_version()
     done = done_keys(conn, plan)
     tasks = [t for t in plan.tasks() if (t["point_key"], t["seed"]) not in done]
     if not has_reference(conn, plan):
         tasks.insert(0, plan.reference_task())  # the longest task first
+    if tasks and not allow_mixed:
+        other = foreign_versions(conn, plan, current)
+        if other:
+            desc = ", ".join(f"{n} by {v}" for v, n in sorted(other.items()))
+            raise StoreError(f"database '{db}' holds rows of this sweep made by other code ({desc}; this is "
+                             f"{current}): resuming would mix versions; use a new --db, or --allow-mixed")
     n_total = len(plan.points) * len(plan.seeds)
     n_skipped = n_total - sum(t["kind"] == "point" for t in tasks)
+    ex = None
+    if tasks:  # connect before anything is recorded: an unreachable scheduler is an input error
+        ex = LocalExecutor(jobs) if executor == "local" else DaskExecutor(scheduler, jobs, connect_timeout)
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    conn.execute("BEGIN IMMEDIATE")
-    cur = conn.execute(
-        "INSERT INTO sweeps (started_at, argv, grid, base, epochs, seeds, data, executor, n_runs, n_skipped) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?)",
-        (now, canonical(argv or []), plan.grid.name, plan.base_id, plan.epochs, canonical(plan.seeds),
-         plan.data_key, executor, n_total, n_skipped))
-    conn.execute("COMMIT")
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        cur = conn.execute(
+            "INSERT INTO sweeps (started_at, argv, grid, base, epochs, seeds, data, executor, n_runs, n_skipped, "
+            "code_version) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (now, canonical(argv or []), plan.grid.name, plan.base_id, plan.epochs, canonical(plan.seeds),
+             plan.data_key, executor, n_total, n_skipped, current))
+        conn.execute("COMMIT")
+    except BaseException:
+        if ex is not None:
+            ex.close(abort=True)
+        raise
     sweep_id = cur.lastrowid
     t0 = time.perf_counter()
     st = {"done": 0, "ref": False}
@@ -637,6 +881,10 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
     bar = None
 
     def handle(task, row, exc):
+        if exc is None and row.get("code_version") != current:
+            exc = StoreError(f"worker {row.get('worker')} runs code version {row.get('code_version')}, "
+                             f"this sweep {current}: row not stored (install the same hwmodel on every worker)")
+            row = None
         if exc is not None:
             failures.append(f"{_describe(task)}: {type(exc).__name__}: {exc}")
             (bar.write if bar is not None else log)(f"failed: {failures[-1]}")
@@ -649,9 +897,6 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
                 bar.set_postfix_str(f"{_describe(task, 48)}: {100 * row['test_accuracy']:.1f} %")
             bar.update(1)
 
-    ex = None
-    if tasks:
-        ex = LocalExecutor(jobs) if executor == "local" else DaskExecutor(scheduler, jobs)
     abort = False
     try:
         if ex is not None:
@@ -685,9 +930,8 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
     conn.execute("COMMIT")
     n_rows = conn.execute("SELECT COUNT(*) FROM results WHERE base=? AND epochs=? AND data=?",
                           (plan.base_id, plan.epochs, plan.data_key)).fetchone()[0]
-    conn.close()
-    return {"db": str(db), "grid": plan.grid.name, "base": plan.base_id, "epochs": plan.epochs,
-            "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
+    return {"code_version": current, "db": str(db), "grid": plan.grid.name, "base": plan.base_id,
+            "epochs": plan.epochs, "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
             "points": len(plan.points), "runs": n_total, "skipped": n_skipped, "done": st["done"],
             "failed": len(failures), "failures": failures, "reference_computed": st["ref"],
             "interrupted": interrupted, "remaining": n_total - n_rows,
@@ -695,30 +939,51 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
 
 
 # ---- command line -----------------------------------------------------------------------------
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m hwmodel.sweep",
-                                description="Sweeps of the configuration, with results in SQLite (docs/sweep.md).")
-    sub = p.add_subparsers(dest="cmd", required=True)
-    b = sub.add_parser("bitwidths", help="train every point of a grid of config overrides on chip")
+def build_parser() -> checks.Parser:
+    p = checks.Parser(prog="python -m hwmodel.sweep",
+                      description="Sweeps of the configuration, with results in SQLite (docs/sweep.md).",
+                      epilog="Exit status: 0 all runs done, 1 a run failed, 2 input error (nothing run), "
+                             "130 interrupted (rerun to resume).")
+    checks.add_version(p, "hwmodel.sweep")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{bitwidths}")
+    b = sub.add_parser("bitwidths", help="train every point of a grid of config overrides on chip",
+                       description="Train every point x seed of a grid on chip and store one row per run "
+                                   "(docs/sweep.md).")
     b.add_argument("--grid", default="quick",
                    help=f"grid preset ({', '.join(list_grids()) or 'none'}) or TOML file (default: quick)")
     b.add_argument("--config", default=None, help="base preset or TOML file (default: the grid's base, else spoon)")
-    b.add_argument("--db", default="runs/sweep.sqlite", help="SQLite database (default: runs/sweep.sqlite)")
-    b.add_argument("--jobs", type=int, default=None, help="local worker processes (default: all cores)")
-    b.add_argument("--epochs", type=int, default=None, help="epochs per run (default: the grid's)")
+    b.add_argument("--db", default="runs/sweep.sqlite",
+                   help="SQLite sweep database, created with its folder (default: runs/sweep.sqlite); one "
+                        "sweep at a time per database")
+    b.add_argument("--jobs", type=checks.count, default=None, metavar="N",
+                   help="local worker processes, >= 1 (default: all cores)")
+    b.add_argument("--epochs", type=checks.count, default=None, metavar="E",
+                   help="epochs per run, >= 1 (default: the grid's)")
     b.add_argument("--seeds", default=None, help="comma-separated chip seeds, e.g. 0,1,2 (default: the grid's)")
     b.add_argument("--data", metavar="DIR",
-                   help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST folder with --events nmnist")
-    b.add_argument("--events", choices=["image", "dvs", "nmnist"], default="image",
-                   help="input: images through the config's encoder, DVS-emulated images, or N-MNIST streams")
-    b.add_argument("--window-us", type=int, default=None, help="event streams: time window per sample")
-    b.add_argument("--max-events", type=int, default=None, help="event streams: at most this many events per sample")
-    b.add_argument("--n-train", type=int, default=None, help="training samples (embedded default 4000)")
-    b.add_argument("--n-test", type=int, default=None, help="test samples (embedded default 1000)")
-    b.add_argument("--split-seed", type=int, default=0, help="seed of the embedded stratified split")
-    b.add_argument("--executor", choices=["local", "dask"], default="local")
+                   help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder with "
+                        "--events nmnist / aer; checked once before any work")
+    b.add_argument("--events", choices=["image", "dvs", "nmnist", "aer"], default="image",
+                   help="input: images through the config's encoder, DVS-emulated images, N-MNIST streams "
+                        "or .aer files")
+    b.add_argument("--window-us", type=checks.positive, default=None, metavar="T",
+                   help="keep the events with t < t_first + T of each sample (T > 0)")
+    b.add_argument("--max-events", type=checks.count, default=None, metavar="N",
+                   help="keep at most the first N >= 1 events of each sample")
+    b.add_argument("--n-train", type=checks.count, default=None, metavar="N",
+                   help="training samples, >= 1 and at most what the data has (embedded default 4000)")
+    b.add_argument("--n-test", type=checks.count, default=None, metavar="N",
+                   help="test samples, >= 1 and at most what the data has (embedded default 1000)")
+    b.add_argument("--split-seed", type=checks.nonneg, default=0, metavar="S",
+                   help="seed >= 0 of the embedded stratified split (default 0)")
+    b.add_argument("--executor", choices=["local", "dask"], default="local",
+                   help="local process pool (default) or Dask")
     b.add_argument("--scheduler", metavar="ADDRESS",
                    help="Dask scheduler address (tcp://host:port); without it --executor dask starts a LocalCluster")
+    b.add_argument("--connect-timeout", type=checks.positive_float, default=10.0, metavar="S",
+                   help="seconds to wait for the Dask scheduler before giving up (default 10)")
+    b.add_argument("--allow-mixed", action="store_true",
+                   help="resume even if the database holds rows of this sweep made by another code version")
     b.add_argument("--dry-run", action="store_true", help="validate and list the work, run nothing")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
@@ -736,33 +1001,21 @@ def plan_from_args(args) -> Plan:
     _check_grid_scalars(g)
     data = data_spec(args.data, args.n_train, args.n_test, args.split_seed, args.events,
                      args.window_us, args.max_events)
-    check_data(data)
+    check_data(data, base)
     return make_plan(g, base, epochs, seeds, data)
 
 
 def main(argv=None) -> int:
     from .data import DataError
+    from .eventio import EventFormatError
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    if args.jobs is not None and args.jobs < 1:
-        print("error: --jobs must be >= 1", file=sys.stderr)
-        return EXIT_INPUT
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a one-line argument error (exit 2)
+        return int(e.code or 0)
     if args.scheduler and args.executor != "dask":
         print("error: --scheduler needs --executor dask", file=sys.stderr)
         return EXIT_INPUT
-    try:
-        plan = plan_from_args(args)
-    except (GridError, ConfigError, DataError, StoreError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return EXIT_INPUT
-    if args.dry_run:
-        info = {"grid": plan.grid.name, "base": plan.base_id, "points": len(plan.points),
-                "seeds": plan.seeds, "epochs": plan.epochs, "runs": len(plan.points) * len(plan.seeds),
-                "data": plan.data_key, "overrides": [o for _, o, _ in plan.points]}
-        print(json.dumps(info, sort_keys=True) if args.json else
-              f"grid {info['grid']}: {info['points']} points x {len(plan.seeds)} seeds = {info['runs']} runs, "
-              f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}")
-        return 0
     import signal
 
     def on_term(signum, frame):
@@ -773,14 +1026,41 @@ def main(argv=None) -> int:
     except ValueError:  # not the main thread
         old_term = None
     try:
-        summary = run_sweep(plan, args.db, executor=args.executor, jobs=args.jobs,
-                            scheduler=args.scheduler, progress=not args.no_progress and not args.json,
-                            argv=argv)
+        try:
+            plan = plan_from_args(args)
+            had_db = check_db(args.db)
+        except (GridError, ConfigError, DataError, EventFormatError, StoreError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_INPUT
+        if args.dry_run:
+            info = {"grid": plan.grid.name, "base": plan.base_id, "points": len(plan.points),
+                    "seeds": plan.seeds, "epochs": plan.epochs, "runs": len(plan.points) * len(plan.seeds),
+                    "data": plan.data_key, "overrides": [o for _, o, _ in plan.points],
+                    "db_exists": had_db, "code_version": code_version()}
+            print(json.dumps(info, sort_keys=True) if args.json else
+                  f"grid {info['grid']}: {info['points']} points x {len(plan.seeds)} seeds = {info['runs']} runs, "
+                  f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}")
+            return 0
+        try:
+            summary = run_sweep(plan, args.db, executor=args.executor, jobs=args.jobs,
+                                scheduler=args.scheduler, progress=not args.no_progress and not args.json,
+                                argv=argv, allow_mixed=args.allow_mixed, connect_timeout=args.connect_timeout)
+        except (StoreError, SchedulerError) as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted before any run started; rerun the same command to start", file=sys.stderr)
+        return checks.EXIT_INTERRUPTED
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)
-    for f in summary["failures"]:
-        print(f"error: {f}", file=sys.stderr)
+    by_error: dict[str, list[str]] = {}
+    for f in summary["failures"]:  # "{run}: {Type}: {message}"; the same error once, with its count
+        run, _, what = f.partition(": ")
+        by_error.setdefault(what, []).append(run)
+    for what, runs in by_error.items():
+        print(f"error: {runs[0]}: {what}" if len(runs) == 1 else
+              f"error: {len(runs)} runs failed with {what} (first: {runs[0]})", file=sys.stderr)
     if args.json:
         print(json.dumps(summary, sort_keys=True))
     else:
@@ -792,7 +1072,7 @@ def main(argv=None) -> int:
     if summary["interrupted"]:
         print(f"interrupted: {summary['remaining']} run(s) left; rerun the same command to resume",
               file=sys.stderr)
-        return 130
+        return checks.EXIT_INTERRUPTED
     return EXIT_FAILED if summary["failed"] else 0
 
 

@@ -1,14 +1,19 @@
 """Command line: ``python -m hwmodel.estimate`` (docs/estimate.md §5).
 
-Errors in the input (config, technology table, liberty file, RTL, synthesis) print one line
-``error: ...`` on stderr and exit with status 2; no traceback.
+Errors in the input (options, config, technology table, liberty file, RTL, synthesis, output
+folder) print one line ``error: ...`` on stderr and exit with status 2; no traceback. The
+output folder is checked before any work. Progress (the model run, then Yosys, ~25 s the first
+time) goes to stderr.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
+import time
+from contextlib import contextmanager
 
+from .. import checks
+from ..checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
 from ..config import Config, ConfigError
 from ..data import DataError
 from ..model import ModelError
@@ -16,30 +21,68 @@ from .area import AreaError
 from .core import DEFAULT_RATE_HZ, estimate
 from .tech import TechError
 
-EXIT_INPUT = 2
+OUT_FILES = ("report.md", "report.html", "estimate.json", "*.png")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+def build_parser() -> checks.Parser:
+    p = checks.Parser(
         prog="python -m hwmodel.estimate",
         description="Memory traffic, energy, power, area and learning overhead of the processor "
                     "(model counters x technology table; logic area from Yosys).")
+    checks.add_version(p, "hwmodel.estimate")
     p.add_argument("--config", default="spoon", help="preset name or TOML file (default: spoon)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field by dotted name, e.g. --set fc1.weight=s4 (repeatable)")
     p.add_argument("--tech", metavar="FILE", help="technology table (default: hwmodel/tech/default_28nm_0v6.toml)")
     p.add_argument("--liberty", metavar="FILE", help="map the logic to this liberty library and take its cell areas")
-    p.add_argument("--samples", type=int, default=100, help="held-out digits measured (default 100)")
-    p.add_argument("--train-samples", type=int, default=500,
+    p.add_argument("--samples", type=checks.count, default=100, metavar="N",
+                   help="held-out digits measured, >= 1 (default 100)")
+    p.add_argument("--train-samples", type=checks.nonneg, default=500, metavar="N",
                    help="digits of brief on-chip training before measuring (0 = fresh chip; default 500)")
-    p.add_argument("--rate", type=float, default=DEFAULT_RATE_HZ,
-                   help=f"classifications per second for power and leakage (default {DEFAULT_RATE_HZ:.0f}: SPOON's 0.12 ms latency)")
+    p.add_argument("--rate", type=checks.positive_float, default=DEFAULT_RATE_HZ, metavar="HZ",
+                   help=f"classifications per second for power and leakage, > 0 (default {DEFAULT_RATE_HZ:.0f}: "
+                        f"SPOON's 0.12 ms latency)")
     p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
     p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
-    p.add_argument("--out", metavar="DIR", help="write report.md, report.html (with plots) and estimate.json")
+    p.add_argument("--out", metavar="DIR",
+                   help="write report.md, report.html (with plots) and estimate.json, as one set (a new "
+                        "folder, or one holding only a previous estimate's files, which are replaced)")
     return p
+
+
+@contextmanager
+def _stages(enabled: bool):
+    """Progress lines on stderr around the two slow steps (the model run and each synthesis):
+    wraps ``core.measure_counters`` and ``core.synthesize_design`` for the duration."""
+    from . import core
+    if not enabled:
+        yield
+        return
+    orig_m, orig_s = core.measure_counters, core.synthesize_design
+
+    def timed(what, fn):
+        def run(*a, **kw):
+            print(f"estimate: {what} ...", file=sys.stderr, flush=True)
+            t0 = time.perf_counter()
+            r = fn(*a, **kw)
+            print(f"estimate: {what}: done in {time.perf_counter() - t0:.1f} s", file=sys.stderr, flush=True)
+            return r
+        return run
+
+    def synth(cfg, learning, **kw):
+        what = (f"synthesizing the {'learning' if learning else 'inference-only'} design with Yosys"
+                + ("" if kw.get("cache", True) else " (no cache)"))
+        return timed(what + " (~12 s each the first time, cached afterwards)", orig_s)(cfg, learning, **kw)
+
+    core.measure_counters = timed("running the model (brief training, then the measured digits)", orig_m)
+    core.synthesize_design = synth
+    try:
+        yield
+    finally:
+        core.measure_counters, core.synthesize_design = orig_m, orig_s
 
 
 def _config(args) -> Config:
@@ -81,22 +124,34 @@ def print_summary(r: dict) -> None:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
     try:
-        if args.samples < 1:
-            raise ValueError("--samples must be >= 1")
-        if args.train_samples < 0:
-            raise ValueError("--train-samples must be >= 0")
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        if args.out:
+            checks.check_out_dir(args.out, OUT_FILES)
+        n_test = -(-args.samples // 10) * 10  # what measure_counters takes from the embedded split
+        if max(args.train_samples, 1) + n_test > 5000:
+            raise DataError(f"--samples {args.samples} + --train-samples {args.train_samples}: the embedded "
+                            f"MNIST has 5000 digits")
         cfg = _config(args)
-        r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
-                     rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
-                     cache=not args.no_cache)
+        with _stages(not args.no_progress):
+            r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
+                         rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
+                         cache=not args.no_cache)
+        from ..provenance import version_info
+        r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
         if args.out:
             from .report import write_report
             write_report(r, args.out)
-    except (ConfigError, DataError, ModelError, TechError, AreaError, ValueError, FileNotFoundError) as e:
+    except (ConfigError, DataError, ModelError, TechError, AreaError, OutputError, ValueError,
+            FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
+    except KeyboardInterrupt:
+        print("interrupted: nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     if args.json:
         print(json.dumps(r, sort_keys=True, default=float))
     else:

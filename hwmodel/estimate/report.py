@@ -111,7 +111,15 @@ def _intro(r: dict) -> list[str]:
             f"embedded MNIST digits after {m['train_samples']} digits of on-chip training "
             f"(accuracy on the measured digits {100 * m['accuracy_after_training']:.1f} %). "
             f"Power at {r['rate_hz']:,.0f} classifications/s. Method and sources: docs/estimate.md."] + \
-           [f"Note: {n}" for n in r["notes"]]
+           [f"Note: {n}" for n in r["notes"]] + _version_line(r)
+
+
+def _version_line(r: dict) -> list[str]:
+    v = r.get("code_version")
+    if not v:
+        return []
+    return [f"Code version: hwmodel {v['code_version']}"
+            + (f", RTL sources {v['rtl_sha256']}" if v.get("rtl_sha256") else "") + "."]
 
 
 def render_md(r: dict) -> str:
@@ -143,12 +151,14 @@ def render_html(r: dict, images: dict[str, bytes]) -> str:
 
 
 def write_report(r: dict, out: str | Path) -> Path:
-    d = Path(out)
-    d.mkdir(parents=True, exist_ok=True)
+    """Write the report files into ``out`` as one set (temporary folder, then rename)."""
+    from ..checks import atomic_dir, check_out_dir
+    d = check_out_dir(out, ("report.md", "report.html", "estimate.json", "*.png"))
     images = {fn: fn_plot(r) for fn, _, fn_plot in IMAGES}
-    for fn, png in images.items():
-        (d / fn).write_bytes(png)
-    (d / "report.md").write_text(render_md(r))
-    (d / "report.html").write_text(render_html(r, images))
-    (d / "estimate.json").write_text(json.dumps(r, indent=2, sort_keys=True, default=float))
+    with atomic_dir(d) as tmp:
+        for fn, png in images.items():
+            (tmp / fn).write_bytes(png)
+        (tmp / "report.md").write_text(render_md(r))
+        (tmp / "report.html").write_text(render_html(r, images))
+        (tmp / "estimate.json").write_text(json.dumps(r, indent=2, sort_keys=True, default=float))
     return d

@@ -1,0 +1,217 @@
+"""Shared command-line checks: one-line argument errors, numeric option types, output folders
+checked before any work and written as a set (temporary folder, then rename).
+
+Every command line of the project reports bad input as one line ``error: ...`` on stderr and
+exits with status 2; an interruption (Ctrl-C, SIGTERM) exits with 130.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import errno
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from contextlib import contextmanager
+from fnmatch import fnmatch
+from pathlib import Path
+from typing import Iterable
+
+EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+class OutputError(ValueError):
+    """An output location that cannot be written; the message names it."""
+
+
+# ---- argument parsing ---------------------------------------------------------------------------
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors (``error: ...``, exit 2) instead of usage + message."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.exit(EXIT_INPUT, f"error: {message} (see {self.prog} --help)\n")
+
+
+def add_version(p: argparse.ArgumentParser, prog: str) -> None:
+    class _Version(argparse.Action):
+        def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+            super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+        def __call__(self, parser, namespace, values, option_string=None):
+            from .provenance import version_line
+            print(version_line(prog))
+            parser.exit(0)
+
+    p.add_argument("--version", action=_Version,
+                   help="print the package version and the content hashes of the model (and RTL) sources")
+
+
+def _int(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
+
+
+def count(text: str) -> int:
+    """An integer >= 1 (sample counts, epochs, jobs)."""
+    v = _int(text)
+    if v < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    return v
+
+
+def nonneg(text: str) -> int:
+    """An integer >= 0."""
+    v = _int(text)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {v}")
+    return v
+
+
+def positive(text: str) -> int:
+    """An integer > 0 (time windows)."""
+    v = _int(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {v}")
+    return v
+
+
+def seed(text: str) -> int:
+    v = _int(text)
+    if not 0 <= v < 2**32:
+        raise argparse.ArgumentTypeError(f"must be in 0..2^32-1, got {v}")
+    return v
+
+
+def positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if not v > 0 or v == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return v
+
+
+# ---- output folders -------------------------------------------------------------------------------
+def check_out_dir(path: str | Path, owned: Iterable[str], what: str = "--out") -> Path:
+    """Check before any work that ``path`` can be written as an output folder.
+
+    ``owned`` are the file names (shell patterns) the command writes there. The folder may be
+    new, or an existing folder holding only such files (the previous run's, replaced as a set);
+    anything else (a file, a folder with other files, a place that cannot be written, a path
+    under a file) raises ``OutputError`` with a one-line message.
+    """
+    p = Path(path)
+    owned = list(owned)
+    if p.is_symlink() and not p.exists():
+        raise OutputError(f"{what} '{p}' is a broken symbolic link")
+    if p.exists():
+        if not p.is_dir():
+            raise OutputError(f"{what} '{p}' exists and is not a folder")
+        try:
+            names = os.listdir(p)
+        except OSError as e:
+            raise OutputError(f"{what} '{p}': cannot list the folder: {e.strerror}") from None
+        foreign = sorted(n for n in names if not any(fnmatch(n, pat) for pat in owned))
+        if foreign:
+            more = f" and {len(foreign) - 3} more" if len(foreign) > 3 else ""
+            raise OutputError(f"{what} '{p}' already holds other files ({', '.join(foreign[:3])}{more}); "
+                              f"use a new or empty folder")
+    anc = p.absolute().parent
+    while not anc.exists() and not anc.is_symlink():
+        anc = anc.parent
+    if not anc.is_dir():
+        raise OutputError(f"{what} '{p}': '{anc}' is a file, not a folder")
+    try:
+        probe = tempfile.mkdtemp(dir=anc, prefix=".hwmodel-probe-")
+        os.rmdir(probe)
+    except OSError as e:
+        raise OutputError(f"{what} '{p}': cannot write in '{anc}': {e.strerror or e}") from None
+    return p
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if fn(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    if ctypes.get_errno() in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
+
+
+@contextmanager
+def no_sigint():
+    """Defer Ctrl-C (and SIGTERM) while a set of files is being put in place."""
+    import threading
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    got = []
+    handlers = {}
+    for s in (signal.SIGINT, signal.SIGTERM):
+        handlers[s] = signal.signal(s, lambda signum, frame: got.append(signum))
+    try:
+        yield
+    finally:
+        for s, h in handlers.items():
+            signal.signal(s, h)
+        if got:
+            raise KeyboardInterrupt
+
+
+@contextmanager
+def atomic_dir(path: str | Path):
+    """Write an output folder as a set: yields a temporary folder beside ``path``; on success it
+    replaces ``path`` (an atomic exchange on Linux, else two renames), so ``path`` always holds
+    either the complete previous set or the complete new one. On an error the temporary folder
+    is removed and ``path`` is unchanged."""
+    dest = Path(path).absolute()
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
+    try:
+        yield tmp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)
+        with no_sigint():
+            if dest.exists() and _exchange(tmp, dest):
+                shutil.rmtree(tmp, ignore_errors=True)  # now holds the previous set
+                return
+            if dest.exists():
+                old = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.old-"))
+                os.rmdir(old)
+                os.rename(dest, old)
+                os.rename(tmp, dest)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.rename(tmp, dest)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """One file, written to a temporary name and renamed over ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)

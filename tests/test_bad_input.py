@@ -1,0 +1,397 @@
+"""Bad input on every command line, by class (issue 14): every case is checked before any work,
+prints one line ``error: ...`` naming the problem and exits with 2. The bad files are written
+here, in tmp_path."""
+import json
+import sqlite3
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from hwmodel import cli, report, sweep
+from hwmodel.config import Config
+from hwmodel.estimate import cli as est_cli
+from hwmodel.eventio import EVENT_DTYPE, write_aer
+
+MAINS = {"hwmodel": cli.main, "sweep": sweep.main, "report": report.main, "estimate": est_cli.main}
+UNWRITABLE = "/proc/1/hwmodel-test"  # cannot be created, not even by root
+SMALL = ["--config", "tiny", "--n-train", "100", "--n-test", "50"]
+
+
+# ---- small files in the real formats --------------------------------------------------------------
+def write_idx(path: Path, arr) -> None:
+    arr = np.asarray(arr, np.uint8)
+    path.write_bytes(struct.pack(">HBB", 0, 0x08, arr.ndim) + struct.pack(f">{arr.ndim}I", *arr.shape)
+                     + arr.tobytes())
+
+
+def idx_folder(root: Path, n_train=300, n_test=60) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    write_idx(root / "train-images-idx3-ubyte", rng.integers(0, 256, (n_train, 28, 28)))
+    write_idx(root / "train-labels-idx1-ubyte", np.arange(n_train) % 10)
+    write_idx(root / "t10k-images-idx3-ubyte", rng.integers(0, 256, (n_test, 28, 28)))
+    write_idx(root / "t10k-labels-idx1-ubyte", np.arange(n_test) % 10)
+    return root
+
+
+def aer_folder(root: Path, per_class=2, size=28, label=True) -> Path:
+    rng = np.random.default_rng(1)
+    for split in ("Train", "Test"):
+        for digit in range(10):
+            (root / split).mkdir(parents=True, exist_ok=True)
+            for k in range(per_class):
+                n = int(rng.integers(20, 50))
+                ev = np.zeros(n, EVENT_DTYPE)
+                ev["t"] = np.sort(rng.integers(0, 20_000, n))
+                ev["x"] = np.clip(rng.normal(2 + 2.4 * digit, 2, n), 0, size - 1).astype(int)
+                ev["y"] = rng.integers(0, size, n)
+                ev["p"] = rng.integers(0, 2, n)
+                write_aer(root / split / f"{digit}_{k}.aer", ev, size, size, digit if label else -1)
+    return root
+
+
+@pytest.fixture(scope="module")
+def weights(tmp_path_factory) -> Path:
+    """A valid weights file of the tiny preset (trained one epoch) and its arrays."""
+    d = tmp_path_factory.mktemp("w")
+    assert cli.main(["train", *SMALL, "--epochs", "1", "--no-float", "--no-progress", "--json",
+                     "--out", str(d / "run")]) == 0
+    return d / "run" / "weights.npz"
+
+
+def _npz_with(src: Path, dst: Path, **change) -> Path:
+    with np.load(src) as z:
+        arrays = {k: z[k] for k in z.files}
+    for k, v in change.items():
+        if v is None:
+            arrays.pop(k)
+        else:
+            arrays[k] = v(arrays[k]) if callable(v) else v
+    with open(dst, "wb") as f:
+        np.savez(f, **arrays)
+    return dst
+
+
+def _sqlite(path: Path, *stmts) -> Path:
+    conn = sqlite3.connect(path)
+    for s in stmts:
+        conn.execute(s)
+    conn.commit()
+    conn.close()
+    return path
+
+
+# ---- the table: (id, command, argv builder(tmp, weights) -> argv, expected text) -------------------
+CASES = [
+    # outputs, checked before work
+    ("train-out-under-file", "hwmodel", lambda t, w: ["train", *SMALL, "--out", str(_file(t) / "sub")], "is a file, not a folder"),
+    ("train-out-unwritable", "hwmodel", lambda t, w: ["train", *SMALL, "--out", UNWRITABLE], "cannot write in"),
+    ("train-out-is-file", "hwmodel", lambda t, w: ["train", *SMALL, "--out", str(_file(t))], "exists and is not a folder"),
+    ("train-out-foreign-files", "hwmodel", lambda t, w: ["train", *SMALL, "--out", str(_foreign(t))], "already holds other files"),
+    ("report-out-under-file", "report", lambda t, w: ["--db", str(_any_db(t)), "--out", str(_file(t) / "r")], "is a file, not a folder"),
+    ("report-out-unwritable", "report", lambda t, w: ["--db", str(_any_db(t)), "--out", UNWRITABLE], "cannot write in"),
+    ("report-out-foreign", "report", lambda t, w: ["--db", str(_any_db(t)), "--out", str(_foreign(t))], "already holds other files"),
+    ("estimate-out-under-file", "estimate", lambda t, w: ["--config", "tiny", "--no-synth", "--out", str(_file(t) / "e")], "is a file, not a folder"),
+    ("estimate-out-unwritable", "estimate", lambda t, w: ["--config", "tiny", "--no-synth", "--out", UNWRITABLE], "cannot write in"),
+    # result stores
+    ("sweep-db-text", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(_file(t))], "not an SQLite database"),
+    ("sweep-db-random", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(_random(t))], "not an SQLite database"),
+    ("sweep-db-folder", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(t)], "is a folder"),
+    ("sweep-db-unwritable", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", UNWRITABLE + "/s.sqlite"], "cannot write in"),
+    ("sweep-db-foreign-sqlite", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(_foreign_db(t))], "not a sweep database"),
+    ("sweep-db-other-app", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(_other_app_db(t))], "another application"),
+    ("sweep-db-future-schema", "sweep", lambda t, w: ["bitwidths", *SMALL, "--db", str(_future_db(t))], "schema version 99"),
+    ("report-db-missing", "report", lambda t, w: ["--db", str(t / "none.sqlite"), "--out", str(t / "r")], "not found"),
+    ("report-db-text", "report", lambda t, w: ["--db", str(_file(t)), "--out", str(t / "r")], "not an SQLite database"),
+    ("report-db-foreign", "report", lambda t, w: ["--db", str(_foreign_db(t)), "--out", str(t / "r")], "not a sweep database"),
+    ("report-db-folder", "report", lambda t, w: ["--db", str(t), "--out", str(t / "r")], "is a folder"),
+    ("sweep-dask-bad-combo", "sweep", lambda t, w: ["bitwidths", *SMALL, "--scheduler", "tcp://127.0.0.1:1"], "needs --executor dask"),
+    # weights files
+    ("weights-missing", "hwmodel", lambda t, w: ["eval", "--weights", str(t / "none.npz")], "cannot read"),
+    ("weights-empty", "hwmodel", lambda t, w: ["eval", "--weights", str(_bytes(t, b""))], "is empty"),
+    ("weights-truncated", "hwmodel", lambda t, w: ["eval", "--weights", str(_bytes(t, w.read_bytes()[:-100]))], "truncated or corrupt"),
+    ("weights-bitrot", "hwmodel", lambda t, w: ["eval", "--weights", str(_bitrot(t, w))], "Bad CRC-32"),
+    ("weights-text", "hwmodel", lambda t, w: ["eval", "--weights", str(_file(t))], "not an .npz archive"),
+    ("weights-folder", "hwmodel", lambda t, w: ["eval", "--weights", str(t)], "is a folder"),
+    ("weights-bad-config", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "c.npz", config=np.array('name = "x"\n[fc1]\nweight = "s99"\n')))], "config inside is invalid"),
+    ("weights-no-config", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "n.npz", config=None))], "no config inside"),
+    ("weights-missing-array", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "m.npz", w2=None))], "array 'w2' missing"),
+    ("weights-wrong-shape", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "s.npz", w2=lambda a: a[:3]))], "has shape"),
+    ("weights-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r.npz", w1=lambda a: np.where(np.arange(a.size).reshape(a.shape) == 5, 22000, a)))], "holds 22000 at index 5, outside its s8"),
+    ("weights-negative-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r2.npz", kern=lambda a: a * 0 - 22000))], "outside its s4"),
+    ("weights-float", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "f.npz", w2=lambda a: a.astype(np.float64) + 0.5))], "dtype float64"),
+    ("weights-lfsr-zero", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "l.npz", lfsr=lambda a: a * 0))], "'lfsr'"),
+    ("kernels-npz", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--kernels", str(w)], "expected one .npy array"),
+    # silent substitutions that are now errors
+    ("n-train-0", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--n-train", "0"], "--n-train: must be >= 1"),
+    ("n-test-0", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--n-test", "0"], "--n-test: must be >= 1"),
+    ("n-train-more-than-folder", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--data", str(idx_folder(t / "m")), "--n-train", "5000"], "has only 300 training images"),
+    ("n-test-more-than-folder", "hwmodel", lambda t, w: ["eval", "--weights", str(w), "--data", str(idx_folder(t / "m")), "--n-test", "61"], "has only 60 test images"),
+    ("n-train-more-than-embedded", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--n-train", "4900"], "cannot take 4900 + 1000"),
+    ("n-train-more-than-aer", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(aer_folder(t / "a")), "--n-train", "21"], "only 20"),
+    ("window-negative", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--window-us", "-5"], "--window-us: must be > 0"),
+    ("window-zero", "sweep", lambda t, w: ["bitwidths", *SMALL, "--window-us", "0"], "--window-us: must be > 0"),
+    ("max-events-zero", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--max-events", "0"], "--max-events: must be >= 1"),
+    ("split-seed-negative", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--split-seed", "-1"], "--split-seed: must be >= 0"),
+    ("epochs-zero", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--epochs", "0"], "--epochs: must be >= 1"),
+    ("epochs-text", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--epochs", "ten"], "invalid integer 'ten'"),
+    ("seed-out-of-range", "hwmodel", lambda t, w: ["info", "--seed", "-3"], "--seed: must be in 0..2^32-1"),
+    ("config-missing-section", "hwmodel", lambda t, w: ["info", "--config", str(_partial_cfg(t, "fc2"))], "missing section [fc2]"),
+    ("config-missing-key", "hwmodel", lambda t, w: ["info", "--config", str(_partial_cfg(t, "fc1.weight"))], "missing key 'fc1.weight'"),
+    ("config-bad-base", "hwmodel", lambda t, w: ["info", "--config", str(_cfg_text(t, 'base = "nope"\n'))], "unknown preset 'nope'"),
+    ("sweep-n-train-0", "sweep", lambda t, w: ["bitwidths", "--config", "tiny", "--n-train", "0"], "--n-train: must be >= 1"),
+    ("sweep-jobs-0", "sweep", lambda t, w: ["bitwidths", *SMALL, "--jobs", "0"], "--jobs: must be >= 1"),
+    ("estimate-samples-0", "estimate", lambda t, w: ["--samples", "0"], "--samples: must be >= 1"),
+    ("estimate-rate-negative", "estimate", lambda t, w: ["--rate", "-1"], "--rate: must be a finite number > 0"),
+    ("estimate-train-samples-negative", "estimate", lambda t, w: ["--train-samples", "-1"], "--train-samples: must be >= 0"),
+    ("estimate-bad-preset", "estimate", lambda t, w: ["--config", "nope", "--no-synth"], "unknown preset"),
+    # data checked up front
+    ("sweep-broken-idx-folder", "sweep", lambda t, w: ["bitwidths", *SMALL[:2], "--data", str(_broken_idx(t))], "truncated"),
+    ("sweep-missing-idx-file", "sweep", lambda t, w: ["bitwidths", *SMALL[:2], "--data", str(_missing_idx(t))], "missing 't10k-labels-idx1-ubyte'"),
+    ("sweep-data-is-file", "sweep", lambda t, w: ["bitwidths", *SMALL[:2], "--data", str(_file(t))], "is not a folder"),
+    ("train-broken-idx-folder", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--data", str(_broken_idx(t))], "truncated"),
+    # event files
+    ("aer-needs-data", "hwmodel", lambda t, w: ["train", "--events", "aer"], "needs --data DIR"),
+    ("aer-no-train-folder", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(t)], "missing Train/"),
+    ("aer-unlabelled", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(aer_folder(t / "u", label=False))], "no label in the header"),
+    ("aer-wrong-sensor", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(aer_folder(t / "s", size=34))], "sensor of 34x34 (use --config nmnist)"),
+    ("aer-truncated", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(_truncated_aer(t))], "truncated"),
+    ("sweep-aer-unlabelled", "sweep", lambda t, w: ["bitwidths", "--config", "tiny", "--events", "aer", "--data", str(aer_folder(t / "u2", label=False))], "no label in the header"),
+    # argument errors are one line too
+    ("unknown-option", "hwmodel", lambda t, w: ["train", "--epoks", "3"], "unrecognized arguments"),
+    ("bad-choice", "hwmodel", lambda t, w: ["train", "--mode", "sideways"], "invalid choice"),
+    ("sweep-no-command", "sweep", lambda t, w: [], "required"),
+]
+
+
+def _file(t: Path) -> Path:
+    p = t / "file.txt"
+    p.write_text("hello\n")
+    return p
+
+
+def _bytes(t: Path, data: bytes, name="x.npz") -> Path:
+    p = t / name
+    p.write_bytes(data)
+    return p
+
+
+def _random(t: Path) -> Path:
+    return _bytes(t, np.random.default_rng(0).bytes(4096), "random.bin")
+
+
+def _bitrot(t: Path, w: Path) -> Path:
+    raw = bytearray(w.read_bytes())
+    i = raw.find(b"w1.npy") + 200  # inside the w1 array's data
+    raw[i] ^= 0x04
+    return _bytes(t, bytes(raw), "rot.npz")
+
+
+def _foreign(t: Path) -> Path:
+    d = t / "mine"
+    d.mkdir(exist_ok=True)
+    (d / "thesis.tex").write_text("precious")
+    return d
+
+
+def _foreign_db(t: Path) -> Path:
+    return _sqlite(t / "other.sqlite", "CREATE TABLE customers (id INTEGER, name TEXT)",
+                   "INSERT INTO customers VALUES (1, 'ada')")
+
+
+def _other_app_db(t: Path) -> Path:
+    return _sqlite(t / "app.sqlite", "PRAGMA application_id = 1234", "CREATE TABLE x (a)")
+
+
+def _future_db(t: Path) -> Path:
+    return _sqlite(t / "future.sqlite", "CREATE TABLE results (a)", "CREATE TABLE reference (a)",
+                   "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
+                   "INSERT INTO meta VALUES ('schema_version', '99')")
+
+
+def _any_db(t: Path) -> Path:
+    return _future_db(t)  # the --out check comes first, whatever the database
+
+
+def _cfg_text(t: Path, text: str) -> Path:
+    p = t / "c.toml"
+    p.write_text(text)
+    return p
+
+
+def _partial_cfg(t: Path, drop: str) -> Path:
+    """The tiny preset as a file, without a section ("fc2") or a key ("fc1.weight")."""
+    d = Config.preset("tiny").to_dict()
+    if "." in drop:
+        sec, key = drop.split(".")
+        del d[sec][key]
+    else:
+        del d[drop]
+    lines = [f'name = "{d.pop("name")}"', f'seed = {d.pop("seed")}']
+    for sec, vals in d.items():
+        lines.append(f"[{sec}]")
+        lines += [f"{k} = {json.dumps(v)}" for k, v in vals.items()]
+    return _cfg_text(t, "\n".join(lines) + "\n")
+
+
+def _broken_idx(t: Path) -> Path:
+    d = idx_folder(t / "broken", 30, 10)
+    raw = (d / "t10k-images-idx3-ubyte").read_bytes()
+    (d / "t10k-images-idx3-ubyte").write_bytes(raw[:-7])
+    return d
+
+
+def _missing_idx(t: Path) -> Path:
+    d = idx_folder(t / "missing", 30, 10)
+    (d / "t10k-labels-idx1-ubyte").unlink()
+    return d
+
+
+def _truncated_aer(t: Path) -> Path:
+    d = aer_folder(t / "tr")
+    f = sorted((d / "Test").glob("*.aer"))[3]
+    f.write_bytes(f.read_bytes()[:-5])
+    return d
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if training, the model run of an estimate or a report's analysis starts."""
+    def boom(*a, **k):
+        raise AssertionError("work started before the input was checked")
+    import hwmodel.estimate.core as core
+    import hwmodel.train as train
+    monkeypatch.setattr(train, "run_training", boom)
+    monkeypatch.setattr(sweep, "run_task", boom)
+    monkeypatch.setattr(core, "measure_counters", boom)
+    monkeypatch.setattr(report, "build_sections", boom)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_one_line_exit_2_before_work(case, tmp_path, weights, capsys, no_work):
+    name, cmd, build, needle = case
+    argv = build(tmp_path, weights)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    rc = MAINS[cmd](argv)
+    cap = capsys.readouterr()
+    err = cap.err.strip()
+    assert rc == 2, (name, rc, err)
+    assert err.startswith("error: ") and "\n" not in err and "Traceback" not in err, err
+    assert needle in err, (needle, err)
+    assert not cap.out.strip(), cap.out
+    if cmd != "sweep" or "--db" not in argv:
+        after = sorted(p.name for p in tmp_path.iterdir())
+        assert after == before  # nothing written (no out folder, no database, no temp files)
+
+
+def test_table_covers_every_command_line_and_class():
+    assert {c[1] for c in CASES} == set(MAINS) and len(CASES) >= 40
+
+
+def test_foreign_sqlite_file_is_left_untouched(tmp_path, capsys):
+    db = _foreign_db(tmp_path)
+    before = db.read_bytes()
+    assert sweep.main(["bitwidths", *SMALL, "--db", str(db)]) == 2
+    assert db.read_bytes() == before
+    conn = sqlite3.connect(db)
+    assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master")} == {"customers"}
+    conn.close()
+
+
+def test_partial_config_over_a_base(tmp_path, capsys):
+    p = _cfg_text(tmp_path, 'base = "tiny"\nname = "narrow"\n[fc1]\nweight = "s6"\n')
+    assert cli.main(["info", "--config", str(p), "--json"]) == 0
+    cfg = json.loads(capsys.readouterr().out)["config"]
+    assert cfg["name"] == "narrow" and cfg["fc1"]["weight"] == "s6"
+    assert cfg["fc1"]["neurons"] == Config.preset("tiny").fc1.neurons  # the rest from the base
+    q = tmp_path / "sub" / "q.toml"  # a base given as a path, relative to the file
+    q.parent.mkdir()
+    q.write_text('base = "../c.toml"\n[drtp]\nb = "s1"\n')
+    c2 = Config.load(q)
+    assert (c2.drtp.b, c2.fc1.weight, c2.fc1.neurons) == ("s1", "s6", cfg["fc1"]["neurons"])
+    # a complete file (what train --out writes) needs no base
+    full = tmp_path / "full.toml"
+    full.write_text(Config.preset("spoon").to_toml())
+    assert Config.load(full).to_dict() == Config.preset("spoon").to_dict()
+
+
+def test_train_and_eval_on_aer_folder(tmp_path, capsys):
+    d = aer_folder(tmp_path / "aer", per_class=3)
+    out = tmp_path / "run"
+    assert cli.main(["train", "--events", "aer", "--data", str(d), "--epochs", "2", "--no-float",
+                     "--no-progress", "--json", "--set", "fc1.neurons=16", "--out", str(out)]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["config"] == "spoon_dvs" and (res["n_train"], res["n_test"]) == (30, 30)
+    assert 20 <= res["event_savings"]["events_per_sample"] <= 50
+    assert cli.main(["eval", "--events", "aer", "--data", str(d), "--weights", str(out / "weights.npz"),
+                     "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["test_accuracy"] == pytest.approx(res["test_accuracy"])
+    assert cli.main(["train", "--events", "aer", "--data", str(d), "--n-train", "10", "--n-test", "10",
+                     "--epochs", "1", "--no-float", "--json", "--set", "fc1.neurons=16"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert (res["n_train"], res["n_test"]) == (10, 10)
+
+
+def test_stopping_rules_that_leave_no_event_are_errors(tmp_path, capsys):
+    d = aer_folder(tmp_path / "aer", per_class=1)
+    for f in (d / "Train").glob("*.aer"):  # every training sample empty
+        write_aer(f, np.zeros(0, EVENT_DTYPE), 28, 28, int(f.name[0]))
+    assert cli.main(["train", "--events", "aer", "--data", str(d), "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "no training sample has any event" in err and err.count("\n") == 1
+
+
+def test_sparse_samples_warn(tmp_path, capsys):
+    d = aer_folder(tmp_path / "aer", per_class=2)
+    for f in sorted((d / "Train").glob("*.aer"))[:8]:
+        write_aer(f, np.zeros(0, EVENT_DTYPE), 28, 28, int(f.name[0]))
+    assert cli.main(["train", "--events", "aer", "--data", str(d), "--epochs", "1", "--no-float",
+                     "--json", "--set", "fc1.neurons=16"]) == 0
+    assert "warning: 40 % of the training samples have no event" in capsys.readouterr().err
+
+
+def _walk(parser):
+    import argparse
+    yield parser
+    for a in parser._actions:
+        if isinstance(a, argparse._SubParsersAction):
+            for sp in a.choices.values():
+                yield from _walk(sp)
+
+
+@pytest.mark.parametrize("name", ["hwmodel", "sweep", "report", "estimate"])
+def test_every_option_has_help_and_version(name, capsys):
+    import argparse
+    parser = {"hwmodel": cli.build_parser, "sweep": sweep.build_parser,
+              "estimate": est_cli.build_parser}.get(name)
+    if parser is None:  # report builds its parser in main: check through --help
+        assert report.main(["--help"]) == 0
+        text = capsys.readouterr().out
+        assert "--db" in text and "--out" in text and "--version" in text
+    else:
+        for p in _walk(parser()):
+            for a in p._actions:
+                if isinstance(a, argparse._SubParsersAction):
+                    continue
+                assert a.help and a.help != argparse.SUPPRESS, (p.prog, a.option_strings)
+    assert MAINS[name](["--version"]) == 0
+    out = capsys.readouterr().out
+    assert "+model." in out and out.count("\n") == 1
+
+
+def test_info_help_lists_only_what_it_takes(capsys):
+    assert cli.main(["info", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--events" not in text and "--config" in text and "--seed" in text
+
+
+def test_real_entry_points_print_no_traceback(tmp_path):
+    import subprocess
+    import sys
+    for mod, argv in (("hwmodel", ["eval", "--weights", str(_bytes(tmp_path, b"PK\x03\x04junk"))]),
+                      ("hwmodel.sweep", ["bitwidths", "--db", str(_file(tmp_path))]),
+                      ("hwmodel.report", ["--db", str(_random(tmp_path)), "--out", str(tmp_path / "r")])):
+        r = subprocess.run([sys.executable, "-m", mod, *argv], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr
