@@ -17,7 +17,7 @@ import numpy as np
 from . import checks
 from .checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
 from .config import Config, ConfigError, list_presets
-from .counters import as_dict, memory_sizes, word_bits
+from .counters import as_dict, word_bits
 from .data import DataError
 from .eventio import EventFormatError
 from .model import ModelError, Processor
@@ -160,19 +160,26 @@ def cmd_eval(args) -> int:
 
 
 def cmd_info(args) -> int:
+    from . import layers as stack
     cfg = _config(args)
-    wb = word_bits(cfg)
-    mems = memory_sizes(cfg)
-    res = {"config": cfg.to_dict(), "derived": {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side,
-                                                 "fc1_inputs": cfg.n_in, "ymax": cfg.ymax, "one": cfg.one},
-           "memories": mems, "counter_word_bits": wb, "presets": list_presets()}
+    mems = stack.memories(cfg)
+    lay = stack.layers(cfg)
+    derived = {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side, "fc1_inputs": cfg.n_in,
+               "one": cfg.one, "depth": cfg.depth}
+    res = {"config": cfg.to_dict(), "derived": derived, "layers": lay, "memories": mems,
+           "presets": list_presets()}
+    if cfg.depth == 1:   # the counters (and their word widths) cover one hidden layer so far
+        derived["ymax"] = cfg.ymax
+        res["counter_word_bits"] = word_bits(cfg)
     if args.json:
         print(json.dumps(res, sort_keys=True))
         return 0
     print(cfg.to_toml())
     print(f"conv output {cfg.conv_out}x{cfg.conv_out}x{cfg.conv.channels}, spike map "
-          f"{cfg.spk_side}x{cfg.spk_side}, FC1 {cfg.n_in}+1 -> {cfg.fc1.neurons}, FC2 "
-          f"{cfg.fc1.neurons}+1 -> {cfg.fc2.neurons}")
+          f"{cfg.spk_side}x{cfg.spk_side} ({cfg.n_in} inputs)")
+    for L in lay[1:]:
+        print(f"{L['name']} ({L['kind']}): {L['inputs']}+1 inputs of {L['input_bits']} bit(s) -> "
+              f"{L['neurons']}, weights {L['weight']}, accumulator {L['accumulator']}")
     print(f"{'memory':12s} {'words':>8s} {'bits/word':>10s} {'total bits':>12s}")
     for n, m in mems.items():
         print(f"{n:12s} {m['words']:8d} {m['word_bits']:10d} {m['bits']:12d}")

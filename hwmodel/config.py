@@ -3,6 +3,24 @@
 Loaded from TOML files or named presets (``hwmodel/presets/*.toml``); every field can be
 overridden by its dotted name (``"fc1.weight"``), which is what sweeps use. Validation happens once,
 here, and every violation is a ``ConfigError`` whose one-line message names the key.
+
+The FC part is a layer stack (docs/spec.md §15): ``hidden`` (zero or more hidden layers, in order)
+and ``output``. Files and dictionaries come in two layouts:
+
+* one hidden layer, the original layout: ``[fc1]`` (the hidden layer), ``[fc2]`` (the output
+  layer) and ``[drtp]`` with ``b``, ``lr_shift_fc1``, ``lr_shift_fc2``, ``rounding``. A config
+  with exactly one hidden layer is always written this way, so existing files, hashes and sweep
+  rows stay byte-identical;
+* any depth: ``[[hidden]]`` tables (``neurons, weight, accumulator, activation, act_shift,
+  init_bound, lr_shift, b``), ``[output]`` (``neurons, weight, accumulator, sig_shift, lut_bits,
+  lut_frac, output, init_bound, lr_shift``) and ``[drtp]`` with ``rounding`` only.
+
+Dotted keys: ``hidden.sizes`` ("256,128"; "" for no hidden layer: the linear read-out) sets the
+depth and the sizes (new layers copy the last hidden layer's other fields); ``hidden.K.FIELD``
+one hidden layer (0-based), ``hidden.FIELD`` every hidden layer, ``output.FIELD`` the output
+layer. The original names ``fc1.*``, ``fc2.*``, ``drtp.b``, ``drtp.lr_shift_fc1/2`` (and the
+attributes ``cfg.fc1``, ``cfg.fc2``, ``cfg.bits``, ``cfg.ymax``) mean the one-hidden-layer
+stack; with another depth they are an error naming the new key to use.
 """
 from __future__ import annotations
 
@@ -43,17 +61,41 @@ class ConvCfg:
 
 
 @dataclass(frozen=True)
-class Fc1Cfg:
+class HiddenCfg:
+    """One hidden layer (spec §15): hard-tanh units trained with DRTP from their own B."""
     neurons: int = 128
     weight: str = "s8"
     accumulator: str = "s16"
     activation: str = "s8"
     act_shift: int = 0
     init_bound: int = 9
+    lr_shift: int = 3
+    b: str = "s2"
+
+    @property
+    def wb(self) -> int:
+        return Precision.parse(self.weight).bits
+
+    @property
+    def ab(self) -> int:
+        return Precision.parse(self.accumulator).bits
+
+    @property
+    def yb(self) -> int:
+        return Precision.parse(self.activation).bits
+
+    @property
+    def bb(self) -> int:
+        return Precision.parse(self.b).bits
+
+    @property
+    def ymax(self) -> int:
+        return (1 << (self.yb - 1)) - 1
 
 
 @dataclass(frozen=True)
-class Fc2Cfg:
+class OutputCfg:
+    """The output layer (spec §8, §15): sigmoid LUT, argmax, trained with its own error."""
     neurons: int = 10
     weight: str = "s8"
     accumulator: str = "s20"
@@ -62,14 +104,45 @@ class Fc2Cfg:
     lut_frac: int = 2
     output: str = "u8"
     init_bound: int = 14
+    lr_shift: int = 15
+
+    @property
+    def wb(self) -> int:
+        return Precision.parse(self.weight).bits
+
+    @property
+    def ab(self) -> int:
+        return Precision.parse(self.accumulator).bits
+
+    @property
+    def ob(self) -> int:
+        return Precision.parse(self.output).bits
+
+    @property
+    def one(self) -> int:
+        return (1 << self.ob) - 1
 
 
 @dataclass(frozen=True)
 class DrtpCfg:
-    b: str = "s2"
-    lr_shift_fc1: int = 3
-    lr_shift_fc2: int = 15
     rounding: str = "stochastic"
+
+
+# the original one-hidden-layer layout: section -> {key: (layer, field)}
+LEGACY = {
+    "fc1": {k: ("hidden", k) for k in ("neurons", "weight", "accumulator", "activation", "act_shift",
+                                       "init_bound")},
+    "fc2": {k: ("output", k) for k in ("neurons", "weight", "accumulator", "sig_shift", "lut_bits",
+                                       "lut_frac", "output", "init_bound")},
+    "drtp": {"b": ("hidden", "b"), "lr_shift_fc1": ("hidden", "lr_shift"),
+             "lr_shift_fc2": ("output", "lr_shift"), "rounding": ("drtp", "rounding")},
+}
+HIDDEN_FIELDS = tuple(f.name for f in fields(HiddenCfg))
+OUTPUT_FIELDS = tuple(f.name for f in fields(OutputCfg))
+
+
+class DepthError(ConfigError):
+    """A one-hidden-layer name used with a stack of another depth."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +152,11 @@ class EncodingCfg:
     rate_steps: int = 8
 
 
-SECTIONS = {"input": InputCfg, "conv": ConvCfg, "fc1": Fc1Cfg, "fc2": Fc2Cfg,
-            "drtp": DrtpCfg, "encoding": EncodingCfg}
+# plain sections (one table each, same in both layouts)
+PLAIN = {"input": InputCfg, "conv": ConvCfg, "encoding": EncodingCfg}
+# every top-level table a file may hold, in the order files are written
+SECTIONS = {"input": InputCfg, "conv": ConvCfg, "fc1": None, "fc2": None, "drtp": DrtpCfg,
+            "encoding": EncodingCfg}
 
 
 @dataclass(frozen=True)
@@ -89,8 +165,8 @@ class Config:
     seed: int = 0
     input: InputCfg = field(default_factory=InputCfg)
     conv: ConvCfg = field(default_factory=ConvCfg)
-    fc1: Fc1Cfg = field(default_factory=Fc1Cfg)
-    fc2: Fc2Cfg = field(default_factory=Fc2Cfg)
+    hidden: tuple[HiddenCfg, ...] = (HiddenCfg(),)
+    output: OutputCfg = field(default_factory=OutputCfg)
     drtp: DrtpCfg = field(default_factory=DrtpCfg)
     encoding: EncodingCfg = field(default_factory=EncodingCfg)
 
@@ -100,6 +176,7 @@ class Config:
     # ---- construction -------------------------------------------------------------------
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], *, name: str | None = None) -> "Config":
+        """From either layout (module docstring); unknown keys are errors."""
         d = dict(d)
         kw: dict[str, Any] = {}
         for key in ("name", "seed"):
@@ -107,15 +184,46 @@ class Config:
                 kw[key] = d.pop(key)
         if name is not None:
             kw["name"] = name
-        for sec, sec_cls in SECTIONS.items():
-            vals = d.pop(sec, {})
-            if not isinstance(vals, Mapping):
-                raise ConfigError(f"config: [{sec}] must be a table")
-            known = {f.name: f for f in fields(sec_cls)}
-            for k in vals:
-                if k not in known:
-                    raise ConfigError(f"config: unknown key '{sec}.{k}'")
-            kw[sec] = sec_cls(**{k: _coerce(f"{sec}.{k}", v, known[k].type) for k, v in vals.items()})
+        for sec, sec_cls in PLAIN.items():
+            kw[sec] = _section(sec, d.pop(sec, {}), sec_cls)
+        legacy = any(k in d for k in ("fc1", "fc2")) or any(
+            k in d.get("drtp", {}) for k in ("b", "lr_shift_fc1", "lr_shift_fc2")
+            if isinstance(d.get("drtp"), Mapping))
+        if legacy:
+            if "hidden" in d or "output" in d:
+                raise ConfigError("config: [fc1]/[fc2] (one hidden layer) and [[hidden]]/[output] "
+                                  "cannot be mixed")
+            h, o, r = {}, {}, {}
+            for sec, keys in LEGACY.items():
+                vals = d.pop(sec, {})
+                if not isinstance(vals, Mapping):
+                    raise ConfigError(f"config: [{sec}] must be a table")
+                for k, v in vals.items():
+                    if k not in keys:
+                        raise ConfigError(f"config: unknown key '{sec}.{k}'")
+                    layer, f = keys[k]
+                    {"hidden": h, "output": o, "drtp": r}[layer][f] = v
+            kw["hidden"] = (_section("fc1", h, HiddenCfg, legacy_sec={"b": "drtp.b", "lr_shift": "drtp.lr_shift_fc1"}),)
+            kw["output"] = _section("fc2", o, OutputCfg, legacy_sec={"lr_shift": "drtp.lr_shift_fc2"})
+            kw["drtp"] = _section("drtp", r, DrtpCfg)
+        else:
+            hl = d.pop("hidden", None)
+            if hl is None and "output" in d:
+                hl = []            # the stack layout without hidden tables: the linear read-out
+            if hl is not None:
+                if not isinstance(hl, (list, tuple)):
+                    raise ConfigError("config: 'hidden' must be a list of tables ([[hidden]])")
+                if len(hl) == 1:   # one hidden layer: messages use the original key names
+                    kw["hidden"] = (_section("fc1", hl[0], HiddenCfg,
+                                             legacy_sec={"b": "drtp.b", "lr_shift": "drtp.lr_shift_fc1"}),)
+                else:
+                    kw["hidden"] = tuple(_section(f"hidden.{n}", v, HiddenCfg) for n, v in enumerate(hl))
+            if len(kw.get("hidden", (None,))) == 1:
+                kw["output"] = _section("fc2", d.pop("output", {}), OutputCfg,
+                                        legacy_sec={"lr_shift": "drtp.lr_shift_fc2"})
+            else:
+                kw["output"] = _section("output", d.pop("output", {}), OutputCfg)
+            kw["drtp"] = _section("drtp", d.pop("drtp", {}), DrtpCfg)
         if d:
             raise ConfigError(f"config: unknown key '{sorted(d)[0]}'")
         return cls(**kw)
@@ -142,36 +250,35 @@ class Config:
                     base = cls.preset(base_spec)
             except ConfigError as e:
                 raise ConfigError(f"config file '{p}': base: {e}") from None
-            merged = base.to_dict()
-            for k, v in data.items():
-                if k in SECTIONS:
-                    if not isinstance(v, Mapping):
-                        raise ConfigError(f"config file '{p}': [{k}] must be a table")
-                    merged[k] = {**merged[k], **v}
-                else:
-                    merged[k] = v
             try:
-                return cls.from_dict(merged, name=name)
+                return _merge_onto(base, data, name)
             except ConfigError as e:
                 raise ConfigError(f"config file '{p}': {e}") from None
+        layout = _LAYOUT_STACK if ("hidden" in data or "output" in data) else _LAYOUT_LEGACY
         for k, v in data.items():  # unknown keys first: a typo is the likelier mistake
-            if k not in SECTIONS and k not in ("name", "seed"):
+            if k not in layout and k not in ("name", "seed"):
                 raise ConfigError(f"config file '{p}': unknown key '{k}'")
-            if k in SECTIONS and isinstance(v, Mapping):
-                known = {f.name for f in fields(SECTIONS[k])}
-                for kk in v:
-                    if kk not in known:
-                        raise ConfigError(f"config file '{p}': unknown key '{k}.{kk}'")
-        for sec, sec_cls in SECTIONS.items():
+            tables = v if k == "hidden" and isinstance(v, list) else [v]
+            for t in tables:
+                if isinstance(t, Mapping) and layout.get(k) is not None:
+                    for kk in t:
+                        if kk not in layout[k]:
+                            raise ConfigError(f"config file '{p}': unknown key '{k}.{kk}'")
+        for sec, keys in layout.items():
             vals = data.get(sec)
             if vals is None:
+                if sec == "hidden":
+                    continue  # no [[hidden]] table: the linear read-out (zero hidden layers)
                 raise ConfigError(f"config file '{p}': missing section [{sec}] (list every section and key, "
                                   f"or start the file with base = \"spoon\" and list only what differs)")
-            if isinstance(vals, Mapping):
-                missing = [f.name for f in fields(sec_cls) if f.name not in vals]
-                if missing:
-                    raise ConfigError(f"config file '{p}': missing key '{sec}.{missing[0]}' (list every key, "
-                                      f"or start the file with base = \"spoon\" and list only what differs)")
+            tables = vals if sec == "hidden" and isinstance(vals, list) else [vals]
+            for n, t in enumerate(tables):
+                if isinstance(t, Mapping):
+                    missing = [k for k in keys if k not in t]
+                    if missing:
+                        where = f"hidden.{n}" if sec == "hidden" else sec
+                        raise ConfigError(f"config file '{p}': missing key '{where}.{missing[0]}' (list every key, "
+                                          f"or start the file with base = \"spoon\" and list only what differs)")
         try:
             return cls.from_dict(data, name=name)
         except ConfigError as e:
@@ -193,17 +300,54 @@ class Config:
         return cls.preset(s)
 
     def replace(self, **dotted: Any) -> "Config":
-        """A copy with fields overridden by dotted name: ``cfg.replace(**{"fc1.weight": "s6"})``."""
-        d = self.to_dict()
-        for key, val in dotted.items():
+        """A copy with fields overridden by dotted name: ``cfg.replace(**{"fc1.weight": "s6"})``,
+        ``{"hidden.sizes": "64,32"}``, ``{"hidden.1.weight": "s6"}``, ``{"output.lr_shift": 12}``.
+        ``hidden.sizes`` is applied first, so the other keys see the new depth."""
+        name, seed = self.name, self.seed
+        plain = {s: dataclasses.asdict(getattr(self, s)) for s in PLAIN}
+        hidden = [dataclasses.asdict(h) for h in self.hidden]
+        output = dataclasses.asdict(self.output)
+        drtp = dataclasses.asdict(self.drtp)
+        items = sorted(dotted.items(), key=lambda kv: kv[0] != "hidden.sizes")
+        for key, val in items:
             parts = key.split(".")
-            if len(parts) == 1 and parts[0] in ("seed", "name"):
-                d[parts[0]] = val
-            elif len(parts) == 2 and parts[0] in SECTIONS and parts[1] in d[parts[0]]:
-                d[parts[0]][parts[1]] = val
+            if key == "seed":
+                seed = val
+            elif key == "name":
+                name = val
+            elif len(parts) == 2 and parts[0] in PLAIN and parts[1] in plain[parts[0]]:
+                plain[parts[0]][parts[1]] = val
+            elif key == "hidden.sizes":
+                sizes = _parse_sizes(val)
+                proto = hidden[-1] if hidden else dataclasses.asdict(HiddenCfg())
+                hidden = [{**(hidden[n] if n < len(hidden) else proto), "neurons": sz}
+                          for n, sz in enumerate(sizes)]
+            elif len(parts) == 2 and parts[0] in LEGACY and parts[1] in LEGACY[parts[0]]:
+                layer, f = LEGACY[parts[0]][parts[1]]
+                if layer == "drtp":
+                    drtp[f] = val
+                    continue
+                if len(hidden) != 1:
+                    new = f"output.{f}" if layer == "output" else f"hidden.0.{f} or hidden.{f}"
+                    raise DepthError(f"config: '{key}' names the one-hidden-layer stack; this one has "
+                                     f"{len(hidden)} hidden layers: use '{new}'")
+                (hidden[0] if layer == "hidden" else output)[f] = val
+            elif len(parts) == 2 and parts[0] == "output" and parts[1] in OUTPUT_FIELDS:
+                output[parts[1]] = val
+            elif len(parts) == 2 and parts[0] == "hidden" and parts[1] in HIDDEN_FIELDS:
+                for h in hidden:
+                    h[parts[1]] = val
+            elif (len(parts) == 3 and parts[0] == "hidden" and parts[1].isdigit()
+                  and parts[2] in HIDDEN_FIELDS):
+                n = int(parts[1])
+                if n >= len(hidden):
+                    raise ConfigError(f"config: '{key}': there are {len(hidden)} hidden layers "
+                                      f"(hidden.0 .. hidden.{len(hidden) - 1})")
+                hidden[n][parts[2]] = val
             else:
                 raise ConfigError(f"config: unknown key '{key}'")
-        return Config.from_dict(d)
+        return Config.from_dict({"name": name, "seed": seed, **plain, "hidden": hidden,
+                                 "output": output, "drtp": drtp})
 
     def with_sets(self, items: list[str] | None, **extra: Any) -> "Config":
         """A copy with ``KEY=VALUE`` texts applied (the CLIs' ``--set``); integers are parsed."""
@@ -212,21 +356,70 @@ class Config:
             if "=" not in item:
                 raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
             k, v = (t.strip() for t in item.split("=", 1))
-            overrides[k] = int(v) if v.lstrip("-").isdigit() else v
+            overrides[k] = int(v) if v.lstrip("-").isdigit() and k != "hidden.sizes" else v
         return self.replace(**overrides) if overrides else self
 
     # ---- serialisation ------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The one-hidden-layer layout when depth = 1 (identical to the original files), the
+        stack layout otherwise."""
+        d: dict[str, Any] = {"name": self.name, "seed": self.seed,
+                             "input": dataclasses.asdict(self.input),
+                             "conv": dataclasses.asdict(self.conv)}
+        if self.depth == 1:
+            h, o = self.hidden[0], self.output
+            d["fc1"] = {k: getattr(h, k) for k in LEGACY["fc1"]}
+            d["fc2"] = {k: getattr(o, k) for k in LEGACY["fc2"]}
+            d["drtp"] = {"b": h.b, "lr_shift_fc1": h.lr_shift, "lr_shift_fc2": o.lr_shift,
+                         "rounding": self.drtp.rounding}
+        else:
+            d["hidden"] = [dataclasses.asdict(h) for h in self.hidden]
+            d["output"] = dataclasses.asdict(self.output)
+            d["drtp"] = dataclasses.asdict(self.drtp)
+        d["encoding"] = dataclasses.asdict(self.encoding)
+        return d
 
     def to_toml(self) -> str:
         d = self.to_dict()
         lines = [f'name = "{d.pop("name")}"', f'seed = {d.pop("seed")}']
-        for sec in SECTIONS:
-            lines.append(f"\n[{sec}]")
-            for k, v in d[sec].items():
+        if d.get("hidden") == []:
+            lines.append("hidden = []      # no hidden layer: the output layer reads the conv spikes")
+            d.pop("hidden")
+
+        def table(head, vals):
+            lines.append(f"\n{head}")
+            for k, v in vals.items():
                 lines.append(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}")
+        for sec, vals in d.items():
+            if sec == "hidden":
+                for h in vals:
+                    table("[[hidden]]", h)
+            else:
+                table(f"[{sec}]", vals)
         return "\n".join(lines) + "\n"
+
+    # ---- the layer stack ----------------------------------------------------------------
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers K (0 = the output layer reads the conv spikes)."""
+        return len(self.hidden)
+
+    def _one_hidden(self, what: str) -> None:
+        if self.depth != 1:
+            raise DepthError(f"config '{self.name}' has {self.depth} hidden layers; '{what}' "
+                             f"(and the parts of the tool that use it) needs exactly one")
+
+    @property
+    def fc1(self) -> HiddenCfg:
+        """The hidden layer of a one-hidden-layer stack."""
+        self._one_hidden("fc1")
+        return self.hidden[0]
+
+    @property
+    def fc2(self) -> OutputCfg:
+        """The output layer of a one-hidden-layer stack."""
+        self._one_hidden("fc2")
+        return self.output
 
     # ---- derived sizes (spec §2) --------------------------------------------------------
     @property
@@ -243,25 +436,130 @@ class Config:
         return self.spk_side ** 2 * self.conv.channels
 
     def prec(self, key: str) -> Precision:
-        sec, k = key.split(".")
-        return Precision.parse(getattr(getattr(self, sec), k))
+        """Precision of a field by dotted name (either layout's names)."""
+        parts = key.split(".")
+        if parts[0] in PLAIN:
+            return Precision.parse(getattr(getattr(self, parts[0]), parts[1]))
+        if parts[0] in LEGACY:
+            layer, f = LEGACY[parts[0]][parts[1]]
+            self._one_hidden(key)
+            return Precision.parse(getattr(self.hidden[0] if layer == "hidden" else self.output, f))
+        if parts[0] == "output":
+            return Precision.parse(getattr(self.output, parts[1]))
+        return Precision.parse(getattr(self.hidden[int(parts[1])], parts[2]))
 
     @property
     def bits(self) -> dict[str, int]:
-        """Bit widths by spec symbol."""
-        return {"WC": self.prec("conv.weight").bits, "PB": self.prec("conv.potential").bits,
-                "W1B": self.prec("fc1.weight").bits, "A1B": self.prec("fc1.accumulator").bits,
-                "YB": self.prec("fc1.activation").bits, "W2B": self.prec("fc2.weight").bits,
-                "A2B": self.prec("fc2.accumulator").bits, "OB": self.prec("fc2.output").bits,
-                "BB": self.prec("drtp.b").bits}
+        """Bit widths by spec symbol (one-hidden-layer names; the conv ones at any depth)."""
+        b = {"WC": self.prec("conv.weight").bits, "PB": self.prec("conv.potential").bits,
+             "W2B": self.output.wb, "A2B": self.output.ab, "OB": self.output.ob}
+        if self.depth != 1:
+            return b      # W1B, A1B, YB, BB exist only for one hidden layer
+        h = self.hidden[0]
+        return {**b, "W1B": h.wb, "A1B": h.ab, "YB": h.yb, "BB": h.bb}
 
     @property
     def ymax(self) -> int:
-        return (1 << (self.bits["YB"] - 1)) - 1
+        return self.fc1.ymax
 
     @property
     def one(self) -> int:
-        return (1 << self.bits["OB"]) - 1
+        return self.output.one
+
+    def layer_inputs(self, k: int) -> tuple[int, int]:
+        """(inputs N_{k-1} without the bias, input bits: 1 for spikes) of FC layer k = 1..K+1."""
+        if k == 1:
+            return self.n_in, 1
+        prev = self.hidden[k - 2]
+        return prev.neurons, prev.yb
+
+
+_LAYOUT_LEGACY = {"input": [f.name for f in fields(InputCfg)], "conv": [f.name for f in fields(ConvCfg)],
+                  "fc1": list(LEGACY["fc1"]), "fc2": list(LEGACY["fc2"]), "drtp": list(LEGACY["drtp"]),
+                  "encoding": [f.name for f in fields(EncodingCfg)]}
+_LAYOUT_STACK = {"input": _LAYOUT_LEGACY["input"], "conv": _LAYOUT_LEGACY["conv"],
+                 "hidden": list(HIDDEN_FIELDS), "output": list(OUTPUT_FIELDS), "drtp": ["rounding"],
+                 "encoding": _LAYOUT_LEGACY["encoding"]}
+
+
+def _section(where: str, vals: Any, cls: type, legacy_sec: dict[str, str] | None = None):
+    """A dataclass from a table; unknown keys are errors, values coerced to the field types."""
+    if not isinstance(vals, Mapping):
+        raise ConfigError(f"config: [{where}] must be a table")
+    known = {f.name: f for f in fields(cls)}
+    for k in vals:
+        if k not in known:
+            raise ConfigError(f"config: unknown key '{where}.{k}'")
+    names = legacy_sec or {}
+    return cls(**{k: _coerce(names.get(k, f"{where}.{k}"), v, known[k].type) for k, v in vals.items()})
+
+
+def _parse_sizes(val: Any) -> list[int]:
+    """``hidden.sizes``: "256,128", "256-128", [256, 128], 128, or "" / "none" (no hidden layer)."""
+    if isinstance(val, bool):
+        raise ConfigError(f"config: 'hidden.sizes' = {val!r}: expected sizes like \"256,128\"")
+    if isinstance(val, int):
+        items = [val]
+    elif isinstance(val, (list, tuple)):
+        items = list(val)
+    elif isinstance(val, str):
+        t = val.strip().lower()
+        items = [] if t in ("", "none", "[]") else [x for x in t.replace("-", ",").replace(" ", "").split(",")]
+    else:
+        raise ConfigError(f"config: 'hidden.sizes' = {val!r}: expected sizes like \"256,128\"")
+    out = []
+    for x in items:
+        try:
+            n = int(x)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config: 'hidden.sizes' = {val!r}: {x!r} is not a layer size") from None
+        out.append(n)
+    return out
+
+
+def _merge_onto(base: "Config", data: Mapping[str, Any], name: str) -> "Config":
+    """A partial file over a base config: tables replace key by key; a [[hidden]] list replaces
+    the base's hidden layers (each listed layer starting from the base's layer at that index)."""
+    stack = "hidden" in data or "output" in data
+    legacy_keys = [k for k in ("fc1", "fc2") if k in data] + [
+        k for k in ("b", "lr_shift_fc1", "lr_shift_fc2") if isinstance(data.get("drtp"), Mapping)
+        and k in data["drtp"]]
+    if stack and legacy_keys:
+        raise ConfigError("[fc1]/[fc2] (one hidden layer) and [[hidden]]/[output] cannot be mixed")
+    over: dict[str, Any] = {}
+    for k, v in data.items():
+        if k in ("name", "seed"):
+            over[k] = v
+        elif k in PLAIN or k in LEGACY or k == "output":
+            if not isinstance(v, Mapping):
+                raise ConfigError(f"[{k}] must be a table")
+            for kk, vv in v.items():
+                over[f"{k}.{kk}"] = vv
+        elif k == "hidden":
+            if not isinstance(v, list):
+                raise ConfigError("'hidden' must be a list of tables ([[hidden]])")
+            cur = [dataclasses.asdict(h) for h in base.hidden]
+            proto = cur[-1] if cur else dataclasses.asdict(HiddenCfg())
+            layers = []
+            for n, t in enumerate(v):
+                if not isinstance(t, Mapping):
+                    raise ConfigError(f"[[hidden]] number {n} must be a table")
+                for kk in t:
+                    if kk not in HIDDEN_FIELDS:
+                        raise ConfigError(f"unknown key 'hidden.{n}.{kk}'")
+                layers.append({**(cur[n] if n < len(cur) else proto), **t})
+            base = Config.from_dict({**_stack_dict(base), "hidden": layers})
+        else:
+            raise ConfigError(f"unknown key '{k}'")
+    cfg = base.replace(**over) if over else base
+    return Config.from_dict({**cfg.to_dict(), "name": name})
+
+
+def _stack_dict(cfg: "Config") -> dict[str, Any]:
+    """``cfg`` in the stack layout, whatever its depth."""
+    return {"name": cfg.name, "seed": cfg.seed, **{s: dataclasses.asdict(getattr(cfg, s)) for s in PLAIN},
+            "hidden": [dataclasses.asdict(h) for h in cfg.hidden], "output": dataclasses.asdict(cfg.output),
+            "drtp": dataclasses.asdict(cfg.drtp)}
 
 
 def read_toml(path: str | Path, what: str, error: type[Exception]) -> dict[str, Any]:
@@ -285,8 +583,13 @@ def list_presets() -> list[str]:
 
 
 def flat_keys() -> list[str]:
-    """Every overridable dotted key."""
-    return ["seed"] + [f"{s}.{f.name}" for s, c in SECTIONS.items() for f in fields(c)]
+    """Every overridable dotted key (``hidden.K.FIELD`` listed for K < 4; any K works)."""
+    keys = ["seed"] + [f"{s}.{f.name}" for s, c in PLAIN.items() for f in fields(c)]
+    keys += [f"{sec}.{k}" for sec, m in LEGACY.items() for k in m]
+    keys += ["hidden.sizes"] + [f"hidden.{f}" for f in HIDDEN_FIELDS]
+    keys += [f"hidden.{n}.{f}" for n in range(4) for f in HIDDEN_FIELDS]
+    keys += [f"output.{f}" for f in OUTPUT_FIELDS]
+    return keys
 
 
 def _coerce(key: str, v: Any, typ: Any) -> Any:
@@ -318,12 +621,14 @@ def _signed_prec(cfg: Config, key: str, lo: int, hi: int) -> Precision:
 
 
 def _validate(cfg: Config) -> None:
-    i, c, f1, f2, d, e = cfg.input, cfg.conv, cfg.fc1, cfg.fc2, cfg.drtp, cfg.encoding
-    for key, v in [("seed", cfg.seed)] + [(f"{s}.{f.name}", getattr(getattr(cfg, s), f.name))
-                                          for s in SECTIONS for f in fields(SECTIONS[s])]:
-        exp = "int" if key == "seed" else next(
-            f.type for f in fields(SECTIONS[key.split(".")[0]]) if f.name == key.split(".")[1])
-        _coerce(key, v, exp)
+    i, c, d, e = cfg.input, cfg.conv, cfg.drtp, cfg.encoding
+    _coerce("seed", cfg.seed, "int")
+    for sec, cls in PLAIN.items():
+        for f in fields(cls):
+            _coerce(f"{sec}.{f.name}", getattr(getattr(cfg, sec), f.name), f.type)
+    if not isinstance(cfg.hidden, tuple) or not all(isinstance(h, HiddenCfg) for h in cfg.hidden):
+        raise ConfigError("config: 'hidden' must be a tuple of hidden layers")
+    _check(cfg.depth <= 16, "hidden.sizes", f"= {cfg.depth} hidden layers: at most 16")
     _check(0 <= cfg.seed < 2**32, "seed", f"= {cfg.seed}: must be in 0..2^32-1")
     _check(i.channels in (1, 2), "input.channels", f"= {i.channels}: must be 1 or 2")
     _check(1 <= i.width <= 256, "input.width", f"= {i.width}: must be in 1..256")
@@ -341,32 +646,69 @@ def _validate(cfg: Config) -> None:
     pb = _signed_prec(cfg, "conv.potential", wc.bits + 1, 32)
     _check(1 <= c.threshold <= pb.max, "conv.threshold",
            f"= {c.threshold}: must be in 1..{pb.max} (potential {pb})")
-    _check(1 <= f1.neurons <= 1024, "fc1.neurons", f"= {f1.neurons}: must be in 1..1024")
-    w1 = _signed_prec(cfg, "fc1.weight", 2, 16)
-    a1 = _signed_prec(cfg, "fc1.accumulator", w1.bits + 1, 32)
-    _signed_prec(cfg, "fc1.activation", 2, 16)
-    _check(0 <= f1.act_shift < a1.bits, "fc1.act_shift", f"= {f1.act_shift}: must be in 0..{a1.bits - 1}")
-    _check(0 <= f1.init_bound <= w1.max, "fc1.init_bound", f"= {f1.init_bound}: must be in 0..{w1.max}")
-    _check(2 <= f2.neurons <= 64, "fc2.neurons", f"= {f2.neurons}: must be in 2..64")
-    w2 = _signed_prec(cfg, "fc2.weight", 2, 16)
-    yb = cfg.prec("fc1.activation").bits
-    a2 = _signed_prec(cfg, "fc2.accumulator", 2, 40)
-    _check(a2.bits >= w2.bits + yb, "fc2.accumulator",
-           f"= {a2}: cannot hold a product of fc2.weight ({w2}) and fc1.activation (s{yb}): needs >= s{w2.bits + yb}")
-    _check(0 <= f2.sig_shift < a2.bits, "fc2.sig_shift", f"= {f2.sig_shift}: must be in 0..{a2.bits - 1}")
-    _check(2 <= f2.lut_bits <= 12, "fc2.lut_bits", f"= {f2.lut_bits}: must be in 2..12")
-    _check(0 <= f2.lut_frac <= f2.lut_bits, "fc2.lut_frac", f"= {f2.lut_frac}: must be in 0..lut_bits")
-    try:
-        ob = cfg.prec("fc2.output")
-    except PrecisionError as err:
-        raise ConfigError(f"config: 'fc2.output': {err}") from None
-    _check(not ob.signed and 2 <= ob.bits <= 16, "fc2.output", f"= {ob}: must be unsigned u2..u16")
-    _check(0 <= f2.init_bound <= w2.max, "fc2.init_bound", f"= {f2.init_bound}: must be in 0..{w2.max}")
-    _signed_prec(cfg, "drtp.b", 1, 8)
-    _check(0 <= d.lr_shift_fc1 <= 30, "drtp.lr_shift_fc1", f"= {d.lr_shift_fc1}: must be in 0..30")
-    _check(0 <= d.lr_shift_fc2 <= 40, "drtp.lr_shift_fc2", f"= {d.lr_shift_fc2}: must be in 0..40")
+    one = cfg.depth == 1   # one hidden layer: messages use the original key names
+
+    def hkey(n: int, f: str) -> str:
+        if one:
+            return {"b": "drtp.b", "lr_shift": "drtp.lr_shift_fc1"}.get(f, f"fc1.{f}")
+        return f"hidden.{n}.{f}"
+
+    def okey(f: str) -> str:
+        if one:
+            return "drtp.lr_shift_fc2" if f == "lr_shift" else f"fc2.{f}"
+        return f"output.{f}"
+
+    def prec(key, val, lo, hi, signed=True):
+        try:
+            p = Precision.parse(val)
+        except PrecisionError as err:
+            raise ConfigError(f"config: '{key}': {err}") from None
+        if signed:
+            _check(p.signed, key, f"must be signed (sN), got {p}")
+            _check(lo <= p.bits <= hi, key, f"= {p}: bits must be in {lo}..{hi}")
+        return p
+
+    in_bits, in_name = 1, "binary conv spikes"
+    for n, h in enumerate(cfg.hidden):
+        for f in fields(HiddenCfg):
+            _coerce(hkey(n, f.name), getattr(h, f.name), f.type)
+        _check(1 <= h.neurons <= 1024, hkey(n, "neurons"), f"= {h.neurons}: must be in 1..1024")
+        w = prec(hkey(n, "weight"), h.weight, 2, 16)
+        a = prec(hkey(n, "accumulator"), h.accumulator, 2, 32)
+        need = w.bits + (1 if in_bits == 1 else in_bits)
+        _check(a.bits >= need, hkey(n, "accumulator"),
+               f"= {a}: cannot hold {hkey(n, 'weight')} ({w}) times its inputs ({in_name}): needs >= s{need}")
+        y = prec(hkey(n, "activation"), h.activation, 2, 16)
+        _check(0 <= h.act_shift < a.bits, hkey(n, "act_shift"), f"= {h.act_shift}: must be in 0..{a.bits - 1}")
+        _check(0 <= h.init_bound <= w.max, hkey(n, "init_bound"), f"= {h.init_bound}: must be in 0..{w.max}")
+        _check(0 <= h.lr_shift <= 30, hkey(n, "lr_shift"), f"= {h.lr_shift}: must be in 0..30")
+        prec(hkey(n, "b"), h.b, 1, 8)
+        in_bits, in_name = y.bits, f"{hkey(n, 'activation')} ({y})"
+    f2 = cfg.output
+    for f in fields(OutputCfg):
+        _coerce(okey(f.name), getattr(f2, f.name), f.type)
+    _check(2 <= f2.neurons <= 64, okey("neurons"), f"= {f2.neurons}: must be in 2..64")
+    w2 = prec(okey("weight"), f2.weight, 2, 16)
+    a2 = prec(okey("accumulator"), f2.accumulator, 2, 40)
+    need = w2.bits + (1 if in_bits == 1 else in_bits)
+    if one:
+        _check(a2.bits >= need, okey("accumulator"),
+               f"= {a2}: cannot hold a product of fc2.weight ({w2}) and fc1.activation (s{in_bits}): needs >= s{need}")
+    else:
+        _check(a2.bits >= need, okey("accumulator"),
+               f"= {a2}: cannot hold {okey('weight')} ({w2}) times its inputs ({in_name}): needs >= s{need}")
+    _check(0 <= f2.sig_shift < a2.bits, okey("sig_shift"), f"= {f2.sig_shift}: must be in 0..{a2.bits - 1}")
+    _check(2 <= f2.lut_bits <= 12, okey("lut_bits"), f"= {f2.lut_bits}: must be in 2..12")
+    _check(0 <= f2.lut_frac <= f2.lut_bits, okey("lut_frac"), f"= {f2.lut_frac}: must be in 0..lut_bits")
+    ob = prec(okey("output"), f2.output, 0, 0, signed=False)
+    _check(not ob.signed and 2 <= ob.bits <= 16, okey("output"), f"= {ob}: must be unsigned u2..u16")
+    _check(0 <= f2.init_bound <= w2.max, okey("init_bound"), f"= {f2.init_bound}: must be in 0..{w2.max}")
+    _check(0 <= f2.lr_shift <= 40, okey("lr_shift"), f"= {f2.lr_shift}: must be in 0..40")
+    _coerce("drtp.rounding", d.rounding, "str")
     _check(d.rounding in ROUNDING_MODES, "drtp.rounding",
            f"= {d.rounding!r}: must be one of {', '.join(ROUNDING_MODES)}")
+    for f in fields(EncodingCfg):
+        _coerce(f"encoding.{f.name}", getattr(e, f.name), f.type)
     _check(e.kind in ENCODINGS, "encoding.kind", f"= {e.kind!r}: must be one of {', '.join(ENCODINGS)}")
     _check(0 <= e.threshold <= 254, "encoding.threshold", f"= {e.threshold}: must be in 0..254")
     _check(1 <= e.rate_steps <= 64, "encoding.rate_steps", f"= {e.rate_steps}: must be in 1..64")

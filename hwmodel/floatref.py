@@ -140,8 +140,8 @@ class FloatNet:
 
     def train(self, idx, off, labels, order, gains: tuple[float, float]) -> None:
         c = self.cfg
-        eta1 = gains[0] * 2.0 ** -c.drtp.lr_shift_fc1
-        eta2 = gains[1] * 2.0 ** -c.drtp.lr_shift_fc2
+        eta1 = gains[0] * 2.0 ** -c.fc1.lr_shift
+        eta2 = gains[1] * 2.0 ** -c.fc2.lr_shift
         _epoch(idx, off, labels, order, self.W1, self.W2, self.B, self.inv_as, float(c.ymax),
                self.inv_sig, float(c.one), eta1, eta2, self.algo, self.clip1, self.clip2, self.bp_norm)
 

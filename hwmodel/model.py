@@ -39,7 +39,7 @@ def param_vector(cfg: Config) -> np.ndarray:
             cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
             cfg.n_in, cfg.fc1.neurons, b["W1B"], b["A1B"], cfg.ymax, cfg.fc1.act_shift,
             cfg.fc2.neurons, b["W2B"], b["A2B"], cfg.fc2.sig_shift, cfg.fc2.lut_bits, cfg.one,
-            cfg.drtp.lr_shift_fc1, cfg.drtp.lr_shift_fc2, ROUNDING_CODES[cfg.drtp.rounding]]
+            cfg.fc1.lr_shift, cfg.fc2.lr_shift, ROUNDING_CODES[cfg.drtp.rounding]]
     assert len(vals) == N_PARAMS
     return np.array(vals, np.int64)
 

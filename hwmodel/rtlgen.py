@@ -50,7 +50,7 @@ def spec_values(cfg: Config) -> dict[str, int]:
         "N1": cfg.fc1.neurons, "W1B": b["W1B"], "A1B": b["A1B"], "YB": b["YB"], "YMAX": cfg.ymax,
         "AS": cfg.fc1.act_shift, "N2": cfg.fc2.neurons, "W2B": b["W2B"], "A2B": b["A2B"],
         "SS": cfg.fc2.sig_shift, "L": cfg.fc2.lut_bits, "LF": cfg.fc2.lut_frac, "OB": b["OB"],
-        "ONE": cfg.one, "BB": b["BB"], "LR1": cfg.drtp.lr_shift_fc1, "LR2": cfg.drtp.lr_shift_fc2,
+        "ONE": cfg.one, "BB": b["BB"], "LR1": cfg.fc1.lr_shift, "LR2": cfg.fc2.lr_shift,
         "RMODE": ROUNDING_CODES[cfg.drtp.rounding],
         "SEED": cfg.seed,
         "SEED_FC1": roms.stream_seed(cfg.seed, roms.STREAM_LFSR1),

@@ -230,7 +230,7 @@ def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) ->
         target[label] = cfg.one
         add("zero_error", np.sum(out == target))
         add("label_at_one", out[label] == cfg.one)
-        add("lr_shift_0", cfg.drtp.lr_shift_fc1 == 0 or cfg.drtp.lr_shift_fc2 == 0)
+        add("lr_shift_0", cfg.fc1.lr_shift == 0 or cfg.fc2.lr_shift == 0)
         add(f"rounding_{cfg.drtp.rounding}", 1)
     add("cin_2", cfg.input.channels == 2)
     add("padding", cfg.conv.padding > 0)

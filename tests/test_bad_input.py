@@ -310,7 +310,7 @@ def test_partial_config_over_a_base(tmp_path, capsys):
     q.parent.mkdir()
     q.write_text('base = "../c.toml"\n[drtp]\nb = "s1"\n')
     c2 = Config.load(q)
-    assert (c2.drtp.b, c2.fc1.weight, c2.fc1.neurons) == ("s1", "s6", cfg["fc1"]["neurons"])
+    assert (c2.fc1.b, c2.fc1.weight, c2.fc1.neurons) == ("s1", "s6", cfg["fc1"]["neurons"])
     # a complete file (what train --out writes) needs no base
     full = tmp_path / "full.toml"
     full.write_text(Config.preset("spoon").to_toml())

@@ -84,7 +84,7 @@ def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]
     # sigmoid unit: clamp of the shifted potential to the LUT range, once per LUT read
     costs["sig_lut_rd"].append(("activation", 2 * tech.compare_pj(b["A2B"])))
     # FC1 update: rounding add (u + random bits) and weight add; FC2: e·y product, rounding, add
-    costs["fc1_upd"].append(("drtp_unit", tech.add_pj(b["BB"] + 1 + cfg.drtp.lr_shift_fc1) + tech.add_pj(b["W1B"])))
+    costs["fc1_upd"].append(("drtp_unit", tech.add_pj(b["BB"] + 1 + cfg.fc1.lr_shift) + tech.add_pj(b["W1B"])))
     costs["fc2_upd"].append(("drtp_unit", tech.multiply_pj(b["OB"] + 1, b["YB"])
                              + tech.add_pj(b["OB"] + 1 + b["YB"]) + tech.add_pj(b["W2B"])))
     costs["lfsr_step"].append(("drtp_unit", tech.c["lfsr_step"]["energy_pj"]))

@@ -1,0 +1,72 @@
+"""The layer stack as data (docs/spec.md §15): one description per layer and every memory of a
+configuration of any depth, in the order of spec §10 (for one hidden layer exactly
+``hwmodel.counters.memory_sizes``)."""
+from __future__ import annotations
+
+from .config import Config
+
+
+def fc_name(k: int) -> str:
+    return f"fc{k}"
+
+
+def b_name(k: int) -> str:
+    """B LUT of hidden layer k (1-based): ``b_lut`` for the first, ``b{k}_lut`` after it."""
+    return "b_lut" if k == 1 else f"b{k}_lut"
+
+
+def layers(cfg: Config) -> list[dict]:
+    """``[{"kind": "conv", ...}, {"kind": "hidden", "index": 1, "neurons", ...}, ...,
+    {"kind": "output", ...}]``: what ``info --json`` prints under ``"layers"``."""
+    c = cfg.conv
+    out: list[dict] = [{"kind": "conv", "channels": c.channels, "kernel": c.kernel, "stride": c.stride,
+                        "padding": c.padding, "pool": c.pool, "weight": c.weight, "potential": c.potential,
+                        "threshold": c.threshold, "outputs": cfg.n_in}]
+    for n, h in enumerate(cfg.hidden):
+        k = n + 1
+        nin, bits = cfg.layer_inputs(k)
+        out.append({"kind": "hidden", "index": k, "name": fc_name(k), "neurons": h.neurons,
+                    "inputs": nin, "input_bits": bits, "weight": h.weight, "accumulator": h.accumulator,
+                    "activation": h.activation, "act_shift": h.act_shift, "init_bound": h.init_bound,
+                    "lr_shift": h.lr_shift, "b": h.b})
+    k = cfg.depth + 1
+    nin, bits = cfg.layer_inputs(k)
+    o = cfg.output
+    out.append({"kind": "output", "index": k, "name": fc_name(k), "neurons": o.neurons, "inputs": nin,
+                "input_bits": bits, "weight": o.weight, "accumulator": o.accumulator,
+                "sig_shift": o.sig_shift, "lut_bits": o.lut_bits, "lut_frac": o.lut_frac,
+                "output": o.output, "init_bound": o.init_bound, "lr_shift": o.lr_shift})
+    return out
+
+
+def memories(cfg: Config) -> dict[str, dict[str, int]]:
+    """{memory: {"words", "word_bits", "bits"}} of every memory and LFSR of spec §15."""
+    c = cfg.conv
+    wc, pb = cfg.prec("conv.weight").bits, cfg.prec("conv.potential").bits
+    o, q = cfg.conv_out, cfg.spk_side
+    m: dict[str, tuple[int, int]] = {
+        "conv_kernel": (cfg.input.channels * c.kernel * c.kernel, c.channels * wc),
+        "conv_pot": (o * o, c.channels * pb), "conv_spk": (q * q, c.channels)}
+    n_out = cfg.output.neurons
+    lfsrs = []
+    for n, h in enumerate(cfg.hidden):
+        k = n + 1
+        nin, _ = cfg.layer_inputs(k)
+        f = fc_name(k)
+        m[f"{f}_w"] = ((nin + 1) * h.neurons, h.wb)
+        m[f"{f}_acc"] = (h.neurons, h.ab)
+        m[f"{f}_act"] = (h.neurons, h.yb)
+        m[f"{f}_dact"] = (h.neurons, 1)
+        m[b_name(k)] = (n_out, h.neurons * h.bb)
+        lfsrs.append(f"lfsr_{f}")
+    k = cfg.depth + 1
+    nin, _ = cfg.layer_inputs(k)
+    f, out = fc_name(k), cfg.output
+    m[f"{f}_w"] = ((nin + 1) * n_out, out.wb)
+    m[f"{f}_acc"] = (n_out, out.ab)
+    m[f"{f}_out"] = (n_out, out.ob)
+    m["sig_lut"] = (1 << out.lut_bits, out.ob)
+    lfsrs.append(f"lfsr_{f}")
+    for name in lfsrs:
+        m[name] = (1, 32)
+    return {n: {"words": w, "word_bits": b, "bits": w * b} for n, (w, b) in m.items()}

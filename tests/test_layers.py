@@ -1,0 +1,128 @@
+"""The layer-stack configuration (docs/spec.md §15): both file layouts, dotted keys, depth 0..3,
+one-line errors naming the layer and field, and info --json "layers"."""
+import json
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from hwmodel import counters, layers
+from hwmodel.config import Config, ConfigError, DepthError, PRESET_DIR, list_presets
+
+
+@pytest.mark.parametrize("name", list_presets())
+def test_one_hidden_layer_files_keep_their_layout_and_meaning(name):
+    raw = tomllib.loads((PRESET_DIR / f"{name}.toml").read_text())
+    cfg = Config.preset(name)
+    assert cfg.depth == 1
+    assert tomllib.loads(cfg.to_toml()) == raw             # written back in the original layout
+    assert cfg.hidden[0].neurons == raw["fc1"]["neurons"] and cfg.output.neurons == raw["fc2"]["neurons"]
+    assert cfg.hidden[0].lr_shift == raw["drtp"]["lr_shift_fc1"] == cfg.fc1.lr_shift
+    assert cfg.output.lr_shift == raw["drtp"]["lr_shift_fc2"] and cfg.hidden[0].b == raw["drtp"]["b"]
+    # the §15 memory list is §10's for one hidden layer, in the same order
+    assert layers.memories(cfg) == counters.memory_sizes(cfg)
+    assert list(layers.memories(cfg)) == list(counters.memory_sizes(cfg))
+
+
+def test_hidden_sizes_sets_depth_and_copies_the_last_layer():
+    base = Config.preset("spoon").replace(**{"fc1.weight": "s6", "drtp.b": "s3"})
+    d2 = base.replace(**{"hidden.sizes": "256,64"})
+    assert d2.depth == 2 and [h.neurons for h in d2.hidden] == [256, 64]
+    assert all(h.weight == "s6" and h.b == "s3" for h in d2.hidden)
+    d3 = base.replace(**{"hidden.sizes": [32, 16, 8], "hidden.2.lr_shift": 5, "hidden.activation": "s6",
+                         "output.lr_shift": 12})
+    assert [h.lr_shift for h in d3.hidden] == [3, 3, 5] and {h.activation for h in d3.hidden} == {"s6"}
+    assert d3.output.lr_shift == 12
+    d0 = base.replace(**{"hidden.sizes": ""})
+    assert d0.depth == 0 and d0.layer_inputs(1) == (d0.n_in, 1)
+    assert base.replace(**{"hidden.sizes": "128"}) == base          # back to one layer: the same config
+    assert base.with_sets(["hidden.sizes=64-32"]).depth == 2
+
+
+@pytest.mark.parametrize("sizes", ["", "40", "24,12", "20,10,6"])
+def test_stack_layout_round_trips(sizes, tmp_path):
+    cfg = Config.preset("tiny").replace(**{"hidden.sizes": sizes, "output.lr_shift": 9})
+    again = Config.from_dict(tomllib.loads(cfg.to_toml()))
+    assert again == cfg
+    f = tmp_path / "c.toml"
+    f.write_text(cfg.to_toml())
+    assert Config.from_toml(f) == cfg
+    txt = cfg.to_toml()
+    assert ("[[hidden]]" in txt) == (cfg.depth not in (0, 1)) or cfg.depth == 0
+    assert ("[fc1]" in txt) == (cfg.depth == 1)
+
+
+def test_partial_file_over_a_base_with_hidden_tables(tmp_path):
+    f = tmp_path / "deep.toml"
+    f.write_text('base = "spoon"\n[[hidden]]\nneurons = 200\n[[hidden]]\nneurons = 50\n'
+                 'activation = "s6"\n[output]\nlr_shift = 13\n')
+    cfg = Config.from_toml(f)
+    assert [h.neurons for h in cfg.hidden] == [200, 50] and cfg.hidden[1].activation == "s6"
+    assert cfg.hidden[1].weight == "s8" and cfg.output.lr_shift == 13 and cfg.output.neurons == 10
+
+
+@pytest.mark.parametrize("over,key", [
+    ({"hidden.sizes": "64,0"}, "hidden.1.neurons"),
+    ({"hidden.sizes": "64,2000"}, "hidden.1.neurons"),
+    ({"hidden.sizes": "64,32", "hidden.1.accumulator": "s12"}, "hidden.1.accumulator"),
+    ({"hidden.sizes": "64,32", "output.accumulator": "s12"}, "output.accumulator"),
+    ({"hidden.sizes": "64,32", "hidden.0.b": "s9"}, "hidden.0.b"),
+    ({"hidden.sizes": "64,32", "output.neurons": 1}, "output.neurons"),
+    ({"hidden.sizes": "64,32", "hidden.1.act_shift": 40}, "hidden.1.act_shift"),
+    ({"hidden.sizes": "64,32", "output.b": "s2"}, "output.b"),                 # B on the output layer
+    ({"hidden.sizes": "64,32", "hidden.1.sig_shift": 3}, "hidden.1.sig_shift"),  # sigmoid on a hidden one
+    ({"hidden.sizes": "64,x"}, "hidden.sizes"),
+    ({"hidden.sizes": "64,32", "hidden.5.weight": "s4"}, "hidden.5.weight"),
+    ({"hidden.sizes": "64,32", "fc2.weight": "s6"}, "fc2.weight"),             # legacy name, depth 2
+    ({"hidden.sizes": "", "drtp.b": "s3"}, "drtp.b"),
+    ({"hidden.sizes": "", "output.accumulator": "s8"}, "output.accumulator"),  # s8 weights + spikes: s9
+])
+def test_bad_stacks_are_one_line_errors_naming_layer_and_field(over, key):
+    with pytest.raises(ConfigError) as e:
+        Config.preset("tiny").replace(**over)
+    msg = str(e.value)
+    assert f"'{key}'" in msg and "\n" not in msg, msg
+
+
+def test_stack_file_without_output_section_is_an_error(tmp_path):
+    cfg = Config.preset("tiny").replace(**{"hidden.sizes": "20,10"})
+    d = tomllib.loads(cfg.to_toml())
+    text = cfg.to_toml().split("[output]")[0] + "[drtp]\nrounding = \"nearest\"\n" + \
+        "[encoding]" + cfg.to_toml().split("[encoding]")[1]
+    f = tmp_path / "c.toml"
+    f.write_text(text)
+    with pytest.raises(ConfigError, match=r"missing section \[output\]"):
+        Config.from_toml(f)
+    assert d["output"]["neurons"] == 10
+
+
+def test_one_hidden_layer_views_refuse_other_depths():
+    deep = Config.preset("tiny").replace(**{"hidden.sizes": "20,10"})
+    for attr in ("fc1", "fc2", "ymax"):
+        with pytest.raises(DepthError, match="has 2 hidden layers"):
+            getattr(deep, attr)
+    assert "W1B" not in deep.bits and deep.one == 255
+
+
+def _cli(*args):
+    return subprocess.run([sys.executable, "-m", "hwmodel", *args], capture_output=True, text=True)
+
+
+def test_info_json_lists_the_layers():
+    r = _cli("info", "--config", "spoon", "--json")
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    assert [(L["kind"], L.get("neurons")) for L in d["layers"]] == [("conv", None), ("hidden", 128), ("output", 10)]
+    r = _cli("info", "--config", "tiny", "--set", "hidden.sizes=24,12,6", "--json")
+    d = json.loads(r.stdout)
+    assert [L["kind"] for L in d["layers"]] == ["conv", "hidden", "hidden", "hidden", "output"]
+    assert [L["neurons"] for L in d["layers"][1:]] == [24, 12, 6, 10]
+    assert d["memories"]["fc2_w"] == {"words": 25 * 12, "word_bits": 8, "bits": 25 * 12 * 8}
+    assert d["memories"]["b3_lut"]["word_bits"] == 6 * 2 and "lfsr_fc4" in d["memories"]
+
+
+def test_tools_that_need_one_hidden_layer_say_so_before_any_work():
+    r = _cli("train", "--config", "tiny", "--set", "hidden.sizes=24,12", "--epochs", "1")
+    assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
+    assert "2 hidden layers" in r.stderr and r.stdout == ""
