@@ -1,0 +1,104 @@
+"""The float references at any depth (docs/spec.md §13 with §15) against a plain numpy version
+written from the spec in matrix form (dense inputs, outer-product updates), depths 0-3, float
+DRTP and BP, trained and frozen hidden layers."""
+import math
+
+import numpy as np
+import pytest
+
+from hwmodel.config import Config
+from hwmodel.floatref import FloatStack
+
+
+def numpy_epoch(cfg, Ws, Bs, X, labels, order, gains, algo, frozen):
+    """One epoch, spec rules in matrix form. X: dense binary spike inputs (samples, N_IN)."""
+    L = cfg.depth + 1
+    hid = cfg.hidden
+    lr = [2.0 ** -h.lr_shift * gains[0] for h in hid] + [2.0 ** -cfg.output.lr_shift * gains[1]]
+    wbs = [h.wb for h in hid] + [cfg.output.wb]
+    clip = [np.inf if algo == "drtp" else (1 << (b - 1)) - 1 for b in wbs]
+    one = float(cfg.one)
+    for s in order:
+        xs = [np.append(X[s], 1.0)]                 # layer 1 input with the bias x = 1
+        ds = []
+        for k in range(L - 1):
+            u = (xs[-1] @ Ws[k]) * 2.0 ** -hid[k].act_shift
+            ym = hid[k].ymax
+            ds.append(((u > -ym) & (u < ym)).astype(float))
+            xs.append(np.append(np.clip(u, -ym, ym), ym))
+        z = xs[-1] @ Ws[-1]
+        t = np.zeros(len(z))
+        t[labels[s]] = one
+        e = one / (1.0 + np.exp(-z * 2.0 ** -(cfg.output.sig_shift + cfg.output.lut_frac))) - t
+        gs = [None] * (L - 1)
+        if algo == "drtp":
+            for k in range(L - 1):
+                gs[k] = ds[k] * (2.0 * Bs[k][labels[s]] + 1.0)
+        else:
+            up = e / one
+            for k in range(L - 2, -1, -1):
+                gs[k] = ds[k] * (Ws[k + 1][:-1] @ up) / 2.0 ** (wbs[k + 1] - 1)
+                up = gs[k]
+        new = []
+        for k in range(L):
+            if frozen and k < L - 1:
+                new.append(Ws[k])
+                continue
+            g = e if k == L - 1 else gs[k]
+            new.append(np.clip(Ws[k] - lr[k] * np.outer(xs[k], g), -clip[k], clip[k]))
+        Ws = new
+    return Ws
+
+
+def case(depth, seed):
+    rng = np.random.default_rng(seed)
+    sizes = {0: "", 1: "9", 2: "9,7", 3: "9,7,5"}[depth]
+    cfg = Config.preset("tiny").replace(**{"hidden.sizes": sizes, "conv.channels": 1, "conv.kernel": 7,
+                                            "conv.stride": 7, "hidden.act_shift": 1, "hidden.activation": "s5",
+                                            "output.neurons": 4, "output.sig_shift": 3,
+                                            "output.accumulator": "s24", "hidden.accumulator": "s16",
+                                            "hidden.lr_shift": 2, "output.lr_shift": 6})
+    nins = [cfg.layer_inputs(k + 1)[0] for k in range(depth + 1)]
+    nouts = [h.neurons for h in cfg.hidden] + [cfg.output.neurons]
+    Ws = [rng.integers(-20, 21, (n + 1, m)).astype(float) for n, m in zip(nins, nouts)]
+    Bs = [rng.integers(-2, 2, (cfg.output.neurons, m)) for m in nouts[:-1]]
+    X = (rng.random((12, cfg.n_in)) < 0.4).astype(float)
+    labels = rng.integers(0, cfg.output.neurons, 12)
+    return cfg, Ws, Bs, X, labels
+
+
+@pytest.mark.parametrize("depth", [0, 1, 2, 3])
+@pytest.mark.parametrize("algo", ["drtp", "bp"])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_float_stack_equals_numpy_spec(depth, algo, frozen):
+    cfg, Ws, Bs, X, labels = case(depth, 7 * depth + (algo == "bp"))
+    idx = np.concatenate([np.flatnonzero(r) for r in X]).astype(np.int64)
+    off = np.concatenate([[0], np.cumsum(X.sum(1))]).astype(np.int64)
+    net = FloatStack(cfg, Ws, Bs, algo, frozen)
+    order = np.arange(len(labels))[::-1].copy()
+    gains = (2.0, 0.5)
+    for _ in range(2):
+        net.train(idx, off, labels, order, gains)
+    ref = Ws
+    for _ in range(2):
+        ref = numpy_epoch(cfg, ref, Bs, X, labels, order, gains, algo, frozen)
+    got = net.weights()
+    for k in range(depth + 1):
+        np.testing.assert_allclose(got[k], ref[k], rtol=1e-9, atol=1e-9, err_msg=f"layer {k + 1}")
+        moved = not np.array_equal(ref[k], Ws[k])
+        assert moved != (frozen and k < depth), f"layer {k + 1} moved={moved}"
+    # predictions: argmax of the output potentials of the numpy forward pass
+    pred = net.predict(idx, off)
+    for s in range(len(labels)):
+        x = np.append(X[s], 1.0)
+        for k in range(depth):
+            u = (x @ got[k]) * 2.0 ** -cfg.hidden[k].act_shift
+            x = np.append(np.clip(u, -cfg.hidden[k].ymax, cfg.hidden[k].ymax), cfg.hidden[k].ymax)
+        z = x @ got[-1]
+        assert pred[s] == int(np.argmax(z)) or math.isclose(z[pred[s]], z.max())
+
+
+def test_float_stack_checks_shapes():
+    cfg = Config.preset("tiny").replace(**{"hidden.sizes": "9,7"})
+    with pytest.raises(ValueError, match="weight matrices"):
+        FloatStack(cfg, [np.zeros((cfg.n_in + 1, 9))], [], "drtp")
