@@ -151,15 +151,17 @@ async def start_while_busy(dut):
         stop = {"on": True}
 
         async def meddle():
-            # every busy cycle: a start request with another label and the other mode
+            # every busy cycle (DONE included): start_ready must be 0, and a start request with
+            # another label and the other mode is presented
             while stop["on"]:
                 await FallingEdge(d.clk)
+                if int(d.busy.value) and int(d.start_ready.value):
+                    errors.append(f"sample {k}: start_ready = 1 while busy"
+                                  f"{' (in DONE)' if int(d.done.value) else ''}")
                 if int(d.done.value):
                     d.start_valid.value = 0        # never into the idle cycle after DONE
                     break
                 if int(d.busy.value):
-                    if int(d.start_ready.value):
-                        errors.append(f"sample {k}: start_ready = 1 while busy")
                     d.start_label.value = (int(labels[k]) + 1) % cfg.fc2.neurons
                     d.start_learn.value = int(not learn)
                     d.start_valid.value = 1
