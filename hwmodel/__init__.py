@@ -43,7 +43,25 @@ def _numba_cache_dir() -> str:
         uid = os.getuid() if hasattr(os, "getuid") else "user"
         path = Path(tempfile.gettempdir()) / f"hwmodel-numba-{uid}" / tag
         _writable(path)
+    _prune(path)
     return str(path)
+
+
+PRUNE_AFTER_S = 7 * 24 * 3600
+
+
+def _prune(current: Path) -> None:
+    """Remove cache folders of other source versions not used for a week (every edit of the
+    sources makes a new one; each holds a few hundred kB of compiled kernels)."""
+    import shutil
+    import time
+    try:
+        os.utime(current)                    # mark the one in use
+        for d in current.parent.iterdir():
+            if d != current and d.is_dir() and time.time() - d.stat().st_mtime > PRUNE_AFTER_S:
+                shutil.rmtree(d, ignore_errors=True)
+    except OSError:
+        pass
 
 
 if not os.environ.get("NUMBA_CACHE_DIR"):

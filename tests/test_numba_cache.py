@@ -99,3 +99,26 @@ def test_numba_imported_first_still_uses_the_hashed_folder(tmp_path):
     assert out.returncode == 0, out.stderr
     same, path = out.stdout.split()
     assert same == "True" and Path(path).parent == tmp_path / "hwmodel" / "numba"
+
+
+def test_cache_folders_of_old_sources_are_pruned(tmp_path):
+    """A folder of another source version untouched for over a week is removed when the package
+    is imported; a recent one and the current one stay."""
+    import os
+    import subprocess
+    import sys
+    import time
+    root = tmp_path / "cache"
+    old, recent = root / "hwmodel" / "numba" / "0000old00000", root / "hwmodel" / "numba" / "0000recent00"
+    for d in (old, recent):
+        d.mkdir(parents=True)
+        (d / "k.nbi").write_text("x")
+    t = time.time() - 8 * 24 * 3600
+    os.utime(old, (t, t))
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(root)
+    r = subprocess.run([sys.executable, "-c", "import hwmodel, os; print(os.environ['NUMBA_CACHE_DIR'])"],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    cur = r.stdout.strip()
+    assert not old.exists() and recent.exists() and os.path.isdir(cur)
