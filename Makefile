@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: train test test-slow bench sysdeps clean
+.PHONY: train test test-slow bench mutants sysdeps clean
 
 # -qq on the editable install: no setuptools banner about editable installs of a flat layout
 # (harmless here); errors still show.
@@ -27,6 +27,10 @@ test: $(VENV)/.installed sysdeps
 
 test-slow: $(VENV)/.installed sysdeps
 	$(PY) -m pytest -q -m slow $(ARGS)
+
+# the project's own mutation testing (sim/mutants.py): every mutant must be killed by `make test`
+mutants: $(VENV)/.installed sysdeps
+	$(PY) -m sim.mutate --baseline --jobs 2 $(ARGS)
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_model.py
