@@ -89,3 +89,37 @@ def frame_baseline(cfg: Config) -> dict[str, float]:
     pos = o * o
     return {"conv_ops": float(pos * k * k * cin * c),
             "mem_accesses": float(pos * (2 * k * k * cin + 2))}
+
+
+# ---- the layer stack (spec §15): counter names at any depth -------------------------------------
+CONV_COUNTERS = COUNTERS[:8]  # the conv front end's counters, first at every depth
+
+
+def hidden_counter_names(k: int) -> tuple[str, ...]:
+    """Counters of hidden layer k = 1..K, in their fixed order (for k = 1 those of spec §11)."""
+    f = f"fc{k}"
+    return (f"{f}_w_rd", f"{f}_w_wr", f"{f}_acc_rd", f"{f}_acc_wr", f"{f}_add" if k == 1 else f"{f}_mac",
+            f"{f}_act_wr", f"{f}_act_rd", "tanh_op" if k == 1 else f"{f}_tanh",
+            "b_lut_rd" if k == 1 else f"b{k}_lut_rd", f"{f}_upd")
+
+
+def output_counter_names(k: int) -> tuple[str, ...]:
+    """Counters of the output layer when it is layer k = K+1 (k = 1: it reads the conv spikes)."""
+    f = f"fc{k}"
+    return (f"{f}_w_rd", f"{f}_w_wr", f"{f}_acc_rd", f"{f}_acc_wr", f"{f}_add" if k == 1 else f"{f}_mac",
+            "sig_lut_rd", f"{f}_out_wr", f"{f}_out_rd", f"{f}_upd")
+
+
+def counter_names(layers: "int | Config") -> tuple[str, ...]:
+    """Counter names of a stack with K hidden layers (``layers``: K, or a Config), in a fixed
+    order: the conv counters, each hidden layer's, the output layer's, then ``lfsr_step`` (spec
+    §15). For K = 1 this is ``COUNTERS``, in the same order."""
+    depth = layers.depth if isinstance(layers, Config) else int(layers)
+    if depth < 0:
+        raise ValueError(f"a stack has K >= 0 hidden layers, got {depth}")
+    names = list(CONV_COUNTERS)
+    for k in range(1, depth + 1):
+        names += hidden_counter_names(k)
+    names += output_counter_names(depth + 1)
+    names.append("lfsr_step")
+    return tuple(names)

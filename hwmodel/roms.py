@@ -92,3 +92,62 @@ def _sigma(u: float) -> float:
         return 1.0 / (1.0 + math.exp(-u))
     except OverflowError:
         return 0.0
+
+
+# ---- the layer stack (spec §15): per-layer contents, any depth -------------------------------
+# The first hidden layer keeps streams 2 (B), 3 (initial weights) and 5 (LFSR), the output layer
+# 4 (initial weights) and 6 (LFSR) whatever the depth; hidden layer h >= 2 uses 16 + 4h (B),
+# 17 + 4h (initial weights) and 18 + 4h (LFSR). For one hidden layer these functions give exactly
+# b_fields, fc1_init, fc2_init and sigmoid_lut above.
+
+def hidden_streams(h: int) -> tuple[int, int, int]:
+    """(B, initial weights, LFSR) stream numbers of hidden layer h = 1..K (spec §15)."""
+    if h < 1:
+        raise ValueError(f"hidden layers are numbered from 1, got {h}")
+    if h == 1:
+        return STREAM_B, STREAM_FC1, STREAM_LFSR1
+    return 16 + 4 * h, 17 + 4 * h, 18 + 4 * h
+
+
+def layer_streams(cfg: Config, k: int) -> tuple[int | None, int, int]:
+    """(B or None, initial weights, LFSR) stream numbers of FC layer k = 1..K+1; the output layer
+    (k = K+1) has no B."""
+    if not 1 <= k <= cfg.depth + 1:
+        raise ValueError(f"layer {k}: the stack has layers 1..{cfg.depth + 1}")
+    if k == cfg.depth + 1:
+        return None, STREAM_FC2, STREAM_LFSR2
+    return hidden_streams(k)
+
+
+def layer_init(cfg: Config, k: int) -> np.ndarray:
+    """Initial weights of FC layer k = 1..K+1, shape (N_{k-1} + 1, N_k): row i, column j =
+    address i*N_k + j, the bias row last; w = (draw() mod (2*IB_k + 1)) - IB_k."""
+    _, stream, _ = layer_streams(cfg, k)
+    layer = cfg.output if k == cfg.depth + 1 else cfg.hidden[k - 1]
+    nin, _ = cfg.layer_inputs(k)
+    return _uniform(RomStream(cfg.seed, stream), layer.init_bound, (nin + 1, layer.neurons))
+
+
+def layer_b_fields(cfg: Config, h: int) -> np.ndarray:
+    """Stored B fields r of hidden layer h = 1..K, shape (N_out, N_h); the B values are 2*r + 1."""
+    if not 1 <= h <= cfg.depth:
+        raise ValueError(f"hidden layer {h}: the stack has hidden layers 1..{cfg.depth}")
+    stream, _, _ = hidden_streams(h)
+    layer, n_out = cfg.hidden[h - 1], cfg.output.neurons
+    raw = RomStream(cfg.seed, stream).draws(n_out * layer.neurons)
+    v = np.array([sext.py_func(int(r), layer.bb) for r in raw], np.int64)
+    return v.reshape(n_out, layer.neurons)
+
+
+def layer_lfsr_seeds(cfg: Config) -> list[int]:
+    """Reset values of the rounding LFSRs lfsr_fc1 .. lfsr_fc{K+1}, in layer order."""
+    return [stream_seed(cfg.seed, layer_streams(cfg, k)[2]) for k in range(1, cfg.depth + 2)]
+
+
+def output_sigmoid_lut(cfg: Config) -> np.ndarray:
+    """sig_lut of the output layer at any depth (the rule of ``sigmoid_lut``)."""
+    out = cfg.output
+    L, LF, one = out.lut_bits, out.lut_frac, out.one
+    half = 1 << (L - 1)
+    vals = [min(one, math.floor(one * _sigma((k - half) / (1 << LF)) + 0.5)) for k in range(1 << L)]
+    return np.array(vals, dtype=np.int64)

@@ -1,0 +1,233 @@
+"""Plainly written, independent reference of the layer stack (docs/spec.md §15 with §3, §6–§9),
+used only to check the Numba kernels of ``hwmodel.stack``.
+
+It walks the spec line by line with Python integers (which never wrap), on the memories under
+their spec names (``fc{k}_w`` as a flat array at address i·N_k + j, ``b_lut``/``b{k}_lut`` as
+(N_out, N_k) fields, ``lfsr_fc{k}``, ...: the dict ``StackProcessor.memories()`` returns), and
+counts every access at the moment it happens, by its spec name (the kernels count per phase
+with formulas, through a layer table). It reads the configuration itself and shares no
+arithmetic, layout or index table with the kernels: saturation, rounding and the LFSR step are
+written again here from the spec text. Only the counter order (``counter_names``) is imported.
+Slow by design.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .config import Config
+from .counters import counter_names
+
+
+# ---- spec primitives, written again from the text ------------------------------------------
+
+def ref_sat(v, bits):
+    """sat_N(v) (spec conventions): clamp v to the range of sN, −2^(N−1) … 2^(N−1)−1."""
+    return min(max(v, -(2 ** (bits - 1))), 2 ** (bits - 1) - 1)
+
+
+def ref_lfsr_step(s):
+    """lfsr_step of spec §3: 32-bit Galois LFSR, polynomial x^32 + x^22 + x^2 + x + 1."""
+    lsb = s % 2
+    s = s // 2  # logical shift of a non-negative u32
+    if lsb == 1:
+        s = s ^ 0x80200003
+    return s
+
+
+def ref_round(u, s, mode, lfsr):
+    """R(u, s) of spec §9 with rounding mode ``mode`` (its name); returns (value, LFSR state
+    afterwards). Only stochastic rounding steps the LFSR, and takes its bits after the step."""
+    if mode == "truncate":
+        return u // 2 ** s, lfsr
+    if mode == "nearest":
+        return (u if s == 0 else (u + 2 ** (s - 1)) // 2 ** s), lfsr
+    if mode == "stochastic":
+        lfsr = ref_lfsr_step(lfsr)
+        return (u + lfsr % 2 ** s) // 2 ** s, lfsr
+    raise ValueError(f"unknown rounding mode {mode!r}")
+
+
+# ---- one sample, in the order of spec §15 -------------------------------------------------------
+
+def run_sample(cfg: Config, events, label, learn, mem):
+    """One sample on the memories ``mem`` (spec names, changed in place). Returns (pred, counters)."""
+    C, Kc, S, PAD, POOL = (cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride, cfg.conv.padding,
+                           cfg.conv.pool)
+    O = (cfg.input.width + 2 * PAD - Kc) // S + 1
+    Q = O // POOL
+    N_IN = Q * Q * C
+    PB = cfg.prec("conv.potential").bits
+    THETA = cfg.conv.threshold
+    mode = cfg.drtp.rounding
+    hid, outl = cfg.hidden, cfg.output
+    depth = len(hid)
+    names = counter_names(depth)
+    cnt = np.zeros((2, len(names)), np.int64)
+    pos = {nm: i for i, nm in enumerate(names)}
+
+    def count(name, phase=0, k=1):
+        cnt[phase, pos[name]] += k
+
+    def fc(k):
+        return f"fc{k}"
+
+    def n_of(k):   # units of FC layer k = 1..depth+1
+        return hid[k - 1].neurons if k <= depth else outl.neurons
+
+    def inputs_of(k):   # inputs of FC layer k without the bias
+        return N_IN if k == 1 else hid[k - 2].neurons
+
+    # clear: conv potentials and spikes, every fc{k}_acc
+    for a in range(O * O):
+        mem["conv_pot"][a, :] = 0
+        count("conv_pot_wr")
+    for a in range(Q * Q):
+        mem["conv_spk"][a, :] = 0
+        count("conv_spk_wr")
+    for k in range(1, depth + 2):
+        for j in range(n_of(k)):
+            mem[f"{fc(k)}_acc"][j] = 0
+            count(f"{fc(k)}_acc_wr")
+
+    # events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
+    for x, y, ci in events:
+        count("events")
+        for oy in range(O):
+            ky = y + PAD - oy * S
+            if not 0 <= ky < Kc:
+                continue
+            for ox in range(O):
+                kx = x + PAD - ox * S
+                if not 0 <= kx < Kc:
+                    continue
+                kw = [int(v) for v in mem["conv_kernel"][(ci * Kc + ky) * Kc + kx]]
+                count("conv_kernel_rd")
+                v = [int(q) for q in mem["conv_pot"][oy * O + ox]]
+                count("conv_pot_rd")
+                sa = (oy // POOL) * Q + ox // POOL
+                sp = [int(q) for q in mem["conv_spk"][sa]]
+                count("conv_spk_rd")
+                sp_new = list(sp)
+                for co in range(C):
+                    v[co] = ref_sat(v[co] + kw[co], PB)
+                    count("conv_add")
+                    count("conv_cmp")
+                    if v[co] >= THETA:
+                        sp_new[co] = 1
+                mem["conv_pot"][oy * O + ox] = v
+                count("conv_pot_wr")
+                if sp_new != sp:
+                    mem["conv_spk"][sa] = sp_new
+                    count("conv_spk_wr")
+
+    def layer_inputs(k, phase):
+        """[(i, x_i)] of FC layer k in processing order, reading (and counting) its input memory:
+        layer 1 scans conv_spk word by word (§7), x = 1, the bias N_IN last; layer k ≥ 2 reads
+        fc{k−1}_act[i] for i < N_{k−1}, then the bias x = YMAX_{k−1} (no read)."""
+        xs = []
+        if k == 1:
+            for a in range(Q * Q):
+                word = mem["conv_spk"][a]
+                count("conv_spk_rd", phase)
+                for co in range(C):
+                    if word[co] == 1:
+                        xs.append((a * C + co, 1))
+            xs.append((N_IN, 1))
+        else:
+            for i in range(inputs_of(k)):
+                xs.append((i, int(mem[f"{fc(k - 1)}_act"][i])))
+                count(f"{fc(k - 1)}_act_rd", phase)
+            xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 1))
+        return xs
+
+    pred = None
+    for k in range(1, depth + 2):
+        f = fc(k)
+        out_layer = k == depth + 1
+        layer = outl if out_layer else hid[k - 1]
+        N, WB, AB = layer.neurons, layer.wb, layer.ab
+        op = f"{f}_add" if k == 1 else f"{f}_mac"
+        W = mem[f"{f}_w"]
+        # forward: acc_j = sat(acc_j + w[i·N + j]·x_i) for each input i, for each unit j
+        for i, x in layer_inputs(k, 0):
+            for j in range(N):
+                w = int(W[i * N + j])
+                count(f"{f}_w_rd")
+                a = int(mem[f"{f}_acc"][j])
+                count(f"{f}_acc_rd")
+                mem[f"{f}_acc"][j] = ref_sat(a + w * x, AB)
+                count(f"{f}_acc_wr")
+                count(op)
+        if not out_layer:
+            # hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
+            YMAX = 2 ** (layer.yb - 1) - 1
+            for j in range(N):
+                t = int(mem[f"{f}_acc"][j]) // 2 ** layer.act_shift
+                count(f"{f}_acc_rd")
+                count("tanh_op" if k == 1 else f"{f}_tanh")
+                mem[f"{f}_act"][j] = min(max(t, -YMAX), YMAX)
+                count(f"{f}_act_wr")
+                mem[f"{f}_dact"][j] = 1 if -YMAX < t < YMAX else 0
+            if learn:
+                # DRTP (§9, §15): B row of the label read once, u = −b_j·x_i, saturated units skipped
+                blut = "b_lut" if k == 1 else f"b{k}_lut"
+                brow = [2 * int(r) + 1 for r in mem[blut][label]]
+                count(f"{blut}_rd", 1)
+                for i, x in layer_inputs(k, 1):
+                    for j in range(N):
+                        if mem[f"{f}_dact"][j] != 1:
+                            continue  # no access, no LFSR step
+                        u = -brow[j] * x
+                        w = int(W[i * N + j])
+                        count(f"{f}_w_rd", 1)
+                        r, lf = ref_round(u, layer.lr_shift, mode, int(mem[f"lfsr_{f}"][0]))
+                        mem[f"lfsr_{f}"][0] = lf
+                        if mode == "stochastic":
+                            count("lfsr_step", 1)
+                        W[i * N + j] = ref_sat(w + r, WB)
+                        count(f"{f}_w_wr", 1)
+                        count(f"{f}_upd", 1)
+        else:
+            # sigmoid and result (§8): argmax on the potentials, ties to the lowest index
+            half = 2 ** (layer.lut_bits - 1)
+            best = None
+            for o in range(N):
+                a = int(mem[f"{f}_acc"][o])
+                count(f"{f}_acc_rd")
+                idx = min(max(a // 2 ** layer.sig_shift, -half), half - 1)
+                mem[f"{f}_out"][o] = int(mem["sig_lut"][idx + half])
+                count("sig_lut_rd")
+                count(f"{f}_out_wr")
+                if best is None or a > best:
+                    pred, best = o, a
+            if learn:
+                # own error e_o = out[o] − (o == label ? ONE : 0), u = −e_o·x_i over its inputs
+                ONE = 2 ** layer.ob - 1
+                err = []
+                for o in range(N):
+                    err.append(int(mem[f"{f}_out"][o]) - (ONE if o == label else 0))
+                    count(f"{f}_out_rd", 1)
+                for i, x in layer_inputs(k, 1):
+                    for o in range(N):
+                        u = -err[o] * x
+                        w = int(W[i * N + o])
+                        count(f"{f}_w_rd", 1)
+                        r, lf = ref_round(u, layer.lr_shift, mode, int(mem[f"lfsr_{f}"][0]))
+                        mem[f"lfsr_{f}"][0] = lf
+                        if mode == "stochastic":
+                            count("lfsr_step", 1)
+                        W[i * N + o] = ref_sat(w + r, WB)
+                        count(f"{f}_w_wr", 1)
+                        count(f"{f}_upd", 1)
+    return pred, cnt
+
+
+def run(cfg: Config, streams, labels, learn, mem):
+    """Run samples in order on ``mem``; returns (preds, per-sample counters (n, 2, n_counters))."""
+    preds, cnts = [], []
+    for ev, lab in zip(streams, labels):
+        pr, c = run_sample(cfg, [(int(a), int(b), int(ch)) for a, b, ch in ev], int(lab), learn, mem)
+        preds.append(pr)
+        cnts.append(c)
+    n = len(counter_names(cfg.depth))
+    return np.array(preds, np.int64), (np.array(cnts) if cnts else np.zeros((0, 2, n), np.int64))
