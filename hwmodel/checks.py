@@ -153,6 +153,16 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
+def ctrl_c_raises() -> None:
+    """Make Ctrl-C (SIGINT) raise KeyboardInterrupt in this process whatever it inherited: a
+    process started with SIGINT ignored (a background job of a non-interactive shell, some CI
+    runners) would otherwise never see it, and the clean one-line stop would silently not
+    happen. Called first by every command line's main()."""
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @contextmanager
 def no_sigint():
     """Defer Ctrl-C (and SIGTERM) while a set of files is being put in place."""

@@ -23,7 +23,9 @@ from .eventio import EventFormatError
 from .model import ModelError, Processor
 
 DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist", "aer": "spoon_dvs"}
-TRAIN_OUT_FILES = ("weights.npz", "weights_offchip.npz", "config.toml", "results.json")
+TRAIN_OUT_FILES = ("weights.npz", "weights_offchip.npz", "weights_seed*.npz", "weights_offchip_seed*.npz",
+                   "config.toml", "results.json", "learning_curves.png")
+CURVES_PNG = "learning_curves.png"
 
 
 def _config(args) -> Config:
@@ -35,7 +37,31 @@ def _config(args) -> Config:
 def _data_spec(args):
     from .train import DataSpec
     return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
-                    args.window_us, args.max_events)
+                    args.window_us, args.max_events, getattr(args, "val_size", None))
+
+
+def seed_list(text: str) -> list[int]:
+    """``--seeds``: comma-separated chip seeds (``0,1,2``), or one count N meaning 0..N-1; every
+    seed in 0..2^32-1, none repeated."""
+    import argparse
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated seeds (0,1,2) or a count (5 = 0..4)")
+    try:
+        vals = [int(t) for t in items]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: seeds are integers, e.g. 0,1,2 or 5") from None
+    if len(vals) == 1 and "," not in text:
+        if vals[0] < 1:
+            raise argparse.ArgumentTypeError(f"a count of seeds must be >= 1, got {vals[0]}")
+        return list(range(vals[0]))
+    for v in vals:
+        if not 0 <= v < 2**32:
+            raise argparse.ArgumentTypeError(f"seed {v} must be in 0..2^32-1")
+    dup = sorted({v for v in vals if vals.count(v) > 1})
+    if dup:
+        raise argparse.ArgumentTypeError(f"seed {dup[0]} is given twice")
+    return vals
 
 
 def _bar_factory(enabled: bool):
@@ -71,46 +97,160 @@ def _log(msg: str) -> None:
 
 def cmd_train(args) -> int:
     from .provenance import version_info
-    from .train import check_spec, event_savings, load_data, run_training, warn_sparse
+    from .train import check_spec, check_val_needed, event_savings, load_data, run_seeds, warn_sparse
+    if args.seeds is not None and args.seed is not None:
+        raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = _config(args)
     spec = _data_spec(args)
     check_spec(spec)
+    why = _val_choices(args)
+    if why:
+        check_val_needed(spec.resolved_val(), why)
+    if args.rounding_repeats > 1:
+        if args.mode == "off-chip":
+            raise DataError("--rounding-repeats repeats the on-chip training: use --mode on-chip or both")
+        if cfg.drtp.rounding != "stochastic":
+            raise ConfigError(f"--rounding-repeats {args.rounding_repeats}: config '{cfg.name}' rounds "
+                              f"'{cfg.drtp.rounding}', which does not use the rounding LFSRs (needs stochastic)")
     if args.out:
         checks.check_out_dir(args.out, TRAIN_OUT_FILES)
+    if args.plot:
+        checks.check_out_dir(args.plot, ["*"], what="--plot")
     kernels = _kernels(args.kernels)
     if kernels is not None:
         Processor.from_config(cfg, kernels)  # shape and range, before any work
     prep, source = load_data(cfg, spec)
+    if why:
+        check_val_needed(prep.n_val, why)
     warn_sparse(prep, _log)
-    rep = run_training(cfg, prep, epochs=args.epochs, mode=args.mode,
-                       float_reference=not args.no_float, conv_kernels=kernels,
-                       progress=_bar_factory(not args.no_progress and not args.json))
-    res = rep.results
-    res["data"] = source
-    res["events"] = args.events
-    res["code_version"] = version_info()
-    if rep.test_counters is not None:
-        res["event_savings"] = event_savings(cfg, rep.test_counters, len(prep.y_test))
+    quiet = args.no_progress or args.json
+    single = args.seeds is None
+    sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
+                   float_reference=not args.no_float, conv_kernels=kernels, progress=_bar_factory(not quiet),
+                   rounding_repeats=args.rounding_repeats, log=None if quiet else _log)
+    for rep in sr.reports:
+        r = rep.results
+        r.update(data=source, events=args.events, code_version=version_info())
+        if rep.test_counters is not None:
+            r["event_savings"] = event_savings(rep.processor.cfg if rep.processor else cfg, rep.test_counters,
+                                               len(prep.y_test))
+    if single:
+        rep = sr.reports[0]
+        res = rep.results
+        if "rounding_repeats" in sr.results:
+            res["rounding_repeats"] = sr.results["rounding_repeats"]
+        interrupted = rep.interrupted or sr.interrupted
+        if sr.interrupted and not rep.interrupted:
+            res["interrupted"] = sr.interrupted
+    else:
+        res = sr.results
+        res.update(data=source, events=args.events, code_version=version_info())
+        interrupted = sr.interrupted
+    png = None
+    if args.out or args.plot:
+        png = plot_learning_curves(res)
     if args.out:
         with checks.atomic_dir(args.out) as tmp:  # weights, config and results as one set
-            if rep.processor is not None:
-                rep.processor.save(tmp / "weights.npz")
-            if rep.offchip is not None:
-                rep.offchip.save(tmp / "weights_offchip.npz")
+            for rep in sr.reports:
+                sfx = "" if single else f"_seed{rep.results['seed']}"
+                if rep.processor is not None:
+                    rep.processor.save(tmp / f"weights{sfx}.npz")
+                if rep.offchip is not None:
+                    rep.offchip.save(tmp / f"weights_offchip{sfx}.npz")
             (tmp / "config.toml").write_text(cfg.to_toml())
             (tmp / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True))
+            if png is not None:
+                (tmp / CURVES_PNG).write_bytes(png)
+    if args.plot and png is not None:
+        _write_bytes(Path(args.plot) / CURVES_PNG, png)
     if args.json:
         print(json.dumps(res, sort_keys=True))
     else:
-        _print_train(res)
+        if single:
+            _print_train(res)
+        else:
+            _print_seeds(res)
         if args.out:
-            print(f"wrote {Path(args.out) / 'weights.npz'}, config.toml, results.json")
-    if rep.interrupted:
-        kept = "the on-chip result" + (f" after {res['epochs_completed']} epoch(s)" if "epochs_completed" in res else "")
-        _log(f"interrupted: {rep.interrupted} stopped; kept {kept}"
+            first = "weights.npz" if single else f"weights_seed{res['seeds'][0]}.npz ..."
+            print(f"wrote {Path(args.out) / first}, config.toml, results.json, {CURVES_PNG}")
+        if args.plot:
+            print(f"wrote {Path(args.plot) / CURVES_PNG}")
+    if interrupted:
+        if single:
+            kept = "the on-chip result" + (f" after {res['epochs_completed']} epoch(s)"
+                                           if "epochs_completed" in res else "")
+        else:
+            kept = f"{res['n_seeds']} seed(s)"
+        _log(f"interrupted: {interrupted} stopped; kept {kept}"
              + (f", saved to {args.out}" if args.out else " (nothing saved: no --out)"))
         return EXIT_INTERRUPTED
     return 0
+
+
+def _val_choices(args) -> str | None:
+    """What this train command chooses on the validation split (None: nothing)."""
+    what = []
+    if not args.no_float:
+        what.append("the float DRTP reference's gains")
+    if args.mode in ("off-chip", "both"):
+        what.append("the off-chip BP gains")
+    return (" and ".join(what) + " are chosen") if what else None
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+CURVE_STYLE = (("integer_val_accuracy", "on-chip integer DRTP, validation", "tab:blue", "-"),
+               ("float_val_accuracy", "float DRTP reference (chosen gains), validation", "tab:orange", "-"),
+               ("offchip_float_val_accuracy", "off-chip BP in float (chosen gains), validation", "tab:green", "-"),
+               ("integer_test_accuracy", "on-chip integer DRTP, test (reported, not used)", "tab:blue", ":"))
+
+
+def plot_learning_curves(res: dict) -> bytes:
+    """Validation accuracy per epoch, integer and float side by side (mean ± std over seeds as a
+    band when there are several), as PNG bytes."""
+    from .plots import png_bytes, pyplot
+    plt = pyplot()
+    lc = res.get("learning_curves") or {}
+    ep = lc.get("epoch", [])
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    n = 0
+    for name, label, color, ls in CURVE_STYLE:
+        if lc.get(name):  # one seed
+            ax.plot(ep[:len(lc[name])], [100 * v for v in lc[name]], ls, color=color, marker="o", ms=3, label=label)
+            n += 1
+        elif lc.get(f"{name}_mean"):
+            m = np.array(lc[f"{name}_mean"]) * 100
+            x = ep[:len(m)]
+            ax.plot(x, m, ls, color=color, marker="o", ms=3, label=f"{label}, mean")
+            if lc.get(f"{name}_std"):
+                s = np.array(lc[f"{name}_std"]) * 100
+                ax.fill_between(x, m - s, m + s, color=color, alpha=0.15, lw=0)
+            n += 1
+    seeds = res.get("seeds", [res.get("seed")])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+    band = " (band: ± std over seeds)" if len(seeds) > 1 else ""
+    ax.set_title(f"{res.get('config', '')}: learning curves on {res.get('n_val', 0)} validation digits, "
+                 f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}{band}", fontsize=9)
+    if ep:
+        ax.set_xticks(ep if len(ep) <= 20 else ep[::max(1, len(ep) // 10)])
+    ax.grid(alpha=0.3)
+    if n:
+        ax.legend(fontsize=7, loc="lower right")
+    return png_bytes(fig)
 
 
 def _pct(v):
@@ -119,17 +259,22 @@ def _pct(v):
 
 def _print_train(res: dict) -> None:
     print(f"config {res['config']}  seed {res['seed']}  epochs {res['epochs']}  "
-          f"train {res['n_train']} / test {res['n_test']}  ({res['data']})")
-    rows = [("on-chip integer DRTP", res.get("train_accuracy"), res.get("test_accuracy")),
-            ("float DRTP reference", res.get("float_train_accuracy"), res.get("float_test_accuracy")),
-            ("off-chip BP -> integer", None, res.get("offchip_test_accuracy")),
-            ("off-chip BP (float)", None, res.get("offchip_float_test_accuracy"))]
-    print(f"{'':26s} {'train':>9s} {'test':>9s}")
-    for name, tr, te in rows:
+          f"train {res['n_train']} / val {res.get('n_val', 0)} / test {res['n_test']}  ({res['data']})")
+    rows = [("on-chip integer DRTP", res.get("train_accuracy"), res.get("val_accuracy"), res.get("test_accuracy")),
+            ("float DRTP reference", res.get("float_train_accuracy"), res.get("float_val_accuracy"),
+             res.get("float_test_accuracy")),
+            ("off-chip BP -> integer", None, res.get("offchip_val_accuracy"), res.get("offchip_test_accuracy")),
+            ("off-chip BP (float)", None, res.get("offchip_float_val_accuracy"),
+             res.get("offchip_float_test_accuracy"))]
+    print(f"{'':26s} {'train':>9s} {'val':>9s} {'test':>9s}")
+    for name, tr, va, te in rows:
         if tr is not None or te is not None:
-            print(f"{name:26s} {_pct(tr):>9s} {_pct(te):>9s}")
+            print(f"{name:26s} {_pct(tr):>9s} {_pct(va):>9s} {_pct(te):>9s}")
     if "quantization_gap_pp" in res:
         print(f"quantization gap (float - integer): {res['quantization_gap_pp']:+.2f} pp")
+    _print_gains(res)
+    _print_saturation(res.get("saturation"))
+    _print_rounding(res.get("rounding_repeats"))
     ev = res.get("event_savings")
     if ev:
         print(f"per sample: {ev['events_per_sample']:.0f} events, conv {ev['conv_ops_per_sample']:,.0f} adds and "
@@ -138,6 +283,86 @@ def _print_train(res: dict) -> None:
     if res.get("learn_samples_per_second"):
         print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s, "
               f"{res['infer_samples_per_second']:,.0f} inference samples/s")
+
+
+def _print_gains(res: dict) -> None:
+    for name, gk, sk in (("float DRTP", "float_gains", "float_gain_search"), ("off-chip BP", "offchip_gains",
+                                                                              "offchip_gain_search")):
+        g, s = res.get(gk), res.get(sk)
+        if g is None or s is None:
+            continue
+        edge = ("; STILL ON AN EDGE of the searched range" if s["at_edge"] else "")
+        print(f"{name} gains (hidden, output) = ({g[0]:g}, {g[1]:g}), best on validation of {s['runs']} runs "
+              f"(searched {s['g1_range'][0]:g}..{s['g1_range'][1]:g} x "
+              f"{s['g2_range'][0]:g}..{s['g2_range'][1]:g}){edge}")
+
+
+def _print_saturation(sat: dict | None, suffix: str = "") -> None:
+    if not sat:
+        return
+
+    def v(layer, q):
+        d = sat[layer]
+        if q in d:
+            return f"{100 * d[q]:.1f} %"
+        m, s = d.get(f"{q}_mean"), d.get(f"{q}_std")
+        return f"{100 * m:.1f} ± {100 * s:.1f} %" if s is not None else f"{100 * m:.1f} %"
+    print(f"saturation{suffix}: fc1 {v('fc1', 'linear_fraction')} of units in the linear region (test set), "
+          f"{v('fc1', 'weights_at_rails')} of weights at the rails; fc2 {v('fc2', 'linear_fraction')} of "
+          f"outputs strictly inside (0, ONE), {v('fc2', 'weights_at_rails')} of weights at the rails")
+
+
+def _print_rounding(rr: dict | None) -> None:
+    if not rr:
+        return
+    for e in rr["per_seed"]:
+        sd = e.get("test_accuracy_std")
+        print(f"rounding repeats, seed {e['seed']}: test " + " ".join(f"{100 * a:.1f}" for a in e["test_accuracy"])
+              + f" %  (mean {100 * e['test_accuracy_mean']:.2f}"
+              + (f", std {100 * sd:.2f} pp)" if sd is not None else ")")
+              + (f"; gap {e['quantization_gap_pp_mean']:+.2f} pp" if "quantization_gap_pp_mean" in e else ""))
+    if rr.get("test_accuracy_std_within_seed") is not None:
+        print(f"rounding alone ({rr['repeats']} LFSR start states per seed): test accuracy std "
+              f"{100 * rr['test_accuracy_std_within_seed']:.2f} pp"
+              + (f"; quantization gap {rr['quantization_gap_pp_mean']:+.2f} ± {rr['quantization_gap_pp_std']:.2f} pp "
+                 f"over all runs" if rr.get("quantization_gap_pp_std") is not None else ""))
+
+
+def _ms(res: dict, key: str, pp: bool = False) -> str:
+    """'mean ± std [low, high]' of a summarized metric, in % (or pp)."""
+    m = res.get(f"{key}_mean")
+    if m is None:
+        return "-"
+    k = 1 if pp else 100
+    sd, ci = res.get(f"{key}_std"), res.get(f"{key}_ci95")
+    if sd is None:
+        return f"{k * m:.2f}"
+    return f"{k * m:.2f} ± {k * sd:.2f} [{k * ci[0]:.2f}, {k * ci[1]:.2f}]"
+
+
+def _print_seeds(res: dict) -> None:
+    print(f"config {res['config']}  seeds {', '.join(map(str, res['seeds']))}  epochs {res['epochs']}  "
+          f"train {res['n_train']} / val {res.get('n_val', 0)} / test {res['n_test']}  ({res['data']})")
+    print(f"accuracy in % over {res['n_seeds']} seed(s): mean ± std [95 % interval of the mean, t distribution]")
+    rows = [("on-chip integer DRTP", "train_accuracy", "val_accuracy", "test_accuracy"),
+            ("float DRTP reference", "float_train_accuracy", "float_val_accuracy", "float_test_accuracy"),
+            ("off-chip BP -> integer", None, "offchip_val_accuracy", "offchip_test_accuracy"),
+            ("off-chip BP (float)", None, "offchip_float_val_accuracy", "offchip_float_test_accuracy")]
+    print(f"{'':24s} {'train':>30s} {'val':>30s} {'test':>30s}")
+    for name, tr, va, te in rows:
+        if f"{te}_mean" in res:
+            print(f"{name:24s} {_ms(res, tr) if tr else '-':>30s} {_ms(res, va):>30s} {_ms(res, te):>30s}")
+    if "quantization_gap_pp_mean" in res:
+        print(f"quantization gap (float - integer, test): {_ms(res, 'quantization_gap_pp', pp=True)} pp")
+    for r in res["per_seed"]:
+        print(f"  seed {r['seed']}: " + ", ".join(f"{n} {100 * r[k]:.2f} %" for n, k in (
+            ("on-chip test", "test_accuracy"), ("float test", "float_test_accuracy"),
+            ("off-chip test", "offchip_test_accuracy")) if k in r)
+            + "".join(f"; {n} gains ({r[k][0]:g}, {r[k][1]:g}){' AT AN EDGE' if r[s]['at_edge'] else ''}"
+                      for n, k, s in (("float", "float_gains", "float_gain_search"),
+                                      ("off-chip", "offchip_gains", "offchip_gain_search")) if k in r))
+    _print_saturation(res.get("saturation"), " (mean ± std over seeds)")
+    _print_rounding(res.get("rounding_repeats"))
 
 
 def cmd_eval(args) -> int:
@@ -230,7 +455,17 @@ def build_parser() -> checks.Parser:
                                    "float DRTP reference. Ctrl-C keeps what finished (the on-chip result) and "
                                    "exits with 130.")
     config_opts(t)
+    t.add_argument("--seeds", type=seed_list, default=None, metavar="LIST|N",
+                   help="run every chip seed of LIST (0,1,2) or 0..N-1 (a count N), and report every accuracy "
+                        "as mean, std and 95 %% interval over the seeds (replaces --seed)")
     data(t)
+    t.add_argument("--val-size", type=checks.nonneg, default=None, metavar="N",
+                   help="training samples set aside as the validation split on which every choice is made "
+                        "(stratified, fixed seed; default 1000, or a quarter of a smaller training set); "
+                        "the models train on the rest. 0: none (only with --no-float --mode on-chip)")
+    t.add_argument("--rounding-repeats", type=checks.count, default=1, metavar="R",
+                   help="train the on-chip model R times per seed with different rounding-LFSR start states "
+                        "(nothing else changed) and report the spread from rounding alone (default 1)")
     t.add_argument("--epochs", type=checks.count, default=10, metavar="E",
                    help="training epochs (passes over the training set), >= 1 (default 10)")
     t.add_argument("--mode", choices=["on-chip", "off-chip", "both"], default="on-chip",
@@ -241,6 +476,9 @@ def build_parser() -> checks.Parser:
     t.add_argument("--out", metavar="DIR",
                    help="write weights.npz (with its config), config.toml and results.json, as one set "
                         "(a new folder, or one holding only a previous run's files, which are replaced)")
+    t.add_argument("--plot", metavar="DIR",
+                   help=f"write the learning curves (validation accuracy per epoch) as DIR/{CURVES_PNG} "
+                        "(--out gets it too)")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
     t.add_argument("--no-progress", action="store_true", help="no progress bars")
     t.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -267,6 +505,8 @@ def _on_sigterm(signum, frame):
 
 
 def main(argv=None) -> int:
+    from .checks import ctrl_c_raises
+    ctrl_c_raises()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:  # --help, --version, or a one-line argument error (exit 2)

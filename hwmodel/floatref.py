@@ -11,12 +11,13 @@ z / 2^(SS+LF) scaled by ONE), from the same initial weights and B values:
   Its hidden modulatory signal sum_o W2[j,o] e_o is divided by ONE * 2^(W2B-1) (error and weight
   read as values in [-1, 1]) so that it has the magnitude of a B entry and one gain grid fits both.
 
-Learning rates are eta_k = g_k * 2^-LR_k with gains g chosen on a validation split.
+Learning rates are eta_k = g_k * 2^-LR_k with gains g chosen on a validation split carved from the
+training data (``hwmodel.train.validation_split``); the grid grows when the best gains lie on its edge.
 """
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -212,6 +213,9 @@ class FloatResult:
     test_accuracy: float
     weights: list[np.ndarray]          # layer k's (inputs + 1, units) float weights
     grid: list[dict]
+    val_curve: list[float] = field(default_factory=list)  # validation accuracy after each epoch
+    at_edge: bool = False              # the best gains still on an edge of the (extended) grid
+    gain_range: tuple = ()             # ((g1 lowest, g1 highest), (g2 lowest, g2 highest)) searched
 
     @property
     def w1(self) -> np.ndarray:
@@ -229,45 +233,90 @@ def FloatNet(cfg: Config, w1: np.ndarray, w2: np.ndarray, b_fields: np.ndarray, 
     return FloatStack(cfg, [w1, w2], [b_fields], algo)
 
 
+MAX_EXTEND = 4  # grid extensions per axis and direction: gains from GAINS[0] / 2^4 to GAINS[-1] * 2^4
+
+
+def _closeness(g: tuple[float, float]) -> float:
+    """Tie-break between equal validation accuracies: the gains nearest to 1 (log scale)."""
+    return -(abs(math.log2(g[0])) + abs(math.log2(g[1])))
+
+
 def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    val: tuple[np.ndarray, np.ndarray, np.ndarray],
                     test: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, orders: list[np.ndarray],
-                    val_fraction: float = 0.1, gains: tuple[float, ...] = GAINS, progress=None,
-                    frozen: bool = False) -> FloatResult:
-    """Grid-search the gains on a validation split of the training set, then retrain on the whole
-    training set with the best gains. ``init`` = (weights per layer, B fields per hidden layer), or
-    the one-hidden-layer triple (w1, w2, b_fields). ``train``/``test`` are (idx, off, labels) CSR
-    triples and ``orders[e]`` the sample order of epoch e (the same orders the integer model uses)."""
+                    gains: tuple[float, ...] = GAINS, progress=None, frozen: bool = False,
+                    extend: int = MAX_EXTEND) -> FloatResult:
+    """Train on ``train`` for every pair of gains (hidden, output) and keep the pair with the best
+    accuracy on ``val`` (equal accuracies: the pair nearest to 1); test accuracy is only reported.
+    When the best pair lies on an edge of the grid, the grid grows in that direction (half the
+    lowest or twice the highest value of that axis, every pair with the other axis evaluated) and
+    the search repeats, at most ``extend`` times per axis and direction; ``at_edge`` says the best
+    pair is still on an edge when the bound stops it. The hidden gain does not matter when no
+    hidden layer learns (``frozen`` or no hidden layer): it is then fixed to 1.
+
+    ``init`` = (weights per layer, B fields per hidden layer), or the one-hidden-layer triple
+    (w1, w2, b_fields). ``train``/``val``/``test`` are (idx, off, labels) CSR triples of disjoint
+    samples and ``orders[e]`` the order of the training samples in epoch e (the orders the integer
+    model uses). ``progress`` (tqdm-like) is updated once per training run; its ``total`` grows
+    with the grid."""
     if len(init) == 3 and cfg.depth == 1 and not isinstance(init[0], (list, tuple)):
         weights, bfs = [init[0], init[1]], [init[2]]
     else:
         weights, bfs = list(init[0]), list(init[1])
     idx, off, y = train
-    n = len(y)
-    n_val = max(1, int(round(n * val_fraction)))
-    val_mask = np.zeros(n, bool)
-    val_mask[np.arange(n - n_val, n)] = True
-    grid = []
-    best = None
-    for g1 in gains:
-        for g2 in gains:
+    vidx, voff, vy = val
+    if len(vy) == 0:
+        raise ValueError("the gains are chosen on a validation set: it is empty")
+    axes = [sorted(set(gains)), sorted(set(gains))]
+    if frozen or cfg.depth == 0:
+        axes[0] = [1.0]
+    grown = {(a, d): 0 for a in (0, 1) for d in (-1, 1)}
+    done: dict[tuple[float, float], float] = {}
+    grid: list[dict] = []
+    best = None  # (key, (g1, g2), net, curve)
+    while True:
+        todo = [(g1, g2) for g1 in axes[0] for g2 in axes[1] if (g1, g2) not in done]
+        if progress is not None and getattr(progress, "total", None) is not None:
+            want = len(done) + len(todo)
+            if progress.total < want:
+                progress.total = want
+                if hasattr(progress, "refresh"):
+                    progress.refresh()
+        for g in todo:
             net = FloatStack(cfg, weights, bfs, algo, frozen)
+            curve = []
             for e in range(epochs):
-                net.train(idx, off, y, orders[e][~val_mask[orders[e]]], (g1, g2))
-            pv = net.predict(idx, off)
-            acc = float(np.mean(pv[val_mask] == y[val_mask]))
-            grid.append({"g1": g1, "g2": g2, "val_accuracy": acc})
-            if best is None or acc > best[0]:
-                best = (acc, (g1, g2))
+                net.train(idx, off, y, orders[e], g)
+                curve.append(float(np.mean(net.predict(vidx, voff) == vy)))
+            done[g] = curve[-1]
+            grid.append({"g1": g[0], "g2": g[1], "val_accuracy": curve[-1]})
+            key = (curve[-1], _closeness(g))
+            if best is None or key > best[0]:
+                best = (key, g, net, curve)
             if progress is not None:
                 progress.update(1)
-    net = FloatStack(cfg, weights, bfs, algo, frozen)
-    for e in range(epochs):
-        net.train(idx, off, y, orders[e], best[1])
+        grew = False
+        for a in (0, 1):
+            vals = axes[a]
+            if len(vals) == 1 and a == 0 and (frozen or cfg.depth == 0):
+                continue
+            if best[1][a] == vals[0] and grown[(a, -1)] < extend:
+                vals.insert(0, vals[0] / 2)
+                grown[(a, -1)] += 1
+                grew = True
+            if best[1][a] == vals[-1] and grown[(a, 1)] < extend:
+                vals.append(vals[-1] * 2)
+                grown[(a, 1)] += 1
+                grew = True
+        if not grew:
+            break
+    g, net, curve = best[1], best[2], best[3]
+    free = [a for a in (0, 1) if not (a == 0 and (frozen or cfg.depth == 0))]
+    at_edge = any(g[a] in (axes[a][0], axes[a][-1]) for a in free)
     tr_acc = float(np.mean(net.predict(idx, off) == y))
     te_acc = float(np.mean(net.predict(test[0], test[1]) == test[2]))
-    if progress is not None:
-        progress.update(1)
-    return FloatResult(algo, best[1], best[0], tr_acc, te_acc, net.weights(), grid)
+    return FloatResult(algo, g, curve[-1], tr_acc, te_acc, net.weights(), grid, curve, at_edge,
+                       ((axes[0][0], axes[0][-1]), (axes[1][0], axes[1][-1])))
 
 
 def quantize(w: np.ndarray, bits: int) -> np.ndarray:

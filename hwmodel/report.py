@@ -2,10 +2,13 @@
 
 Writes ``report.md`` (with the plots as PNG files beside it), a self-contained ``report.html``
 (plots embedded as base64 PNG), ``results.csv`` (one row per run) and ``results.json``. Rows are
-grouped into experiments (same base config, epochs and data); for each: accuracy against the
-bits of every swept axis (mean ± std over seeds, float DRTP reference as a horizontal line),
-accuracy against memory bits with the Pareto front, and the cheapest configuration within
-0.5 / 1 / 2 percentage points of the float reference. See docs/sweep.md.
+grouped into experiments (same base config, epochs and data); for each: test accuracy against the
+bits of every swept axis (mean ± std over seeds, the 95 % t interval of the mean as error bars,
+the float DRTP reference as a horizontal line), validation accuracy against memory bits with the
+Pareto front, and the cheapest configuration within 0.5 / 1 / 2 percentage points of the float
+reference. Every recommendation (cheapest within, fewest bits per axis, Pareto front) is decided
+on validation accuracy, with its uncertainty, and says which points cannot be told apart
+(overlapping 95 % intervals); test accuracy is reported, never used to choose. See docs/sweep.md.
 """
 from __future__ import annotations
 
@@ -31,6 +34,28 @@ class ReportError(ValueError):
     """A missing or empty database."""
 
 
+def t_stats(values: list[float], level: float = 0.95) -> tuple[float | None, float | None, list[float] | None]:
+    """(mean, sample std, [low, high] the ``level`` t interval of the mean); std and interval are
+    None for fewer than two values, everything None for none."""
+    n = len(values)
+    if n == 0:
+        return None, None, None
+    m = sum(values) / n
+    if n < 2:
+        return m, None, None
+    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1))
+    from scipy.stats import t as student_t
+    h = float(student_t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return m, sd, [m - h, m + h]
+
+
+def overlap(a: list[float] | None, b: list[float] | None) -> bool | None:
+    """Whether two intervals overlap (None when one is unknown)."""
+    if a is None or b is None:
+        return None
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
 # ---- loading --------------------------------------------------------------------------------------
 @dataclass
 class Point:
@@ -43,18 +68,38 @@ class Point:
     accs: list[float] = field(default_factory=list)
     train_accs: list[float] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
+    val_accs: list[float | None] = field(default_factory=list)
 
     @property
     def mean(self) -> float:
+        """Mean test accuracy over seeds (reported, never used to choose)."""
         return sum(self.accs) / len(self.accs)
 
     @property
-    def std(self) -> float:
-        n = len(self.accs)
-        if n < 2:
-            return 0.0
-        m = self.mean
-        return math.sqrt(sum((a - m) ** 2 for a in self.accs) / (n - 1))
+    def std(self) -> float | None:
+        """Sample std of the test accuracy over seeds; None with one seed."""
+        return t_stats(self.accs)[1]
+
+    @property
+    def ci(self) -> list[float] | None:
+        """95 % t interval of the mean test accuracy; None with one seed."""
+        return t_stats(self.accs)[2]
+
+    @property
+    def has_val(self) -> bool:
+        return bool(self.val_accs) and all(v is not None for v in self.val_accs)
+
+    @property
+    def val_mean(self) -> float | None:
+        return t_stats(self.val_accs)[0] if self.has_val else None
+
+    @property
+    def val_std(self) -> float | None:
+        return t_stats(self.val_accs)[1] if self.has_val else None
+
+    @property
+    def val_ci(self) -> list[float] | None:
+        return t_stats(self.val_accs)[2] if self.has_val else None
 
     @property
     def train_mean(self) -> float:
@@ -77,9 +122,27 @@ class Experiment:
 
     @property
     def float_acc(self) -> float | None:
+        """Mean float DRTP test accuracy over the reference seeds (reported)."""
         if not self.reference:
             return None
         return sum(r["float_test_accuracy"] for r in self.reference) / len(self.reference)
+
+    @property
+    def float_test_stats(self):
+        return t_stats([r["float_test_accuracy"] for r in self.reference])
+
+    @property
+    def float_val_stats(self):
+        """(mean, std, ci) of the float reference's validation accuracy; all None when a
+        reference row has none (made before validation splits)."""
+        vals = [r.get("float_val_accuracy") for r in self.reference]
+        if not vals or any(v is None for v in vals):
+            return None, None, None
+        return t_stats(vals)
+
+    @property
+    def has_val(self) -> bool:
+        return self.float_val_stats[0] is not None and all(p.has_val for p in self.points)
 
     @property
     def code_versions(self) -> dict[str, int]:
@@ -138,7 +201,8 @@ def load(db: str | Path) -> list[Experiment]:
         groups.setdefault((r["base"], r["epochs"], r["data"]), []).append(r)
     exps = []
     for (base, epochs, data), rs in groups.items():
-        ref = [r for r in refs if (r["base"], r["epochs"], r["data"]) == (base, epochs, data)]
+        ref = sorted((r for r in refs if (r["base"], r["epochs"], r["data"]) == (base, epochs, data)),
+                     key=lambda r: r["seed"])
         pts: dict[str, Point] = {}
         for r in rs:
             pt = pts.get(r["point_key"])
@@ -148,6 +212,7 @@ def load(db: str | Path) -> list[Experiment]:
             pt.energy_nj = r.get("energy_per_classification_nj", float("nan"))
             pt.accs.append(r["test_accuracy"])
             pt.train_accs.append(r["train_accuracy"])
+            pt.val_accs.append(r.get("val_accuracy"))
             pt.seeds.append(r["seed"])
         points = list(pts.values())
         base_cfg = _base_config(points, ref)
@@ -206,49 +271,80 @@ def axis_x(value: Any) -> tuple[float | None, str]:
         return None, "category"
 
 
-def pareto_front(points: list[Point], cost=lambda p: p.memory_bits) -> list[Point]:
+def _sel(p: Point) -> float:
+    """The accuracy recommendations are decided on: mean validation accuracy (mean test accuracy
+    only for rows made before validation splits, which the report then flags)."""
+    return p.val_mean if p.has_val else p.mean
+
+
+def pareto_front(points: list[Point], cost=lambda p: p.memory_bits, acc=_sel) -> list[Point]:
     """Points that no other point beats on both cost (lower; memory bits by default) and
-    accuracy (higher)."""
+    accuracy (higher; mean validation accuracy by default)."""
     front, best = [], -1.0
-    for pt in sorted(points, key=lambda p: (cost(p), -p.mean)):
-        if pt.mean > best:
+    for pt in sorted(points, key=lambda p: (cost(p), -acc(p))):
+        if acc(pt) > best:
             front.append(pt)
-            best = pt.mean
+            best = acc(pt)
     return front
 
 
+NO_VAL = ("no validation accuracy in these rows (made before validation splits): recommendations need it; "
+          "rerun the sweep")
+
+
+def _unclear(p: Point, others: list[Point]) -> list[str]:
+    """Labels of the points in ``others`` whose validation interval overlaps ``p``'s."""
+    return [q.label() for q in others if q is not p and overlap(p.val_ci, q.val_ci)]
+
+
 def cheapest_within(exp: Experiment) -> list[dict[str, Any]]:
+    """Per tolerance: the point with the fewest memory bits whose mean validation accuracy is at
+    least the float reference's mean validation accuracy minus the tolerance. Each row carries
+    the uncertainty of both (std, 95 % interval), whether the point's interval overlaps the
+    float reference's (``overlaps_float``), and the cheaper points that missed the tolerance but
+    cannot be told apart from it (``cannot_tell_apart_from``: overlapping intervals). Test
+    accuracies are reported beside, never used."""
     fa = exp.float_acc
+    fv, fv_sd, fv_ci = exp.float_val_stats
     out = []
     for tol in TOLERANCES_PP:
-        row: dict[str, Any] = {"tolerance_pp": tol, "float_test_accuracy": fa}
-        if fa is not None:
-            ok = [p for p in exp.points if p.mean >= fa - tol / 100 - 1e-12]
+        row: dict[str, Any] = {"tolerance_pp": tol, "float_test_accuracy": fa, "decided_on": "validation",
+                               "float_val_accuracy": fv, "float_val_std": fv_sd, "float_val_ci95": fv_ci}
+        if fa is not None and not exp.has_val:
+            row["note"] = NO_VAL
+        elif fa is not None:
+            ok = [p for p in exp.points if p.val_mean >= fv - tol / 100 - 1e-12]
             if ok:
-                p = min(ok, key=lambda p: (p.memory_bits, -p.mean))
+                p = min(ok, key=lambda p: (p.memory_bits, -p.val_mean))
+                cheaper = [q for q in exp.points if q.memory_bits < p.memory_bits and q not in ok]
                 row.update(point=p.label(), overrides=p.overrides, memory_bits=p.memory_bits,
-                           weight_bits=p.weight_bits, test_accuracy=p.mean, std=p.std, seeds=len(p.accs),
-                           gap_pp=100 * (fa - p.mean))
+                           weight_bits=p.weight_bits, test_accuracy=p.mean, std=p.std, test_ci95=p.ci,
+                           seeds=len(p.accs), gap_pp=100 * (fa - p.mean), val_accuracy=p.val_mean,
+                           val_std=p.val_std, val_ci95=p.val_ci, val_gap_pp=100 * (fv - p.val_mean),
+                           overlaps_float=overlap(p.val_ci, fv_ci),
+                           cannot_tell_apart_from=_unclear(p, cheaper))
         out.append(row)
     return out
 
 
 def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
     """For every swept precision axis and tolerance: the fewest bits reaching the float reference
-    within the tolerance, over all points and with the other axes at their base values."""
+    within the tolerance on validation accuracy, over all points and with the other axes at their
+    base values."""
     fa = exp.float_acc
+    fv = exp.float_val_stats[0]
     out = []
-    if fa is None:
+    if fa is None or not exp.has_val:
         return out
     for ax in exp.axes:
         if not all(axis_x(p.config[ax])[1] == "bits" for p in exp.points):
             continue
         others = [a for a in exp.axes if a != ax]
         for tol in TOLERANCES_PP:
-            ok = [p for p in exp.points if p.mean >= fa - tol / 100 - 1e-12]
+            ok = [p for p in exp.points if p.val_mean >= fv - tol / 100 - 1e-12]
             at_base = [p for p in ok if all(p.config.get(o) == exp.base_config.get(o) for o in others)]
             row = {"axis": ax, "tolerance_pp": tol, "fewest_bits_any": None, "point_any": None,
-                   "fewest_bits_others_at_base": None}
+                   "fewest_bits_others_at_base": None, "decided_on": "validation"}
             if ok:
                 p = min(ok, key=lambda p: (axis_x(p.config[ax])[0], p.memory_bits))
                 row.update(fewest_bits_any=int(axis_x(p.config[ax])[0]), point_any=p.label())
@@ -261,10 +357,20 @@ def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
 # ---- plots ------------------------------------------------------------------------------------------
 
 
-def _ref_line(ax, exp: Experiment) -> None:
-    fa = exp.float_acc
-    if fa is not None:
-        ax.axhline(100 * fa, color="k", ls="--", lw=1, label=f"float DRTP reference {100 * fa:.1f} %")
+def _ref_line(ax, exp: Experiment, val: bool = False) -> None:
+    m, _, ci = exp.float_val_stats if val else exp.float_test_stats
+    if m is not None:
+        ax.axhline(100 * m, color="k", ls="--", lw=1, label=f"float DRTP reference {100 * m:.1f} %"
+                   + (f" (95 % interval {100 * ci[0]:.1f}-{100 * ci[1]:.1f})" if ci else ""))
+        if ci:
+            ax.axhspan(100 * ci[0], 100 * ci[1], color="k", alpha=0.07, lw=0)
+
+
+def _err(cis: list[list[float] | None], means: list[float]) -> list[list[float]]:
+    """Asymmetric error bars (pp) from 95 % intervals; 0 where there is none (one seed)."""
+    lo = [100 * (m - c[0]) if c else 0.0 for m, c in zip(means, cis)]
+    hi = [100 * (c[1] - m) if c else 0.0 for m, c in zip(means, cis)]
+    return [lo, hi]
 
 
 def plot_axis(exp: Experiment, axis: str) -> bytes:
@@ -297,8 +403,8 @@ def plot_axis(exp: Experiment, axis: str) -> bytes:
     for i, (label, pts) in enumerate(lines):
         pts = sorted(pts, key=lambda p: xpos[repr(p.config[axis])])
         xs = [xpos[repr(p.config[axis])] + (0.03 * (i - (len(lines) - 1) / 2) if numeric else 0) for p in pts]
-        ax.errorbar(xs, [100 * p.mean for p in pts], yerr=[100 * p.std for p in pts], marker="o",
-                    ms=4, capsize=3, lw=1.2, label=label)
+        ax.errorbar(xs, [100 * p.mean for p in pts], yerr=_err([p.ci for p in pts], [p.mean for p in pts]),
+                    marker="o", ms=4, capsize=3, lw=1.2, label=label)
     _ref_line(ax, exp)
     if not numeric:
         ax.set_xticks(range(len(vals)), [str(v) for v in vals])
@@ -307,16 +413,17 @@ def plot_axis(exp: Experiment, axis: str) -> bytes:
     ax.set_xlabel(f"{axis}" + (" (bits)" if kinds == {"bits"} else ""))
     ax.set_ylabel("test accuracy (%)")
     n_seeds = max(len(p.accs) for p in exp.points)
-    ax.set_title(f"accuracy vs {axis} (mean ± std over {n_seeds} seed{'s' * (n_seeds > 1)})", fontsize=10)
+    bars = "error bars: 95 % t interval of the mean" if n_seeds > 1 else "one seed: no error bars"
+    ax.set_title(f"test accuracy vs {axis}, mean over {n_seeds} seed{'s' * (n_seeds > 1)} ({bars})", fontsize=9)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     return _png(fig)
 
 
 PARETO_AXES = {
-    "memory": (lambda p: p.memory_bits / 1000, "on-chip memory (kbit)", "accuracy vs memory bits"),
+    "memory": (lambda p: p.memory_bits / 1000, "on-chip memory (kbit)", "validation accuracy vs memory bits"),
     "energy": (lambda p: p.energy_nj, "dynamic energy per classification (nJ, default tech table)",
-               "accuracy vs energy per classification"),
+               "validation accuracy vs energy per classification"),
 }
 
 
@@ -325,16 +432,19 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
     plt = _plt()
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     pts = [p for p in exp.points if not math.isnan(x(p))]
-    ax.errorbar([x(p) for p in pts], [100 * p.mean for p in pts],
-                yerr=[100 * p.std for p in pts], fmt="o", ms=3.5, color="tab:gray", alpha=0.7,
-                capsize=2, lw=0.8, label="points")
-    front = pareto_front(pts, x)
-    ax.step([x(p) for p in front], [100 * p.mean for p in front], where="post",
+    val = exp.has_val
+    acc = (lambda p: p.val_mean) if val else (lambda p: p.mean)
+    ci = (lambda p: p.val_ci) if val else (lambda p: p.ci)
+    ax.errorbar([x(p) for p in pts], [100 * acc(p) for p in pts],
+                yerr=_err([ci(p) for p in pts], [acc(p) for p in pts]), fmt="o", ms=3.5, color="tab:gray",
+                alpha=0.7, capsize=2, lw=0.8, label="points (95 % t interval)")
+    front = pareto_front(pts, x, acc)
+    ax.step([x(p) for p in front], [100 * acc(p) for p in front], where="post",
             color="tab:red", lw=1.5, marker="o", ms=5, label="Pareto front")
-    _ref_line(ax, exp)
+    _ref_line(ax, exp, val)
     ax.set_xlabel(xlabel)
-    ax.set_ylabel("test accuracy (%)")
-    ax.set_title(title, fontsize=10)
+    ax.set_ylabel(("validation" if val else "test") + " accuracy (%)")
+    ax.set_title(title if val else title.replace("validation", "test") + " (rows without validation)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
     return _png(fig)
@@ -343,6 +453,17 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
 # ---- writing ---------------------------------------------------------------------------------------
 def _pct(v) -> str:
     return "-" if v is None else f"{100 * v:.2f}"
+
+
+def _ms(m, sd, one_seed: str = "n/a (1 seed)") -> str:
+    """'mean ± std' in %; the std is 'n/a' with one seed."""
+    if m is None:
+        return "-"
+    return f"{100 * m:.2f} ± {100 * sd:.2f}" if sd is not None else f"{100 * m:.2f} ± {one_seed}"
+
+
+def _ci(ci) -> str:
+    return "-" if ci is None else f"[{100 * ci[0]:.2f}, {100 * ci[1]:.2f}]"
 
 
 def _fname(axis: str) -> str:
@@ -369,43 +490,82 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
         cv = exp.code_versions
         paras.append(("Code version: " if len(cv) == 1 else "MIXED code versions (rows made by different code): ")
                      + ", ".join(f"{v} ({n} row{'s' * (n != 1)})" for v, n in sorted(cv.items())) + ".")
+        paras.append("Accuracies are mean ± sample std over seeds with the 95 % t interval of the mean "
+                     "(error bars in the plots). Recommendations (cheapest within a tolerance, fewest bits "
+                     "per axis, Pareto front) are decided on validation accuracy (digits carved from the "
+                     "training data); test accuracy is reported beside them and never used to choose.")
+        if n_seeds == [1]:
+            paras.append("One seed per point: no spread can be estimated, so no interval is given; seed-to-seed "
+                         "differences of 0.5-1.5 pp are common on this split, so points closer than that cannot "
+                         "be told apart. Use 3 or more seeds (--seeds 0,1,2).")
         if fa is not None:
-            r = exp.reference[0]
-            paras.append(f"Float DRTP reference (base config, seed {r['seed']}): test {_pct(fa)} %, "
-                         f"train {_pct(r['float_train_accuracy'])} %; the integer base trained in the same "
-                         f"run: test {_pct(r['test_accuracy'])} %.")
+            fm, fsd, fci = exp.float_test_stats
+            vm, vsd, vci = exp.float_val_stats
+            base_test = t_stats([r["test_accuracy"] for r in exp.reference])
+            paras.append(f"Float DRTP reference (base config, {len(exp.reference)} seed"
+                         f"{'s' * (len(exp.reference) != 1)}: {', '.join(str(r['seed']) for r in exp.reference)}): "
+                         f"validation {_ms(vm, vsd)} % {_ci(vci)}, test {_ms(fm, fsd)} % {_ci(fci)}, "
+                         f"train {_pct(t_stats([r['float_train_accuracy'] for r in exp.reference])[0])} %; "
+                         f"the integer base trained in the same runs: test {_ms(base_test[0], base_test[1])} %.")
         else:
             paras.append("No float reference in the database for this experiment.")
+        if fa is not None and not exp.has_val:
+            paras.append("No recommendation: " + NO_VAL + ".")
         tables = []
         cw = cheapest_within(exp)
-        tables.append(("Cheapest configuration (fewest memory bits) within a tolerance of the float reference",
-                       ["within (pp)", "point", "memory bits", "FC weight bits", "test acc (%)", "std (pp)",
-                        "gap to float (pp)"],
-                       [[r["tolerance_pp"], r.get("point", "none reaches it"), r.get("memory_bits", "-"),
-                         r.get("weight_bits", "-"), _pct(r.get("test_accuracy")),
-                         f"{100 * r['std']:.2f}" if "std" in r else "-",
-                         f"{r['gap_pp']:+.2f}" if "gap_pp" in r else "-"] for r in cw]))
+        rows_cw = []
+        for r in cw:
+            if "point" not in r:
+                rows_cw.append([r["tolerance_pp"], "none reaches it" if "note" not in r else "no validation data"]
+                               + ["-"] * 7)
+                continue
+            notes = []
+            if r["overlaps_float"]:
+                notes.append("interval overlaps the float reference's")
+            elif r["overlaps_float"] is False:
+                notes.append("below the float reference (intervals apart)")
+            if r["cannot_tell_apart_from"]:
+                k = len(r["cannot_tell_apart_from"])
+                notes.append(f"cannot be told apart from {k} cheaper point{'s' * (k > 1)} that missed the tolerance: "
+                             + "; ".join(r["cannot_tell_apart_from"][:3]) + (" ..." if k > 3 else ""))
+            if r["val_std"] is None:
+                notes.append("one seed: no interval")
+            rows_cw.append([r["tolerance_pp"], r["point"], r["memory_bits"], r["weight_bits"],
+                            _ms(r["val_accuracy"], r["val_std"]), _ci(r["val_ci95"]), f"{r['val_gap_pp']:+.2f}",
+                            _ms(r["test_accuracy"], r["std"]), "; ".join(notes) or "-"])
+        fv = exp.float_val_stats[0]
+        tables.append(("Cheapest configuration (fewest memory bits) whose mean validation accuracy is within a "
+                       "tolerance of the float reference's"
+                       + (f" ({_pct(fv)} %)" if fv is not None else ""),
+                       ["within (pp)", "point", "memory bits", "FC weight bits", "val acc (%) mean ± std",
+                        "val 95 % interval", "val gap to float (pp)", "test acc (%) (reported)",
+                        "can it be told apart?"], rows_cw))
         am = axis_minima(exp)
         if am:
-            tables.append(("Fewest bits per axis within a tolerance of the float reference",
+            tables.append(("Fewest bits per axis within a tolerance of the float reference (validation accuracy)",
                            ["axis", "within (pp)", "fewest bits (any point)", "that point",
                             "fewest bits (other axes at base)"],
                            [[r["axis"], r["tolerance_pp"], r["fewest_bits_any"] if r["fewest_bits_any"] else "-",
                              r["point_any"] or "-",
                              r["fewest_bits_others_at_base"] if r["fewest_bits_others_at_base"] else "-"]
                             for r in am]))
-        front = {p.key for p in pareto_front(exp.points)}
+        front = {p.key for p in pareto_front(exp.points, acc=_sel if exp.has_val else (lambda p: p.mean))}
         rows = sorted(exp.points, key=lambda p: (p.memory_bits, -p.mean))
-        tables.append(("All points (sorted by memory bits; * = on the Pareto front)",
-                       ["point", "memory bits", "FC weight bits", "seeds", "test acc (%)", "std (pp)",
-                        "train acc (%)", "gap to float (pp)", "Pareto"],
-                       [[p.label(), p.memory_bits, p.weight_bits, len(p.accs), _pct(p.mean), f"{100 * p.std:.2f}",
+        tables.append(("All points (sorted by memory bits; * = on the Pareto front of validation accuracy "
+                       "vs memory bits)",
+                       ["point", "memory bits", "FC weight bits", "seeds", "val acc (%) mean ± std",
+                        "val 95 % interval", "test acc (%) mean ± std", "test 95 % interval",
+                        "train acc (%)", "test gap to float (pp)", "Pareto"],
+                       [[p.label(), p.memory_bits, p.weight_bits, len(p.accs), _ms(p.val_mean, p.val_std),
+                         _ci(p.val_ci), _ms(p.mean, p.std), _ci(p.ci),
                          _pct(p.train_mean), f"{100 * (fa - p.mean):+.2f}" if fa is not None else "-",
                          "*" if p.key in front else ""] for p in rows]))
-        images = [(f"Accuracy vs {ax}", f"{prefix}acc_vs_{_fname(ax)}.png", plot_axis(exp, ax)) for ax in exp.axes]
-        images.append(("Accuracy vs memory bits, with the Pareto front", f"{prefix}pareto.png", plot_pareto(exp)))
+        images = [(f"Test accuracy vs {ax}", f"{prefix}acc_vs_{_fname(ax)}.png", plot_axis(exp, ax))
+                  for ax in exp.axes]
+        images.append(("Validation accuracy vs memory bits, with the Pareto front", f"{prefix}pareto.png",
+                       plot_pareto(exp)))
         if any(not math.isnan(p.energy_nj) for p in exp.points):
-            images.append(("Accuracy vs energy per classification, with the Pareto front",
+            images.append(("Validation accuracy vs energy per classification, with the Pareto front",
                            f"{prefix}pareto_energy.png", plot_pareto(exp, "energy")))
         secs.append(Section(f"Experiment {i}: {exp.title}", paras, tables, images))
     return secs
@@ -464,6 +624,7 @@ def render_html(db: str, secs: list[Section]) -> str:
 
 
 CSV_FIXED = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
+             "val_accuracy",
              "memory_bits", "weight_bits", "energy_per_classification_nj", "energy_per_learning_sample_nj",
              "memory_area_mm2", "n_train", "n_test", "wall_time", "worker", "finished_at")
 OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
@@ -502,13 +663,19 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
             "base": e.base, "epochs": e.epochs, "data": e.data, "axes": e.axes,
             "code_versions": e.code_versions,
             "float_test_accuracy": e.float_acc,
+            "float_test_std": e.float_test_stats[1], "float_test_ci95": e.float_test_stats[2],
+            "float_val_accuracy": e.float_val_stats[0], "float_val_std": e.float_val_stats[1],
+            "float_val_ci95": e.float_val_stats[2],
             "reference": [{k: v for k, v in r.items() if k not in ("config_toml",)} for r in e.reference],
             "points": [{"point_key": p.key, "overrides": p.overrides, "seeds": p.seeds,
-                        "test_accuracy_mean": p.mean, "test_accuracy_std": p.std,
+                        "test_accuracy_mean": p.mean, "test_accuracy_std": p.std, "test_accuracy_ci95": p.ci,
                         "test_accuracies": p.accs, "train_accuracy_mean": p.train_mean,
+                        "val_accuracy_mean": p.val_mean, "val_accuracy_std": p.val_std,
+                        "val_accuracy_ci95": p.val_ci, "val_accuracies": p.val_accs,
                         "memory_bits": p.memory_bits, "weight_bits": p.weight_bits,
                         "energy_per_classification_nj": p.energy_nj} for p in e.points],
-            "pareto_front": [p.key for p in pareto_front(e.points)],
+            "pareto_front": [p.key for p in pareto_front(e.points, acc=_sel if e.has_val else (lambda p: p.mean))],
+            "pareto_front_decided_on": "validation" if e.has_val else "test (rows without validation accuracy)",
             "cheapest_within": cheapest_within(e),
             "axis_minima": axis_minima(e),
         })
@@ -517,6 +684,8 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
 
 
 def main(argv=None) -> int:
+    from .checks import ctrl_c_raises
+    ctrl_c_raises()
     from .checks import EXIT_INTERRUPTED, OutputError, Parser, add_version
     p = Parser(prog="python -m hwmodel.report",
                description="Report of a sweep database (docs/sweep.md): report.md (with PNG plots), "
@@ -556,8 +725,13 @@ def main(argv=None) -> int:
                   + (f"; code {next(iter(cv))}" if len(cv) == 1 else f"; MIXED code versions: {', '.join(sorted(cv))}"))
             for r in e["cheapest_within"]:
                 if "point" in r:
-                    print(f"  within {r['tolerance_pp']} pp: {r['point']}  {r['memory_bits']:,} bits, "
-                          f"{100 * r['test_accuracy']:.2f} %")
+                    unclear = r["cannot_tell_apart_from"]
+                    print(f"  within {r['tolerance_pp']} pp of float on validation: {r['point']}  "
+                          f"{r['memory_bits']:,} bits, val {_ms(r['val_accuracy'], r['val_std'])} % "
+                          f"{_ci(r['val_ci95'])}, test {_ms(r['test_accuracy'], r['std'])} %"
+                          + (f"; cannot be told apart from {len(unclear)} cheaper point(s)" if unclear else ""))
+                elif "note" in r:
+                    print(f"  within {r['tolerance_pp']} pp: {r['note']}")
         print(f"wrote {Path(args.out) / 'report.md'}, report.html, results.csv, results.json")
     return 0
 

@@ -4,7 +4,7 @@ A grid maps dotted config keys to lists of values; every point (base config + ov
 trained on chip (integer DRTP) for every seed, and each finished run is written as one row of a
 SQLite database, in its own transaction, by the parent process. Rerunning the same command skips
 the rows already present, so an interrupted sweep resumes where it stopped. The float DRTP
-reference of the base configuration is computed once per sweep and stored in ``reference``.
+reference of the base configuration is computed once per seed and stored in ``reference``.
 See docs/sweep.md.
 
 Errors in the input (grid, config, data) print one line ``error: ...`` on stderr and exit with
@@ -37,7 +37,8 @@ GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 MODES = ("product", "one-at-a-time")
-SCHEMA_VERSION = 3  # 2: energy and memory-area columns; 3: code_version columns (2 is migrated)
+SCHEMA_VERSION = 4  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy
+                    # columns (2 and 3 are migrated)
 APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -60,7 +61,7 @@ class Grid:
     name: str
     axes: dict[str, list[Any]]
     epochs: int = 3
-    seeds: list[int] = field(default_factory=lambda: [0])
+    seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     base: str = "spoon"
     mode: str = "product"
     clamp_init: bool = True
@@ -165,6 +166,12 @@ def parse_seeds(text: str) -> list[int]:
         raise GridError(f"--seeds {text!r}: expected comma-separated integers, e.g. 0,1,2") from None
     if not seeds:
         raise GridError(f"--seeds {text!r}: no seed given")
+    for v in seeds:
+        if not 0 <= v < 2**32:
+            raise GridError(f"--seeds {text!r}: seed {v} must be in 0..2^32-1")
+    dup = sorted({v for v in seeds if seeds.count(v) > 1})
+    if dup:
+        raise GridError(f"--seeds {text!r}: seed {dup[0]} is given twice")
     return seeds
 
 
@@ -242,22 +249,26 @@ class Plan:
                  "data": self.data, "data_key": self.data_key}
                 for key, over, cfg in self.points for s in self.seeds]
 
-    def reference_task(self) -> dict[str, Any]:
-        s = self.seeds[0]
+    def reference_task(self, seed: int | None = None) -> dict[str, Any]:
+        """The float DRTP reference of the base config (and its integer base) for ``seed``."""
+        s = self.seeds[0] if seed is None else seed
         return {"kind": "reference", "base": self.base_id, "point_key": "{}", "overrides": {},
                 "config_toml": self.base.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
                 "data": self.data, "data_key": self.data_key}
 
 
 def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,
-              events: str = "image", window_us: int | None = None, max_events: int | None = None) -> dict[str, Any]:
-    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.DataSpec``."""
+              events: str = "image", window_us: int | None = None, max_events: int | None = None,
+              val_size: int | None = None) -> dict[str, Any]:
+    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.DataSpec`` (the
+    validation size resolved when the training set size is known)."""
     from .train import STREAM_SOURCES, DataSpec
     folder = str(Path(folder).resolve()) if folder else None
     if folder is None and events not in STREAM_SOURCES:
         n_train = 4000 if n_train is None else n_train
         n_test = 1000 if n_test is None else n_test
-    return dataclasses.asdict(DataSpec(events, folder, n_train, n_test, split_seed, window_us, max_events))
+    ds = DataSpec(events, folder, n_train, n_test, split_seed, window_us, max_events, val_size)
+    return dataclasses.asdict(dataclasses.replace(ds, val_size=ds.resolved_val()))
 
 
 def data_key(spec: dict[str, Any]) -> str:
@@ -271,9 +282,11 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
     listed, .aer headers read), the sample counts against what the data has, and the sensor
     size against the base config. A broken --data folder is one error, not one per run."""
     from .data import DataError, embedded_path, list_aer_folder, load_idx_folder
-    from .train import DataSpec, check_sensor, check_spec
+    from .train import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
     ds = DataSpec(**spec)
     check_spec(ds)
+    why = "the float reference's gains and the report's recommendations are chosen"
+    check_val_needed(ds.resolved_val(), why)
     if not ds.folder:
         embedded_path()
         return
@@ -298,6 +311,9 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
             check_sensor(cfg, *listed["sensor"], "the .aer files are from a sensor of")
     else:
         split = load_idx_folder(ds.folder, ds.n_train, ds.n_test)
+        val = ds.resolved_val(len(split.y_train))
+        check_val_needed(val, why)
+        check_val_size(val, len(split.y_train))
         if cfg is not None and cfg.input.width != split.x_train.shape[2]:
             raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}-wide input; the images are "
                               f"{split.x_train.shape[2]} wide")
@@ -373,7 +389,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     cfg = Config.from_dict(tomllib.loads(task["config_toml"]))
     prep = _prepared(cfg, task["data"])
     ref = task["kind"] == "reference"
-    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref)
+    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref, saturation=False)
     r = rep.results
     wbits, mbits = memory_bits(cfg)
     row = {
@@ -384,6 +400,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "config_json": canonical(flat_config(cfg)),
         "test_accuracy": float(r["test_accuracy"]), "train_accuracy": float(r["train_accuracy"]),
         "test_accuracy_per_epoch": canonical([float(a) for a in r["test_accuracy_per_epoch"]]),
+        "val_accuracy": None if r.get("val_accuracy") is None else float(r["val_accuracy"]),
+        "val_accuracy_per_epoch": canonical([float(a) for a in r["learning_curves"].get("integer_val_accuracy", [])]),
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
         **cost_columns(cfg, rep, prep),
@@ -395,6 +413,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     if ref:
         row.update(float_test_accuracy=float(r["float_test_accuracy"]),
                    float_train_accuracy=float(r["float_train_accuracy"]),
+                   float_val_accuracy=float(r["float_val_accuracy"]),
                    float_gains=canonical([float(g) for g in r.get("float_gains", [])]))
     return row
 
@@ -404,11 +423,11 @@ RESULT_COLUMNS = ("code_version", "base", "point_key", "seed", "epochs", "data",
                   "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
                   "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
                   "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
-                  "worker", "finished_at")
+                  "worker", "finished_at", "val_accuracy", "val_accuracy_per_epoch")
 REFERENCE_COLUMNS = ("code_version", "base", "seed", "epochs", "data", "config_toml", "config_json",
                      "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
                      "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
-                     "wall_time", "worker", "finished_at")
+                     "wall_time", "worker", "finished_at", "float_val_accuracy", "val_accuracy")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS results (
@@ -436,6 +455,8 @@ CREATE TABLE IF NOT EXISTS results (
     worker TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     code_version TEXT NOT NULL DEFAULT 'unknown',
+    val_accuracy REAL,
+    val_accuracy_per_epoch TEXT,
     UNIQUE (point_key, seed, epochs, data, base)
 );
 CREATE TABLE IF NOT EXISTS reference (
@@ -459,6 +480,8 @@ CREATE TABLE IF NOT EXISTS reference (
     worker TEXT NOT NULL,
     finished_at TEXT NOT NULL,
     code_version TEXT NOT NULL DEFAULT 'unknown',
+    float_val_accuracy REAL,
+    val_accuracy REAL,
     UNIQUE (base, seed, epochs, data)
 );
 CREATE TABLE IF NOT EXISTS sweeps (
@@ -482,9 +505,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 
-MIGRATIONS = {2: ["ALTER TABLE results ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'",
-                   "ALTER TABLE reference ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'",
-                   "ALTER TABLE sweeps ADD COLUMN code_version TEXT NOT NULL DEFAULT 'unknown'"]}
+# columns each schema version added: (table, column, declaration); an older database gains the
+# columns of every later version (rows made before: the default, or NULL)
+ADDED_COLUMNS = {
+    3: [("results", "code_version", "TEXT NOT NULL DEFAULT 'unknown'"),
+        ("reference", "code_version", "TEXT NOT NULL DEFAULT 'unknown'"),
+        ("sweeps", "code_version", "TEXT NOT NULL DEFAULT 'unknown'")],
+    4: [("results", "val_accuracy", "REAL"), ("results", "val_accuracy_per_epoch", "TEXT"),
+        ("reference", "float_val_accuracy", "REAL"), ("reference", "val_accuracy", "REAL")],
+}
+MIGRATIONS = {v: [c for k in range(v + 1, SCHEMA_VERSION + 1) for c in ADDED_COLUMNS[k]]
+              for v in range(2, SCHEMA_VERSION)}
 SWEEP_TABLES = {"results", "reference", "sweeps", "meta"}
 
 
@@ -542,9 +573,9 @@ def check_db(path: str | Path) -> bool:
 
 
 def connect(path: str | Path) -> sqlite3.Connection:
-    """Open (creating if needed) a sweep database for writing, after ``check_db``; a schema-2
-    database gains the code_version columns (its rows: 'unknown'). Every SQLite problem is a
-    one-line ``StoreError``."""
+    """Open (creating if needed) a sweep database for writing, after ``check_db``; an older
+    database gains the columns of the later schema versions (``ADDED_COLUMNS``: code_version
+    'unknown', validation accuracies NULL). Every SQLite problem is a one-line ``StoreError``."""
     p = Path(path)
     check_db(p)
     conn = None
@@ -557,8 +588,9 @@ def connect(path: str | Path) -> sqlite3.Connection:
         tables = _tables(conn)
         if "meta" in tables:
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-            for stmt in MIGRATIONS.get(int(found), []):
-                conn.execute(stmt)
+            for table, col, decl in MIGRATIONS.get(int(found), []):
+                if col not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
             conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
@@ -617,15 +649,19 @@ class SweepLock:
 
 
 def _insert(conn: sqlite3.Connection, table: str, columns: Iterable[str], row: dict[str, Any]) -> bool:
+    """One row in its own transaction. Ctrl-C / SIGTERM wait until it is committed (or rolled
+    back), so a signal can never leave the transaction half done."""
     cols = tuple(columns)
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES "
-                           f"({', '.join('?' * len(cols))})", [row[c] for c in cols])
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
+    with checks.no_sigint():
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES "
+                               f"({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
     return cur.rowcount == 1
 
 
@@ -656,9 +692,14 @@ def foreign_versions(conn: sqlite3.Connection, plan: Plan, current: str) -> dict
 
 
 def has_reference(conn: sqlite3.Connection, plan: Plan) -> bool:
-    cur = conn.execute("SELECT 1 FROM reference WHERE base=? AND epochs=? AND data=? LIMIT 1",
+    """Whether every seed of the plan has its float reference."""
+    return set(plan.seeds) <= reference_seeds(conn, plan)
+
+
+def reference_seeds(conn: sqlite3.Connection, plan: Plan) -> set[int]:
+    cur = conn.execute("SELECT seed FROM reference WHERE base=? AND epochs=? AND data=?",
                        (plan.base_id, plan.epochs, plan.data_key))
-    return cur.fetchone() is not None
+    return {s for (s,) in cur}
 
 
 # ---- executors ---------------------------------------------------------------------------------
@@ -847,8 +888,8 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
     current = code_version()
     done = done_keys(conn, plan)
     tasks = [t for t in plan.tasks() if (t["point_key"], t["seed"]) not in done]
-    if not has_reference(conn, plan):
-        tasks.insert(0, plan.reference_task())  # the longest task first
+    have_ref = reference_seeds(conn, plan)
+    tasks[:0] = [plan.reference_task(s) for s in plan.seeds if s not in have_ref]  # the longest tasks first
     if tasks and not allow_mixed:
         other = foreign_versions(conn, plan, current)
         if other:
@@ -875,7 +916,7 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
         raise
     sweep_id = cur.lastrowid
     t0 = time.perf_counter()
-    st = {"done": 0, "ref": False}
+    st = {"done": 0, "ref": False, "refs": 0}
     failures: list[str] = []
     interrupted = False
     bar = None
@@ -889,7 +930,9 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
             failures.append(f"{_describe(task)}: {type(exc).__name__}: {exc}")
             (bar.write if bar is not None else log)(f"failed: {failures[-1]}")
         elif task["kind"] == "reference":
-            st["ref"] = insert_reference(conn, row) or st["ref"]
+            new = insert_reference(conn, row)
+            st["ref"] = new or st["ref"]
+            st["refs"] += bool(new)
         elif insert_result(conn, row):
             st["done"] += 1
         if bar is not None:
@@ -934,6 +977,7 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
             "epochs": plan.epochs, "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
             "points": len(plan.points), "runs": n_total, "skipped": n_skipped, "done": st["done"],
             "failed": len(failures), "failures": failures, "reference_computed": st["ref"],
+            "references_computed": st["refs"],
             "interrupted": interrupted, "remaining": n_total - n_rows,
             "rows_in_db": n_rows, "wall_time": wall}
 
@@ -976,6 +1020,10 @@ def build_parser() -> checks.Parser:
                    help="test samples, >= 1 and at most what the data has (embedded default 1000)")
     b.add_argument("--split-seed", type=checks.nonneg, default=0, metavar="S",
                    help="seed >= 0 of the embedded stratified split (default 0)")
+    b.add_argument("--val-size", type=checks.nonneg, default=None, metavar="N",
+                   help="training samples set aside as the validation split on which the float reference's "
+                        "gains and the report's recommendations are chosen, >= 1 (stratified, fixed seed; "
+                        "default 1000, or a quarter of a smaller training set)")
     b.add_argument("--executor", choices=["local", "dask"], default="local",
                    help="local process pool (default) or Dask")
     b.add_argument("--scheduler", metavar="ADDRESS",
@@ -1000,12 +1048,14 @@ def plan_from_args(args) -> Plan:
     g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init)
     _check_grid_scalars(g)
     data = data_spec(args.data, args.n_train, args.n_test, args.split_seed, args.events,
-                     args.window_us, args.max_events)
+                     args.window_us, args.max_events, args.val_size)
     check_data(data, base)
     return make_plan(g, base, epochs, seeds, data)
 
 
 def main(argv=None) -> int:
+    from .checks import ctrl_c_raises
+    ctrl_c_raises()
     from .data import DataError
     from .eventio import EventFormatError
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -1068,7 +1118,8 @@ def main(argv=None) -> int:
               f"{summary['points']} points x {len(summary['seeds'])} seed(s) = {summary['runs']} runs; "
               f"{summary['skipped']} already in {summary['db']}, {summary['done']} done, "
               f"{summary['failed']} failed in {summary['wall_time']:.1f} s"
-              + ("; float reference computed" if summary["reference_computed"] else ""))
+              + (f"; float reference computed for {summary['references_computed']} seed(s)"
+                 if summary["reference_computed"] else ""))
     if summary["interrupted"]:
         print(f"interrupted: {summary['remaining']} run(s) left; rerun the same command to resume",
               file=sys.stderr)

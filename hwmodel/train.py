@@ -1,11 +1,18 @@
 """Training runs: on-chip (integer DRTP), off-chip (float BP, quantized, integer inference) and the
 float DRTP reference, on the same split, sample orders and initial state.
 
-``run_training`` is what the CLI and the sweeps call. Sample order per epoch is host-side:
-``numpy.random.default_rng([seed, epoch]).permutation(n_train)``.
+``run_training`` is what the CLI and the sweeps call; ``run_seeds`` repeats it over chip seeds (and
+rounding-LFSR start states) and summarizes the accuracies as mean, std and a 95 % interval. Sample
+order per epoch is host-side: ``numpy.random.default_rng([seed, epoch]).permutation(n_train)``.
+
+Validation discipline: a validation split is carved from the training data (``validation_split``:
+stratified, a fixed seed that does not depend on the chip seed) and every choice the tool makes
+(the float references' gains, the sweep report's recommendations) is made on it; the integer model
+and the float references train on the same remaining digits; test accuracy is only reported.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +30,19 @@ from .model import Processor
 
 MODES = ("on-chip", "off-chip", "both")
 
+# Every metric ``run_seeds`` summarizes over seeds (mean, std, 95 % interval), one list: the
+# accuracies of every model a run trains (0..1) and the quantization gap (percentage points). A
+# new model's accuracy (e.g. the linear read-out or frozen-hidden baselines) is added here.
+SEED_METRICS = [
+    "test_accuracy", "train_accuracy", "val_accuracy",                       # on-chip integer DRTP
+    "float_test_accuracy", "float_train_accuracy", "float_val_accuracy",     # float DRTP reference
+    "offchip_test_accuracy", "offchip_val_accuracy",                         # off-chip BP -> integer
+    "offchip_float_test_accuracy", "offchip_float_val_accuracy",             # off-chip BP in float
+    "quantization_gap_pp",
+]
+# the per-epoch curves (validation accuracy after each epoch) summarized as mean and std per epoch
+CURVES = ("integer_val_accuracy", "integer_test_accuracy", "float_val_accuracy", "offchip_float_val_accuracy")
+
 
 @dataclass
 class Prepared:
@@ -31,12 +51,64 @@ class Prepared:
     test: EventBatch
     y_train: np.ndarray
     y_test: np.ndarray
+    val: EventBatch | None = None     # carved from the training data (``carve_validation``)
+    y_val: np.ndarray | None = None
+
+    @property
+    def n_val(self) -> int:
+        return 0 if self.y_val is None else len(self.y_val)
 
 
 def prepare(cfg: Config, split: Split) -> Prepared:
     """Encode the images of a split into validated event batches."""
     return prepare_streams(cfg, encode_images(split.x_train, cfg), split.y_train,
                            encode_images(split.x_test, cfg), split.y_test)
+
+
+# ---- validation split ------------------------------------------------------------------------
+VAL_SEED_TAG = 0x56414C  # "VAL": the validation split's generator is [split_seed, VAL_SEED_TAG]
+DEFAULT_VAL_SIZE = 1000
+
+
+def default_val_size(n_train: int) -> int:
+    """1,000 digits (a quarter of the embedded 4,000), or a quarter of a smaller training set."""
+    return min(DEFAULT_VAL_SIZE, n_train // 4)
+
+
+def validation_split(y: np.ndarray, n_val: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """(train indices, validation indices), both ascending: ``n_val`` samples stratified by class
+    (each class gives its share, rounded by largest remainders), chosen with the generator
+    ``default_rng([seed, VAL_SEED_TAG])``; the chip seed plays no part, so every seed of a run
+    and every point of a sweep is chosen on the same validation digits."""
+    y = np.asarray(y)
+    n = len(y)
+    if not 0 <= n_val < n:
+        raise ValueError(f"validation size {n_val} for {n} training samples")
+    rng = np.random.default_rng([seed, VAL_SEED_TAG])
+    classes, counts = np.unique(y, return_counts=True)
+    exact = n_val * counts / n
+    quota = np.floor(exact).astype(np.int64)
+    rest = n_val - int(quota.sum())
+    if rest:
+        order = np.lexsort((classes, -(exact - quota)))  # largest remainder first, then class
+        quota[order[:rest]] += 1
+    val = []
+    for c, q in zip(classes, quota):
+        members = np.flatnonzero(y == c)
+        val.append(rng.permutation(members)[:q])
+    v = np.sort(np.concatenate(val)) if val else np.zeros(0, np.int64)
+    keep = np.ones(n, bool)
+    keep[v] = False
+    return np.flatnonzero(keep), v
+
+
+def carve_validation(prep: Prepared, n_val: int, seed: int = 0) -> Prepared:
+    """``prep`` with ``n_val`` of its training samples moved to a validation set."""
+    if n_val == 0:
+        return prep
+    tr, va = validation_split(prep.y_train, n_val, seed)
+    return Prepared(prep.cfg, prep.train.subset(tr), prep.test, prep.y_train[tr], prep.y_test,
+                    prep.train.subset(va), prep.y_train[va])
 
 
 def epoch_orders(n: int, epochs: int, seed: int) -> list[np.ndarray]:
@@ -50,6 +122,42 @@ def _warm_up(proc: Processor, batch: EventBatch, labels: np.ndarray) -> None:
     tmp.run(batch.subset(k), labels[k], learn=True)
 
 
+# ---- saturation ---------------------------------------------------------------------------------
+def saturation_stats(proc: Processor, batch: EventBatch) -> dict:
+    """How much of the trained chip works in its linear range, over the samples of ``batch``:
+
+    - ``fc1.linear_fraction``: the fraction of (sample, hidden unit) pairs whose hard-tanh
+      derivative window is open (``fc1_dact = 1``: the unit learns from that sample);
+    - ``fc2.linear_fraction``: the fraction of (sample, output) pairs whose sigmoid output is
+      strictly between 0 and ONE (not on a rail of the LUT);
+    - ``weights_at_rails``: the fraction of the layer's weights (bias row included) at the lowest
+      or highest value of their precision after training.
+
+    Bit-exact: every sample runs through the kernel (inference, on a copy) and the chip's own
+    ``fc1_dact`` and ``fc2_out`` memories are read after it."""
+    cfg = proc.cfg
+    tmp = proc.copy()
+    n = len(batch)
+    lin1 = lin2 = 0
+    off = batch.offsets
+    for k in range(n):
+        s, e = off[k], off[k + 1]
+        tmp.run(EventBatch(batch.x[s:e], batch.y[s:e], batch.c[s:e], np.array([0, e - s], np.int64)))
+        lin1 += int(tmp.st["dact1"].sum())
+        o = tmp.st["out2"]
+        lin2 += int(((o > 0) & (o < cfg.one)).sum())
+
+    def rails(w: np.ndarray, bits: int) -> float:
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+        return float(np.mean((w == lo) | (w == hi)))
+
+    n = max(n, 1)
+    return {"fc1": {"linear_fraction": lin1 / (n * cfg.fc1.neurons),
+                    "weights_at_rails": rails(proc.st["w1"], cfg.bits["W1B"])},
+            "fc2": {"linear_fraction": lin2 / (n * cfg.fc2.neurons),
+                    "weights_at_rails": rails(proc.st["w2"], cfg.bits["W2B"])}}
+
+
 @dataclass
 class TrainReport:
     results: dict = field(default_factory=dict)
@@ -61,11 +169,24 @@ class TrainReport:
     interrupted: str | None = None  # Ctrl-C: what was stopped (the finished parts are kept)
 
 
+def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None) -> float | None:
+    if batch is None or y is None or not len(y):
+        return None
+    return proc.copy().evaluate(batch, y).accuracy(y)
+
+
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
-                 conv_kernels: np.ndarray | None = None) -> TrainReport:
+                 conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, int] | None = None,
+                 saturation: bool = True) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
-    ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed.
+    ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
+    other (non-zero) start states into the two rounding LFSRs after reset, as the host can write
+    them (nothing else changes: same contents, B, initial weights and sample order).
+
+    The float references choose their gains on ``prep.val`` (required when a float reference
+    runs); the integer model's validation accuracy is recorded after every epoch too
+    (``learning_curves``). Test accuracy is reported, never used for a choice.
 
     Ctrl-C (KeyboardInterrupt) keeps what finished: during on-chip training, the chip after the
     last completed epoch (evaluated as usual); during a float reference, the complete on-chip
@@ -75,26 +196,32 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         raise ValueError(f"mode {mode!r}: must be one of {', '.join(MODES)}")
     rep = TrainReport()
     res = rep.results
-    res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train),
+    res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train), n_val=prep.n_val,
                n_test=len(prep.y_test), mode=mode)
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
     proc = Processor.from_config(cfg, conv_kernels)
+    if lfsr_start is not None:
+        proc.st["lfsr"][:] = np.asarray(lfsr_start, np.int64)
+        res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
+    curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
+    res["learning_curves"] = curves
 
     if mode in ("on-chip", "both"):
         bar = progress("on-chip DRTP (integer)", epochs) if progress else None
         learn_time = 0.0
-        done = (proc.copy(), [])  # the chip after the last completed epoch and the test curve (one store)
+        done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
         try:
             for e in range(epochs):
                 t0 = time.perf_counter()
                 proc.train_epoch(prep.train, prep.y_train, orders[e])
                 learn_time += time.perf_counter() - t0
                 acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
-                done = (proc.copy(), done[1] + [acc])
+                vacc = _acc(proc, prep.val, prep.y_val)
+                done = (proc.copy(), done[1] + [acc], done[2] + ([] if vacc is None else [vacc]))
                 if bar is not None:
                     bar.update(1)
-                    bar.set_postfix(test=f"{acc:.4f}")
+                    bar.set_postfix(**({"val": f"{vacc:.4f}"} if vacc is not None else {"test": f"{acc:.4f}"}))
         except KeyboardInterrupt:
             if bar is not None:
                 bar.close()
@@ -102,7 +229,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                 raise
             rep.interrupted = f"on-chip training in epoch {len(done[1]) + 1} of {epochs}"
             res.update(interrupted=rep.interrupted, epochs_completed=len(done[1]))
-        proc, curve = done
+            curves["epoch"] = curves["epoch"][:len(done[1])]
+        proc, curve, vcurve = done
         if bar is not None:
             bar.close()
         t0 = time.perf_counter()
@@ -114,23 +242,31 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                    test_accuracy_per_epoch=curve,
                    learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
                    infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None)
+        if vcurve:
+            res["val_accuracy"] = vcurve[-1]
+            curves["integer_val_accuracy"] = vcurve
+        curves["integer_test_accuracy"] = curve
+        if saturation:
+            res["saturation"] = saturation_stats(proc, prep.test)
         rep.processor = proc
 
     need_float = (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None
     if need_float:
+        if not prep.n_val:
+            raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
         prm = proc.prm
         kern = proc.st["kern"]
-        tr_csr = spike_inputs(prm, prep.train.x, prep.train.y, prep.train.c, prep.train.offsets, kern)
-        te_csr = spike_inputs(prm, prep.test.x, prep.test.y, prep.test.c, prep.test.offsets, kern)
+
+        def csr(batch: EventBatch, y: np.ndarray):
+            c = spike_inputs(prm, batch.x, batch.y, batch.c, batch.offsets, kern)
+            return (c[0], c[1], y)
         init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
-        train_t = (tr_csr[0], tr_csr[1], prep.y_train)
-        test_t = (te_csr[0], te_csr[1], prep.y_test)
+        train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
         algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
         for algo in algos:
-            n_runs = len(GAINS) ** 2 + 1  # the grid, then the retraining with the best gains
-            bar = progress(f"float {algo.upper()} reference (gain grid)", n_runs) if progress else None
+            bar = progress(f"float {algo.upper()} reference (gain grid)", len(GAINS) ** 2) if progress else None
             try:
-                fr = train_reference(cfg, algo, init, train_t, test_t, epochs, orders, progress=bar)
+                fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar)
             except KeyboardInterrupt:
                 if bar is not None:
                     bar.close()
@@ -141,24 +277,191 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                 break
             if bar is not None:
                 bar.close()
+            search = {"runs": len(fr.grid), "g1_range": list(fr.gain_range[0]), "g2_range": list(fr.gain_range[1]),
+                      "at_edge": fr.at_edge}
             if algo == "drtp":
                 rep.float_drtp = fr
                 res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
-                           float_gains=list(fr.gains))
+                           float_val_accuracy=fr.val_accuracy, float_gains=list(fr.gains), float_gain_search=search)
+                curves["float_val_accuracy"] = fr.val_curve
             else:
                 rep.float_bp = fr
                 off = Processor.from_config(cfg, conv_kernels)
                 off.st["w1"][...] = quantize(fr.w1, cfg.bits["W1B"])
                 off.st["w2"][...] = quantize(fr.w2, cfg.bits["W2B"])
-                te_off = off.evaluate(prep.test, prep.y_test)
+                te_off = off.copy().evaluate(prep.test, prep.y_test)
                 res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
-                           offchip_float_test_accuracy=fr.test_accuracy, offchip_gains=list(fr.gains))
+                           offchip_val_accuracy=_acc(off, prep.val, prep.y_val),
+                           offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
+                           offchip_gains=list(fr.gains), offchip_gain_search=search)
+                curves["offchip_float_val_accuracy"] = fr.val_curve
+                if saturation:
+                    res["offchip_saturation"] = saturation_stats(off, prep.test)
                 rep.offchip = off
                 if rep.test_counters is None:
                     rep.test_counters = te_off.counters
         if "test_accuracy" in res and "float_test_accuracy" in res:
             res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
     return rep
+
+
+# ---- several seeds, rounding-noise repeats -----------------------------------------------------------
+def t_interval(values: list[float], level: float = 0.95) -> tuple[float, float | None, list[float] | None]:
+    """(mean, sample std, [low, high]) of ``values``: the ``level`` interval of the mean from the
+    t distribution with n - 1 degrees of freedom; std and interval are None for one value."""
+    n = len(values)
+    m = float(np.mean(values))
+    if n < 2:
+        return m, None, None
+    sd = float(np.std(values, ddof=1))
+    from scipy.stats import t as student_t
+    h = float(student_t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return m, sd, [m - h, m + h]
+
+
+def summarize(per_seed: list[dict], metrics: list[str] = SEED_METRICS) -> dict:
+    """``<metric>_mean``, ``_std`` and ``_ci95`` of every metric of ``metrics`` over the results
+    that have it (``<metric>_n_seeds`` says how many when that is not all of them: a run stopped
+    by Ctrl-C), and the mean and std per epoch of the learning curves (``learning_curves``)."""
+    out: dict = {}
+    for m in metrics:
+        vals = [float(r[m]) for r in per_seed if r.get(m) is not None]
+        if not vals:
+            continue
+        mean, sd, ci = t_interval(vals)
+        out.update({f"{m}_mean": mean, f"{m}_std": sd, f"{m}_ci95": ci})
+        if len(vals) < len(per_seed):
+            out[f"{m}_n_seeds"] = len(vals)
+    lc = [r.get("learning_curves", {}) for r in per_seed]
+    if lc and lc[0].get("epoch"):
+        curves: dict = {"epoch": lc[0]["epoch"]}
+        for name in CURVES:
+            rows = [c.get(name) for c in lc]
+            if rows and all(r is not None and len(r) == len(rows[0]) and len(r) for r in rows):
+                a = np.asarray(rows, float)
+                curves[f"{name}_mean"] = a.mean(axis=0).tolist()
+                curves[f"{name}_std"] = (a.std(axis=0, ddof=1).tolist() if len(rows) > 1 else None)
+        out["learning_curves"] = curves
+    for key in ("saturation", "offchip_saturation"):
+        sats = [r.get(key) for r in per_seed]
+        if sats and all(s is not None for s in sats):
+            out[key] = {layer: {f"{q}_{stat}": v for q in sats[0][layer]
+                                for stat, v in zip(("mean", "std"), t_interval([s[layer][q] for s in sats])[:2])}
+                        for layer in sats[0]}
+    return out
+
+
+ROUNDING_TAG = 0x524E44  # "RND"
+
+
+def rounding_lfsr_starts(seed: int, repeats: int) -> list[tuple[int, int]]:
+    """The rounding-LFSR start states (lfsr_fc1, lfsr_fc2) of ``repeats`` runs of one chip seed:
+    repeat 0 is the chip's reset state (spec §3, streams 5 and 6); repeat r >= 1 draws two
+    non-zero 32-bit values from ``default_rng([seed, r, ROUNDING_TAG])`` (different from every
+    other start of this seed)."""
+    starts = [(roms.stream_seed(seed, roms.STREAM_LFSR1), roms.stream_seed(seed, roms.STREAM_LFSR2))]
+    r = 1
+    while len(starts) < repeats:
+        a, b = (int(v) for v in np.random.default_rng([seed, r, ROUNDING_TAG]).integers(1, 2**32, size=2))
+        if (a, b) not in starts:
+            starts.append((a, b))
+        r += 1
+    return starts
+
+
+@dataclass
+class SeedsReport:
+    results: dict = field(default_factory=dict)
+    reports: list[TrainReport] = field(default_factory=list)  # one per completed seed (repeat 0)
+    interrupted: str | None = None
+
+
+def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mode: str = "on-chip",
+              float_reference: bool = True, progress=None, conv_kernels: np.ndarray | None = None,
+              rounding_repeats: int = 1, log: Callable[[str], object] | None = None) -> SeedsReport:
+    """``run_training`` for every chip seed (``cfg`` with ``seed = s``), then the summary over
+    seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object.
+
+    ``rounding_repeats = R > 1`` trains the on-chip model R times per seed with different
+    rounding-LFSR start states (``rounding_lfsr_starts``; repeat 0 is the ordinary run), nothing
+    else changed: ``rounding_repeats`` in the results gives per seed the test accuracies and
+    quantization gaps (float reference of the same seed minus each repeat) and the spread that
+    rounding alone causes. Ctrl-C keeps the seeds that finished (the one interrupted too, when
+    ``run_training`` kept a part of it)."""
+    sr = SeedsReport()
+    per_seed: list[dict] = []
+    rnd: list[dict] = []
+    for i, s in enumerate(seeds):
+        cs = cfg.replace(seed=s)
+        if log is not None and len(seeds) > 1:
+            log(f"seed {s} ({i + 1} of {len(seeds)})")
+        try:
+            rep = run_training(cs, prep, epochs=epochs, mode=mode, float_reference=float_reference,
+                               progress=progress, conv_kernels=conv_kernels)
+        except KeyboardInterrupt:
+            if not per_seed:
+                raise
+            sr.interrupted = f"seed {s} ({i + 1} of {len(seeds)})"
+            break
+        sr.reports.append(rep)
+        per_seed.append(rep.results)
+        if rep.interrupted:
+            sr.interrupted = f"seed {s}: {rep.interrupted}"
+            break
+        if rounding_repeats > 1 and "test_accuracy" in rep.results:
+            starts = rounding_lfsr_starts(s, rounding_repeats)
+            accs, vaccs = [rep.results["test_accuracy"]], [rep.results.get("val_accuracy")]
+            try:
+                for r, st in enumerate(starts[1:], 1):
+                    rr = run_training(cs, prep, epochs=epochs, mode="on-chip", float_reference=False,
+                                      conv_kernels=conv_kernels, lfsr_start=st, saturation=False,
+                                      progress=progress)
+                    accs.append(rr.results["test_accuracy"])
+                    vaccs.append(rr.results.get("val_accuracy"))
+                    if rr.interrupted:
+                        raise KeyboardInterrupt
+            except KeyboardInterrupt:
+                sr.interrupted = f"seed {s}: rounding repeat {len(accs)} of {rounding_repeats}"
+                accs = accs[:len(vaccs)]
+            entry = {"seed": s, "lfsr_starts": [list(x) for x in starts[:len(accs)]], "test_accuracy": accs}
+            if all(v is not None for v in vaccs):
+                entry["val_accuracy"] = vaccs
+            m, sd, ci = t_interval(accs)
+            entry.update(test_accuracy_mean=m, test_accuracy_std=sd, test_accuracy_ci95=ci)
+            fta = rep.results.get("float_test_accuracy")
+            if fta is not None:
+                gaps = [100.0 * (fta - a) for a in accs]
+                m, sd, _ = t_interval(gaps)
+                entry.update(quantization_gap_pp=gaps, quantization_gap_pp_mean=m, quantization_gap_pp_std=sd)
+            rnd.append(entry)
+            if sr.interrupted:
+                break
+    res = sr.results
+    first = per_seed[0]
+    res.update({k: first[k] for k in ("config", "epochs", "n_train", "n_val", "n_test", "mode") if k in first})
+    res.update(seeds=[r["seed"] for r in per_seed], n_seeds=len(per_seed), per_seed=per_seed)
+    res.update(summarize(per_seed))
+    if rnd:
+        res["rounding_repeats"] = rounding_summary(rnd, rounding_repeats)
+    if sr.interrupted:
+        res["interrupted"] = sr.interrupted
+        res["seeds_requested"] = list(seeds)
+    return sr
+
+
+def rounding_summary(rnd: list[dict], repeats: int) -> dict:
+    """Per seed the repeats, and over seeds: ``test_accuracy_std_within_seed`` (pooled std of the
+    repeats of one seed: the spread that rounding alone causes) and the mean quantization gap."""
+    out = {"repeats": repeats, "per_seed": rnd}
+    var = [np.var(e["test_accuracy"], ddof=1) for e in rnd if len(e["test_accuracy"]) > 1]
+    out["test_accuracy_std_within_seed"] = float(np.sqrt(np.mean(var))) if var else None
+    gaps = [g for e in rnd for g in e.get("quantization_gap_pp", [])]
+    if gaps and all("quantization_gap_pp" in e for e in rnd):
+        m, sd, ci = t_interval(gaps)
+        out.update(quantization_gap_pp_mean=m, quantization_gap_pp_std=sd)
+        gvar = [np.var(e["quantization_gap_pp"], ddof=1) for e in rnd if len(e["quantization_gap_pp"]) > 1]
+        out["quantization_gap_pp_std_within_seed"] = float(np.sqrt(np.mean(gvar))) if gvar else None
+    return out
 
 
 def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -> Prepared:
@@ -192,7 +495,8 @@ DVS_TEST_SEED_OFFSET = 1_000_000
 @dataclass(frozen=True)
 class DataSpec:
     """Which samples a run uses: images through the config's encoder, DVS-emulated images, or
-    recorded N-MNIST streams; from the embedded set or a user folder; with optional stopping rules."""
+    recorded N-MNIST streams; from the embedded set or a user folder; with optional stopping rules.
+    ``val_size`` training samples become the validation split (None: ``default_val_size``)."""
     events: str = "image"
     folder: str | None = None
     n_train: int | None = None
@@ -200,6 +504,16 @@ class DataSpec:
     split_seed: int = 0
     window_us: int | None = None
     max_events: int | None = None
+    val_size: int | None = None
+
+    def resolved_val(self, n_train: int | None = None) -> int | None:
+        """The validation size for a training set of ``n_train`` samples (None: not known yet)."""
+        if self.val_size is not None:
+            return self.val_size
+        n = n_train if n_train is not None else self.n_train
+        if n is None and not (self.events in STREAM_SOURCES or self.folder):
+            n = 4000
+        return None if n is None else default_val_size(n)
 
     def key(self) -> str:
         """A stable text naming the samples (used as the data column of sweep results)."""
@@ -214,7 +528,8 @@ class DataSpec:
             base += ",dvs"
         if self.window_us is not None or self.max_events is not None:
             base += f",window_us={self.window_us},max_events={self.max_events}"
-        return base
+        val = self.resolved_val()
+        return base + f",val={'auto' if val is None else val}"
 
 
 def _stop_all(streams, spec: DataSpec):
@@ -254,6 +569,27 @@ def check_spec(spec: DataSpec) -> None:
         n_te = 1000 if spec.n_test is None else spec.n_test
         if n_tr + n_te > EMBEDDED_DIGITS:
             raise DataError(f"embedded MNIST has {EMBEDDED_DIGITS} digits: cannot take {n_tr} + {n_te}")
+    if spec.val_size is not None:
+        v = spec.val_size
+        if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            raise DataError(f"--val-size must be >= 0, got {v!r}")
+        if spec.n_train is not None or not (spec.folder or spec.events in STREAM_SOURCES):
+            check_val_size(v, 4000 if spec.n_train is None else spec.n_train)
+
+
+def check_val_size(val_size: int, n_train: int) -> None:
+    """The validation split must leave at least one training sample."""
+    from .data import DataError
+    if val_size >= n_train:
+        raise DataError(f"--val-size {val_size} is not smaller than the training set ({n_train} samples): "
+                        f"the validation digits are carved from it and at least one must be left to train on")
+
+
+def check_val_needed(val_size: int | None, why: str) -> None:
+    """A choice (``why``) is made on validation: ``--val-size 0`` cannot be used for it."""
+    from .data import DataError
+    if val_size == 0:
+        raise DataError(f"--val-size 0: {why} on the validation split; give --val-size N >= 1")
 
 
 def check_sensor(cfg: Config, width: int, height: int, what: str) -> None:
@@ -284,8 +620,10 @@ def _check_prepared(cfg: Config, prep: Prepared, spec: DataSpec) -> None:
 
 def warn_sparse(prep: Prepared, log) -> None:
     """One warning line when many samples are empty (chance accuracy is then likely)."""
-    for part, b in (("training", prep.train), ("test", prep.test)):
-        lens = np.diff(b.offsets)
+    parts = [("training", np.concatenate([np.diff(prep.train.offsets)]
+                                         + ([np.diff(prep.val.offsets)] if prep.val is not None else []))),
+             ("test", np.diff(prep.test.offsets))]
+    for part, lens in parts:  # the training samples with the validation ones carved from them
         if len(lens):
             empty = float(np.mean(lens == 0))
             if empty >= 0.1:
@@ -311,7 +649,7 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
             ss = load_aer_folder(spec.folder, spec.n_train, spec.n_test, spec.split_seed)
         prep = prepare_streams(cfg, _stop_all(ss.train, spec), ss.y_train, _stop_all(ss.test, spec), ss.y_test)
         _check_prepared(cfg, prep, spec)
-        return prep, ss.source
+        return _with_val(prep, spec), ss.source
     if spec.folder:
         split = load_idx_folder(spec.folder, spec.n_train, spec.n_test)
     else:
@@ -333,4 +671,10 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
     else:
         prep, source = prepare(cfg, split), split.source
     _check_prepared(cfg, prep, spec)
-    return prep, source
+    return _with_val(prep, spec), source
+
+
+def _with_val(prep: Prepared, spec: DataSpec) -> Prepared:
+    n_val = spec.resolved_val(len(prep.y_train))
+    check_val_size(n_val, len(prep.y_train))
+    return carve_validation(prep, n_val, spec.split_seed)

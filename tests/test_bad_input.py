@@ -323,7 +323,7 @@ def test_train_and_eval_on_aer_folder(tmp_path, capsys):
     assert cli.main(["train", "--events", "aer", "--data", str(d), "--epochs", "2", "--no-float",
                      "--no-progress", "--json", "--set", "fc1.neurons=16", "--out", str(out)]) == 0
     res = json.loads(capsys.readouterr().out)
-    assert res["config"] == "spoon_dvs" and (res["n_train"], res["n_test"]) == (30, 30)
+    assert res["config"] == "spoon_dvs" and (res["n_train"] + res["n_val"], res["n_test"]) == (30, 30)
     assert 20 <= res["event_savings"]["events_per_sample"] <= 50
     assert cli.main(["eval", "--events", "aer", "--data", str(d), "--weights", str(out / "weights.npz"),
                      "--json"]) == 0
@@ -331,7 +331,7 @@ def test_train_and_eval_on_aer_folder(tmp_path, capsys):
     assert cli.main(["train", "--events", "aer", "--data", str(d), "--n-train", "10", "--n-test", "10",
                      "--epochs", "1", "--no-float", "--json", "--set", "fc1.neurons=16"]) == 0
     res = json.loads(capsys.readouterr().out)
-    assert (res["n_train"], res["n_test"]) == (10, 10)
+    assert (res["n_train"] + res["n_val"], res["n_test"]) == (10, 10)
 
 
 def test_stopping_rules_that_leave_no_event_are_errors(tmp_path, capsys):

@@ -92,13 +92,20 @@ def _kill_session(proc):
     proc.wait(timeout=30)
 
 
-def test_real_sigint_during_float_reference(tmp_path):
+def _ignore_sigint():
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_real_sigint_during_float_reference(tmp_path, inherited):
     """A real SIGINT while the float reference runs: exit 130 with one line, no traceback; the
-    on-chip result is complete and saved."""
+    on-chip result is complete and saved. Also when the process was started with SIGINT ignored
+    (as a non-interactive shell starts background jobs): the command line installs the handler."""
     out = tmp_path / "run"
     cmd = [sys.executable, "-m", "hwmodel", "train", "--n-train", "2000", "--n-test", "300", "--epochs", "6",
            "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+                            preexec_fn=_ignore_sigint if inherited == "ignored" else None)
     err = bytearray()
     try:
         t = _reader(proc.stderr, err)

@@ -86,7 +86,7 @@ def test_resume_refuses_to_mix_versions_unless_allowed(swept, tmp_path, capsys):
     argv = [a if a != str(db0) else str(db) for a in argv0]
     assert sweep.main(argv) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error: database") and f"3 by {old}" in err and "--allow-mixed" in err and "\n" not in err
+    assert err.startswith("error: database") and f"4 by {old}" in err and "--allow-mixed" in err and "\n" not in err
     assert len(_q(db, "SELECT * FROM results")) == 2  # nothing ran
     assert sweep.main(argv + ["--allow-mixed", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["done"] == 2
@@ -99,10 +99,10 @@ def test_resume_refuses_to_mix_versions_unless_allowed(swept, tmp_path, capsys):
     assert report.main(["--db", str(db), "--out", str(out)]) == 0
     assert "MIXED code versions" in capsys.readouterr().out
     doc = json.loads((out / "results.json").read_text())
-    assert doc["experiments"][0]["code_versions"] == {old: 3, CURRENT: 2}  # 4 runs + the reference
+    assert doc["experiments"][0]["code_versions"] == {old: 4, CURRENT: 2}  # 4 runs + a reference per seed
     assert doc["code_version"]["code_version"] == CURRENT
     md = (out / "report.md").read_text()
-    assert f"{old} (3 rows)" in md and f"{CURRENT} (2 rows)" in md and f"written by hwmodel {CURRENT}" in md
+    assert f"{old} (4 rows)" in md and f"{CURRENT} (2 rows)" in md and f"written by hwmodel {CURRENT}" in md
     assert "code_version" in (out / "results.csv").read_text().splitlines()[0]
 
 
@@ -110,7 +110,7 @@ def test_single_version_report(swept, tmp_path, capsys):
     _, db, _ = swept
     assert report.main(["--db", str(db), "--out", str(tmp_path / "r")]) == 0
     assert f"code {CURRENT}" in capsys.readouterr().out
-    assert f"Code version: {CURRENT} (5 rows)" in (tmp_path / "r" / "report.md").read_text()
+    assert f"Code version: {CURRENT} (6 rows)" in (tmp_path / "r" / "report.md").read_text()
 
 
 def test_rows_from_a_worker_of_another_version_are_not_stored(swept, tmp_path, capsys, monkeypatch):
@@ -146,7 +146,7 @@ def test_schema_2_database_is_migrated(swept, tmp_path, capsys):
     argv = [a if a != str(db0) else str(db) for a in argv0]
     assert sweep.main(argv) == 2  # old rows: 'unknown' version
     assert "2 by unknown" in capsys.readouterr().err
-    assert _q(db, "SELECT value FROM meta WHERE key='schema_version'") == [("3",)]
+    assert _q(db, "SELECT value FROM meta WHERE key='schema_version'") == [(str(sweep.SCHEMA_VERSION),)]
     assert _q(db, "SELECT DISTINCT code_version FROM results") == [("unknown",)]
     assert sweep.main(argv + ["--allow-mixed"]) == 0
 

@@ -76,6 +76,10 @@ def test_grid_errors_rejected_before_any_work(tmp_path, capsys, axes, needle):
     (["--epochs", "0"], "--epochs"),
     (["--n-train", "4900"], "cannot take"),
     (["--data", "/nonexistent/mnist"], "does not exist"),
+    (["--seeds", "0,1,0"], "seed 0 is given twice"),
+    (["--seeds", "0,-1"], "must be in 0..2^32-1"),
+    (["--val-size", "0"], "--val-size 0: the float reference's gains and the report's recommendations"),
+    (["--val-size", "300", "--n-train", "300"], "not smaller than the training set"),
 ])
 def test_cli_errors(tmp_path, capsys, argv, needle):
     db = tmp_path / "db.sqlite"
@@ -88,6 +92,7 @@ def test_cli_errors(tmp_path, capsys, argv, needle):
 def test_grid_presets_validate():
     for name in ("quick", "default", "full"):
         g = sweep.load_grid(name)
+        assert len(g.seeds) >= 3, name  # a spread and an interval for every point
         plan = sweep.make_plan(g, Config.preset(g.base), g.epochs, g.seeds,
                                sweep.data_spec(None, None, None, 0))
         assert plan.points and all(k == sweep.canonical(o) for k, o, _ in plan.points)
@@ -122,9 +127,12 @@ def test_sweep_fills_db_and_rerun_does_no_work(local_db, capsys):
     assert len(rows) == N_RUNS
     conn = sqlite3.connect(str(db))
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    ref = conn.execute("SELECT COUNT(*), MIN(float_test_accuracy) FROM reference").fetchone()
+    ref = conn.execute("SELECT COUNT(*), MIN(float_test_accuracy), MIN(float_val_accuracy) FROM reference").fetchone()
+    seeds = conn.execute("SELECT seed FROM reference ORDER BY seed").fetchall()
+    vals = conn.execute("SELECT COUNT(*) FROM results WHERE val_accuracy BETWEEN 0 AND 1").fetchone()[0]
     conn.close()
-    assert ref[0] == 1 and 0 <= ref[1] <= 1
+    assert ref[0] == 2 and seeds == [(0,), (1,)] and 0 <= ref[1] <= 1 and 0 <= ref[2] <= 1  # one per seed
+    assert vals == N_RUNS  # every row has its validation accuracy
     rc = sweep.main(["bitwidths", "--grid", str(tmp / "grid.toml"), "--db", str(db), "--jobs", "1",
                      "--json", *DATA])
     assert rc == 0
@@ -148,12 +156,13 @@ def _start_and_wait(cmd, db, at_least):
 
 
 def test_sigkill_sigterm_and_resume_lose_nothing(tmp_path):
+    # rows take a few ms each: enough of them that the 10 ms poller stops the sweep mid-way
     grid = _write(tmp_path, 'epochs = 2\nseeds = [0]\n[axes]\n"fc1.weight" = ["s4", "s5", "s6", "s7", "s8"]\n'
-                            '"drtp.b" = ["s1", "s2", "s3"]\n')
+                            '"drtp.b" = ["s1", "s2", "s3"]\n"fc2.weight" = ["s5", "s6", "s7", "s8"]\n')
     db = tmp_path / "k.sqlite"
     cmd = [sys.executable, "-m", "hwmodel.sweep", "bitwidths", "--grid", grid, "--db", str(db),
            "--jobs", "1", "--no-progress", "--config", "tiny", "--n-train", "300", "--n-test", "100"]
-    total = 15
+    total = 60
     proc = _start_and_wait(cmd, db, 2)
     try:
         os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes
@@ -182,7 +191,7 @@ def test_sigkill_sigterm_and_resume_lose_nothing(tmp_path):
     assert all(after[k] == v for k, v in middle.items())  # finished rows kept, not redone
     conn = sqlite3.connect(str(db))
     assert conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT point_key, seed FROM results)").fetchone()[0] == total
-    assert conn.execute("SELECT COUNT(*) FROM reference").fetchone()[0] == 1
+    assert conn.execute("SELECT COUNT(*) FROM reference").fetchone()[0] == 1  # the grid's one seed
     conn.close()
 
 

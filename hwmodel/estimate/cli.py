@@ -124,6 +124,8 @@ def print_summary(r: dict) -> None:
 
 
 def main(argv=None) -> int:
+    from ..checks import ctrl_c_raises
+    ctrl_c_raises()
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:

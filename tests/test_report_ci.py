@@ -1,0 +1,134 @@
+"""Sweep reports with confidence (issue 13): mean ± std and the 95 % t interval of every
+accuracy, "cheapest within X pp of float" decided on validation accuracy (not test), points that
+cannot be told apart (overlapping intervals) named, no "std 0.00" for one seed, and an old
+(schema 3) database migrated. Real rows of a tiny sweep, with accuracies set by hand."""
+import json
+import math
+import re
+import shutil
+import sqlite3
+
+import pytest
+
+from hwmodel import report, sweep
+
+TINY = ["--config", "tiny", "--n-train", "200", "--n-test", "100", "--jobs", "1", "--no-progress"]
+GRID = 'epochs = 1\nseeds = [0, 1, 2]\n[axes]\n"fc1.weight" = ["s4", "s6", "s8"]\n'
+T975_DF2 = 4.302652729911275
+# point -> per-seed (validation, test) accuracies; the float reference: validation 0.90/0.91/0.92, test 0.80.
+# s4 is the cheapest and has the best TEST accuracy, but its validation mean (0.86) misses every tolerance;
+# s6 is within 0.5 pp of float on validation; s8 is the base (spoon-like widest).
+SET = {"s4": ([0.80, 0.90, 0.88], 0.95), "s6": ([0.90, 0.91, 0.91], 0.70), "s8": ([0.91, 0.91, 0.91], 0.75)}
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("rep")
+    (tmp / "g.toml").write_text(GRID)
+    path = tmp / "s.sqlite"
+    assert sweep.main(["bitwidths", "--grid", str(tmp / "g.toml"), "--db", str(path), *TINY]) == 0
+    conn = sqlite3.connect(path)
+    for w, (vals, test) in SET.items():
+        for seed, v in enumerate(vals):
+            conn.execute("UPDATE results SET val_accuracy = ?, test_accuracy = ? WHERE seed = ? AND "
+                         "json_extract(config_json, '$.\"fc1.weight\"') = ?", (v, test, seed, w))
+    for seed, v in enumerate([0.90, 0.91, 0.92]):
+        conn.execute("UPDATE reference SET float_val_accuracy = ?, float_test_accuracy = 0.80 WHERE seed = ?",
+                     (v, seed))
+    conn.commit()
+    assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 9
+    assert conn.execute("SELECT COUNT(*) FROM reference").fetchone()[0] == 3
+    conn.close()
+    return tmp, path
+
+
+def _interval(vals):
+    m = sum(vals) / len(vals)
+    sd = math.sqrt(sum((v - m) ** 2 for v in vals) / (len(vals) - 1))
+    h = T975_DF2 * sd / math.sqrt(len(vals))
+    return m, sd, [m - h, m + h]
+
+
+def test_cheapest_is_decided_on_validation_with_its_uncertainty(db, tmp_path, capsys):
+    _, path = db
+    out = tmp_path / "r"
+    assert report.main(["--db", str(path), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    doc = json.loads((out / "results.json").read_text())
+    (e,) = doc["experiments"]
+    fm, fsd, fci = _interval([0.90, 0.91, 0.92])
+    assert e["float_val_accuracy"] == pytest.approx(fm) and e["float_val_ci95"] == pytest.approx(fci)
+    rows = {r["tolerance_pp"]: r for r in e["cheapest_within"]}
+    for tol in (0.5, 1.0, 2.0):
+        r = rows[tol]
+        assert r["decided_on"] == "validation"
+        assert "fc1.weight=s6" in r["point"], r  # not s4, whose test accuracy is the highest
+        m, sd, ci = _interval(SET["s6"][0])
+        assert r["val_accuracy"] == pytest.approx(m) and r["val_std"] == pytest.approx(sd)
+        assert r["val_ci95"] == pytest.approx(ci) and r["test_accuracy"] == pytest.approx(0.70)
+        assert r["overlaps_float"] is True
+        # s4 missed the tolerance, but its interval overlaps s6's: the two cannot be told apart
+        assert len(r["cannot_tell_apart_from"]) == 1 and "fc1.weight=s4" in r["cannot_tell_apart_from"][0]
+    pts = {p["overrides"].get("fc1.weight", "s8"): p for p in e["points"]}
+    m, sd, ci = _interval(SET["s4"][0])
+    assert pts["s4"]["val_accuracy_ci95"] == pytest.approx(ci)
+    assert pts["s4"]["test_accuracy_std"] == pytest.approx(0.0, abs=1e-12)
+    assert pts["s4"]["test_accuracy_ci95"] == pytest.approx([0.95, 0.95], abs=1e-9)
+    assert e["pareto_front_decided_on"] == "validation"
+    md = (out / "report.md").read_text()
+    assert "cannot be told apart from 1 cheaper point" in md and "decided on validation accuracy" in md
+    assert "95 % interval" in md and "±" in md
+    assert "within 0.5 pp of float on validation: fc1.weight=s6" in printed
+    csv = (out / "results.csv").read_text().splitlines()
+    assert "val_accuracy" in csv[0].split(",")
+
+
+def test_one_seed_has_no_std_and_says_so(db, tmp_path):
+    _, path = db
+    one = tmp_path / "one.sqlite"
+    shutil.copy(path, one)
+    conn = sqlite3.connect(one)
+    conn.execute("DELETE FROM results WHERE seed > 0")
+    conn.execute("DELETE FROM reference WHERE seed > 0")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "r1"
+    assert report.main(["--db", str(one), "--out", str(out)]) == 0
+    md = (out / "report.md").read_text()
+    assert "± 0.00" not in md and "n/a (1 seed)" in md and "One seed per point" in md
+    (e,) = json.loads((out / "results.json").read_text())["experiments"]
+    assert all(p["test_accuracy_std"] is None and p["val_accuracy_ci95"] is None for p in e["points"])
+
+
+def test_schema_3_database_is_migrated_and_flagged(db, tmp_path, capsys):
+    _, path = db
+    old = tmp_path / "v3.sqlite"
+    added = {col for _, col, _ in sweep.ADDED_COLUMNS[4]}
+    conn = sqlite3.connect(old)
+    for stmt in sweep.SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(re.sub(r",\s*(" + "|".join(added) + r") (REAL|TEXT)", "", stmt))
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
+    src = sqlite3.connect(path)
+    for table, columns in (("results", sweep.RESULT_COLUMNS), ("reference", sweep.REFERENCE_COLUMNS)):
+        cols = [c for c in columns if c not in added]
+        for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):
+            conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
+    src.close()
+    conn.commit()
+    conn.close()
+    assert "val_accuracy" not in [r[1] for r in sqlite3.connect(old).execute("PRAGMA table_info(results)")]
+    out = tmp_path / "r3"
+    assert report.main(["--db", str(old), "--out", str(out)]) == 0  # read-only: not migrated by the report
+    (e,) = json.loads((out / "results.json").read_text())["experiments"]
+    assert all("note" in r and "point" not in r for r in e["cheapest_within"])  # no choice without validation
+    assert "no validation accuracy" in (out / "report.md").read_text()
+    conn = sweep.connect(old)  # a sweep opening it for writing migrates it
+    try:
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+        cols = {r[1] for r in conn.execute("PRAGMA table_info(results)")}
+        assert {"val_accuracy", "val_accuracy_per_epoch"} <= cols
+        assert conn.execute("SELECT COUNT(*) FROM results WHERE val_accuracy IS NULL").fetchone()[0] == 9
+    finally:
+        conn.close()
+    capsys.readouterr()
