@@ -127,7 +127,8 @@ def cmd_train(args) -> int:
     single = args.seeds is None
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
                    float_reference=not args.no_float, conv_kernels=kernels, progress=_bar_factory(not quiet),
-                   rounding_repeats=args.rounding_repeats, log=None if quiet else _log)
+                   rounding_repeats=args.rounding_repeats, log=None if quiet else _log,
+                   baselines=not args.no_baselines)
     for rep in sr.reports:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())
@@ -265,7 +266,9 @@ def _print_train(res: dict) -> None:
              res.get("float_test_accuracy")),
             ("off-chip BP -> integer", None, res.get("offchip_val_accuracy"), res.get("offchip_test_accuracy")),
             ("off-chip BP (float)", None, res.get("offchip_float_val_accuracy"),
-             res.get("offchip_float_test_accuracy"))]
+             res.get("offchip_float_test_accuracy")),
+            ("linear read-out (integer)", None, res.get("linear_val_accuracy"), res.get("linear_test_accuracy")),
+            ("frozen hidden (integer)", None, res.get("frozen_val_accuracy"), res.get("frozen_test_accuracy"))]
     print(f"{'':26s} {'train':>9s} {'val':>9s} {'test':>9s}")
     for name, tr, va, te in rows:
         if tr is not None or te is not None:
@@ -347,7 +350,9 @@ def _print_seeds(res: dict) -> None:
     rows = [("on-chip integer DRTP", "train_accuracy", "val_accuracy", "test_accuracy"),
             ("float DRTP reference", "float_train_accuracy", "float_val_accuracy", "float_test_accuracy"),
             ("off-chip BP -> integer", None, "offchip_val_accuracy", "offchip_test_accuracy"),
-            ("off-chip BP (float)", None, "offchip_float_val_accuracy", "offchip_float_test_accuracy")]
+            ("off-chip BP (float)", None, "offchip_float_val_accuracy", "offchip_float_test_accuracy"),
+            ("linear read-out (int)", None, "linear_val_accuracy", "linear_test_accuracy"),
+            ("frozen hidden (int)", None, "frozen_val_accuracy", "frozen_test_accuracy")]
     print(f"{'':24s} {'train':>30s} {'val':>30s} {'test':>30s}")
     for name, tr, va, te in rows:
         if f"{te}_mean" in res:
@@ -480,6 +485,10 @@ def build_parser() -> checks.Parser:
                    help=f"write the learning curves (validation accuracy per epoch) as DIR/{CURVES_PNG} "
                         "(--out gets it too)")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
+    t.add_argument("--no-baselines", action="store_true",
+                   help="skip the two integer baselines trained beside the chip on the same data, split, seed and "
+                        "conv front end: the linear read-out (no hidden layer; linear_test_accuracy) and the "
+                        "frozen-hidden network (only the output layer learns; frozen_test_accuracy)")
     t.add_argument("--no-progress", action="store_true", help="no progress bars")
     t.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     t.set_defaults(func=cmd_train)

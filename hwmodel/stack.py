@@ -57,8 +57,10 @@ N_GLOBAL = 16
  # tanh/sig_lut_rd, B read (-1 output), upd, and the read counter of the layer's inputs
  # (the previous layer's act_rd; -1 for layer 1: its scans count conv_spk_rd)
  L_C_WRD, L_C_WWR, L_C_ARD, L_C_AWR, L_C_OP, L_C_YWR, L_C_YRD, L_C_ACT, L_C_BRD, L_C_UPD,
- L_C_XRD) = range(24)
-N_LAYER_COLS = 24
+ L_C_XRD,
+ # 1: the layer never learns (host-side experiment: the frozen-hidden baseline), else 0
+ L_FROZEN) = range(25)
+N_LAYER_COLS = 25
 
 # the conv counters and lfsr_step have the same place at every depth (counter_names)
 _EV, _KRD, _PRD, _PWR, _SRD, _SWR, _CADD, _CCMP = range(8)
@@ -156,7 +158,7 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                     t = ak[j] >> AS
                     yk[j] = max(-YMAX, min(YMAX, t))
                     dk[j] = 1 if (t > -YMAX and t < YMAX) else 0
-                if not learn:
+                if not learn or lay[k, L_FROZEN]:
                     continue
                 # DRTP update (§9, §15): u = -b_j * x_i over the forward's inputs; units with
                 # derivative 0 are skipped (no access, no LFSR step)
@@ -329,6 +331,7 @@ def layer_table(cfg: Config) -> np.ndarray:
             (row[L_C_WRD], row[L_C_WWR], row[L_C_ARD], row[L_C_AWR], row[L_C_OP], row[L_C_ACT],
              row[L_C_YWR], row[L_C_YRD], row[L_C_UPD]) = (ix[x] for x in output_counter_names(k))
         row[L_C_XRD] = -1 if k == 1 else lay[r - 1, L_C_YRD]
+        row[L_FROZEN] = 0
     return lay
 
 
@@ -384,12 +387,21 @@ class StackProcessor:
         self.counters = self.zeros()
 
     @classmethod
-    def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None) -> "StackProcessor":
-        return cls(cfg, build_state(cfg, conv_kernels))
+    def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None, *,
+                    frozen_hidden: bool = False) -> "StackProcessor":
+        """``frozen_hidden``: the hidden layers keep their initial weights when learning (only
+        the output layer learns): the frozen-hidden baseline, not a feature of the chip."""
+        p = cls(cfg, build_state(cfg, conv_kernels))
+        p.freeze_hidden(frozen_hidden)
+        return p
+
+    def freeze_hidden(self, on: bool = True) -> None:
+        self.lay[:-1, L_FROZEN] = 1 if on else 0
 
     def copy(self) -> "StackProcessor":
         p = StackProcessor(self.cfg, {k: v.copy() for k, v in self.st.items()})
         p.counters = self.counters.copy()
+        p.lay = self.lay.copy()
         return p
 
     def zeros(self) -> np.ndarray:

@@ -389,7 +389,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     cfg = Config.from_dict(tomllib.loads(task["config_toml"]))
     prep = _prepared(cfg, task["data"])
     ref = task["kind"] == "reference"
-    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref, saturation=False)
+    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref, saturation=False,
+                       baselines=False)
     r = rep.results
     wbits, mbits = memory_bits(cfg)
     row = {

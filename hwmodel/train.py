@@ -39,6 +39,8 @@ SEED_METRICS = [
     "offchip_test_accuracy", "offchip_val_accuracy",                         # off-chip BP -> integer
     "offchip_float_test_accuracy", "offchip_float_val_accuracy",             # off-chip BP in float
     "quantization_gap_pp",
+    "linear_test_accuracy", "linear_val_accuracy",                          # baseline: no hidden layer
+    "frozen_test_accuracy", "frozen_val_accuracy",                          # baseline: hidden layers frozen
 ]
 # the per-epoch curves (validation accuracy after each epoch) summarized as mean and std per epoch
 CURVES = ("integer_val_accuracy", "integer_test_accuracy", "float_val_accuracy", "offchip_float_val_accuracy")
@@ -178,7 +180,7 @@ def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None) -> flo
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
                  conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, int] | None = None,
-                 saturation: bool = True) -> TrainReport:
+                 saturation: bool = True, baselines: bool = True) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the two rounding LFSRs after reset, as the host can write
@@ -250,6 +252,18 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
             res["saturation"] = saturation_stats(proc, prep.test)
         rep.processor = proc
 
+    if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
+        bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
+            if progress else None
+        try:
+            res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar))
+        except KeyboardInterrupt:
+            rep.interrupted = "baselines (linear read-out, frozen hidden)"
+            res["interrupted"] = rep.interrupted
+        finally:
+            if bar is not None:
+                bar.close()
+
     need_float = (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None
     if need_float:
         if not prep.n_val:
@@ -303,6 +317,69 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         if "test_accuracy" in res and "float_test_accuracy" in res:
             res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
     return rep
+
+
+# ---- baselines: what do the hidden layers buy? ---------------------------------------------------
+LINEAR_LR_STEPS = (-2, -1, 1, 2)
+
+
+def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndarray],
+                  conv_kernels: np.ndarray | None = None, progress=None) -> dict:
+    """The two integer baselines of the same data, split, seed, conv front end and sample order:
+
+    - the *linear read-out*: no hidden layer, the output layer reads the conv spikes (spec §15,
+      K = 0). Its inputs are 0/1 instead of activations up to YMAX, so its sigmoid shift and
+      learning-rate shift are chosen on validation (a search over SS - (YB - 1) .. SS with the
+      shift LR_out - (YB - 1), then LR_out - (YB - 1) + {-2, -1, 1, 2} at the best SS);
+    - the *frozen-hidden* network: this config, the hidden layers keep their initial weights and
+      only the output layer learns (with this config's shifts).
+
+    Returns ``linear_*`` and ``frozen_*`` accuracies (test and validation) and the chosen shifts."""
+    from .stack import StackProcessor
+
+    def train(proc):
+        for e in range(epochs):
+            proc.run(prep.train.subset(orders[e]), np.asarray(prep.y_train)[orders[e]], learn=True)
+        return proc
+
+    def acc(proc, batch, y):
+        return None if batch is None or not len(y) else proc.copy().run(batch).accuracy(y)
+
+    out: dict = {}
+    yb = cfg.hidden[-1].yb if cfg.depth else 1
+    o = cfg.output
+    lr0 = max(0, o.lr_shift - (yb - 1))
+    tried: dict[tuple[int, int], tuple] = {}
+
+    def one(ss, lr):
+        if (ss, lr) not in tried:
+            c = cfg.replace(**{"hidden.sizes": "", "output.lr_shift": lr, "output.sig_shift": ss})
+            p = train(StackProcessor.from_config(c, conv_kernels))
+            v = acc(p, prep.val, prep.y_val)
+            tried[(ss, lr)] = (v if v is not None else -1.0, p)
+            if progress is not None:
+                progress.update(1)
+        return tried[(ss, lr)][0]
+    sss = list(range(max(0, o.sig_shift - (yb - 1)), o.sig_shift + 1))
+    best_ss = max(sss, key=lambda ss: (one(ss, lr0), -ss))
+    for d in LINEAR_LR_STEPS:
+        if 0 <= lr0 + d <= 40:
+            one(best_ss, lr0 + d)
+    (ss, lr), (v, best) = max(tried.items(), key=lambda kv: (kv[1][0], -abs(kv[0][1] - lr0)))
+    out.update(linear_test_accuracy=acc(best, prep.test, prep.y_test), linear_val_accuracy=acc(best, prep.val, prep.y_val),
+               linear_sig_shift=ss, linear_lr_shift=lr, linear_search_runs=len(tried),
+               linear_weight_bits=(cfg.n_in + 1) * o.neurons * o.wb)
+    fz = train(StackProcessor.from_config(cfg, conv_kernels, frozen_hidden=True))
+    out.update(frozen_test_accuracy=acc(fz, prep.test, prep.y_test), frozen_val_accuracy=acc(fz, prep.val, prep.y_val))
+    if progress is not None:
+        progress.update(1)
+    return out
+
+
+def baseline_runs(cfg: Config) -> int:
+    """How many trainings run_baselines makes at most (for a progress bar)."""
+    yb = cfg.hidden[-1].yb if cfg.depth else 1
+    return min(cfg.output.sig_shift, yb - 1) + 1 + len(LINEAR_LR_STEPS) + 1
 
 
 # ---- several seeds, rounding-noise repeats -----------------------------------------------------------
@@ -378,7 +455,8 @@ class SeedsReport:
 
 def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mode: str = "on-chip",
               float_reference: bool = True, progress=None, conv_kernels: np.ndarray | None = None,
-              rounding_repeats: int = 1, log: Callable[[str], object] | None = None) -> SeedsReport:
+              rounding_repeats: int = 1, log: Callable[[str], object] | None = None,
+              baselines: bool = True) -> SeedsReport:
     """``run_training`` for every chip seed (``cfg`` with ``seed = s``), then the summary over
     seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object.
 
@@ -397,7 +475,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
             log(f"seed {s} ({i + 1} of {len(seeds)})")
         try:
             rep = run_training(cs, prep, epochs=epochs, mode=mode, float_reference=float_reference,
-                               progress=progress, conv_kernels=conv_kernels)
+                               progress=progress, conv_kernels=conv_kernels, baselines=baselines)
         except KeyboardInterrupt:
             if not per_seed:
                 raise
@@ -415,7 +493,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
                 for r, st in enumerate(starts[1:], 1):
                     rr = run_training(cs, prep, epochs=epochs, mode="on-chip", float_reference=False,
                                       conv_kernels=conv_kernels, lfsr_start=st, saturation=False,
-                                      progress=progress)
+                                      progress=progress, baselines=False)
                     accs.append(rr.results["test_accuracy"])
                     vaccs.append(rr.results.get("val_accuracy"))
                     if rr.interrupted:

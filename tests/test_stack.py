@@ -543,3 +543,28 @@ def test_reference_primitives_on_worked_examples():
     assert rnd(-3, 2, "stochastic", 1) == (0, 0x80200003)      # r & 3 = 3 → 0 >>> 2
     assert rnd(5, 3, "stochastic", 0xACE1) == (1, 0x80205673)  # r & 7 = 3 → 8 >>> 3
     assert stack_reference.ref_sat(510 + 7, 10) == 511 and stack_reference.ref_sat(-600, 10) == -512
+
+
+def test_frozen_hidden_layers_keep_their_weights_and_the_output_learns():
+    """The frozen-hidden baseline: with every hidden layer frozen, learning changes only the
+    output layer's weights and LFSR; the forward pass is the unfrozen network's."""
+    from hwmodel.data import embedded_split
+    from hwmodel.encode import EventBatch, encode_images
+    from hwmodel.stack import StackProcessor
+    cfg = Config.preset("tiny").replace(**{"hidden.sizes": "12,8", "drtp.rounding": "stochastic"})
+    sp = embedded_split(40, 10)
+    b = EventBatch.from_streams(encode_images(sp.x_train[:20], cfg), cfg)
+    y = np.asarray(sp.y_train[:20])
+    fz = StackProcessor.from_config(cfg, frozen_hidden=True)
+    free = StackProcessor.from_config(cfg)
+    w0 = [fz.weights(k).copy() for k in (1, 2, 3)]
+    r_fz = fz.run(b, y, learn=True)
+    r_free = free.run(b, y, learn=True)
+    assert np.array_equal(fz.weights(1), w0[0]) and np.array_equal(fz.weights(2), w0[1])
+    assert not np.array_equal(fz.weights(3), w0[2])
+    assert not np.array_equal(free.weights(1), w0[0])
+    names = fz.names
+    assert r_fz.counters[1, names.index("fc1_upd")] == 0 and r_fz.counters[1, names.index("fc3_upd")] > 0
+    assert r_free.counters[1, names.index("fc1_upd")] > 0
+    # the first sample's prediction is made before any update: identical
+    assert r_fz.preds[0] == r_free.preds[0]
