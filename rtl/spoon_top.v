@@ -19,7 +19,7 @@
 //
 // Parameters: only the primary ones below are set from outside (hwmodel.rtlgen); O, Q, N_IN,
 // the LFSR seeds and every width are derived here. An illegal combination stops elaboration:
-// the generate block g_check instantiates a module that does not exist, named after the rule
+// the generate blocks g_bad_* instantiate a module that does not exist, named after the rule
 // (e.g. "illegal_parameter_PB_range"), so Verilator, Icarus and Yosys all stop and name it.
 module spoon_top #(
     parameter integer W        = 28,       // input side (W x W events)
