@@ -153,14 +153,41 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()), str(b))
 
 
+_PENDING_SIGINT = False
+
+
+def _on_sigint(signum, frame):
+    global _PENDING_SIGINT
+    _PENDING_SIGINT = True
+    raise KeyboardInterrupt
+
+
 def ctrl_c_raises() -> None:
     """Make Ctrl-C (SIGINT) raise KeyboardInterrupt in this process whatever it inherited: a
     process started with SIGINT ignored (a background job of a non-interactive shell, some CI
     runners) would otherwise never see it, and the clean one-line stop would silently not
-    happen. Called first by every command line's main()."""
+    happen. The handler also records the interrupt, because a KeyboardInterrupt raised while
+    Python runs a finalizer (``__del__``, e.g. of llvmlite objects while Numba compiles) is
+    discarded: ``interruption_point()`` in the long loops raises it again. Called first by every
+    command line's main()."""
     import threading
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _on_sigint)
+
+
+def interruption_point() -> None:
+    """Raise KeyboardInterrupt if a Ctrl-C arrived that has not been raised where it could be
+    caught (see ``ctrl_c_raises``); call it at each step of a long loop."""
+    global _PENDING_SIGINT
+    if _PENDING_SIGINT:
+        _PENDING_SIGINT = False
+        raise KeyboardInterrupt
+
+
+def clear_interrupt() -> None:
+    """A KeyboardInterrupt was caught and handled: forget the recorded Ctrl-C."""
+    global _PENDING_SIGINT
+    _PENDING_SIGINT = False
 
 
 @contextmanager

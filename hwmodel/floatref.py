@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from .checks import interruption_point
 from .config import Config
 
 DRTP, BP = 0, 1
@@ -286,6 +287,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
             net = FloatStack(cfg, weights, bfs, algo, frozen)
             curve = []
             for e in range(epochs):
+                interruption_point()
                 net.train(idx, off, y, orders[e], g)
                 curve.append(float(np.mean(net.predict(vidx, voff) == vy)))
             done[g] = curve[-1]

@@ -21,6 +21,7 @@ from typing import Callable
 import numpy as np
 
 from . import roms
+from .checks import interruption_point
 from .config import Config
 from .data import Split
 from .encode import EventBatch, encode_images
@@ -215,6 +216,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
         try:
             for e in range(epochs):
+                interruption_point()
                 t0 = time.perf_counter()
                 proc.train_epoch(prep.train, prep.y_train, orders[e])
                 learn_time += time.perf_counter() - t0
@@ -339,6 +341,7 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
 
     def train(proc):
         for e in range(epochs):
+            interruption_point()
             proc.run(prep.train.subset(orders[e]), np.asarray(prep.y_train)[orders[e]], learn=True)
         return proc
 

@@ -318,3 +318,28 @@ def test_unreachable_dask_scheduler_is_one_line_quickly(tmp_path, capsys):
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT COUNT(*) FROM sweeps").fetchone()[0] == 0
     conn.close()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_ctrl_c_lost_in_a_finalizer_is_raised_at_the_next_interruption_point():
+    """A SIGINT handled while Python runs a __del__ (as when llvmlite frees objects while Numba
+    compiles) raises a KeyboardInterrupt that Python discards; the recorded interrupt is raised
+    again at the next interruption point of the long loops."""
+    from hwmodel import checks
+    old = signal.getsignal(signal.SIGINT)
+    checks.ctrl_c_raises()
+    try:
+        class Finalized:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGINT)
+                for _ in range(1000):      # give the Python-level handler a bytecode to run at
+                    pass
+
+        f = Finalized()
+        del f                              # the KeyboardInterrupt is raised inside __del__ and lost
+        with pytest.raises(KeyboardInterrupt):
+            checks.interruption_point()
+        checks.interruption_point()        # raised once only
+    finally:
+        checks.clear_interrupt()
+        signal.signal(signal.SIGINT, old)
