@@ -60,8 +60,22 @@ class ConvCfg:
     threshold: int = 12
 
 
+class _FcBits:
+    """Bit widths of an FC layer's weight and accumulator precisions (shared by both roles)."""
+    weight: str
+    accumulator: str
+
+    @property
+    def wb(self) -> int:
+        return Precision.parse(self.weight).bits
+
+    @property
+    def ab(self) -> int:
+        return Precision.parse(self.accumulator).bits
+
+
 @dataclass(frozen=True)
-class HiddenCfg:
+class HiddenCfg(_FcBits):
     """One hidden layer (spec §15): hard-tanh units trained with DRTP from their own B."""
     neurons: int = 128
     weight: str = "s8"
@@ -71,14 +85,6 @@ class HiddenCfg:
     init_bound: int = 9
     lr_shift: int = 3
     b: str = "s2"
-
-    @property
-    def wb(self) -> int:
-        return Precision.parse(self.weight).bits
-
-    @property
-    def ab(self) -> int:
-        return Precision.parse(self.accumulator).bits
 
     @property
     def yb(self) -> int:
@@ -94,7 +100,7 @@ class HiddenCfg:
 
 
 @dataclass(frozen=True)
-class OutputCfg:
+class OutputCfg(_FcBits):
     """The output layer (spec §8, §15): sigmoid LUT, argmax, trained with its own error."""
     neurons: int = 10
     weight: str = "s8"
@@ -105,14 +111,6 @@ class OutputCfg:
     output: str = "u8"
     init_bound: int = 14
     lr_shift: int = 15
-
-    @property
-    def wb(self) -> int:
-        return Precision.parse(self.weight).bits
-
-    @property
-    def ab(self) -> int:
-        return Precision.parse(self.accumulator).bits
 
     @property
     def ob(self) -> int:

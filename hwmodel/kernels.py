@@ -22,6 +22,7 @@ from numba import njit
 
 from .arith import STOCHASTIC, round_shift, sat
 from .counters import IDX, N_COUNTERS
+from .stack import conv_events  # the one event-driven scatter (spec §6)
 
 # parameter vector layout (built by hwmodel.model.param_vector)
 (P_CIN, P_C, P_K, P_S, P_PAD, P_O, P_POOL, P_Q, P_PB, P_THETA, P_NIN, P_N1, P_W1B, P_A1B,
@@ -168,42 +169,6 @@ def run_batch(prm, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w1, acc1,
         cnt += c
         if record:
             cnt_ps[n] = c
-
-
-@njit(cache=True, nogil=True, inline="always")
-def conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA):
-    """Events e0:e1 scattered into conv_pot / conv_spk (spec §6). Returns (positions visited,
-    new spike-word writes)."""
-    npos = 0
-    nsw = 0
-    for e in range(e0, e1):
-        x = np.int64(ex[e])
-        y = np.int64(ey[e])
-        ci = np.int64(ec[e])
-        t = y + PAD - K + 1
-        oy_lo = 0 if t <= 0 else (t + S - 1) // S
-        oy_hi = min(O - 1, (y + PAD) // S)
-        t = x + PAD - K + 1
-        ox_lo = 0 if t <= 0 else (t + S - 1) // S
-        ox_hi = min(O - 1, (x + PAD) // S)
-        for oy in range(oy_lo, oy_hi + 1):
-            ky = y + PAD - oy * S
-            for ox in range(ox_lo, ox_hi + 1):
-                kx = x + PAD - ox * S
-                ka = (ci * K + ky) * K + kx
-                pa = oy * O + ox
-                sa = (oy // POOL) * Q + ox // POOL
-                new = False
-                for co in range(C):
-                    v = sat(np.int64(pot[pa, co]) + kern[ka, co], PB)
-                    pot[pa, co] = v
-                    if v >= THETA and spk[sa, co] == 0:
-                        spk[sa, co] = 1
-                        new = True
-                npos += 1
-                if new:
-                    nsw += 1
-    return npos, nsw
 
 
 @njit(cache=True, nogil=True)

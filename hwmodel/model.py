@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from .config import Config, ConfigError
 from .counters import N_COUNTERS, memory_word_bits, zeros
 from .encode import EventBatch
 from .kernels import N_PARAMS, run_batch
+from .stack import RunResult
 
 # (name in the kernel state, spec memory name)
 STATE_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2", "acc2", "out2",
@@ -42,17 +42,6 @@ def param_vector(cfg: Config) -> np.ndarray:
             cfg.fc1.lr_shift, cfg.fc2.lr_shift, ROUNDING_CODES[cfg.drtp.rounding]]
     assert len(vals) == N_PARAMS
     return np.array(vals, np.int64)
-
-
-@dataclass
-class RunResult:
-    preds: np.ndarray
-    counters: np.ndarray  # (2, N_COUNTERS) summed over the run
-    per_sample: np.ndarray | None = None  # (n, 2, N_COUNTERS) when recorded
-    traces: list[dict[str, np.ndarray]] = field(default_factory=list)  # per sample, when recorded
-
-    def accuracy(self, labels: np.ndarray) -> float:
-        return float(np.mean(self.preds == np.asarray(labels))) if len(labels) else float("nan")
 
 
 class Processor:

@@ -102,7 +102,7 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
         for k in range(NL):
             c[0, lay[k, L_C_AWR]] += lay[k, L_N]
         # events: event-driven scatter (spec §6)
-        npos, nsw = _conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk,
+        npos, nsw = conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk,
                                  C, K, S, PAD, O, POOL, Q, PB, THETA)
         c[0, _SWR] += nsw
         c[0, _EV] += offsets[n + 1] - offsets[n]
@@ -248,7 +248,7 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA):
+def conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA):
     """Events e0:e1 scattered into conv_pot / conv_spk (spec §6). Returns (positions visited,
     new spike-word writes)."""
     npos = 0
@@ -364,7 +364,7 @@ def build_state(cfg: Config, conv_kernels: np.ndarray | None = None) -> dict[str
 
 
 @dataclass
-class StackResult:
+class RunResult:
     preds: np.ndarray
     counters: np.ndarray  # (2, n_counters) summed over the run
     per_sample: np.ndarray | None = None  # (n, 2, n_counters) when recorded
@@ -409,7 +409,7 @@ class StackProcessor:
 
     # ---- running --------------------------------------------------------------------------
     def run(self, batch, labels: np.ndarray | None = None, *, learn: bool = False,
-            record: bool = False) -> StackResult:
+            record: bool = False) -> RunResult:
         """Process every sample of ``batch`` (an ``EventBatch``) in order; labels are required
         when learning. ``record``: one kernel call per sample, per-sample counters and traces."""
         n = len(batch)
@@ -430,7 +430,7 @@ class StackProcessor:
         if not record:
             self._kernel(batch, labels, learn, preds, cnt, np.zeros((0,) + cnt.shape, np.int64))
             self.counters += cnt
-            return StackResult(preds, cnt)
+            return RunResult(preds, cnt)
         ps = np.zeros((n,) + cnt.shape, np.int64)
         traces = []
         for k in range(n):
@@ -438,7 +438,7 @@ class StackProcessor:
             self._kernel(one, labels[k:k + 1], learn, preds[k:k + 1], cnt, ps[k:k + 1])
             traces.append(self.memories())
         self.counters += cnt
-        return StackResult(preds, cnt, ps, traces)
+        return RunResult(preds, cnt, ps, traces)
 
     def _kernel(self, batch, labels, learn, preds, cnt, ps) -> None:
         s = self.st

@@ -7,44 +7,29 @@ their spec names (``fc{k}_w`` as a flat array at address i·N_k + j, ``b_lut``/`
 counts every access at the moment it happens, by its spec name (the kernels count per phase
 with formulas, through a layer table). It reads the configuration itself and shares no
 arithmetic, layout or index table with the kernels: saturation, rounding and the LFSR step are
-written again here from the spec text. Only the counter order (``counter_names``) is imported.
-Slow by design.
+those of the independent one-hidden-layer reference (``hwmodel.reference``, written from the
+spec text, not the kernels' ``hwmodel.arith``). The counter order (``counter_names``) and the
+rounding-mode codes are imported. Slow by design.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from .arith import ROUNDING_CODES  # mode names -> codes only
 from .config import Config
 from .counters import counter_names
+from .reference import ref_lfsr_step, ref_sat  # noqa: F401  (re-exported: tests use them here)
+from .reference import ref_round as _ref_round
 
 
-# ---- spec primitives, written again from the text ------------------------------------------
-
-def ref_sat(v, bits):
-    """sat_N(v) (spec conventions): clamp v to the range of sN, −2^(N−1) … 2^(N−1)−1."""
-    return min(max(v, -(2 ** (bits - 1))), 2 ** (bits - 1) - 1)
-
-
-def ref_lfsr_step(s):
-    """lfsr_step of spec §3: 32-bit Galois LFSR, polynomial x^32 + x^22 + x^2 + x + 1."""
-    lsb = s % 2
-    s = s // 2  # logical shift of a non-negative u32
-    if lsb == 1:
-        s = s ^ 0x80200003
-    return s
-
+# ---- spec primitives: the independent reference's (hwmodel.reference), not the kernels' -------
 
 def ref_round(u, s, mode, lfsr):
     """R(u, s) of spec §9 with rounding mode ``mode`` (its name); returns (value, LFSR state
-    afterwards). Only stochastic rounding steps the LFSR, and takes its bits after the step."""
-    if mode == "truncate":
-        return u // 2 ** s, lfsr
-    if mode == "nearest":
-        return (u if s == 0 else (u + 2 ** (s - 1)) // 2 ** s), lfsr
-    if mode == "stochastic":
-        lfsr = ref_lfsr_step(lfsr)
-        return (u + lfsr % 2 ** s) // 2 ** s, lfsr
-    raise ValueError(f"unknown rounding mode {mode!r}")
+    afterwards): ``hwmodel.reference.ref_round`` with the mode by name."""
+    if mode not in ROUNDING_CODES:
+        raise ValueError(f"unknown rounding mode {mode!r}")
+    return _ref_round(u, s, ROUNDING_CODES[mode], lfsr)
 
 
 # ---- one sample, in the order of spec §15 -------------------------------------------------------

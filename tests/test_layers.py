@@ -49,8 +49,9 @@ def test_stack_layout_round_trips(sizes, tmp_path):
     f.write_text(cfg.to_toml())
     assert Config.from_toml(f) == cfg
     txt = cfg.to_toml()
-    assert ("[[hidden]]" in txt) == (cfg.depth not in (0, 1)) or cfg.depth == 0
+    assert ("[[hidden]]" in txt) == (cfg.depth >= 2)                 # one hidden layer: [fc1]/[fc2]
     assert ("[fc1]" in txt) == (cfg.depth == 1)
+    assert ("\nhidden = []" in txt) == (cfg.depth == 0)
 
 
 def test_partial_file_over_a_base_with_hidden_tables(tmp_path):
