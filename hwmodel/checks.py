@@ -173,6 +173,21 @@ def ctrl_c_raises() -> None:
     import threading
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _on_sigint)
+        if sys.unraisablehook is not _quiet_unraisable:
+            _HOOKS["unraisable"] = sys.unraisablehook
+            sys.unraisablehook = _quiet_unraisable
+
+
+_HOOKS: dict = {}
+
+
+def _quiet_unraisable(u) -> None:
+    """A KeyboardInterrupt discarded in a finalizer is not printed as an "Exception ignored"
+    traceback: the handler recorded it and the next interruption point raises it. Anything else
+    goes to the previous hook."""
+    if u.exc_type is KeyboardInterrupt:
+        return
+    (_HOOKS.get("unraisable") or sys.__unraisablehook__)(u)
 
 
 def interruption_point() -> None:

@@ -343,3 +343,27 @@ def test_ctrl_c_lost_in_a_finalizer_is_raised_at_the_next_interruption_point():
     finally:
         checks.clear_interrupt()
         signal.signal(signal.SIGINT, old)
+
+
+def test_ctrl_c_lost_in_a_finalizer_prints_no_traceback_and_is_raised(tmp_path):
+    """The same loss in a real process: nothing is printed for the discarded KeyboardInterrupt
+    (the tool promises no traceback on Ctrl-C), and the interruption point raises it."""
+    code = (
+        "import os, signal\n"
+        "from hwmodel import checks\n"
+        "checks.ctrl_c_raises()\n"
+        "class F:\n"
+        "    def __del__(self):\n"
+        "        os.kill(os.getpid(), signal.SIGINT)\n"
+        "        for _ in range(1000):\n"
+        "            pass\n"
+        "f = F()\n"
+        "del f\n"
+        "try:\n"
+        "    checks.interruption_point()\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised at the interruption point')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "raised at the interruption point"
+    assert "Traceback" not in r.stderr and "Exception ignored" not in r.stderr, r.stderr
