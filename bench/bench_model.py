@@ -1,7 +1,8 @@
-"""Throughput of the integer model on one core: Numba kernels vs the plain numpy/Python reference.
+"""Throughput of the integer model on one core: Numba kernels vs the plain Python reference.
 
 Prints samples/s for on-chip learning and for inference on a preset (default spoon), for both
-implementations in the same process, and their ratio. JIT compilation is excluded (warm-up run).
+implementations in the same process, and their ratio (the reference is hwmodel.stack_reference,
+any depth). JIT compilation is excluded (warm-up run).
 
     python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10]
 """
@@ -12,7 +13,7 @@ import time
 
 import numpy as np
 
-from hwmodel import reference
+from hwmodel import stack_reference
 from hwmodel.config import Config
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch, encode_images
@@ -53,14 +54,15 @@ def main() -> None:
     streams = [batch.stream(k) for k in range(a.ref_samples)]
 
     def ref_run(learn):
-        st = {k: v.copy() for k, v in trained.st.items()}
-        return lambda: reference.run(trained.prm, streams, labels[:a.ref_samples], learn, st)
+        mem = trained.memories()
+        return lambda: stack_reference.run(cfg, streams, labels[:a.ref_samples], learn, mem)
 
     r_learn = best_of(ref_run(True), 1)
     r_inf = best_of(ref_run(False), 1)
     m = a.ref_samples
     rows = [("learning (on-chip DRTP)", n / t_learn, m / r_learn), ("inference", n / t_inf, m / r_inf)]
-    print(f"config {cfg.name}: {cfg.n_in}+1 -> {cfg.fc1.neurons} -> {cfg.fc2.neurons}, "
+    sizes = " -> ".join(str(h.neurons) for h in (*cfg.hidden, cfg.output))
+    print(f"config {cfg.name}: {cfg.n_in}+1 -> {sizes}, "
           f"{batch.offsets[-1] / n:.0f} events/sample, one core")
     print(f"{'':26s} {'numba samples/s':>16s} {'reference samples/s':>20s} {'ratio':>8s}")
     for name, fast, slow in rows:

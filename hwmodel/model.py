@@ -1,9 +1,10 @@
-"""The bit-accurate processor model: state, sample processing, training loops.
+"""The bit-accurate processor model: state, sample processing, persistence.
 
-``Processor.from_config(cfg)`` builds the whole chip state of docs/spec.md §10 from a validated
-configuration; ``run`` processes event batches through the Numba kernel (``hwmodel.kernels``) in
+``Processor.from_config(cfg)`` builds the whole chip state of docs/spec.md §10 / §15 (a conv
+front end, any number of hidden layers, the output layer) from a validated configuration; ``run``
+processes event batches through the Numba kernel of the layer stack (``hwmodel.stack``) in
 inference or learning mode. ``memories()`` returns every memory in the spec's word layout, which
-is what the RTL testbenches compare word for word.
+is what the RTL testbenches compare word for word; ``save``/``load`` keep the whole state.
 """
 from __future__ import annotations
 
@@ -13,135 +14,62 @@ from pathlib import Path
 
 import numpy as np
 
-from . import roms
-from .arith import ROUNDING_CODES
 from .config import Config, ConfigError
-from .counters import N_COUNTERS, memory_word_bits, zeros
-from .encode import EventBatch
-from .kernels import N_PARAMS, run_batch
-from .stack import RunResult
+from .layers import memories as memory_sizes
+from .stack import RunResult, StackProcessor, build_state
 
-# (name in the kernel state, spec memory name)
-STATE_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2", "acc2", "out2",
-                "lut", "lfsr")
-SPEC_NAMES = {"kern": "conv_kernel", "pot": "conv_pot", "spk": "conv_spk", "w1": "fc1_w",
-              "acc1": "fc1_acc", "act1": "fc1_act", "dact1": "fc1_dact", "bf": "b_lut",
-              "w2": "fc2_w", "acc2": "fc2_acc", "out2": "fc2_out", "lut": "sig_lut"}
+__all__ = ["ModelError", "Processor", "RunResult", "check_state", "state_ranges"]
+
+# the state arrays of the layer stack (hwmodel.stack: flat buffers shared by the FC layers)
+STATE_ARRAYS = ("kern", "pot", "spk", "w", "acc", "act", "dact", "bf", "out", "lut", "lfsr")
+# the arrays of files written before the layer stack (one hidden layer, one array per memory)
+LEGACY_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2", "acc2", "out2",
+                 "lut", "lfsr")
 
 
 class ModelError(ValueError):
     """Bad input to the model (labels out of range, incompatible weight file, ...)."""
 
 
-def param_vector(cfg: Config) -> np.ndarray:
-    b = cfg.bits
-    vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
-            cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
-            cfg.n_in, cfg.fc1.neurons, b["W1B"], b["A1B"], cfg.ymax, cfg.fc1.act_shift,
-            cfg.fc2.neurons, b["W2B"], b["A2B"], cfg.fc2.sig_shift, cfg.fc2.lut_bits, cfg.one,
-            cfg.fc1.lr_shift, cfg.fc2.lr_shift, ROUNDING_CODES[cfg.drtp.rounding]]
-    assert len(vals) == N_PARAMS
-    return np.array(vals, np.int64)
-
-
-class Processor:
-    """Whole-chip state plus the processing entry points."""
-
-    def __init__(self, cfg: Config, state: dict[str, np.ndarray]):
-        self.cfg = cfg
-        self.prm = param_vector(cfg)
-        self.st = state
-        self.counters = zeros()
+class Processor(StackProcessor):
+    """Whole-chip state plus the processing entry points, for any depth."""
 
     @classmethod
-    def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None) -> "Processor":
-        C, K, cin, O, Q = cfg.conv.channels, cfg.conv.kernel, cfg.input.channels, cfg.conv_out, cfg.spk_side
-        N1, N2 = cfg.fc1.neurons, cfg.fc2.neurons
-        kern = roms.conv_kernels(cfg) if conv_kernels is None else np.asarray(conv_kernels, np.int64)
-        if kern.shape != (C, cin, K, K):
-            raise ModelError(f"conv kernels have shape {kern.shape}, config needs {(C, cin, K, K)}")
-        lo, hi = -(1 << (cfg.bits["WC"] - 1)), (1 << (cfg.bits["WC"] - 1)) - 1
-        if kern.min(initial=0) < lo or kern.max(initial=0) > hi:
-            raise ModelError(f"conv kernels outside {cfg.conv.weight} range [{lo}, {hi}]")
-        st = {
-            "kern": np.ascontiguousarray(kern.transpose(1, 2, 3, 0).reshape(cin * K * K, C), np.int32),
-            "pot": np.zeros((O * O, C), np.int32),
-            "spk": np.zeros((Q * Q, C), np.uint8),
-            "w1": roms.fc1_init(cfg).astype(np.int32),
-            "acc1": np.zeros(N1, np.int32), "act1": np.zeros(N1, np.int32),
-            "dact1": np.zeros(N1, np.uint8),
-            "bf": roms.b_fields(cfg).astype(np.int32),
-            "w2": roms.fc2_init(cfg).astype(np.int32),
-            "acc2": np.zeros(N2, np.int64), "out2": np.zeros(N2, np.int32),
-            "lut": roms.sigmoid_lut(cfg).astype(np.int32),
-            "lfsr": np.array([roms.stream_seed(cfg.seed, roms.STREAM_LFSR1),
-                              roms.stream_seed(cfg.seed, roms.STREAM_LFSR2)], np.int64),
-        }
-        return cls(cfg, st)
+    def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None, *,
+                    frozen_hidden: bool = False) -> "Processor":
+        try:
+            p = cls(cfg, build_state(cfg, conv_kernels))
+        except ValueError as e:  # kernel shape or range
+            raise ModelError(str(e)) from None
+        p.freeze_hidden(frozen_hidden)
+        return p
 
     def copy(self) -> "Processor":
         p = Processor(self.cfg, {k: v.copy() for k, v in self.st.items()})
         p.counters = self.counters.copy()
+        p.lay = self.lay.copy()
         return p
 
-    # ---- running --------------------------------------------------------------------------
-    def run(self, batch: EventBatch, labels: np.ndarray | None = None, *, learn: bool = False,
+    def run(self, batch, labels: np.ndarray | None = None, *, learn: bool = False,
             record: bool = False) -> RunResult:
         """Process every sample of ``batch`` in order. Labels are required when learning."""
-        n = len(batch)
-        if labels is None:
-            if learn:
-                raise ModelError("learning needs labels")
-            labels = np.zeros(n, np.int64)
-        labels = np.asarray(labels, np.int64)
-        if labels.shape != (n,):
-            raise ModelError(f"{len(labels)} labels for {n} samples")
-        bad = (labels < 0) | (labels >= self.cfg.fc2.neurons)
-        if bad.any():
-            k = int(np.argmax(bad))
-            raise ModelError(f"sample {k}: label {int(labels[k])} outside 0..{self.cfg.fc2.neurons - 1}")
-        preds = np.zeros(n, np.int64)
-        cnt = zeros()
-        if not record:
-            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0, 2, N_COUNTERS), np.int64))
-            self.counters += cnt
-            return RunResult(preds, cnt)
-        ps = np.zeros((n, 2, N_COUNTERS), np.int64)
-        traces = []
-        for k in range(n):
-            one = batch.subset(np.array([k]))
-            self._kernel(one, labels[k:k + 1], learn, preds[k:k + 1], cnt, ps[k:k + 1])
-            traces.append(self.memories())
-        self.counters += cnt
-        return RunResult(preds, cnt, ps, traces)
+        try:
+            return super().run(batch, labels, learn=learn, record=record)
+        except ValueError as e:
+            raise ModelError(str(e)) from None
 
-    def _kernel(self, batch, labels, learn, preds, cnt, ps) -> None:
-        s = self.st
-        run_batch(self.prm, batch.x, batch.y, batch.c, batch.offsets, labels, bool(learn),
-                  s["kern"], s["pot"], s["spk"], s["w1"], s["acc1"], s["act1"], s["dact1"], s["bf"],
-                  s["w2"], s["acc2"], s["out2"], s["lut"], s["lfsr"], preds, cnt, ps)
-
-    def train_epoch(self, batch: EventBatch, labels: np.ndarray, order: np.ndarray) -> RunResult:
+    def train_epoch(self, batch, labels: np.ndarray, order: np.ndarray) -> RunResult:
         """One on-chip learning pass over the samples in ``order`` (online, one at a time)."""
         return self.run(batch.subset(order), np.asarray(labels)[order], learn=True)
 
-    def evaluate(self, batch: EventBatch, labels: np.ndarray | None = None) -> RunResult:
+    def evaluate(self, batch, labels: np.ndarray | None = None) -> RunResult:
         return self.run(batch, labels, learn=False)
 
     # ---- state views ------------------------------------------------------------------------
-    def memories(self) -> dict[str, np.ndarray]:
-        """Every memory of spec §10 as a copy, one row per word, fields as columns (int64)."""
-        out = {SPEC_NAMES[k]: self.st[k].astype(np.int64).copy() for k in SPEC_NAMES}
-        out["fc1_w"] = out["fc1_w"].reshape(-1)
-        out["fc2_w"] = out["fc2_w"].reshape(-1)
-        out["lfsr_fc1"] = np.array([self.st["lfsr"][0]], np.int64)
-        out["lfsr_fc2"] = np.array([self.st["lfsr"][1]], np.int64)
-        return out
-
     def packed_words(self, name: str) -> list[int]:
         """Memory ``name`` as unsigned words in the spec's bit layout (field k at bits k*w)."""
         m = self.memories()[name]
-        total = memory_word_bits(self.cfg)[name]
+        total = memory_sizes(self.cfg)[name]["word_bits"]
         if m.ndim == 1:
             return [int(v) & ((1 << total) - 1) for v in m]
         w = total // m.shape[1]  # equal fields, field k at bits [k*w, k*w + w)
@@ -217,6 +145,8 @@ class Processor:
             msg = str(e).splitlines()[0]
             raise ModelError(f"{what}: the config inside is invalid: {msg}") from None
         fresh = cls.from_config(cfg)
+        if "w" not in arrays and "w1" in arrays:
+            arrays = _from_legacy(cfg, arrays, what)
         for k in STATE_ARRAYS:
             a = arrays.get(k)
             if a is None:
@@ -225,34 +155,65 @@ class Processor:
                 raise ModelError(f"{what}: array '{k}' has shape {a.shape}, the config needs {fresh.st[k].shape}")
             if not np.issubdtype(a.dtype, np.integer):
                 raise ModelError(f"{what}: array '{k}' has dtype {a.dtype}: memories hold integers")
-        check_state(cfg, arrays, what)
+        probe = cls(cfg, {k: np.asarray(arrays[k]) for k in STATE_ARRAYS})
+        check_state(probe, what)
         for k in STATE_ARRAYS:
             fresh.st[k][...] = arrays[k]
         return fresh
 
 
-def state_ranges(cfg: Config) -> dict[str, tuple[int, int, str]]:
-    """The value range of every state array: (lowest, highest, precision text)."""
-    b = cfg.bits
+def _from_legacy(cfg: Config, arrays: dict[str, np.ndarray], what: str) -> dict[str, np.ndarray]:
+    """The arrays of a file written before the layer stack (one hidden layer; ``w1``, ``acc1``,
+    ... ``out2``) in the flat layout of ``hwmodel.stack``."""
+    if cfg.depth != 1:
+        raise ModelError(f"{what}: one-hidden-layer arrays (w1, w2, ...) but the config inside has "
+                         f"{cfg.depth} hidden layers")
+    n1, n2, nin = cfg.hidden[0].neurons, cfg.output.neurons, cfg.n_in
+    shapes = {"w1": (nin + 1, n1), "acc1": (n1,), "act1": (n1,), "dact1": (n1,), "bf": (n2, n1),
+              "w2": (n1 + 1, n2), "acc2": (n2,), "out2": (n2,)}
+    for k, shape in shapes.items():
+        a = arrays.get(k)
+        if a is None:
+            raise ModelError(f"{what}: array '{k}' missing")
+        if a.shape != shape:
+            raise ModelError(f"{what}: array '{k}' has shape {a.shape}, the config needs {shape}")
+    out = {k: arrays[k] for k in ("kern", "pot", "spk", "lut", "lfsr") if k in arrays}
+    out["w"] = np.concatenate([arrays["w1"].ravel(), arrays["w2"].ravel()])
+    out["acc"] = np.concatenate([arrays["acc1"], arrays["acc2"]])
+    out["act"], out["dact"], out["out"] = arrays["act1"], arrays["dact1"], arrays["out2"]
+    out["bf"] = arrays["bf"].ravel()
+    return out
 
+
+def state_ranges(cfg: Config) -> dict[str, tuple[int, int, str]]:
+    """The value range of every memory of ``Processor.memories()``: (lowest, highest, precision)."""
     def s(bits: int) -> tuple[int, int, str]:
         return -(1 << (bits - 1)), (1 << (bits - 1)) - 1, f"s{bits}"
 
-    one = (0, cfg.one, f"u{b['OB']}")
-    return {"kern": s(b["WC"]), "pot": s(b["PB"]), "spk": (0, 1, "u1"), "w1": s(b["W1B"]),
-            "acc1": s(b["A1B"]), "act1": s(b["YB"]), "dact1": (0, 1, "u1"), "bf": s(b["BB"]),
-            "w2": s(b["W2B"]), "acc2": s(b["A2B"]), "out2": one, "lut": one,
-            "lfsr": (1, (1 << 32) - 1, "non-zero u32")}
+    out = cfg.output
+    r = {"conv_kernel": s(cfg.bits["WC"]), "conv_pot": s(cfg.bits["PB"]), "conv_spk": (0, 1, "u1")}
+    for n, h in enumerate(cfg.hidden):
+        k = n + 1
+        r[f"fc{k}_w"], r[f"fc{k}_acc"] = s(h.wb), s(h.ab)
+        r[f"fc{k}_act"], r[f"fc{k}_dact"] = s(h.yb), (0, 1, "u1")
+        r["b_lut" if k == 1 else f"b{k}_lut"] = s(h.bb)
+    k = cfg.depth + 1
+    one = (0, out.one, f"u{out.ob}")
+    r[f"fc{k}_w"], r[f"fc{k}_acc"], r[f"fc{k}_out"], r["sig_lut"] = s(out.wb), s(out.ab), one, one
+    for j in range(1, k + 1):
+        r[f"lfsr_fc{j}"] = (1, (1 << 32) - 1, "non-zero u32")
+    return r
 
 
-def check_state(cfg: Config, arrays: dict[str, np.ndarray], what: str) -> None:
-    """Every state array within the precision of its memory (docs/spec.md §10)."""
-    for k, (lo, hi, prec) in state_ranges(cfg).items():
-        a = np.asarray(arrays[k])
+def check_state(proc: StackProcessor, what: str) -> None:
+    """Every memory of ``proc`` within the precision of its words (docs/spec.md §10, §15)."""
+    mem = proc.memories()
+    for k, (lo, hi, prec) in state_ranges(proc.cfg).items():
+        a = mem[k]
         if a.size == 0:
             continue
         bad = (a < lo) | (a > hi)
         if bad.any():
             i = int(np.argmax(bad.reshape(-1)))
-            raise ModelError(f"{what}: array '{k}' ({SPEC_NAMES.get(k, k)}) holds {int(a.reshape(-1)[i])} at "
-                             f"index {i}, outside its {prec} memory range [{lo}, {hi}]")
+            raise ModelError(f"{what}: memory {k} holds {int(a.reshape(-1)[i])} at index {i}, "
+                             f"outside its {prec} range [{lo}, {hi}]")

@@ -13,11 +13,39 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arith import NEAREST, STOCHASTIC, TRUNCATE  # mode codes of the parameter vector only
+from .arith import NEAREST, ROUNDING_CODES, STOCHASTIC, TRUNCATE  # mode codes only
 from .counters import IDX, zeros
-from .kernels import (P_A1B, P_A2B, P_AS, P_C, P_K, P_L, P_LR1, P_LR2, P_MODE, P_N1, P_N2, P_NIN,
-                      P_O, P_ONE, P_PAD, P_PB, P_POOL, P_Q, P_S, P_SS, P_THETA, P_W1B, P_W2B,
-                      P_YMAX)
+
+# the parameter vector of a one-hidden-layer configuration (``param_vector``)
+(P_CIN, P_C, P_K, P_S, P_PAD, P_O, P_POOL, P_Q, P_PB, P_THETA, P_NIN, P_N1, P_W1B, P_A1B,
+ P_YMAX, P_AS, P_N2, P_W2B, P_A2B, P_SS, P_L, P_ONE, P_LR1, P_LR2, P_MODE) = range(25)
+N_PARAMS = 25
+
+
+def param_vector(cfg) -> np.ndarray:
+    """The reference's parameters of a one-hidden-layer ``Config`` (spec §2)."""
+    b = cfg.bits
+    vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
+            cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
+            cfg.n_in, cfg.fc1.neurons, b["W1B"], b["A1B"], cfg.ymax, cfg.fc1.act_shift,
+            cfg.fc2.neurons, b["W2B"], b["A2B"], cfg.fc2.sig_shift, cfg.fc2.lut_bits, cfg.one,
+            cfg.fc1.lr_shift, cfg.fc2.lr_shift, ROUNDING_CODES[cfg.drtp.rounding]]
+    assert len(vals) == N_PARAMS
+    return np.array(vals, np.int64)
+
+
+def state_views(proc) -> dict[str, np.ndarray]:
+    """The reference's state layout (one array per memory of spec §10: ``kern``, ``pot``, ``spk``,
+    ``w1`` (N_IN+1, N1), ``acc1``, ``act1``, ``dact1``, ``bf`` (N2, N1), ``w2`` (N1+1, N2),
+    ``acc2``, ``out2``, ``lut``, ``lfsr``) as views into the flat buffers of a one-hidden-layer
+    ``hwmodel.model.Processor``: writing a view writes the processor's state."""
+    cfg, s = proc.cfg, proc.st
+    n1, n2 = cfg.fc1.neurons, cfg.fc2.neurons
+    w1 = proc.weights(1)
+    return {"kern": s["kern"], "pot": s["pot"], "spk": s["spk"], "w1": w1,
+            "acc1": s["acc"][:n1], "act1": s["act"], "dact1": s["dact"],
+            "bf": s["bf"].reshape(n2, n1), "w2": proc.weights(2), "acc2": s["acc"][n1:],
+            "out2": s["out"], "lut": s["lut"], "lfsr": s["lfsr"]}
 
 
 # ---- spec primitives, written again from the text ------------------------------------------

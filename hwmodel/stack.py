@@ -6,8 +6,8 @@ then for every FC layer k = 1..K+1: forward, activation, update when learning). 
 state is numbered by hand: the FC layers share flat buffers, and a per-layer table (``lay``, one
 row per layer k-1, columns ``L_*``) holds each layer's sizes, precisions, offsets into the
 buffers and the indices of its counters. ``hwmodel.stack_reference`` is the plainly written
-version of the same spec these kernels are tested against; for K = 1 they equal
-``hwmodel.kernels.run_batch`` bit for bit (tests/test_stack.py).
+version of the same spec these kernels are tested against (any K), and ``hwmodel.reference`` the
+independent one-hidden-layer reference of §5–§11 (K = 1; tests/test_kernels_vs_reference.py).
 
 State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of ``lay``):
     kern  (CIN*K*K, C) int32    conv_kernel, row = (ci*K + ky)*K + kx, column = co
@@ -23,7 +23,7 @@ State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of 
     lfsr  (K+1,)       int64    lfsr_fc1 .. lfsr_fc{K+1}, in layer order
 Counters: int64 (2, len(counter_names(K))), names and order from ``hwmodel.counters.counter_names``.
 
-Speed (bench/bench_stack.py): each layer's memories are taken as views (a 2-D weight view keeps the
+Speed (bench/bench_model.py): each layer's memories are taken as views (a 2-D weight view keeps the
 inner loops free of index wrap-around checks, so they vectorize); the DRTP update walks a compact
 list of the linear units; a layer with binary inputs adds the same R(-b_j) to every active row
 when rounding is deterministic, so it is computed once per unit; the conv scatter sets spike bits
@@ -284,6 +284,32 @@ def conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB
 
 
 # ---- building the state from a configuration ----------------------------------------------------
+
+@njit(cache=True, nogil=True)
+def spike_inputs(g, ex, ey, ec, offsets, kern):
+    """The active inputs of layer 1 for every sample (spec §7 scan order, bias excluded), as CSR
+    (indices, offsets). The conv front end is fixed, so this is what the float references and the
+    baselines see."""
+    C, K, S, PAD, O = g[G_C], g[G_K], g[G_S], g[G_PAD], g[G_O]
+    POOL, Q, PB, THETA = g[G_POOL], g[G_Q], g[G_PB], g[G_THETA]
+    n = offsets.shape[0] - 1
+    pot = np.zeros((O * O, C), np.int32)
+    spk = np.zeros((Q * Q, C), np.uint8)
+    out_off = np.zeros(n + 1, np.int64)
+    idx = np.empty(n * Q * Q * C, np.int64)
+    k = 0
+    for s in range(n):
+        pot[:, :] = 0
+        spk[:, :] = 0
+        conv_events(ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA)
+        for a in range(Q * Q):
+            for co in range(C):
+                if spk[a, co]:
+                    idx[k] = a * C + co
+                    k += 1
+        out_off[s + 1] = k
+    return idx[:k].copy(), out_off
+
 
 def global_params(cfg: Config) -> np.ndarray:
     """The global parameter vector (``G_*``) of ``cfg``."""

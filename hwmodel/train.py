@@ -26,8 +26,8 @@ from .config import Config
 from .data import Split
 from .encode import EventBatch, encode_images
 from .floatref import GAINS, FloatResult, quantize, train_reference
-from .kernels import spike_inputs
 from .model import Processor
+from .stack import spike_inputs
 
 MODES = ("on-chip", "off-chip", "both")
 
@@ -137,28 +137,34 @@ def saturation_stats(proc: Processor, batch: EventBatch) -> dict:
       or highest value of their precision after training.
 
     Bit-exact: every sample runs through the kernel (inference, on a copy) and the chip's own
-    ``fc1_dact`` and ``fc2_out`` memories are read after it."""
+    ``fc{k}_dact`` and ``fc{K+1}_out`` memories are read after it. Keys: ``fc1`` .. ``fc{K}`` (the
+    hidden layers) and ``fc{K+1}`` (the output layer)."""
     cfg = proc.cfg
     tmp = proc.copy()
     n = len(batch)
-    lin1 = lin2 = 0
+    nh = cfg.depth
+    lin = [0] * (nh + 1)
     off = batch.offsets
     for k in range(n):
         s, e = off[k], off[k + 1]
         tmp.run(EventBatch(batch.x[s:e], batch.y[s:e], batch.c[s:e], np.array([0, e - s], np.int64)))
-        lin1 += int(tmp.st["dact1"].sum())
-        o = tmp.st["out2"]
-        lin2 += int(((o > 0) & (o < cfg.one)).sum())
+        y0 = 0
+        for h in range(nh):
+            m = cfg.hidden[h].neurons
+            lin[h] += int(tmp.st["dact"][y0:y0 + m].sum())
+            y0 += m
+        o = tmp.st["out"]
+        lin[nh] += int(((o > 0) & (o < cfg.output.one)).sum())
 
     def rails(w: np.ndarray, bits: int) -> float:
         lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
         return float(np.mean((w == lo) | (w == hi)))
 
     n = max(n, 1)
-    return {"fc1": {"linear_fraction": lin1 / (n * cfg.fc1.neurons),
-                    "weights_at_rails": rails(proc.st["w1"], cfg.bits["W1B"])},
-            "fc2": {"linear_fraction": lin2 / (n * cfg.fc2.neurons),
-                    "weights_at_rails": rails(proc.st["w2"], cfg.bits["W2B"])}}
+    layers = list(cfg.hidden) + [cfg.output]
+    return {f"fc{k + 1}": {"linear_fraction": lin[k] / (n * layers[k].neurons),
+                           "weights_at_rails": rails(proc.weights(k + 1), layers[k].wb)}
+            for k in range(nh + 1)}
 
 
 @dataclass
@@ -180,11 +186,11 @@ def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None) -> flo
 
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
-                 conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, int] | None = None,
+                 conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, ...] | None = None,
                  saturation: bool = True, baselines: bool = True) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
-    other (non-zero) start states into the two rounding LFSRs after reset, as the host can write
+    other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
     them (nothing else changes: same contents, B, initial weights and sample order).
 
     The float references choose their gains on ``prep.val`` (required when a float reference
@@ -270,13 +276,14 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     if need_float:
         if not prep.n_val:
             raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
-        prm = proc.prm
+        g = proc.g
         kern = proc.st["kern"]
 
         def csr(batch: EventBatch, y: np.ndarray):
-            c = spike_inputs(prm, batch.x, batch.y, batch.c, batch.offsets, kern)
+            c = spike_inputs(g, batch.x, batch.y, batch.c, batch.offsets, kern)
             return (c[0], c[1], y)
-        init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
+        init = ([roms.layer_init(cfg, k) for k in range(1, cfg.depth + 2)],
+                [roms.layer_b_fields(cfg, h) for h in range(1, cfg.depth + 1)])
         train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
         algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
         for algo in algos:
@@ -303,8 +310,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
             else:
                 rep.float_bp = fr
                 off = Processor.from_config(cfg, conv_kernels)
-                off.st["w1"][...] = quantize(fr.w1, cfg.bits["W1B"])
-                off.st["w2"][...] = quantize(fr.w2, cfg.bits["W2B"])
+                for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
+                    off.weights(k + 1)[...] = quantize(w, layer.wb)
                 te_off = off.copy().evaluate(prep.test, prep.y_test)
                 res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
                            offchip_val_accuracy=_acc(off, prep.val, prep.y_val),
@@ -434,17 +441,19 @@ def summarize(per_seed: list[dict], metrics: list[str] = SEED_METRICS) -> dict:
 ROUNDING_TAG = 0x524E44  # "RND"
 
 
-def rounding_lfsr_starts(seed: int, repeats: int) -> list[tuple[int, int]]:
-    """The rounding-LFSR start states (lfsr_fc1, lfsr_fc2) of ``repeats`` runs of one chip seed:
-    repeat 0 is the chip's reset state (spec §3, streams 5 and 6); repeat r >= 1 draws two
-    non-zero 32-bit values from ``default_rng([seed, r, ROUNDING_TAG])`` (different from every
-    other start of this seed)."""
-    starts = [(roms.stream_seed(seed, roms.STREAM_LFSR1), roms.stream_seed(seed, roms.STREAM_LFSR2))]
+def rounding_lfsr_starts(seed: int, repeats: int, depth: int = 1) -> list[tuple[int, ...]]:
+    """The rounding-LFSR start states (lfsr_fc1 .. lfsr_fc{K+1}, K = ``depth``) of ``repeats`` runs
+    of one chip seed: repeat 0 is the chip's reset state (spec §3, §15: the LFSR stream of every
+    layer); repeat r >= 1 draws K + 1 non-zero 32-bit values from ``default_rng([seed, r,
+    ROUNDING_TAG])`` (different from every other start of this seed; for K = 1 the same draws as
+    always)."""
+    streams = [roms.hidden_streams(h)[2] for h in range(1, depth + 1)] + [roms.STREAM_LFSR2]
+    starts = [tuple(roms.stream_seed(seed, s) for s in streams)]
     r = 1
     while len(starts) < repeats:
-        a, b = (int(v) for v in np.random.default_rng([seed, r, ROUNDING_TAG]).integers(1, 2**32, size=2))
-        if (a, b) not in starts:
-            starts.append((a, b))
+        v = tuple(int(x) for x in np.random.default_rng([seed, r, ROUNDING_TAG]).integers(1, 2**32, size=depth + 1))
+        if v not in starts:
+            starts.append(v)
         r += 1
     return starts
 
@@ -490,7 +499,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
             sr.interrupted = f"seed {s}: {rep.interrupted}"
             break
         if rounding_repeats > 1 and "test_accuracy" in rep.results:
-            starts = rounding_lfsr_starts(s, rounding_repeats)
+            starts = rounding_lfsr_starts(s, rounding_repeats, cfg.depth)
             accs, vaccs = [rep.results["test_accuracy"]], [rep.results.get("val_accuracy")]
             try:
                 for r, st in enumerate(starts[1:], 1):
@@ -685,7 +694,7 @@ def check_sensor(cfg: Config, width: int, height: int, what: str) -> None:
 def _check_prepared(cfg: Config, prep: Prepared, spec: DataSpec) -> None:
     """Labels the chip can learn, and events left after the stopping rules."""
     from .data import DataError
-    n_cls = cfg.fc2.neurons
+    n_cls = cfg.output.neurons
     for part, y in (("training", prep.y_train), ("test", prep.y_test)):
         if len(y) and (y.min() < 0 or y.max() >= n_cls):
             bad = int(y[(y < 0) | (y >= n_cls)][0])

@@ -31,24 +31,24 @@ def run_both(cfg, streams, labels, learn):
     """One sample per kernel call (``record=True``).
     Returns (numba processor, numba result, reference state, reference preds, reference counters)."""
     proc = Processor.from_config(cfg)
-    ref_state = {k: v.copy() for k, v in proc.st.items()}
+    ref_state = {k: v.copy() for k, v in reference.state_views(proc).items()}
     batch = EventBatch.from_streams(streams, cfg)
     res = proc.run(batch, labels, learn=learn, record=True)
     rstreams = [batch.stream(n) for n in range(len(batch))]
-    rpreds, rcnts = reference.run(proc.prm, rstreams, labels, learn, ref_state)
+    rpreds, rcnts = reference.run(reference.param_vector(cfg), rstreams, labels, learn, ref_state)
     return proc, res, ref_state, rpreds, rcnts
 
 
 def run_both_batched(cfg, streams, labels, learn):
-    """All samples in one ``run_batch`` call (``record=False``), as training runs them.
+    """All samples in one kernel call (``record=False``), as training runs them.
     Returns (numba processor, numba result, reference state, reference preds, reference counters)."""
     proc = Processor.from_config(cfg)
-    ref_state = {k: v.copy() for k, v in proc.st.items()}
+    ref_state = {k: v.copy() for k, v in reference.state_views(proc).items()}
     batch = EventBatch.from_streams(streams, cfg)
     res = proc.run(batch, labels, learn=learn)
     assert res.per_sample is None  # really the batched path
     rstreams = [batch.stream(n) for n in range(len(batch))]
-    rpreds, rcnts = reference.run(proc.prm, rstreams, labels, learn, ref_state)
+    rpreds, rcnts = reference.run(reference.param_vector(cfg), rstreams, labels, learn, ref_state)
     return proc, res, ref_state, rpreds, rcnts
 
 
@@ -65,15 +65,16 @@ def run_one(engine, cfg, state, ev, label, learn):
     ``hwmodel.reference.run``) starting from ``Processor.from_config(cfg)`` with the arrays in
     ``state`` written over its state. Returns (state after, predicted class, counters (2, N))."""
     proc = Processor.from_config(cfg)
+    views = reference.state_views(proc)
     for k, v in state.items():
-        assert proc.st[k].shape == np.shape(v), f"state {k}: shape {np.shape(v)} != {proc.st[k].shape}"
-        proc.st[k][...] = v
+        assert views[k].shape == np.shape(v), f"state {k}: shape {np.shape(v)} != {views[k].shape}"
+        views[k][...] = v
     batch = EventBatch.from_streams([ev], cfg)
     labels = np.array([label], np.int64)
     if engine == "kernels":
         res = proc.run(batch, labels, learn=learn, record=True)
-        return proc.st, int(res.preds[0]), res.per_sample[0]
+        return views, int(res.preds[0]), res.per_sample[0]
     assert engine == "reference"
-    st = {k: v.copy() for k, v in proc.st.items()}
-    preds, cnts = reference.run(proc.prm, [batch.stream(0)], labels, learn, st)
+    st = {k: v.copy() for k, v in views.items()}
+    preds, cnts = reference.run(reference.param_vector(cfg), [batch.stream(0)], labels, learn, st)
     return st, int(preds[0]), cnts[0]

@@ -117,12 +117,12 @@ CASES = [
     ("weights-folder", "hwmodel", lambda t, w: ["eval", "--weights", str(t)], "is a folder"),
     ("weights-bad-config", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "c.npz", config=np.array('name = "x"\n[fc1]\nweight = "s99"\n')))], "config inside is invalid"),
     ("weights-no-config", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "n.npz", config=None))], "no config inside"),
-    ("weights-missing-array", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "m.npz", w2=None))], "array 'w2' missing"),
-    ("weights-wrong-shape", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "s.npz", w2=lambda a: a[:3]))], "has shape"),
-    ("weights-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r.npz", w1=lambda a: np.where(np.arange(a.size).reshape(a.shape) == 5, 22000, a)))], "holds 22000 at index 5, outside its s8"),
+    ("weights-missing-array", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "m.npz", out=None))], "array 'out' missing"),
+    ("weights-wrong-shape", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "s.npz", w=lambda a: a[:3]))], "has shape"),
+    ("weights-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r.npz", w=lambda a: np.where(np.arange(a.size).reshape(a.shape) == 5, 22000, a)))], "memory fc1_w holds 22000 at index 5, outside its s8"),
     ("weights-negative-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r2.npz", kern=lambda a: a * 0 - 22000))], "outside its s4"),
-    ("weights-float", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "f.npz", w2=lambda a: a.astype(np.float64) + 0.5))], "dtype float64"),
-    ("weights-lfsr-zero", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "l.npz", lfsr=lambda a: a * 0))], "'lfsr'"),
+    ("weights-float", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "f.npz", w=lambda a: a.astype(np.float64) + 0.5))], "dtype float64"),
+    ("weights-lfsr-zero", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "l.npz", lfsr=lambda a: a * 0))], "memory lfsr_fc1 holds 0"),
     ("kernels-npz", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--kernels", str(w)], "expected one .npy array"),
     # silent substitutions that are now errors
     ("n-train-0", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--n-train", "0"], "--n-train: must be >= 1"),
@@ -184,7 +184,7 @@ def _random(t: Path) -> Path:
 
 def _bitrot(t: Path, w: Path) -> Path:
     raw = bytearray(w.read_bytes())
-    i = raw.find(b"w1.npy") + 200  # inside the w1 array's data
+    i = raw.find(b"w.npy") + 200  # inside the w array's data
     raw[i] ^= 0x04
     return _bytes(t, bytes(raw), "rot.npz")
 

@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from hwmodel import reference
 from hwmodel.config import Config
 from hwmodel.eventio import EVENT_DTYPE
 
@@ -83,7 +84,7 @@ def cases(draw, max_samples=3):
 
 
 def _same_state(proc, ref_state):
-    for k, v in proc.st.items():
+    for k, v in reference.state_views(proc).items():
         np.testing.assert_array_equal(v, ref_state[k], err_msg=f"state array {k}")
 
 
@@ -105,7 +106,7 @@ def test_numba_equals_reference(case, learn):
 @settings(max_examples=400, **SETTINGS)
 @given(cases(max_samples=8), st.booleans())
 def test_batched_numba_equals_reference(case, learn):
-    """All samples in one run_batch call (record=False), as training and evaluation run them:
+    """All samples in one kernel call (record=False), as training and evaluation run them:
     the state carried from sample to sample inside the kernel, predictions, summed counters."""
     cfg, streams, labels = case
     proc, res, ref_state, rpreds, rcnts = run_both_batched(cfg, streams, labels, learn)

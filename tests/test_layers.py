@@ -124,6 +124,19 @@ def test_info_json_lists_the_layers():
 
 
 def test_tools_that_need_one_hidden_layer_say_so_before_any_work():
-    r = _cli("train", "--config", "tiny", "--set", "hidden.sizes=24,12", "--epochs", "1")
+    r = subprocess.run([sys.executable, "-m", "hwmodel.estimate", "--config", "tiny", "--set", "hidden.sizes=24,12"],
+                       capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
     assert "2 hidden layers" in r.stderr and r.stdout == ""
+
+
+def test_train_at_depth_0_and_2_reports_every_layer():
+    common = ["--epochs", "1", "--n-train", "300", "--n-test", "100", "--val-size", "60", "--json"]
+    for sets, keys in ((["hidden.sizes="], ["fc1"]),
+                       (["hidden.sizes=24,12", "hidden.1.act_shift=4"], ["fc1", "fc2", "fc3"])):
+        r = _cli("train", "--config", "tiny", *[x for kv in sets for x in ("--set", kv)], *common)
+        assert r.returncode == 0, r.stderr
+        d = json.loads(r.stdout)
+        assert sorted(d["saturation"]) == keys
+        for k in ("test_accuracy", "float_test_accuracy", "linear_test_accuracy", "frozen_test_accuracy"):
+            assert 0.0 <= d[k] <= 1.0, k

@@ -31,10 +31,9 @@ def test_on_chip_learning_learns(tiny_data):
 def test_inference_changes_no_weight_and_counts_no_learning(tiny_data):
     cfg, btr, ytr, bte, yte = tiny_data
     p = Processor.from_config(cfg)
-    w1, w2, lf = p.st["w1"].copy(), p.st["w2"].copy(), p.st["lfsr"].copy()
+    w, lf = p.st["w"].copy(), p.st["lfsr"].copy()
     r = p.evaluate(bte.subset(np.arange(20)), yte[:20])
-    np.testing.assert_array_equal(p.st["w1"], w1)
-    np.testing.assert_array_equal(p.st["w2"], w2)
+    np.testing.assert_array_equal(p.st["w"], w)
     np.testing.assert_array_equal(p.st["lfsr"], lf)
     assert r.counters[1].sum() == 0 and r.counters[0].sum() > 0
 
@@ -103,3 +102,45 @@ def test_packed_words_layout(tiny_data):
     wc = cfg.bits["WC"]
     assert words[0] == sum((int(v) & (2**wc - 1)) << (i * wc) for i, v in enumerate(k[0]))
     assert all(0 <= w < 2 ** (cfg.conv.channels * wc) for w in words)
+
+
+def test_files_of_the_one_hidden_layer_layout_still_load(tmp_path, tiny_data):
+    """Weights files written before the layer stack hold one array per memory (w1, acc1, ...,
+    out2): they load into the same state, and wrong shapes or depths are one-line errors."""
+    import json
+    cfg, btr, ytr, _, _ = tiny_data
+    p = Processor.from_config(cfg.replace(seed=3))
+    p.run(btr.subset(np.arange(20)), ytr[:20], learn=True)
+    n1, n2 = cfg.fc1.neurons, cfg.fc2.neurons
+    s = p.st
+    legacy = {"kern": s["kern"], "pot": s["pot"], "spk": s["spk"], "w1": p.weights(1).copy(),
+              "acc1": s["acc"][:n1].astype(np.int32), "act1": s["act"], "dact1": s["dact"],
+              "bf": s["bf"].reshape(n2, n1), "w2": p.weights(2).copy(),
+              "acc2": s["acc"][n1:], "out2": s["out"], "lut": s["lut"], "lfsr": s["lfsr"]}
+    f = tmp_path / "old.npz"
+    np.savez(f, config=np.array(p.cfg.to_toml()), provenance=np.array(json.dumps({})), **legacy)
+    q = Processor.load(f)
+    for k in p.st:
+        np.testing.assert_array_equal(q.st[k], p.st[k], err_msg=k)
+    bad = dict(legacy, w2=legacy["w2"][:-1])
+    np.savez(f, config=np.array(p.cfg.to_toml()), **bad)
+    with pytest.raises(ModelError, match=r"array 'w2' has shape \(\d+, 10\), the config needs"):
+        Processor.load(f)
+    deep = cfg.replace(**{"hidden.sizes": "8,4"})
+    np.savez(f, config=np.array(deep.to_toml()), **legacy)
+    with pytest.raises(ModelError, match="one-hidden-layer arrays .* has 2 hidden layers"):
+        Processor.load(f)
+
+
+def test_save_load_round_trip_at_every_depth(tmp_path, tiny_data):
+    cfg, btr, ytr, _, _ = tiny_data
+    for sizes in ("", "12", "12,6", "10,8,6"):
+        c = cfg.replace(**{"hidden.sizes": sizes})
+        p = Processor.from_config(c)
+        p.run(btr.subset(np.arange(10)), ytr[:10], learn=True)
+        p.save(tmp_path / "d.npz")
+        q = Processor.load(tmp_path / "d.npz")
+        assert q.cfg == c and q.cfg.depth == len([s for s in sizes.split(",") if s])
+        for k in p.st:
+            np.testing.assert_array_equal(q.st[k], p.st[k], err_msg=f"{sizes}: {k}")
+        assert set(p.memories()) == set(q.memories())

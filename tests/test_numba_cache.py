@@ -22,7 +22,7 @@ import hwmodel
 from hwmodel.config import Config
 from hwmodel.encode import EventBatch
 from hwmodel.eventio import EVENT_DTYPE
-from hwmodel.kernels import run_batch
+from hwmodel.stack import run_stack
 from hwmodel.model import Processor
 
 # s5 potentials (max 15): 40 events on one pixel drive the potentials into saturation
@@ -36,8 +36,8 @@ print(json.dumps({
     "cache_dir": os.environ["NUMBA_CACHE_DIR"],
     "pot_max": int(proc.st["pot"].max()),
     "pot_min": int(proc.st["pot"].min()),
-    "hits": sum(run_batch.stats.cache_hits.values()),
-    "misses": sum(run_batch.stats.cache_misses.values()),
+    "hits": sum(run_stack.stats.cache_hits.values()),
+    "misses": sum(run_stack.stats.cache_misses.values()),
 }))
 """
 

@@ -20,7 +20,7 @@ CURRENT = provenance.code_version()
 def test_code_version_format_and_hash_sensitivity(tmp_path):
     assert re.fullmatch(r"[0-9][^+]*\+model\.[0-9a-f]{12}", CURRENT), CURRENT
     names = {f.relative_to(provenance.PACKAGE_DIR).as_posix() for f in provenance.model_files()}
-    assert {"kernels.py", "model.py", "train.py", "presets/spoon.toml", "estimate/energy.py"} <= names
+    assert {"stack.py", "model.py", "train.py", "presets/spoon.toml", "estimate/energy.py"} <= names
     assert not names & {"cli.py", "report.py", "sweep.py", "estimate/cli.py"}  # wording only
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("y = 2\n")

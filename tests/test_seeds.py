@@ -126,8 +126,8 @@ def test_rounding_repeats_change_only_the_lfsr_starts():
     base = run_training(cfg, prep, epochs=1, float_reference=False, saturation=False)
     same = run_training(cfg, prep, epochs=1, float_reference=False, saturation=False, lfsr_start=starts[0])
     other = run_training(cfg, prep, epochs=1, float_reference=False, saturation=False, lfsr_start=starts[1])
-    assert np.array_equal(base.processor.st["w1"], same.processor.st["w1"])  # repeat 0 = the ordinary run
-    assert not np.array_equal(base.processor.st["w1"], other.processor.st["w1"])  # rounding noise only
+    assert np.array_equal(base.processor.weights(1), same.processor.weights(1))  # repeat 0 = the ordinary run
+    assert not np.array_equal(base.processor.weights(1), other.processor.weights(1))  # rounding noise only
     for k in ("kern", "bf", "lut"):
         assert np.array_equal(base.processor.st[k], other.processor.st[k]), k
     assert other.results["lfsr_start"] == list(starts[1])

@@ -9,8 +9,8 @@ import pytest
 from hwmodel import cli, roms
 from hwmodel.config import Config
 from hwmodel.floatref import train_reference
-from hwmodel.kernels import spike_inputs
 from hwmodel.model import Processor
+from hwmodel.stack import spike_inputs
 from hwmodel.train import (DataSpec, default_val_size, epoch_orders, load_data, run_training, saturation_stats,
                            validation_split)
 
@@ -53,7 +53,7 @@ def problem():
     proc = Processor.from_config(cfg)
 
     def csr(b, y):
-        c = spike_inputs(proc.prm, b.x, b.y, b.c, b.offsets, proc.st["kern"])
+        c = spike_inputs(proc.g, b.x, b.y, b.c, b.offsets, proc.st["kern"])
         return c[0], c[1], y
     init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
     return (cfg, init, csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test),
@@ -103,14 +103,15 @@ def test_saturation_stats_match_the_chip_memories():
     out = np.array([t["fc2_out"] for t in traces])
     assert sat["fc1"]["linear_fraction"] == pytest.approx(dact.mean())
     assert sat["fc2"]["linear_fraction"] == pytest.approx(np.mean((out > 0) & (out < cfg.one)))
-    w1 = proc.st["w1"]
+    w1 = proc.weights(1)
     assert sat["fc1"]["weights_at_rails"] == pytest.approx(np.mean((w1 == -128) | (w1 == 127)))
     p = proc.copy()
-    p.st["w2"][...] = 0
-    p.st["w2"][0, :] = 127
-    p.st["w2"][1, :3] = -128
+    w2 = p.weights(2)  # a view: writes the state
+    w2[...] = 0
+    w2[0, :] = 127
+    w2[1, :3] = -128
     assert saturation_stats(p, prep.test.subset(np.arange(3)))["fc2"]["weights_at_rails"] == \
-        pytest.approx(13 / p.st["w2"].size)
+        pytest.approx(13 / w2.size)
 
 
 def test_cli_learning_curves_saturation_and_plot(tmp_path, capsys):
