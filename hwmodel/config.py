@@ -58,6 +58,7 @@ class ConvCfg:
     weight: str = "s4"
     potential: str = "s10"
     threshold: int = 12
+    init: str = "random"     # kernel contents: "random" (spec §3 stream 1) or "identity" (pass-through)
 
 
 class _FcBits:
@@ -151,6 +152,7 @@ class EncodingCfg:
 
 
 # plain sections (one table each, same in both layouts)
+CONV_INITS = ("random", "identity")
 PLAIN = {"input": InputCfg, "conv": ConvCfg, "encoding": EncodingCfg}
 # every top-level table a file may hold, in the order files are written
 SECTIONS = {"input": InputCfg, "conv": ConvCfg, "fc1": None, "fc2": None, "drtp": DrtpCfg,
@@ -260,7 +262,7 @@ class Config:
             for t in tables:
                 if isinstance(t, Mapping) and layout.get(k) is not None:
                     for kk in t:
-                        if kk not in layout[k]:
+                        if kk not in layout[k] and kk not in OPTIONAL_KEYS.get(k, ()):
                             raise ConfigError(f"config file '{p}': unknown key '{k}.{kk}'")
         for sec, keys in layout.items():
             vals = data.get(sec)
@@ -364,6 +366,8 @@ class Config:
         d: dict[str, Any] = {"name": self.name, "seed": self.seed,
                              "input": dataclasses.asdict(self.input),
                              "conv": dataclasses.asdict(self.conv)}
+        if self.conv.init == "random":  # the default is not written: older files stay byte-identical
+            d["conv"].pop("init")
         if self.depth == 1:
             h, o = self.hidden[0], self.output
             d["fc1"] = {k: getattr(h, k) for k in LEGACY["fc1"]}
@@ -472,7 +476,10 @@ class Config:
         return prev.neurons, prev.yb
 
 
-_LAYOUT_LEGACY = {"input": [f.name for f in fields(InputCfg)], "conv": [f.name for f in fields(ConvCfg)],
+# keys a complete file lists; OPTIONAL_KEYS may be left out (conv.init: "random" when absent, as in
+# every older file)
+OPTIONAL_KEYS = {"conv": ("init",)}
+_LAYOUT_LEGACY = {"input": [f.name for f in fields(InputCfg)], "conv": [f.name for f in fields(ConvCfg) if f.name != "init"],
                   "fc1": list(LEGACY["fc1"]), "fc2": list(LEGACY["fc2"]), "drtp": list(LEGACY["drtp"]),
                   "encoding": [f.name for f in fields(EncodingCfg)]}
 _LAYOUT_STACK = {"input": _LAYOUT_LEGACY["input"], "conv": _LAYOUT_LEGACY["conv"],
@@ -644,6 +651,14 @@ def _validate(cfg: Config) -> None:
     pb = _signed_prec(cfg, "conv.potential", wc.bits + 1, 32)
     _check(1 <= c.threshold <= pb.max, "conv.threshold",
            f"= {c.threshold}: must be in 1..{pb.max} (potential {pb})")
+    _check(c.init in CONV_INITS, "conv.init", f"= {c.init!r}: must be one of {', '.join(CONV_INITS)}")
+    if c.init == "identity":  # pixel pass-through (spec §3): one event -> one spike at its pixel
+        _check(c.kernel == 1 and c.channels == i.channels, "conv.init",
+               f"= 'identity' needs conv.kernel = 1 and conv.channels = input.channels ({i.channels}), "
+               f"got kernel {c.kernel}, channels {c.channels}")
+        _check(c.threshold <= wc.max, "conv.init",
+               f"= 'identity': conv.threshold {c.threshold} must be at most the kernel weight {wc.max} "
+               f"(one event must fire its pixel)")
     one = cfg.depth == 1   # one hidden layer: messages use the original key names
 
     def hkey(n: int, f: str) -> str:

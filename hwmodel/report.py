@@ -108,6 +108,22 @@ class Point:
     def label(self) -> str:
         return ", ".join(f"{k}={v}" for k, v in self.overrides.items()) or "(base)"
 
+    @property
+    def depth(self) -> int:
+        """Hidden layers of the point (0: the linear read-out)."""
+        sizes = self.config.get("hidden.sizes")
+        if sizes is None:
+            return 1  # the one-hidden-layer keys (fc1.*, fc2.*)
+        return len([v for v in str(sizes).split(",") if v.strip()])
+
+    @property
+    def sizes(self) -> str:
+        """Hidden layer sizes, e.g. "128-64" ("-" for none)."""
+        sizes = self.config.get("hidden.sizes")
+        if sizes is None:
+            return str(self.config.get("fc1.neurons", "?"))
+        return "-".join(v.strip() for v in str(sizes).split(",") if v.strip()) or "-"
+
 
 @dataclass
 class Experiment:
@@ -215,10 +231,39 @@ def load(db: str | Path) -> list[Experiment]:
             pt.val_accs.append(r.get("val_accuracy"))
             pt.seeds.append(r["seed"])
         points = list(pts.values())
+        if any("hidden.sizes" in p.config for p in points):  # a depth axis: one key set for all
+            for p in points:
+                p.config = stack_keys(p.config)
+            for r in ref:
+                r["config_json"] = json.dumps(stack_keys(json.loads(r["config_json"])))
         base_cfg = _base_config(points, ref)
         exps.append(Experiment(base, epochs, data, rs, points, ref, base_cfg, swept_axes(points)))
     exps.sort(key=lambda e: -max(r["id"] for r in e.runs))  # most recent first
     return exps
+
+
+LEGACY_TO_STACK = {"drtp.b": "hidden.0.b", "drtp.lr_shift_fc1": "hidden.0.lr_shift",
+                   "drtp.lr_shift_fc2": "output.lr_shift"}
+
+
+def stack_keys(flat: dict[str, Any]) -> dict[str, Any]:
+    """A flat config of the one-hidden-layer keys (fc1.*, fc2.*, drtp.*) in the layer-stack keys
+    that sweep rows of other depths use (hidden.sizes, hidden.0.*, output.*); others unchanged."""
+    if "hidden.sizes" in flat or "fc1.neurons" not in flat:
+        return flat
+    out: dict[str, Any] = {}
+    for k, v in flat.items():
+        if k == "fc1.neurons":
+            out["hidden.sizes"] = str(v)
+        elif k in LEGACY_TO_STACK:
+            out[LEGACY_TO_STACK[k]] = v
+        elif k.startswith("fc1."):
+            out["hidden.0." + k[4:]] = v
+        elif k.startswith("fc2."):
+            out["output." + k[4:]] = v
+        else:
+            out[k] = v
+    return out
 
 
 def _base_config(points: list[Point], ref: list[dict]) -> dict[str, Any]:
@@ -337,7 +382,7 @@ def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
     if fa is None or not exp.has_val:
         return out
     for ax in exp.axes:
-        if not all(axis_x(p.config[ax])[1] == "bits" for p in exp.points):
+        if not all(axis_x(p.config.get(ax))[1] == "bits" for p in exp.points):
             continue
         others = [a for a in exp.axes if a != ax]
         for tol in TOLERANCES_PP:
@@ -346,10 +391,10 @@ def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
             row = {"axis": ax, "tolerance_pp": tol, "fewest_bits_any": None, "point_any": None,
                    "fewest_bits_others_at_base": None, "decided_on": "validation"}
             if ok:
-                p = min(ok, key=lambda p: (axis_x(p.config[ax])[0], p.memory_bits))
-                row.update(fewest_bits_any=int(axis_x(p.config[ax])[0]), point_any=p.label())
+                p = min(ok, key=lambda p: (axis_x(p.config.get(ax))[0], p.memory_bits))
+                row.update(fewest_bits_any=int(axis_x(p.config.get(ax))[0]), point_any=p.label())
             if at_base:
-                row["fewest_bits_others_at_base"] = int(min(axis_x(p.config[ax])[0] for p in at_base))
+                row["fewest_bits_others_at_base"] = int(min(axis_x(p.config.get(ax))[0] for p in at_base))
             out.append(row)
     return out
 
@@ -375,7 +420,7 @@ def _err(cis: list[list[float] | None], means: list[float]) -> list[list[float]]
 
 def plot_axis(exp: Experiment, axis: str) -> bytes:
     plt = _plt()
-    vals = sorted({repr(p.config[axis]): p.config[axis] for p in exp.points}.values(),
+    vals = sorted({repr(p.config.get(axis)): p.config.get(axis) for p in exp.points}.values(),
                   key=lambda v: (axis_x(v)[0] is None, axis_x(v)[0] or 0, str(v)))
     kinds = {axis_x(v)[1] for v in vals}
     numeric = "category" not in kinds
@@ -395,14 +440,14 @@ def plot_axis(exp: Experiment, axis: str) -> bytes:
             lines.append(("other axes at base", groups[base_key]))
         best: dict[str, Point] = {}
         for p in exp.points:
-            k = repr(p.config[axis])
+            k = repr(p.config.get(axis))
             if k not in best or p.mean > best[k].mean:
                 best[k] = p
         lines.append(("best over the other axes", list(best.values())))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for i, (label, pts) in enumerate(lines):
-        pts = sorted(pts, key=lambda p: xpos[repr(p.config[axis])])
-        xs = [xpos[repr(p.config[axis])] + (0.03 * (i - (len(lines) - 1) / 2) if numeric else 0) for p in pts]
+        pts = sorted(pts, key=lambda p: xpos[repr(p.config.get(axis))])
+        xs = [xpos[repr(p.config.get(axis))] + (0.03 * (i - (len(lines) - 1) / 2) if numeric else 0) for p in pts]
         ax.errorbar(xs, [100 * p.mean for p in pts], yerr=_err([p.ci for p in pts], [p.mean for p in pts]),
                     marker="o", ms=4, capsize=3, lw=1.2, label=label)
     _ref_line(ax, exp)
@@ -446,6 +491,36 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
     ax.set_ylabel(("validation" if val else "test") + " accuracy (%)")
     ax.set_title(title if val else title.replace("validation", "test") + " (rows without validation)", fontsize=10)
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+DEPTH_COLORS = ("tab:gray", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
+
+
+def plot_depth(exp: Experiment) -> bytes:
+    """Accuracy against on-chip memory, one series per depth (0 hidden layers: the linear
+    read-out), so what the hidden layers buy at a memory budget is one plot."""
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    val = exp.has_val
+    acc = (lambda p: p.val_mean) if val else (lambda p: p.mean)
+    ci = (lambda p: p.val_ci) if val else (lambda p: p.ci)
+    for d in sorted({p.depth for p in exp.points}):
+        pts = sorted((p for p in exp.points if p.depth == d), key=lambda p: p.memory_bits)
+        name = "linear read-out (0 hidden)" if d == 0 else f"{d} hidden layer{'s' if d > 1 else ''}"
+        ax.errorbar([p.memory_bits / 1000 for p in pts], [100 * acc(p) for p in pts],
+                    yerr=_err([ci(p) for p in pts], [acc(p) for p in pts]), fmt="o-", ms=4, capsize=2, lw=1,
+                    color=DEPTH_COLORS[min(d, len(DEPTH_COLORS) - 1)], label=name)
+        for p in pts:
+            ax.annotate(p.sizes, (p.memory_bits / 1000, 100 * acc(p)), fontsize=6, xytext=(3, 3),
+                        textcoords="offset points")
+    _ref_line(ax, exp, val)
+    ax.set_xscale("log")
+    ax.set_xlabel("on-chip memory (kbit, log scale)")
+    ax.set_ylabel(("validation" if val else "test") + " accuracy (%)")
+    ax.set_title(("validation" if val else "test") + " accuracy vs memory by depth (95 % t interval)", fontsize=10)
+    ax.grid(alpha=0.3, which="both")
     ax.legend(fontsize=7, loc="lower right")
     return _png(fig)
 
@@ -560,8 +635,18 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
                          _ci(p.val_ci), _ms(p.mean, p.std), _ci(p.ci),
                          _pct(p.train_mean), f"{100 * (fa - p.mean):+.2f}" if fa is not None else "-",
                          "*" if p.key in front else ""] for p in rows]))
+        if len({p.depth for p in exp.points}) > 1:
+            by_depth = sorted(exp.points, key=lambda p: (p.depth, p.memory_bits))
+            tables.append(("Accuracy by depth (0 hidden layers = the linear read-out; sizes of the hidden layers)",
+                           ["hidden layers", "sizes", "point", "memory bits", "FC weight bits", "seeds",
+                            "val acc (%) mean ± std", "test acc (%) mean ± std", "test 95 % interval"],
+                           [[p.depth, p.sizes, p.label(), p.memory_bits, p.weight_bits, len(p.accs),
+                             _ms(p.val_mean, p.val_std), _ms(p.mean, p.std), _ci(p.ci)] for p in by_depth]))
         images = [(f"Test accuracy vs {ax}", f"{prefix}acc_vs_{_fname(ax)}.png", plot_axis(exp, ax))
-                  for ax in exp.axes]
+                  for ax in exp.axes if ax != "hidden.sizes"]
+        if len({p.depth for p in exp.points}) > 1:
+            images.append(("Accuracy vs memory by depth (what the hidden layers buy at a memory budget)",
+                           f"{prefix}acc_vs_memory_by_depth.png", plot_depth(exp)))
         images.append(("Validation accuracy vs memory bits, with the Pareto front", f"{prefix}pareto.png",
                        plot_pareto(exp)))
         if any(not math.isnan(p.energy_nj) for p in exp.points):

@@ -47,6 +47,11 @@ class RomStream:
 def conv_kernels(cfg: Config) -> np.ndarray:
     """Kernels, shape (C, CIN, K, K), int64; the most negative code is mapped to 0."""
     c, k, cin, wc = cfg.conv.channels, cfg.conv.kernel, cfg.input.channels, cfg.bits["WC"]
+    if cfg.conv.init == "identity":  # pass-through: kernel c reads only input channel c, weight max
+        v = np.zeros((c, cin, k, k), np.int64)
+        for ch in range(c):
+            v[ch, ch, :, :] = (1 << (wc - 1)) - 1
+        return v
     raw = RomStream(cfg.seed, STREAM_CONV).draws(c * cin * k * k)
     v = np.array([sext.py_func(int(r), wc) for r in raw], np.int64)
     v[v == -(1 << (wc - 1))] = 0

@@ -29,7 +29,7 @@ from typing import Any, Iterable
 
 from . import checks
 from .config import Config, ConfigError, flat_keys, read_toml
-from .counters import memory_sizes
+from .layers import memories as memory_sizes  # every depth (spec §15)
 from .precision import Precision, PrecisionError
 from .provenance import code_version
 
@@ -176,9 +176,26 @@ def parse_seeds(text: str) -> list[int]:
 
 
 # ---- points ---------------------------------------------------------------------------------
-def flat_config(cfg: Config) -> dict[str, Any]:
-    d = cfg.to_dict()
+def flat_config(cfg: Config, stack: bool = False) -> dict[str, Any]:
+    """Every field of ``cfg`` under its dotted key. One hidden layer: the original keys (``fc1.*``,
+    ``fc2.*``, ``drtp.*``), unless ``stack``; other depths (or ``stack``): ``hidden.sizes``,
+    ``hidden.N.FIELD`` (neurons excluded: the sizes hold them), ``output.FIELD``, ``drtp.rounding``."""
+    if stack and cfg.depth == 1:
+        d = cfg.to_dict()
+        d.pop("fc1"), d.pop("fc2")
+        d["drtp"] = dataclasses.asdict(cfg.drtp)
+        d["hidden"] = [dataclasses.asdict(h) for h in cfg.hidden]
+        d["output"] = dataclasses.asdict(cfg.output)
+    else:
+        d = cfg.to_dict()
     out = {"name": d.pop("name"), "seed": d.pop("seed")}
+    if "hidden" in d or "output" in d:
+        hidden = d.pop("hidden", [])
+        out["hidden.sizes"] = ",".join(str(h["neurons"]) for h in hidden)
+        for n, h in enumerate(hidden):
+            for k, v in h.items():
+                if k != "neurons":
+                    out[f"hidden.{n}.{k}"] = v
     for sec, vals in d.items():
         for k, v in vals.items():
             out[f"{sec}.{k}"] = v
@@ -204,7 +221,17 @@ def _int_or_str(v: Any) -> Any:
 def point_config(base: Config, declared: dict[str, Any], clamp_init: bool) -> Config:
     """Base + declared overrides; with ``clamp_init`` an init bound that the point does not set
     and that exceeds its (narrower) weight range is clamped to the largest weight."""
-    over = {k: _int_or_str(v) for k, v in declared.items()}
+    # the depth first: hidden.sizes makes the layers that hidden.N.FIELD keys then set
+    over = {k: _int_or_str(v) for k, v in sorted(declared.items(), key=lambda kv: kv[0] != "hidden.sizes")}
+    if "hidden.sizes" in over:
+        over["hidden.sizes"] = str(declared["hidden.sizes"])  # "128" stays a size list, not an int
+        # a layer the point does not have: its hidden.N.FIELD values do not apply (a product of
+        # depths and per-layer knobs; the points that become equal are run once)
+        depth = len([v for v in over["hidden.sizes"].split(",") if v.strip()])
+        for k in list(over):
+            parts = k.split(".")
+            if len(parts) == 3 and parts[0] == "hidden" and parts[1].isdigit() and int(parts[1]) >= depth:
+                del over[k]
     if clamp_init:
         for layer in ("fc1", "fc2"):
             wkey, bkey = f"{layer}.weight", f"{layer}.init_bound"
@@ -219,17 +246,32 @@ def point_config(base: Config, declared: dict[str, Any], clamp_init: bool) -> Co
     return base.replace(**over)
 
 
-def overrides_of(base: Config, cfg: Config) -> dict[str, Any]:
+_MISSING = object()
+
+
+def overrides_of(base: Config, cfg: Config, stack: bool = False) -> dict[str, Any]:
     """The canonical overrides of a point: every field that differs from the base (seed and
-    name excluded)."""
-    b, c = flat_config(base), flat_config(cfg)
-    return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != b[k]}
+    name excluded), in the one-hidden-layer keys when both have one hidden layer and not
+    ``stack`` (a grid with layer-stack axes), else in the layer-stack keys."""
+    if base.depth == 1 and cfg.depth == 1 and not stack:
+        b, c = flat_config(base), flat_config(cfg)
+        return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != b[k]}
+    b, c = flat_config(base, stack=True), flat_config(cfg, stack=True)
+    last = base.depth - 1  # hidden.sizes gives a new layer the fields of the base's last hidden layer
+
+    def base_value(k: str) -> Any:
+        if k in b or not k.startswith("hidden.") or last < 0:
+            return b.get(k, _MISSING)
+        _, _, f = k.split(".", 2)
+        return b.get(f"hidden.{last}.{f}", _MISSING)
+    return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != base_value(k)}
 
 
 def memory_bits(cfg: Config) -> tuple[int, int]:
-    """(FC1 + FC2 weight bits, all memory bits)."""
+    """(weight bits of every FC layer, all memory bits)."""
     m = memory_sizes(cfg)
-    return m["fc1_w"]["bits"] + m["fc2_w"]["bits"], sum(v["bits"] for v in m.values())
+    wbits = sum(m[f"fc{k}_w"]["bits"] for k in range(1, cfg.depth + 2))
+    return wbits, sum(v["bits"] for v in m.values())
 
 
 @dataclass
@@ -323,6 +365,7 @@ def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dic
     """Validate the whole grid: every point with every seed must be a legal Config."""
     base = base.replace(seed=0)
     points, seen = [], {}
+    stack = any(k.split(".")[0] in ("hidden", "output") for k in grid.axes)
     for declared in grid.points():
         try:
             cfg = point_config(base, declared, grid.clamp_init)
@@ -331,7 +374,7 @@ def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dic
         except ConfigError as e:
             desc = ", ".join(f"{k}={v}" for k, v in declared.items())
             raise GridError(f"grid '{grid.name}': point {{{desc}}}: {e}") from None
-        over = overrides_of(base, cfg)
+        over = overrides_of(base, cfg, stack)
         key = canonical(over)
         if key in seen:  # e.g. one-at-a-time grids meet at the base point
             continue

@@ -94,3 +94,34 @@ def test_config_is_immutable_and_every_key_overridable():
     with pytest.raises(Exception):
         cfg.seed = 3  # type: ignore[misc]
     assert "fc1.weight" in flat_keys() and "seed" in flat_keys()
+
+
+def test_identity_conv_is_a_pixel_pass_through():
+    """conv.init = "identity" (spec §3): K = 1, C = CIN, weight max; one event fires its pixel."""
+    import numpy as np
+
+    from hwmodel import roms
+    from hwmodel.encode import EventBatch
+    from hwmodel.eventio import EVENT_DTYPE
+    from hwmodel.model import Processor
+    over = {"conv.init": "identity", "conv.kernel": 1, "conv.stride": 1, "conv.channels": 1, "conv.threshold": 7}
+    cfg = Config.preset("spoon").replace(**over)
+    k = roms.conv_kernels(cfg)
+    assert k.shape == (1, 1, 1, 1) and int(k[0, 0, 0, 0]) == 7 and cfg.n_in == 784
+    assert 'init = "identity"' in cfg.to_toml() and "init = " not in Config.preset("spoon").to_toml()
+    assert Config.from_dict(__import__("tomllib").loads(cfg.to_toml())) == cfg
+    two = Config.preset("spoon").replace(**{**over, "input.channels": 2, "conv.channels": 2})
+    k2 = roms.conv_kernels(two)
+    assert k2[:, :, 0, 0].tolist() == [[7, 0], [0, 7]]
+    ev = np.zeros(3, EVENT_DTYPE)
+    ev["x"], ev["y"], ev["t"] = [3, 27, 3], [5, 0, 5], [0, 1, 2]
+    p = Processor.from_config(cfg)
+    p.run(EventBatch.from_streams([ev], cfg))
+    spk = p.memories()["conv_spk"].reshape(-1)
+    assert set(np.flatnonzero(spk).tolist()) == {5 * 28 + 3, 0 * 28 + 27}
+    for bad, needle in ((dict(over, **{"conv.kernel": 3}), "conv.kernel = 1"),
+                        (dict(over, **{"conv.channels": 2}), "conv.channels = input.channels"),
+                        (dict(over, **{"conv.threshold": 8}), "at most the kernel weight 7"),
+                        ({"conv.init": "gabor"}, "must be one of random, identity")):
+        with pytest.raises(ConfigError, match=needle):
+            Config.preset("spoon").replace(**bad)

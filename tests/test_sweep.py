@@ -252,3 +252,43 @@ def test_report_writes_all_files(local_db, tmp_path, capsys):
     capsys.readouterr()
     assert report.main(["--db", str(tmp_path / "missing.sqlite"), "--out", str(out)]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+DEPTH_GRID = """
+epochs = 1
+seeds = [0, 1]
+[axes]
+"hidden.sizes" = ["", "12", "12,6"]
+"""
+
+
+def test_layer_list_is_a_sweep_axis(tmp_path, capsys):
+    """hidden.sizes as an axis: depths 0, 1, 2 (new layers copy the last hidden layer's fields),
+    overrides and keys in the layer-stack names, weight bits of every layer, and the report's
+    accuracy-by-depth table and plot."""
+    base = Config.preset("tiny")
+    g = sweep.grid_from_dict({"axes": {"hidden.sizes": ["", "12", "12,6"], "hidden.0.lr_shift": [2]}}, "t")
+    plan = sweep.make_plan(g, base, 1, [0], sweep.data_spec(None, 100, 50, 0))
+    over = [o for _, o, _ in plan.points]
+    assert over == [{"hidden.sizes": ""}, {"hidden.sizes": "12", "hidden.0.lr_shift": 2},
+                    {"hidden.sizes": "12,6", "hidden.0.lr_shift": 2}]
+    cfgs = [c for _, _, c in plan.points]
+    assert [c.depth for c in cfgs] == [0, 1, 2] and cfgs[2].hidden[1].lr_shift == base.fc1.lr_shift
+    w, _ = sweep.memory_bits(cfgs[2])
+    assert w == (base.n_in + 1) * 12 * 8 + 13 * 6 * 8 + 7 * 10 * 8
+    assert sweep.memory_bits(cfgs[0])[0] == (base.n_in + 1) * 10 * 8
+    db = tmp_path / "d.sqlite"
+    assert sweep.main(["bitwidths", "--grid", _write(tmp_path, DEPTH_GRID), "--db", str(db), "--jobs", "1",
+                       "--no-progress", *DATA]) == 0
+    conn = sqlite3.connect(str(db))
+    rows = conn.execute("SELECT overrides, weight_bits, energy_per_classification_nj FROM results").fetchall()
+    conn.close()
+    assert len(rows) == 6 and all(e > 0 for _, _, e in rows)
+    assert {json.loads(o)["hidden.sizes"] for o, _, _ in rows} == {"", "12", "12,6"}
+    out = tmp_path / "rep"
+    assert report.main(["--db", str(db), "--out", str(out)]) == 0
+    md = (out / "report.md").read_text()
+    assert "Accuracy by depth" in md and "acc_vs_memory_by_depth.png" in md
+    (e,) = json.loads((out / "results.json").read_text())["experiments"]
+    assert e["axes"] == ["hidden.sizes"]
+    capsys.readouterr()

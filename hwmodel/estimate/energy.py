@@ -1,6 +1,6 @@
 """Memory traffic and dynamic energy from the model's counters (docs/estimate.md §1-§2).
 
-Every counter of spec §11 is mapped to one block and to an energy per count from the technology
+Every counter of spec §11 (§15: every layer of the stack) is mapped to one block and to an energy per count from the technology
 table (``counter_costs``); memories are classified once (``memory_specs``) as SRAM macros,
 register files or ROMs. ``measure_counters`` runs the bit-accurate model on embedded MNIST digits.
 """
@@ -11,23 +11,48 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..config import Config
-from ..counters import COUNTERS, IDX, MEMORIES
-from ..counters import memory_word_bits
-from ..rtlgen import clog2, mem_depths
+from ..counters import counter_names
+from ..layers import b_name
+from ..layers import memories as layer_memories
+from ..rtlgen import clog2
 from .tech import Tech
 
 BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "control")
-ROMS = ("sig_lut", "b_lut")                 # spec §3/§12: ROM contents
-LEARNING_ONLY_MEMORIES = ("b_lut",)         # absent when LEARNING = 0 (rtl/spoon_top.v)
-# memories of spec §10 that no counter names (area only)
-AREA_ONLY = ("fc1_dact",)
 
-# arithmetic counter -> block
-ARITH_BLOCK = {
-    "events": "control", "conv_add": "conv_core", "conv_cmp": "conv_core", "fc1_add": "fc_core",
-    "fc2_mac": "fc_core", "tanh_op": "activation", "fc1_upd": "drtp_unit", "fc2_upd": "drtp_unit",
-    "lfsr_step": "drtp_unit",
-}
+
+def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
+    """memory -> (read counter, write counter) of every counted memory (spec §11, §15): for one
+    hidden layer exactly ``hwmodel.counters.MEMORIES``."""
+    m: dict[str, tuple[str | None, str | None]] = {
+        "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
+        "conv_spk": ("conv_spk_rd", "conv_spk_wr")}
+    for k in range(1, cfg.depth + 1):
+        f = f"fc{k}"
+        m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
+        m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
+        m[f"{f}_act"] = (f"{f}_act_rd", f"{f}_act_wr")
+        m[b_name(k)] = (f"{b_name(k)}_rd", None)
+    f = f"fc{cfg.depth + 1}"
+    m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
+    m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
+    m[f"{f}_out"] = (f"{f}_out_rd", f"{f}_out_wr")
+    m["sig_lut"] = ("sig_lut_rd", None)
+    return m
+
+
+def rom_names(cfg: Config) -> tuple[str, ...]:
+    """ROM contents (spec §3/§12): the sigmoid LUT and every B LUT; the B LUTs are learning-only
+    (absent when LEARNING = 0, rtl/spoon_top.v)."""
+    return ("sig_lut",) + learning_only_memories(cfg)
+
+
+def learning_only_memories(cfg: Config) -> tuple[str, ...]:
+    return tuple(b_name(k) for k in range(1, cfg.depth + 1))
+
+
+def area_only_memories(cfg: Config) -> tuple[str, ...]:
+    """Memories that no counter names (area only): the derivative flags."""
+    return tuple(f"fc{k}_dact" for k in range(1, cfg.depth + 1))
 
 
 @dataclass(frozen=True)
@@ -44,12 +69,13 @@ class MemSpec:
 
 
 def memory_specs(cfg: Config, tech: Tech) -> dict[str, MemSpec]:
-    depths, widths = mem_depths(cfg), memory_word_bits(cfg)
+    sizes = layer_memories(cfg)
+    roms, lonly = rom_names(cfg), learning_only_memories(cfg)
     out = {}
-    for name in [*MEMORIES, *AREA_ONLY]:
-        d, w = depths[name], widths[name]
-        kind = "rom" if name in ROMS else ("regfile" if tech.is_regfile(d, w) else "sram")
-        out[name] = MemSpec(name, d, w, kind, name in LEARNING_ONLY_MEMORIES)
+    for name in [*memory_counters(cfg), *area_only_memories(cfg)]:
+        d, w = sizes[name]["words"], sizes[name]["word_bits"]
+        kind = "rom" if name in roms else ("regfile" if tech.is_regfile(d, w) else "sram")
+        out[name] = MemSpec(name, d, w, kind, name in lonly)
     return out
 
 
@@ -64,56 +90,79 @@ def _mem_access_pj(m: MemSpec, tech: Tech, write: bool) -> float:
 
 def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]:
     """counter -> [(block, pJ per count), ...]. Memory accesses also pay an address-register
-    update in ``control`` (the sequencer steps one address counter per access)."""
-    b = cfg.bits
+    update in ``control`` (the sequencer steps one address counter per access). Layer k's
+    arithmetic: with binary inputs (k = 1) an accumulator add, with multi-bit inputs (x of XB
+    bits) a WB x XB multiply and the add; hard-tanh two compares; a hidden update with binary
+    inputs the rounding add (u + random bits) and the weight add, with multi-bit inputs the b·x
+    product first; the output update the e·x product, rounding add and weight add."""
     mems = memory_specs(cfg, tech)
-    costs: dict[str, list[tuple[str, float]]] = {n: [] for n in COUNTERS}
-    for name, (rd, wr) in MEMORIES.items():
+    costs: dict[str, list[tuple[str, float]]] = {n: [] for n in counter_names(cfg)}
+    for name, (rd, wr) in memory_counters(cfg).items():
         m = mems[name]
         addr = tech.register_pj(clog2(m.depth))
         for cnt, write in ((rd, False), (wr, True)):
             if cnt is not None:
                 costs[cnt] += [("memories", _mem_access_pj(m, tech, write)), ("control", addr)]
+    pb = cfg.prec("conv.potential").bits
     xw = clog2(max(cfg.input.width, cfg.input.height))
     costs["events"].append(("control", tech.register_pj(2 * xw + 1)))
-    costs["conv_add"].append(("conv_core", tech.add_pj(b["PB"])))
-    costs["conv_cmp"].append(("conv_core", tech.compare_pj(b["PB"])))
-    costs["fc1_add"].append(("fc_core", tech.add_pj(b["A1B"])))
-    costs["fc2_mac"].append(("fc_core", tech.multiply_pj(b["W2B"], b["YB"]) + tech.add_pj(b["A2B"])))
-    costs["tanh_op"].append(("activation", 2 * tech.compare_pj(b["A1B"])))
-    # sigmoid unit: clamp of the shifted potential to the LUT range, once per LUT read
-    costs["sig_lut_rd"].append(("activation", 2 * tech.compare_pj(b["A2B"])))
-    # FC1 update: rounding add (u + random bits) and weight add; FC2: e·y product, rounding, add
-    costs["fc1_upd"].append(("drtp_unit", tech.add_pj(b["BB"] + 1 + cfg.fc1.lr_shift) + tech.add_pj(b["W1B"])))
-    costs["fc2_upd"].append(("drtp_unit", tech.multiply_pj(b["OB"] + 1, b["YB"])
-                             + tech.add_pj(b["OB"] + 1 + b["YB"]) + tech.add_pj(b["W2B"])))
+    costs["conv_add"].append(("conv_core", tech.add_pj(pb)))
+    costs["conv_cmp"].append(("conv_core", tech.compare_pj(pb)))
+    for k in range(1, cfg.depth + 2):
+        f = f"fc{k}"
+        hidden = k <= cfg.depth
+        layer = cfg.hidden[k - 1] if hidden else cfg.output
+        _, xb = cfg.layer_inputs(k)
+        if k == 1:
+            costs[f"{f}_add"].append(("fc_core", tech.add_pj(layer.ab)))
+        else:
+            costs[f"{f}_mac"].append(("fc_core", tech.multiply_pj(layer.wb, xb) + tech.add_pj(layer.ab)))
+        if hidden:
+            costs["tanh_op" if k == 1 else f"{f}_tanh"].append(("activation", 2 * tech.compare_pj(layer.ab)))
+            if k == 1:
+                upd = tech.add_pj(layer.bb + 1 + layer.lr_shift) + tech.add_pj(layer.wb)
+            else:
+                upd = (tech.multiply_pj(layer.bb + 1, xb) + tech.add_pj(layer.bb + 1 + xb)
+                       + tech.add_pj(layer.wb))
+        else:
+            # sigmoid unit: clamp of the shifted potential to the LUT range, once per LUT read
+            costs["sig_lut_rd"].append(("activation", 2 * tech.compare_pj(layer.ab)))
+            ob = layer.ob
+            upd = tech.multiply_pj(ob + 1, xb) + tech.add_pj(ob + 1 + xb) + tech.add_pj(layer.wb)
+        costs[f"{f}_upd"].append(("drtp_unit", upd))
     costs["lfsr_step"].append(("drtp_unit", tech.c["lfsr_step"]["energy_pj"]))
     return costs
 
 
 def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech) -> dict:
-    """Dynamic energy per sample from counters per sample (shape (2, N): inference, learning).
+    """Dynamic energy per sample from counters per sample (shape (2, N): inference, learning;
+    columns in the order of ``counter_names(cfg)``).
 
     Returns {"inference"|"learning": {"total_nj", "blocks": {block: nJ}, "memories": {memory: nJ},
     "counters": {counter: nJ}}}.
     """
     costs = counter_costs(cfg, tech)
+    names = counter_names(cfg)
+    idx = {n: i for i, n in enumerate(names)}
+    if per_sample.shape[1] != len(names):
+        raise ValueError(f"{per_sample.shape[1]} counters for a stack of {cfg.depth} hidden layers "
+                         f"({len(names)} expected)")
     out = {}
     for p, phase in enumerate(("inference", "learning")):
         blocks = {b: 0.0 for b in BLOCKS}
         per_counter = {}
-        for n in COUNTERS:
-            cnt = float(per_sample[p, IDX[n]])
+        for n in names:
+            cnt = float(per_sample[p, idx[n]])
             e = sum(pj for _, pj in costs[n]) * cnt
             per_counter[n] = e / 1000.0
             for blk, pj in costs[n]:
                 blocks[blk] += pj * cnt / 1000.0
         per_mem = {}
-        for name, (rd, wr) in MEMORIES.items():
+        for name, (rd, wr) in memory_counters(cfg).items():
             e = 0.0
             for cnt in (rd, wr):
                 if cnt is not None:
-                    e += sum(pj for blk, pj in costs[cnt] if blk == "memories") * float(per_sample[p, IDX[cnt]])
+                    e += sum(pj for blk, pj in costs[cnt] if blk == "memories") * float(per_sample[p, idx[cnt]])
             per_mem[name] = e / 1000.0
         out[phase] = {"total_nj": float(sum(blocks.values())), "blocks": blocks, "memories": per_mem,
                       "counters": per_counter}
@@ -124,13 +173,14 @@ def traffic(cfg: Config, per_sample: np.ndarray, tech: Tech) -> dict:
     """Reads, writes and bits per memory, per classification (inference phases) and per learning
     sample (learning phases only)."""
     mems = memory_specs(cfg, tech)
+    idx = {n: i for i, n in enumerate(counter_names(cfg))}
     out = {}
-    for name, (rd, wr) in MEMORIES.items():
+    for name, (rd, wr) in memory_counters(cfg).items():
         m = mems[name]
         row = {"depth": m.depth, "word_bits": m.width, "kind": m.kind}
         for p, phase in ((0, "per_classification"), (1, "per_learning_sample")):
-            r = float(per_sample[p, IDX[rd]]) if rd else 0.0
-            w = float(per_sample[p, IDX[wr]]) if wr else 0.0
+            r = float(per_sample[p, idx[rd]]) if rd else 0.0
+            w = float(per_sample[p, idx[wr]]) if wr else 0.0
             row[phase] = {"reads": r, "writes": w, "read_bits": r * m.width, "write_bits": w * m.width}
         out[name] = row
     return out
