@@ -6,9 +6,10 @@ exact old text, new text; each old text must occur exactly once in its file), th
 to run (the rest of the default suite follows if they pass) and, for mutants that cannot change
 any observable result, ``equivalent`` = the reason.
 
-Model mutants change the kernels' helpers (hwmodel/arith.py, hwmodel/kernels.py) and the
-independent reference (hwmodel/reference.py) together: the kernel-vs-reference tests cannot see
-them, only the spec/variant tests and the co-simulation can.
+Model mutants change the kernel (hwmodel/arith.py, hwmodel/stack.py) and both plain references
+(hwmodel/reference.py, and hwmodel/stack_reference.py where the rule is written there too)
+together: the kernel-vs-reference tests cannot see them, only the spec/variant tests and the
+co-simulation can.
 """
 from __future__ import annotations
 
@@ -163,7 +164,7 @@ CATALOGUE: list[Mutant] = [
         "fc1_core/fc2_core headers) and host accesses are either reads or writes"),
     rtl("sram_read_hold", "sram", "read data not held: zero in cycles without a read",
         "if (re) rdata <= mem[raddr];", "rdata <= re ? mem[raddr] : {WIDTH{1'b0}};", [SYS]),
-    # ---- model arithmetic: kernels (arith.py / kernels.py) and reference changed together ------
+    # ---- model arithmetic: kernel (arith.py / stack.py) and references changed together -------
     Mutant("model_random_before_step", "model", "stochastic bits from the LFSR state before its step",
            (("hwmodel/arith.py", "    lfsr = lfsr_step(lfsr)\n    return (u + (lfsr & ((1 << s) - 1))) >> s, lfsr",
              "    r = lfsr\n    lfsr = lfsr_step(lfsr)\n    return (u + (r & ((1 << s) - 1))) >> s, lfsr"),
@@ -186,22 +187,28 @@ CATALOGUE: list[Mutant] = [
             ("hwmodel/reference.py", "        return (u + lfsr % 2 ** s) // 2 ** s, lfsr",
              "        return (u + (lfsr & 2 ** s)) // 2 ** s, lfsr")), SPEC),
     Mutant("model_window_inclusive", "model", "derivative window -YMAX <= t <= YMAX",
-           (("hwmodel/kernels.py", "d = 1 if (t > -YMAX and t < YMAX) else 0",
-             "d = 1 if (t >= -YMAX and t <= YMAX) else 0"),
+           (("hwmodel/stack.py", "dk[j] = 1 if (t > -YMAX and t < YMAX) else 0",
+             "dk[j] = 1 if (t >= -YMAX and t <= YMAX) else 0"),
+            ("hwmodel/stack_reference.py", "mem[f\"{f}_dact\"][j] = 1 if -YMAX < t < YMAX else 0",
+             "mem[f\"{f}_dact\"][j] = 1 if -YMAX <= t <= YMAX else 0"),
             ("hwmodel/reference.py", "st[\"dact1\"][j] = 1 if -YMAX < t < YMAX else 0",
              "st[\"dact1\"][j] = 1 if -YMAX <= t <= YMAX else 0")), SPEC),
     Mutant("model_target_one_minus_one", "model", "target ONE-1 for the label",
-           (("hwmodel/kernels.py", "err[o] = np.int64(out2[o]) - (ONE if o == label else 0)",
-             "err[o] = np.int64(out2[o]) - (ONE - 1 if o == label else 0)"),
+           (("hwmodel/stack.py", "err[o] = np.int64(out[o]) - (ONE if o == label else 0)",
+             "err[o] = np.int64(out[o]) - (ONE - 1 if o == label else 0)"),
+            ("hwmodel/stack_reference.py", "err.append(int(mem[f\"{f}_out\"][o]) - (ONE if o == label else 0))",
+             "err.append(int(mem[f\"{f}_out\"][o]) - (ONE - 1 if o == label else 0))"),
             ("hwmodel/reference.py", "target = ONE if o == label else 0",
              "target = ONE - 1 if o == label else 0")), SPEC),
     Mutant("model_argmax_ties_high", "model", "argmax ties go to the highest index",
-           (("hwmodel/kernels.py", "if acc2[o] > acc2[best]:", "if acc2[o] >= acc2[best]:"),
+           (("hwmodel/stack.py", "if v > ak[best]:", "if v >= ak[best]:"),
+            ("hwmodel/stack_reference.py", "if best is None or a > best:", "if best is None or a >= best:"),
             ("hwmodel/reference.py", "if best is None or a > best:", "if best is None or a >= best:")),
            SPEC),
     Mutant("model_tanh_shift_rounded", "model", "hard-tanh shift rounds instead of flooring",
-           (("hwmodel/kernels.py", "t = np.int64(acc1[j]) >> AS",
-             "t = (np.int64(acc1[j]) + ((np.int64(1) << AS) >> 1)) >> AS"),
+           (("hwmodel/stack.py", "t = ak[j] >> AS", "t = (ak[j] + ((np.int64(1) << AS) >> 1)) >> AS"),
+            ("hwmodel/stack_reference.py", "t = int(mem[f\"{f}_acc\"][j]) // 2 ** layer.act_shift",
+             "t = (int(mem[f\"{f}_acc\"][j]) + 2 ** layer.act_shift // 2) // 2 ** layer.act_shift"),
             ("hwmodel/reference.py", "t = int(st[\"acc1\"][j]) // 2 ** AS",
              "t = (int(st[\"acc1\"][j]) + 2 ** AS // 2) // 2 ** AS")), SPEC),
     Mutant("model_sat_high_off_by_one", "model", "saturation at 2^(N-1)-2",
@@ -213,9 +220,23 @@ CATALOGUE: list[Mutant] = [
             ("hwmodel/reference.py", "    if mode == TRUNCATE:\n        return u // 2 ** s, lfsr",
              "    if mode == TRUNCATE:\n        return u // 2 ** s, ref_lfsr_step(lfsr)")), SPEC),
     Mutant("model_fc1_update_saturated", "model", "DRTP also updates saturated units",
-           (("hwmodel/kernels.py", "                    if dact1[j]:\n                        r, s = round_shift(-bval[j], LR1, MODE, s)",
-             "                    if True:\n                        r, s = round_shift(-bval[j], LR1, MODE, s)"),
+           (("hwmodel/stack.py", "                    if dk[j]:\n                        jl[nd] = j",
+             "                    if True:\n                        jl[nd] = j"),
+            ("hwmodel/stack_reference.py", "                        if mem[f\"{f}_dact\"][j] != 1:\n                            continue",
+             "                        if False:\n                            continue"),
             ("hwmodel/reference.py", "                if st[\"dact1\"][j] != 1:\n                    continue",
              "                if False:\n                    continue")), SPEC),
+    # ---- the layer stack (spec §15): rules only layers k >= 2 have ------------------------------
+    Mutant("model_deep_bias_input", "model", "bias input of layers k >= 2 is YMAX_{k-1} - 1",
+           (("hwmodel/stack.py", "row[L_XMAX] = 1 if k == 1 else cfg.hidden[r - 1].ymax",
+             "row[L_XMAX] = 1 if k == 1 else cfg.hidden[r - 1].ymax - 1"),
+            ("hwmodel/stack_reference.py", "xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 1))",
+             "xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 2))"),
+            ("hwmodel/reference.py", "    ys.append(YMAX)\n", "    ys.append(YMAX - 1)\n"),
+            ("hwmodel/reference.py", "        ys_l.append(YMAX)\n", "        ys_l.append(YMAX - 1)\n")),
+           ("tests/test_stack.py",) + SPEC),
+    Mutant("model_deep_update_ignores_x", "model", "DRTP update of layers k >= 2 is u = -b_j (x_i dropped)",
+           (("hwmodel/stack.py", "round_shift(ub[q] * x, LR, MODE, s)", "round_shift(ub[q], LR, MODE, s)"),
+            ("hwmodel/stack_reference.py", "u = -brow[j] * x", "u = -brow[j]")), ("tests/test_stack.py",)),
 ]
 
