@@ -232,6 +232,14 @@ def point_config(base: Config, declared: dict[str, Any], clamp_init: bool) -> Co
             parts = k.split(".")
             if len(parts) == 3 and parts[0] == "hidden" and parts[1].isdigit() and int(parts[1]) >= depth:
                 del over[k]
+        if depth == 0 and base.depth > 0:
+            # the output layer then reads 0/1 spikes instead of activations up to YMAX = 2^(YB-1)-1:
+            # its sigmoid and learning-rate shifts drop by YB - 1 (as the linear read-out baseline
+            # of train starts its search), unless the point sets them
+            drop = base.hidden[-1].yb - 1
+            for f in ("sig_shift", "lr_shift"):
+                if f"output.{f}" not in over:
+                    over[f"output.{f}"] = max(0, getattr(base.output, f) - drop)
     if clamp_init:
         for layer in ("fc1", "fc2"):
             wkey, bkey = f"{layer}.weight", f"{layer}.init_bound"

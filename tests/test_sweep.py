@@ -270,7 +270,10 @@ def test_layer_list_is_a_sweep_axis(tmp_path, capsys):
     g = sweep.grid_from_dict({"axes": {"hidden.sizes": ["", "12", "12,6"], "hidden.0.lr_shift": [2]}}, "t")
     plan = sweep.make_plan(g, base, 1, [0], sweep.data_spec(None, 100, 50, 0))
     over = [o for _, o, _ in plan.points]
-    assert over == [{"hidden.sizes": ""}, {"hidden.sizes": "12", "hidden.0.lr_shift": 2},
+    drop = base.hidden[0].yb - 1  # depth 0: 0/1 inputs, the output shifts drop by YB - 1
+    assert over == [{"hidden.sizes": "", "output.sig_shift": max(0, base.fc2.sig_shift - drop),
+                     "output.lr_shift": max(0, base.fc2.lr_shift - drop)},
+                    {"hidden.sizes": "12", "hidden.0.lr_shift": 2},
                     {"hidden.sizes": "12,6", "hidden.0.lr_shift": 2}]
     cfgs = [c for _, _, c in plan.points]
     assert [c.depth for c in cfgs] == [0, 1, 2] and cfgs[2].hidden[1].lr_shift == base.fc1.lr_shift
