@@ -1,14 +1,19 @@
-"""RTL parameter and memory-file generator: one source of parameters for the RTL flow.
+"""RTL parameter and memory-file generator: one source of parameters for the RTL flow, for a
+layer stack of any depth (docs/spec.md §15, docs/rtl.md).
 
 From a validated ``Config`` (and a ``Processor`` for the ROM and initial memory contents) this
 module writes, into a build folder:
 
-* the top-level parameters of ``spoon_top`` (``top_parameters``): only the primary ones; the
-  RTL derives O, Q, N_IN, the LFSR seeds and every width itself and stops elaboration on an
-  illegal set (rtl/spoon_top.v, g_bad_* blocks);
-* ``<memory>.hex``: ``$readmemh`` files, one word a line in the spec's bit layout (field k at
-  bits k*w), for the ROMs (``sig_lut``, ``b_lut``, ``conv_kernel``) and the initial weights
-  (``fc1_w``, ``fc2_w``);
+* the top-level parameters of ``spoon_top`` (``top_parameters``): only the primary ones, as
+  integers; the FC layers are packed vectors (``FC_N``, ``FC_WB``, ... one 16-bit field per FC
+  layer, field k-1 = layer k). The RTL derives O, Q, N_IN, the LFSR seeds and every width itself
+  and stops elaboration on an illegal set (rtl/spoon_top.v, g_bad_* blocks).
+  ``verilog_parameters`` writes the vectors as sized hexadecimal literals (Verilator reads an
+  unsized decimal wider than 32 bits as 32 bits);
+* ``$readmemh`` files, one word a line in the spec's bit layout (field k at bits k*w):
+  ``conv_kernel.hex``, ``sig_lut.hex``, per FC layer k ``fcKK_w.hex`` (initial weights) and per
+  hidden layer ``bKK_lut.hex`` (its B LUT), KK = k on two digits; the top reads them from the
+  folder given as its ``MEM_DIR`` parameter;
 * ``config.toml``: the configuration the folder was generated from.
 
 The folder name used by the simulation flow is ``config_hash(cfg, learning)`` so that every
@@ -19,19 +24,21 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from . import roms
 from .arith import ROUNDING_CODES
 from .config import Config
-from .counters import memory_depths, memory_word_bits
+from .layers import b_name, memories
 
-# access-port memory ids (docs/rtl.md): spec §10 order
+# access-port memory ids of the one-hidden-layer stack (docs/rtl.md); ``mem_ids`` for any depth
 MEM_IDS = {
     "conv_kernel": 0, "conv_pot": 1, "conv_spk": 2, "fc1_w": 3, "fc1_acc": 4, "fc1_act": 5,
     "fc1_dact": 6, "b_lut": 7, "fc2_w": 8, "fc2_acc": 9, "fc2_out": 10, "sig_lut": 11,
     "lfsr_fc1": 12, "lfsr_fc2": 13, "pred": 14,
 }
-ROM_FILES = {"conv_kernel": "KERNEL_FILE", "fc1_w": "FC1_W_FILE", "b_lut": "B_LUT_FILE",
-             "fc2_w": "FC2_W_FILE", "sig_lut": "SIG_LUT_FILE"}
+FIELD_BITS = 16                       # bits per layer field of the FC_* vectors
+VECTOR_PARAMS = ("FC_N", "FC_WB", "FC_AB", "FC_YB", "FC_AS", "FC_BB", "FC_LR")
+# the primary parameters passed to spoon_top (the rest is derived inside the RTL)
+TOP_PARAMS = ("W", "CIN", "C", "K", "S", "PAD", "POOL", "WC", "PB", "THETA", "NH") + VECTOR_PARAMS + \
+             ("SS", "L", "OB", "RMODE", "SEED")
 
 
 def clog2(n: int) -> int:
@@ -39,36 +46,81 @@ def clog2(n: int) -> int:
     return max(1, (n - 1).bit_length())
 
 
-def spec_values(cfg: Config) -> dict[str, int]:
-    """Every spec symbol as an integer (sizes, widths, shifts, constants)."""
-    b = cfg.bits
-    return {
-        "W": cfg.input.width, "H": cfg.input.height, "CIN": cfg.input.channels,
-        "C": cfg.conv.channels, "K": cfg.conv.kernel, "S": cfg.conv.stride,
-        "PAD": cfg.conv.padding, "O": cfg.conv_out, "POOL": cfg.conv.pool, "Q": cfg.spk_side,
-        "WC": b["WC"], "PB": b["PB"], "THETA": cfg.conv.threshold, "N_IN": cfg.n_in,
-        "N1": cfg.fc1.neurons, "W1B": b["W1B"], "A1B": b["A1B"], "YB": b["YB"], "YMAX": cfg.ymax,
-        "AS": cfg.fc1.act_shift, "N2": cfg.fc2.neurons, "W2B": b["W2B"], "A2B": b["A2B"],
-        "SS": cfg.fc2.sig_shift, "L": cfg.fc2.lut_bits, "LF": cfg.fc2.lut_frac, "OB": b["OB"],
-        "ONE": cfg.one, "BB": b["BB"], "LR1": cfg.fc1.lr_shift, "LR2": cfg.fc2.lr_shift,
-        "RMODE": ROUNDING_CODES[cfg.drtp.rounding],
-        "SEED": cfg.seed,
-        "SEED_FC1": roms.stream_seed(cfg.seed, roms.STREAM_LFSR1),
-        "SEED_FC2": roms.stream_seed(cfg.seed, roms.STREAM_LFSR2),
-    }
+def mem_ids(cfg: Config) -> dict[str, int]:
+    """Access-port id of every memory and register of ``cfg`` (pred included), by spec name.
+
+    Ids belong to roles: 0-2 the conv memories; the first hidden layer 3 w, 4 acc, 5 act,
+    6 dact, 7 B LUT, 12 LFSR; the output layer 8 w, 9 acc, 10 out, 11 sig_lut, 13 LFSR, 14 pred
+    whatever the depth; hidden layer k >= 2 16 + 8(k-2) + (0 w, 1 acc, 2 act, 3 dact, 4 B LUT,
+    5 LFSR). For one hidden layer this is ``MEM_IDS``."""
+    ids = {"conv_kernel": 0, "conv_pot": 1, "conv_spk": 2}
+    for k in range(1, cfg.depth + 1):
+        f = f"fc{k}"
+        base = (3, 4, 5, 6, 7, 12) if k == 1 else tuple(16 + 8 * (k - 2) + r for r in range(6))
+        for name, i in zip((f"{f}_w", f"{f}_acc", f"{f}_act", f"{f}_dact", b_name(k), f"lfsr_{f}"), base):
+            ids[name] = i
+    f = f"fc{cfg.depth + 1}"
+    ids.update({f"{f}_w": 8, f"{f}_acc": 9, f"{f}_out": 10, "sig_lut": 11, f"lfsr_{f}": 13, "pred": 14})
+    return ids
 
 
-# the primary parameters passed to spoon_top (the rest is derived inside the RTL)
-TOP_PARAMS = ("W", "CIN", "C", "K", "S", "PAD", "POOL", "WC", "PB", "THETA", "N1", "W1B",
-              "A1B", "YB", "AS", "N2", "W2B", "A2B", "SS", "L", "OB", "BB", "LR1", "LR2", "RMODE",
-              "SEED")
+def layer_fields(cfg: Config) -> dict[str, list[int]]:
+    """Per FC layer k = 1..K+1 (list index k-1) the values of the FC_* vectors; the hidden-only
+    fields of the output layer are 0."""
+    out: dict[str, list[int]] = {p: [] for p in VECTOR_PARAMS}
+    for layer in (*cfg.hidden, cfg.output):
+        hidden = layer is not cfg.output
+        out["FC_N"].append(layer.neurons)
+        out["FC_WB"].append(layer.wb)
+        out["FC_AB"].append(layer.ab)
+        out["FC_YB"].append(layer.yb if hidden else 0)
+        out["FC_AS"].append(layer.act_shift if hidden else 0)
+        out["FC_BB"].append(layer.bb if hidden else 0)
+        out["FC_LR"].append(layer.lr_shift)
+    return out
+
+
+def pack(fields: list[int]) -> int:
+    """Fields (layer order) as one integer, field g at bits [16g, 16g+16)."""
+    v = 0
+    for g, x in enumerate(fields):
+        if not 0 <= x < 1 << FIELD_BITS:
+            raise ValueError(f"layer field {x} does not fit {FIELD_BITS} bits")
+        v |= x << (FIELD_BITS * g)
+    return v
+
+
+def unpack(value: int, n_layers: int) -> list[int]:
+    mask = (1 << FIELD_BITS) - 1
+    return [(value >> (FIELD_BITS * g)) & mask for g in range(n_layers)]
 
 
 def top_parameters(cfg: Config, learning: bool = True) -> dict[str, int]:
-    v = spec_values(cfg)
-    p = {k: v[k] for k in TOP_PARAMS}
-    p["LEARNING"] = 1 if learning else 0
+    """The primary parameters of spoon_top for ``cfg``, every value an integer."""
+    c = cfg.conv
+    out = cfg.output
+    p = {"W": cfg.input.width, "CIN": cfg.input.channels, "C": c.channels, "K": c.kernel,
+         "S": c.stride, "PAD": c.padding, "POOL": c.pool, "WC": cfg.bits["WC"], "PB": cfg.bits["PB"],
+         "THETA": c.threshold, "NH": cfg.depth}
+    for name, vals in layer_fields(cfg).items():
+        p[name] = pack(vals)
+    p.update({"SS": out.sig_shift, "L": out.lut_bits, "OB": out.ob,
+              "RMODE": ROUNDING_CODES[cfg.drtp.rounding], "SEED": cfg.seed,
+              "LEARNING": 1 if learning else 0})
+    assert tuple(p)[:-1] == TOP_PARAMS
     return p
+
+
+def verilog_parameters(params: dict) -> dict[str, object]:
+    """``params`` for the simulators' command lines (-G / -P): the FC_* vectors as sized
+    hexadecimal literals of 16·(NH+1) bits (an unsized decimal wider than 32 bits is read as 32
+    bits by Verilator); strings and the other integers unchanged."""
+    out: dict[str, object] = dict(params)
+    width = FIELD_BITS * (int(params.get("NH", 1)) + 1)
+    for name in VECTOR_PARAMS:
+        if name in out and not isinstance(out[name], str):
+            out[name] = f"{width}'h{int(out[name]):x}"
+    return out
 
 
 def config_hash(cfg: Config, learning: bool = True, extra: str = "") -> str:
@@ -95,20 +147,32 @@ def hex_lines(words: list[int], width: int) -> str:
 
 
 def mem_widths(cfg: Config) -> dict[str, int]:
-    """Word width of every memory / register of spec §10 (access-port layout), pred included."""
-    return {**memory_word_bits(cfg), "pred": clog2(cfg.fc2.neurons)}
+    """Word width of every memory / register of spec §10 / §15 (access-port layout), pred included."""
+    return {**{n: m["word_bits"] for n, m in memories(cfg).items()}, "pred": clog2(cfg.output.neurons)}
 
 
 def mem_depths(cfg: Config) -> dict[str, int]:
-    """Words of every memory / register of spec §10, pred included."""
-    return {**memory_depths(cfg), "pred": 1}
+    """Words of every memory / register of spec §10 / §15, pred included."""
+    return {**{n: m["words"] for n, m in memories(cfg).items()}, "pred": 1}
+
+
+def rom_files(cfg: Config, learning: bool = True) -> dict[str, str]:
+    """Memory name -> the file name the RTL reads it from (in MEM_DIR): the ROMs and the
+    initial weights. B LUTs only with learning (LEARNING = 0 has none)."""
+    files = {"conv_kernel": "conv_kernel.hex"}
+    for k in range(1, cfg.depth + 2):
+        files[f"fc{k}_w"] = f"fc{k:02d}_w.hex"
+        if k <= cfg.depth and learning:
+            files[b_name(k)] = f"b{k:02d}_lut.hex"
+    files["sig_lut"] = "sig_lut.hex"
+    return files
 
 
 def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True) -> dict:
     """Write the memory files and the config into ``out_dir``.
 
-    Returns {"dir", "files": {memory: path}, "parameters": top parameters including the
-    ``*_FILE`` string parameters (absolute paths, quoted for the simulators)}.
+    Returns {"dir", "files": {memory: path}, "parameters": the top parameters for the
+    simulators (``verilog_parameters``) with ``MEM_DIR`` (the absolute folder, quoted)}.
     """
     from .model import Processor  # local: the model imports numba
 
@@ -118,14 +182,10 @@ def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True)
     widths = mem_widths(cfg)
     (out / "config.toml").write_text(cfg.to_toml())
     files = {}
-    for name in ROM_FILES:
-        if name == "b_lut" and not learning:
-            continue
-        f = out / f"{name}.hex"
+    for name, fname in rom_files(cfg, learning).items():
+        f = out / fname
         f.write_text(hex_lines(p.packed_words(name), widths[name]))
         files[name] = f.resolve()
-    params: dict[str, object] = dict(top_parameters(cfg, learning))
-    for name, f in files.items():
-        params[ROM_FILES[name]] = f'"{f}"'
-    return {"dir": out.resolve(), "files": files,
-            "parameters": params}
+    params = verilog_parameters(top_parameters(cfg, learning))
+    params["MEM_DIR"] = f'"{out.resolve()}"'
+    return {"dir": out.resolve(), "files": files, "parameters": params}

@@ -1,11 +1,12 @@
-// drtp_update: one FC1 DRTP weight update (docs/spec.md §9), combinational.
+// drtp_update: one DRTP weight update of a hidden layer with binary inputs (docs/spec.md §9),
+// combinational: fc_update with c = b = 2r + 1 and x = 1.
 //
 //   b     = 2*r + 1                 (r: the BB-bit field of the B LUT row for unit j)
 //   u     = -b                      (x_i = 1: binary conv spikes)
-//   w_new = sat_W1B(w + R(u, LR1))  (R: round_shift in mode RMODE; rnd = lfsr_fc1 after its step)
+//   w_new = sat_W1B(w + R(u, LR1))  (R: round_shift in mode RMODE; rnd = the LFSR after its step)
 //
-// The caller applies it only to units with fc1_dact = 1 and steps lfsr_fc1 once per update in
-// stochastic mode (fc1_core).
+// fc_layer computes the same through fc_update directly; this wrapper exposes fc_update in
+// that configuration to the unit tests (sim/unit_harness.v).
 module drtp_update #(
     parameter integer W1B   = 8,
     parameter integer BB    = 2,
@@ -17,20 +18,8 @@ module drtp_update #(
     input  wire        [31:0]    rnd,
     output wire signed [W1B-1:0] w_new
 );
-    localparam integer IW = BB + 1;                        // u = -(2r+1) fits s(BB+1)
-    localparam integer SW = ((W1B > IW + 1) ? W1B : IW + 1) + 1;
-    localparam signed [SW-1:0] WMAX = (({{(SW-1){1'b0}}, 1'b1}) << (W1B - 1)) - 1;
-    localparam signed [SW-1:0] WMIN = -(WMAX + 1);
+    wire signed [BB:0] b = {r, 1'b1};                      // 2r + 1
 
-    wire signed [IW-1:0] b = {r, 1'b1};                    // 2r + 1
-    wire signed [IW-1:0] u = -b;
-    wire signed [IW:0]   du;
-
-    round_shift #(.IW(IW), .SHIFT(LR1), .MODE(RMODE)) u_round (.u(u), .r(rnd), .y(du));
-
-    wire signed [SW-1:0] sum = {{(SW-W1B){w[W1B-1]}}, w} + {{(SW-IW-1){du[IW]}}, du};
-    wire signed [SW-1:0] sat = (sum > WMAX) ? WMAX : ((sum < WMIN) ? WMIN : sum);
-    assign w_new = sat[W1B-1:0];
-
-    wire unused_ok = &{1'b0, sat[SW-1:W1B]};
+    fc_update #(.WB(W1B), .CW(BB + 1), .XW(2), .LR(LR1), .RMODE(RMODE)) u_upd (
+        .w(w), .c(b), .x(2'sb01), .rnd(rnd), .w_new(w_new));
 endmodule

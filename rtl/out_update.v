@@ -1,7 +1,11 @@
-// out_update: one FC2 weight update from the output error (docs/spec.md §9), combinational.
+// out_update: one output-layer weight update from the output error (docs/spec.md §9),
+// combinational: fc_update with c = e and x = y.
 //
-//   u     = -e * y                  (e = fc2_out[o] - (o == label ? ONE : 0), s(OB+1); y = y_j, sYB)
-//   w_new = sat_W2B(w + R(u, LR2))  (R: round_shift in mode RMODE; rnd = lfsr_fc2 after its step)
+//   u     = -e * y                  (e = out[o] - (o == label ? ONE : 0), s(OB+1); y = y_j, sYB)
+//   w_new = sat_W2B(w + R(u, LR2))  (R: round_shift in mode RMODE; rnd = the LFSR after its step)
+//
+// fc_layer computes the same through fc_update directly; this wrapper exposes fc_update in
+// that configuration to the unit tests (sim/unit_harness.v).
 module out_update #(
     parameter integer W2B   = 8,
     parameter integer OB    = 8,
@@ -15,22 +19,6 @@ module out_update #(
     input  wire        [31:0]    rnd,
     output wire signed [W2B-1:0] w_new
 );
-    localparam integer IW = OB + YB + 2;                   // -e*y, with margin
-    localparam integer SW = ((W2B > IW + 1) ? W2B : IW + 1) + 1;
-    localparam signed [SW-1:0] WMAX = (({{(SW-1){1'b0}}, 1'b1}) << (W2B - 1)) - 1;
-    localparam signed [SW-1:0] WMIN = -(WMAX + 1);
-
-    wire signed [IW-1:0] ex = {{(IW-OB-1){e[OB]}}, e};
-    wire signed [IW-1:0] yx = {{(IW-YB){y[YB-1]}}, y};
-    wire signed [IW-1:0] prod = ex * yx;
-    wire signed [IW-1:0] u = -prod;
-    wire signed [IW:0]   du;
-
-    round_shift #(.IW(IW), .SHIFT(LR2), .MODE(RMODE)) u_round (.u(u), .r(rnd), .y(du));
-
-    wire signed [SW-1:0] sum = {{(SW-W2B){w[W2B-1]}}, w} + {{(SW-IW-1){du[IW]}}, du};
-    wire signed [SW-1:0] sat = (sum > WMAX) ? WMAX : ((sum < WMIN) ? WMIN : sum);
-    assign w_new = sat[W2B-1:0];
-
-    wire unused_ok = &{1'b0, sat[SW-1:W2B]};
+    fc_update #(.WB(W2B), .CW(OB + 1), .XW(YB), .LR(LR2), .RMODE(RMODE)) u_upd (
+        .w(w), .c(e), .x(y), .rnd(rnd), .w_new(w_new));
 endmodule

@@ -1,10 +1,13 @@
-// spoon_top: the event-driven convolutional processor with on-chip DRTP learning.
+// spoon_top: the event-driven convolutional processor with on-chip DRTP learning, for a stack
+// of NH >= 0 hidden layers and one output layer (docs/spec.md §15).
 //
-// Blocks (one file each): aer_in -> conv_core -> fc1_core (tanh_unit, drtp_update) -> fc2_core
-// (sigmoid_unit, out_update), sequenced by controller; every memory of docs/spec.md §10 is an
-// sram instance here. All sizes come from hwmodel.rtlgen (the parameters below; defaults = the
-// spoon preset). LEARNING = 0 removes the learning hardware (B LUT, DRTP and output update
-// units, LFSRs, error registers, the engines' weight-write paths).
+// Blocks (one file each): aer_in -> conv_core -> fc_layer x (NH + 1), sequenced by controller.
+// FC layer k = 1..NH+1 is generate block g_fc[k-1]: one fc_layer instance (hidden for k <= NH,
+// output for k = NH+1; binary spike-map inputs for k = 1, dense activations of layer k-1
+// otherwise) and its memories. Every memory of docs/spec.md §10 / §15 is an sram instance. All
+// sizes come from hwmodel.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0
+// removes the learning hardware (B LUTs, update datapaths, LFSRs, error registers, the layers'
+// weight-write paths).
 //
 // Reset rule: one synchronous, active-high reset `rst` for every register of the design
 // (sampled on the rising edge of clk). Memories (sram) are not reset: the clear phase of each
@@ -17,10 +20,13 @@
 // a memory id (docs/rtl.md), acc_we = 1 writes acc_wdata (low bits), acc_we = 0 reads:
 // acc_rdata is valid in the cycle after the read is performed and holds until the next read.
 //
-// Parameters: only the primary ones below are set from outside (hwmodel.rtlgen); O, Q, N_IN,
-// the LFSR seeds and every width are derived here. An illegal combination stops elaboration:
-// the generate blocks g_bad_* instantiate a module that does not exist, named after the rule
-// (e.g. "illegal_parameter_PB_range"), so Verilator, Icarus and Yosys all stop and name it.
+// Parameters: only the primary ones below are set from outside (hwmodel.rtlgen). The FC layers
+// are described by packed vectors with one 16-bit field per FC layer, field k-1 = layer k at bits
+// [16(k-1), 16(k-1)+16) (the output layer is field NH); the hidden-only fields (FC_YB, FC_AS,
+// FC_BB) of the output layer are ignored. O, Q, N_IN, the LFSR seeds and every width are derived
+// here. An illegal combination stops elaboration: the generate blocks g_bad_* instantiate a
+// module that does not exist, named after the rule (e.g. "illegal_parameter_PB_range"), so all
+// three tools (Verilator, Icarus, Yosys) stop and name it.
 module spoon_top #(
     parameter integer W        = 28,       // input side (W x W events)
     parameter integer CIN      = 1,        // input channels (2: polarity selects the channel)
@@ -32,49 +38,36 @@ module spoon_top #(
     parameter integer WC       = 4,        // conv weight bits
     parameter integer PB       = 10,       // conv potential bits
     parameter integer THETA    = 12,       // firing threshold
-    parameter integer N1       = 128,      // hidden units
-    parameter integer W1B      = 8,        // FC1 weight bits
-    parameter integer A1B      = 16,       // FC1 accumulator bits
-    parameter integer YB       = 8,        // hidden activation bits
-    parameter integer AS       = 0,        // hard-tanh input shift
-    parameter integer N2       = 10,       // classes
-    parameter integer W2B      = 8,        // FC2 weight bits
-    parameter integer A2B      = 20,       // FC2 accumulator bits
-    parameter integer SS       = 11,       // sigmoid input shift
-    parameter integer L        = 6,        // sigmoid LUT index bits
-    parameter integer OB       = 8,        // sigmoid output bits
-    parameter integer BB       = 2,        // B entry bits
-    parameter integer LR1      = 3,        // FC1 learning-rate shift
-    parameter integer LR2      = 15,       // FC2 learning-rate shift
+    parameter integer NH       = 1,        // hidden layers (0: the output layer reads the spikes)
+    parameter [16*NH+15:0] FC_N  = {16'd10, 16'd128},   // units per FC layer
+    parameter [16*NH+15:0] FC_WB = {16'd8, 16'd8},      // weight bits
+    parameter [16*NH+15:0] FC_AB = {16'd20, 16'd16},    // accumulator bits
+    parameter [16*NH+15:0] FC_YB = {16'd0, 16'd8},      // hidden: activation bits
+    parameter [16*NH+15:0] FC_AS = {16'd0, 16'd0},      // hidden: hard-tanh input shift
+    parameter [16*NH+15:0] FC_BB = {16'd0, 16'd2},      // hidden: B entry bits
+    parameter [16*NH+15:0] FC_LR = {16'd15, 16'd3},     // learning-rate shift
+    parameter integer SS       = 11,       // output: sigmoid input shift
+    parameter integer L        = 6,        // output: sigmoid LUT index bits
+    parameter integer OB       = 8,        // output: sigmoid output bits
     parameter integer RMODE    = 2,        // rounding: 0 truncate, 1 nearest, 2 stochastic
     parameter [31:0]  SEED     = 32'd0,    // master seed (spec §3): LFSR seeds are derived
     parameter integer LEARNING = 1,        // 0 removes the learning hardware
-    parameter         KERNEL_FILE  = "",
-    parameter         FC1_W_FILE   = "",
-    parameter         B_LUT_FILE   = "",
-    parameter         FC2_W_FILE   = "",
-    parameter         SIG_LUT_FILE = "",
+    parameter         MEM_DIR  = "",       // folder of the $readmemh files ("": not initialised)
     // derived (do not override)
+    parameter integer NL     = NH + 1,
     parameter integer O      = (S > 0) ? (W + 2 * PAD - K) / S + 1 : 1,
     parameter integer Q      = (POOL > 0) ? O / POOL : 1,
     parameter integer XW     = (W > 1) ? $clog2(W) : 1,
-    parameter integer OW     = (N2 > 1) ? $clog2(N2) : 1,
+    parameter integer NO     = f_n(NH),
+    parameter integer OW     = (NO > 1) ? $clog2(NO) : 1,
     parameter integer N_IN   = Q * Q * C,
     parameter integer KD     = CIN * K * K,
-    parameter integer W1D    = (N_IN + 1) * N1,
-    parameter integer W2D    = (N1 + 1) * N2,
     parameter integer KAW    = (KD > 1) ? $clog2(KD) : 1,
     parameter integer PAW    = (O * O > 1) ? $clog2(O * O) : 1,
     parameter integer SAW    = (Q * Q > 1) ? $clog2(Q * Q) : 1,
-    parameter integer W1AW   = $clog2(W1D),
-    parameter integer JW     = (N1 > 1) ? $clog2(N1) : 1,
-    parameter integer W2AW   = $clog2(W2D),
-    parameter integer MAX_A  = (W1AW > W2AW) ? W1AW : W2AW,
-    parameter integer MAX_B  = (PAW > L) ? PAW : L,
-    parameter integer MAX_C  = (MAX_A > MAX_B) ? MAX_A : MAX_B,
-    parameter integer ACC_AW = (MAX_C > KAW) ? MAX_C : KAW,
-    parameter integer MAX_D  = (C * PB > 40) ? C * PB : 40,
-    parameter integer ACC_DW = (N1 * BB > MAX_D) ? N1 * BB : MAX_D
+    parameter integer ACC_AW = f_acc_aw(0),
+    parameter integer ACC_DW = f_acc_dw(0),
+    parameter integer NCNT   = 18 + 10 * NH    // counters: hwmodel.counters.counter_names(NH)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -95,27 +88,79 @@ module spoon_top #(
     output wire                  busy,
     output wire                  done,
     output wire [OW-1:0]         res_pred,
-    output wire [N2*OB-1:0]      res_fc2_out,
+    output wire [NO*OB-1:0]      res_out,
     // ---- host: memory access port -------------------------------------------------------------
     input  wire                  acc_en,
     input  wire                  acc_we,
-    input  wire [3:0]            acc_sel,
+    input  wire [7:0]            acc_sel,
     input  wire [ACC_AW-1:0]     acc_addr,
     input  wire [ACC_DW-1:0]     acc_wdata,
     output wire                  acc_ready,
     output reg  [ACC_DW-1:0]     acc_rdata
 );
-    localparam integer LD  = 1 << L;
-    localparam integer BW  = N1 * BB;
+    // ---- the layer list: field g of each vector is FC layer k = g + 1 -----------------------------
+    function integer f_n(input integer g);
+        f_n = {16'd0, FC_N[16*g +: 16]};
+    endfunction
+    function integer f_wb(input integer g);
+        f_wb = {16'd0, FC_WB[16*g +: 16]};
+    endfunction
+    function integer f_ab(input integer g);
+        f_ab = {16'd0, FC_AB[16*g +: 16]};
+    endfunction
+    function integer f_yb(input integer g);
+        f_yb = {16'd0, FC_YB[16*g +: 16]};
+    endfunction
+    function integer f_as(input integer g);
+        f_as = {16'd0, FC_AS[16*g +: 16]};
+    endfunction
+    function integer f_bb(input integer g);
+        f_bb = {16'd0, FC_BB[16*g +: 16]};
+    endfunction
+    function integer f_lr(input integer g);
+        f_lr = {16'd0, FC_LR[16*g +: 16]};
+    endfunction
+    function integer f_clog2(input integer v);        // address bits of v words, at least 1
+        f_clog2 = (v > 1) ? $clog2(v) : 1;
+    endfunction
+    // inputs of layer g + 1 without the bias: the spike map for the first, else the units before
+    function integer f_ni(input integer g);
+        f_ni = (g == 0) ? N_IN : f_n((g == 0) ? 0 : g - 1);
+    endfunction
+    // access-port width: the widest address / word of any memory
+    function integer f_acc_aw(input integer dummy);
+        integer g, m;
+        begin
+            m = dummy;
+            if (f_clog2(CIN * K * K) > m) m = f_clog2(CIN * K * K);
+            if (f_clog2(O * O) > m) m = f_clog2(O * O);
+            if (L > m) m = L;
+            for (g = 0; g <= NH; g = g + 1)
+                if (f_clog2((f_ni(g) + 1) * f_n(g)) > m) m = f_clog2((f_ni(g) + 1) * f_n(g));
+            f_acc_aw = m;
+        end
+    endfunction
+    function integer f_acc_dw(input integer dummy);
+        integer g, m;
+        begin
+            m = 40 + dummy;                               // accumulators up to 40 bits, LFSRs 32
+            if (C * WC > m) m = C * WC;
+            if (C * PB > m) m = C * PB;
+            for (g = 0; g < NH; g = g + 1)
+                if (f_n(g) * f_bb(g) > m) m = f_n(g) * f_bb(g);
+            f_acc_dw = m;
+        end
+    endfunction
+
+    localparam integer LW   = (NL > 1) ? $clog2(NL) : 1;
+    localparam integer LD   = 1 << L;
+    localparam integer CI   = 6;                  // counter index of conv_add (conv_cmp: 7)
+    localparam integer CLF  = NCNT - 1;           // counter index of lfsr_step
     localparam [63:0]  CNT_1 = 64'd1;
     localparam [63:0]  CNT_C = {32'd0, C[31:0]};
-    // LFSR seeds of spec §3: seed_k = SEED*0x9E3779B1 + k*0x7F4A7C15 (mod 2^32), 0 -> 1
-    localparam [31:0]  SD5 = SEED * 32'h9E3779B1 + 32'd5 * 32'h7F4A7C15;
-    localparam [31:0]  SD6 = SEED * 32'h9E3779B1 + 32'd6 * 32'h7F4A7C15;
-    localparam [31:0]  SEED_FC1 = (SD5 == 32'd0) ? 32'd1 : SD5;
-    localparam [31:0]  SEED_FC2 = (SD6 == 32'd0) ? 32'd1 : SD6;
+    localparam [7:0]   ID_KERN = 8'd0, ID_POT = 8'd1, ID_SPK = 8'd2, ID_PRED = 8'd14;
 
-    // ---- parameter checks (spec §2 legal ranges): elaboration stops on an illegal set ----------
+    // ---- parameter checks (spec §2, §15 legal ranges): elaboration stops on an illegal set ------
     generate
         if (W < 1 || W > 256)                  begin : g_bad_w    illegal_parameter_W_range u_stop (); end
         if (CIN < 1 || CIN > 2)                begin : g_bad_cin  illegal_parameter_CIN_range u_stop (); end
@@ -128,20 +173,10 @@ module spoon_top #(
         if (WC < 2 || WC > 16)                 begin : g_bad_wc   illegal_parameter_WC_range u_stop (); end
         if (PB < WC + 1 || PB > 32)            begin : g_bad_pb   illegal_parameter_PB_range u_stop (); end
         if (THETA < 1 || THETA > (1 << (PB - 1)) - 1) begin : g_bad_th illegal_parameter_THETA_range u_stop (); end
-        if (N1 < 1 || N1 > 1024)               begin : g_bad_n1   illegal_parameter_N1_range u_stop (); end
-        if (W1B < 2 || W1B > 16)               begin : g_bad_w1b  illegal_parameter_W1B_range u_stop (); end
-        if (A1B < W1B + 1 || A1B > 32)         begin : g_bad_a1b  illegal_parameter_A1B_range u_stop (); end
-        if (YB < 2 || YB > 16)                 begin : g_bad_yb   illegal_parameter_YB_range u_stop (); end
-        if (AS < 0 || AS > A1B - 1)            begin : g_bad_as   illegal_parameter_AS_range u_stop (); end
-        if (N2 < 2 || N2 > 64)                 begin : g_bad_n2   illegal_parameter_N2_range u_stop (); end
-        if (W2B < 2 || W2B > 16)               begin : g_bad_w2b  illegal_parameter_W2B_range u_stop (); end
-        if (A2B < W2B + YB || A2B > 40)        begin : g_bad_a2b  illegal_parameter_A2B_range u_stop (); end
-        if (SS < 0 || SS > A2B - 1)            begin : g_bad_ss   illegal_parameter_SS_range u_stop (); end
+        if (NH < 0 || NH > 16)                 begin : g_bad_nh   illegal_parameter_NH_range u_stop (); end
+        if (SS < 0 || SS > f_ab(NH) - 1)       begin : g_bad_ss   illegal_parameter_SS_range u_stop (); end
         if (L < 2 || L > 12)                   begin : g_bad_l    illegal_parameter_L_range u_stop (); end
         if (OB < 2 || OB > 16)                 begin : g_bad_ob   illegal_parameter_OB_range u_stop (); end
-        if (BB < 1 || BB > 8)                  begin : g_bad_bb   illegal_parameter_BB_range u_stop (); end
-        if (LR1 < 0 || LR1 > 30)               begin : g_bad_lr1  illegal_parameter_LR1_range u_stop (); end
-        if (LR2 < 0 || LR2 > 40)               begin : g_bad_lr2  illegal_parameter_LR2_range u_stop (); end
         if (RMODE < 0 || RMODE > 2)            begin : g_bad_rm   illegal_parameter_RMODE_range u_stop (); end
         if (LEARNING < 0 || LEARNING > 1)      begin : g_bad_lrn  illegal_parameter_LEARNING_range u_stop (); end
     endgenerate
@@ -150,37 +185,28 @@ module spoon_top #(
     assign acc_ready = !busy;
     wire h_rd = acc_en && !acc_we && acc_ready;
     wire h_wr = acc_en &&  acc_we && acc_ready;
-    reg  [3:0] sel_q;
+    reg  [7:0] sel_q;
     always @(posedge clk) begin
-        if (rst)       sel_q <= 4'd0;
+        if (rst)       sel_q <= 8'd0;
         else if (h_rd) sel_q <= acc_sel;
     end
-    wire [14:0] hr, hw;
-    genvar gi;
-    generate
-        for (gi = 0; gi < 15; gi = gi + 1) begin : g_dec
-            assign hr[gi] = h_rd && (acc_sel == gi);
-            assign hw[gi] = h_wr && (acc_sel == gi);
-        end
-    endgenerate
 
     // ---- controller ----------------------------------------------------------------------------
-    wire conv_busy, fc1_busy, fc2_busy, go_clear, ev_enable, learn_phase;
-    wire fc1_go_fwd, fc1_go_tanh, fc1_go_upd, fc2_go_fwd, fc2_go_sig, fc2_go_upd;
+    wire          conv_busy, go_clear, ev_enable, learn_phase;
+    wire [NL-1:0] fc_busy, go_fwd, go_act, go_upd;
     wire [OW-1:0] label_q;
     wire a_valid, a_ready, a_p, a_eos;
     wire [XW-1:0] a_x, a_y;
     wire eos_ready, conv_ev_ready;
 
-    controller #(.LEARNING(LEARNING), .OW(OW)) u_ctrl (
+    controller #(.LEARNING(LEARNING), .OW(OW), .NL(NL), .LW(LW)) u_ctrl (
         .clk(clk), .rst(rst),
         .start_valid(start_valid), .start_ready(start_ready), .start_label(start_label),
         .start_learn(start_learn), .done(done), .busy(busy),
         .eos_valid(a_valid && a_eos), .eos_ready(eos_ready),
-        .conv_busy(conv_busy), .fc1_busy(fc1_busy), .fc2_busy(fc2_busy),
+        .conv_busy(conv_busy), .fc_busy(fc_busy),
         .go_clear(go_clear), .ev_enable(ev_enable),
-        .fc1_go_fwd(fc1_go_fwd), .fc1_go_tanh(fc1_go_tanh), .fc1_go_upd(fc1_go_upd),
-        .fc2_go_fwd(fc2_go_fwd), .fc2_go_sig(fc2_go_sig), .fc2_go_upd(fc2_go_upd),
+        .go_fwd(go_fwd), .go_act(go_act), .go_upd(go_upd),
         .label_q(label_q), .learn_phase(learn_phase));
 
     // ---- aer_in ------------------------------------------------------------------------------------
@@ -192,39 +218,29 @@ module spoon_top #(
         .out_valid(a_valid), .out_ready(a_ready), .out_x(a_x), .out_y(a_y), .out_p(a_p),
         .out_eos(a_eos), .enable(ev_enable), .clr_err(start_valid && start_ready), .err_q(ev_err));
 
-    // ---- memory port wires (engine side: _e, OR of the cores) --------------------------------------
+    // ---- conv front end: core and memories ---------------------------------------------------------
     wire              kern_re_e;  wire [KAW-1:0]  kern_raddr_e; wire [C*WC-1:0] kern_rdata;
     wire              pot_re_e;   wire [PAW-1:0]  pot_raddr_e;  wire [C*PB-1:0] pot_rdata;
     wire              pot_we_e;   wire [PAW-1:0]  pot_waddr_e;  wire [C*PB-1:0] pot_wdata_e;
     wire              cspk_re;    wire [SAW-1:0]  cspk_raddr;
-    wire              fspk_re;    wire [SAW-1:0]  fspk_raddr;
     wire              spk_re_e;   wire [SAW-1:0]  spk_raddr_e;  wire [C-1:0]    spk_rdata;
     wire              spk_we_e;   wire [SAW-1:0]  spk_waddr_e;  wire [C-1:0]    spk_wdata_e;
-    wire              w1_re_e;    wire [W1AW-1:0] w1_raddr_e;   wire [W1B-1:0]  w1_rdata;
-    wire              w1_we_e;    wire [W1AW-1:0] w1_waddr_e;   wire [W1B-1:0]  w1_wdata_e;
-    wire              a1_re_e;    wire [JW-1:0]   a1_raddr_e;   wire [A1B-1:0]  a1_rdata;
-    wire              a1_we_e;    wire [JW-1:0]   a1_waddr_e;   wire [A1B-1:0]  a1_wdata_e;
-    wire              y1_re_e;    wire [JW-1:0]   y1_raddr_e;   wire [YB-1:0]   y1_rdata;
-    wire              y1_we_e;    wire [JW-1:0]   y1_waddr_e;   wire [YB-1:0]   y1_wdata_e;
-    wire              d1_re_e;    wire [JW-1:0]   d1_raddr_e;   wire            d1_rdata;
-    wire              d1_we_e;    wire [JW-1:0]   d1_waddr_e;   wire            d1_wdata_e;
-    wire              b_re_e;     wire [OW-1:0]   b_raddr_e;    wire [BW-1:0]   b_rdata;
-    wire              w2_re_e;    wire [W2AW-1:0] w2_raddr_e;   wire [W2B-1:0]  w2_rdata;
-    wire              w2_we_e;    wire [W2AW-1:0] w2_waddr_e;   wire [W2B-1:0]  w2_wdata_e;
-    wire              a2_re_e;    wire [OW-1:0]   a2_raddr_e;   wire [A2B-1:0]  a2_rdata;
-    wire              a2_we_e;    wire [OW-1:0]   a2_waddr_e;   wire [A2B-1:0]  a2_wdata_e;
-    wire              o2_re_e;    wire [OW-1:0]   o2_raddr_e;   wire [OB-1:0]   o2_rdata;
-    wire              o2_we_e;    wire [OW-1:0]   o2_waddr_e;   wire [OB-1:0]   o2_wdata_e;
-    wire              lut_re_e;   wire [L-1:0]    lut_raddr_e;  wire [OB-1:0]   lut_rdata;
-    wire [31:0]       lfsr1_q, lfsr2_q;
-    wire [OW-1:0]     pred_q;
-    wire cs_pos, cs_add1, cs_tanh, cs_upd1, cs_lfsr1, cs_mac, cs_upd2, cs_lfsr2;
+    wire cs_pos;
     wire cs_events = a_valid && !a_eos && conv_ev_ready;
+    wire hr_kern = h_rd && (acc_sel == ID_KERN), hw_kern = h_wr && (acc_sel == ID_KERN);
+    wire hr_pot  = h_rd && (acc_sel == ID_POT),  hw_pot  = h_wr && (acc_sel == ID_POT);
+    wire hr_spk  = h_rd && (acc_sel == ID_SPK),  hw_spk  = h_wr && (acc_sel == ID_SPK);
 
-    assign spk_re_e    = cspk_re | fspk_re;
-    assign spk_raddr_e = cspk_raddr | fspk_raddr;
+    // inter-layer buses, one 32-bit slot per FC layer g: the layer's input read request (slot 0:
+    // the spike-map scan of layer 1, slot g >= 1: a read of fc{g}_act) and the read data of
+    // fc{g+1}_act (hidden layers; slot NH unused)
+    wire [NL-1:0]    xr_re;
+    wire [32*NL-1:0] xr_addr;
+    wire [32*NL-1:0] act_rd;
 
-    // ---- cores -----------------------------------------------------------------------------------
+    assign spk_re_e    = cspk_re | xr_re[0];
+    assign spk_raddr_e = cspk_raddr | xr_addr[SAW-1:0];
+
     conv_core #(.W(W), .CIN(CIN), .C(C), .K(K), .S(S), .PAD(PAD), .O(O), .POOL(POOL), .Q(Q),
                 .WC(WC), .PB(PB), .THETA(THETA), .XW(XW), .KAW(KAW), .PAW(PAW), .SAW(SAW)) u_conv (
         .clk(clk), .rst(rst), .go_clear(go_clear), .ev_enable(ev_enable), .busy(conv_busy),
@@ -236,252 +252,310 @@ module spoon_top #(
         .spk_we(spk_we_e), .spk_waddr(spk_waddr_e), .spk_wdata(spk_wdata_e),
         .cnt_pos(cs_pos));
 
-    fc1_core #(.C(C), .Q(Q), .N1(N1), .W1B(W1B), .A1B(A1B), .YB(YB), .AS(AS), .BB(BB),
-               .LR1(LR1), .RMODE(RMODE), .SEED_FC1(SEED_FC1), .LEARNING(LEARNING), .SAW(SAW),
-               .W1AW(W1AW), .JW(JW), .LBW(OW)) u_fc1 (
-        .clk(clk), .rst(rst), .go_clear(go_clear), .go_fwd(fc1_go_fwd), .go_tanh(fc1_go_tanh),
-        .go_upd(fc1_go_upd), .label(label_q), .busy(fc1_busy),
-        .spk_re(fspk_re), .spk_raddr(fspk_raddr), .spk_rdata(spk_rdata),
-        .w_re(w1_re_e), .w_raddr(w1_raddr_e), .w_rdata(w1_rdata),
-        .w_we(w1_we_e), .w_waddr(w1_waddr_e), .w_wdata(w1_wdata_e),
-        .acc_re(a1_re_e), .acc_raddr(a1_raddr_e), .acc_rdata(a1_rdata),
-        .acc_we(a1_we_e), .acc_waddr(a1_waddr_e), .acc_wdata(a1_wdata_e),
-        .act_we(y1_we_e), .act_waddr(y1_waddr_e), .act_wdata(y1_wdata_e),
-        .dact_re(d1_re_e), .dact_raddr(d1_raddr_e), .dact_rdata(d1_rdata),
-        .dact_we(d1_we_e), .dact_waddr(d1_waddr_e), .dact_wdata(d1_wdata_e),
-        .b_re(b_re_e), .b_raddr(b_raddr_e), .b_rdata(b_rdata),
-        .lfsr_load(hw[12]), .lfsr_load_value(acc_wdata[31:0]), .lfsr_state(lfsr1_q),
-        .cnt_add(cs_add1), .cnt_tanh(cs_tanh), .cnt_upd(cs_upd1), .cnt_lfsr(cs_lfsr1));
-
-    fc2_core #(.N1(N1), .N2(N2), .YB(YB), .W2B(W2B), .A2B(A2B), .SS(SS), .L(L), .OB(OB),
-               .LR2(LR2), .RMODE(RMODE), .SEED_FC2(SEED_FC2), .LEARNING(LEARNING), .JW(JW),
-               .W2AW(W2AW), .OW(OW)) u_fc2 (
-        .clk(clk), .rst(rst), .go_clear(go_clear), .go_fwd(fc2_go_fwd), .go_sig(fc2_go_sig),
-        .go_upd(fc2_go_upd), .label(label_q), .busy(fc2_busy),
-        .act_re(y1_re_e), .act_raddr(y1_raddr_e), .act_rdata(y1_rdata),
-        .w_re(w2_re_e), .w_raddr(w2_raddr_e), .w_rdata(w2_rdata),
-        .w_we(w2_we_e), .w_waddr(w2_waddr_e), .w_wdata(w2_wdata_e),
-        .acc_re(a2_re_e), .acc_raddr(a2_raddr_e), .acc_rdata(a2_rdata),
-        .acc_we(a2_we_e), .acc_waddr(a2_waddr_e), .acc_wdata(a2_wdata_e),
-        .lut_re(lut_re_e), .lut_raddr(lut_raddr_e), .lut_rdata(lut_rdata),
-        .out_re(o2_re_e), .out_raddr(o2_raddr_e), .out_rdata(o2_rdata),
-        .out_we(o2_we_e), .out_waddr(o2_waddr_e), .out_wdata(o2_wdata_e),
-        .pred_q(pred_q), .res_out_q(res_fc2_out),
-        .lfsr_load(hw[13]), .lfsr_load_value(acc_wdata[31:0]), .lfsr_state(lfsr2_q),
-        .cnt_mac(cs_mac), .cnt_upd(cs_upd2), .cnt_lfsr(cs_lfsr2));
-
-    assign res_pred = pred_q;
-
-    // ---- memories: engine ports OR host port ------------------------------------------------------
-    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .INIT_FILE(KERNEL_FILE)) u_conv_kernel (
+    localparam KFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/conv_kernel.hex"};
+    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .INIT_FILE(KFILE)) u_conv_kernel (
         .clk(clk),
-        .re(kern_re_e | hr[0]), .raddr(kern_raddr_e | (hr[0] ? acc_addr[KAW-1:0] : {KAW{1'b0}})),
+        .re(kern_re_e | hr_kern), .raddr(kern_raddr_e | (hr_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}})),
         .rdata(kern_rdata),
-        .we(hw[0]), .waddr(hw[0] ? acc_addr[KAW-1:0] : {KAW{1'b0}}),
-        .wdata(hw[0] ? acc_wdata[C*WC-1:0] : {(C*WC){1'b0}}));
+        .we(hw_kern), .waddr(hw_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}}),
+        .wdata(hw_kern ? acc_wdata[C*WC-1:0] : {(C*WC){1'b0}}));
 
     sram #(.DEPTH(O*O), .WIDTH(C*PB), .AW(PAW)) u_conv_pot (
         .clk(clk),
-        .re(pot_re_e | hr[1]), .raddr(pot_raddr_e | (hr[1] ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
+        .re(pot_re_e | hr_pot), .raddr(pot_raddr_e | (hr_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
         .rdata(pot_rdata),
-        .we(pot_we_e | hw[1]), .waddr(pot_waddr_e | (hw[1] ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
-        .wdata(pot_wdata_e | (hw[1] ? acc_wdata[C*PB-1:0] : {(C*PB){1'b0}})));
+        .we(pot_we_e | hw_pot), .waddr(pot_waddr_e | (hw_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
+        .wdata(pot_wdata_e | (hw_pot ? acc_wdata[C*PB-1:0] : {(C*PB){1'b0}})));
 
     sram #(.DEPTH(Q*Q), .WIDTH(C), .AW(SAW)) u_conv_spk (
         .clk(clk),
-        .re(spk_re_e | hr[2]), .raddr(spk_raddr_e | (hr[2] ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
+        .re(spk_re_e | hr_spk), .raddr(spk_raddr_e | (hr_spk ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
         .rdata(spk_rdata),
-        .we(spk_we_e | hw[2]), .waddr(spk_waddr_e | (hw[2] ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
-        .wdata(spk_wdata_e | (hw[2] ? acc_wdata[C-1:0] : {C{1'b0}})));
+        .we(spk_we_e | hw_spk), .waddr(spk_waddr_e | (hw_spk ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
+        .wdata(spk_wdata_e | (hw_spk ? acc_wdata[C-1:0] : {C{1'b0}})));
 
-    sram #(.DEPTH(W1D), .WIDTH(W1B), .AW(W1AW), .INIT_FILE(FC1_W_FILE)) u_fc1_w (
-        .clk(clk),
-        .re(w1_re_e | hr[3]), .raddr(w1_raddr_e | (hr[3] ? acc_addr[W1AW-1:0] : {W1AW{1'b0}})),
-        .rdata(w1_rdata),
-        .we(w1_we_e | hw[3]), .waddr(w1_waddr_e | (hw[3] ? acc_addr[W1AW-1:0] : {W1AW{1'b0}})),
-        .wdata(w1_wdata_e | (hw[3] ? acc_wdata[W1B-1:0] : {W1B{1'b0}})));
+    // ---- the FC layers ------------------------------------------------------------------------------
+    wire [NL*ACC_DW-1:0] rd_layer;                // access-port read data of each layer's memories
+    wire [NCNT-1:0]      cs;                      // counter strobes, counter_names(NH) order
+    wire [NL-1:0]        lfsr_steps;
+    wire [OW-1:0]        pred_q;
 
-    sram #(.DEPTH(N1), .WIDTH(A1B), .AW(JW)) u_fc1_acc (
-        .clk(clk),
-        .re(a1_re_e | hr[4]), .raddr(a1_raddr_e | (hr[4] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .rdata(a1_rdata),
-        .we(a1_we_e | hw[4]), .waddr(a1_waddr_e | (hw[4] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .wdata(a1_wdata_e | (hw[4] ? acc_wdata[A1B-1:0] : {A1B{1'b0}})));
-
-    sram #(.DEPTH(N1), .WIDTH(YB), .AW(JW)) u_fc1_act (
-        .clk(clk),
-        .re(y1_re_e | hr[5]), .raddr(y1_raddr_e | (hr[5] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .rdata(y1_rdata),
-        .we(y1_we_e | hw[5]), .waddr(y1_waddr_e | (hw[5] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .wdata(y1_wdata_e | (hw[5] ? acc_wdata[YB-1:0] : {YB{1'b0}})));
-
-    sram #(.DEPTH(N1), .WIDTH(1), .AW(JW)) u_fc1_dact (
-        .clk(clk),
-        .re(d1_re_e | hr[6]), .raddr(d1_raddr_e | (hr[6] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .rdata(d1_rdata),
-        .we(d1_we_e | hw[6]), .waddr(d1_waddr_e | (hw[6] ? acc_addr[JW-1:0] : {JW{1'b0}})),
-        .wdata(d1_wdata_e | (hw[6] & acc_wdata[0])));
-
+    genvar g;
     generate
-        if (LEARNING != 0) begin : g_blut
-            sram #(.DEPTH(N2), .WIDTH(BW), .AW(OW), .INIT_FILE(B_LUT_FILE)) u_b_lut (
+        for (g = 0; g < NL; g = g + 1) begin : g_fc
+            localparam [0:0]  HID  = (g < NH) ? 1'b1 : 1'b0;        // 1 hidden, 0 output layer
+            localparam integer N    = f_n(g);
+            localparam integer WB   = f_wb(g);
+            localparam integer AB   = f_ab(g);
+            localparam integer LR   = f_lr(g);
+            localparam integer YB   = HID ? f_yb(g) : 2;
+            localparam integer AS   = HID ? f_as(g) : 0;
+            localparam integer BB   = HID ? f_bb(g) : 1;
+            localparam integer NI   = f_ni(g);
+            localparam integer PYB  = (g == 0) ? 2 : f_yb((g == 0) ? 0 : g - 1);   // input bits
+            localparam integer XMAX = (g == 0) ? 1 : (1 << (PYB - 1)) - 1;
+            localparam integer JW   = f_clog2(N);
+            localparam integer IAW  = (g == 0) ? SAW : f_clog2(NI);
+            localparam integer IDW  = (g == 0) ? C : PYB;
+            localparam integer WD   = (NI + 1) * N;
+            localparam integer WAW  = f_clog2(WD);
+            localparam integer BW   = N * BB;
+            localparam integer CB   = 8 + 10 * g;                     // first counter of the layer
+            // memory ids (docs/rtl.md): the first hidden layer 3-7 and 12, the output layer
+            // 8-11, 13 (and pred 14) whatever NH is, hidden layer k >= 2 16 + 8(k-2) + 0..5
+            localparam integer IDB  = 16 + 8 * (g - 1);
+            localparam [7:0] ID_W   = !HID ? 8'd8  : (g == 0) ? 8'd3  : IDB[7:0];
+            localparam [7:0] ID_A   = !HID ? 8'd9  : (g == 0) ? 8'd4  : IDB[7:0] + 8'd1;
+            localparam [7:0] ID_Y   = !HID ? 8'd10 : (g == 0) ? 8'd5  : IDB[7:0] + 8'd2;   // act / out
+            localparam [7:0] ID_D   = !HID ? 8'd11 : (g == 0) ? 8'd6  : IDB[7:0] + 8'd3;   // dact / sig_lut
+            localparam [7:0] ID_B   = !HID ? 8'd0  : (g == 0) ? 8'd7  : IDB[7:0] + 8'd4;
+            localparam [7:0] ID_L   = !HID ? 8'd13 : (g == 0) ? 8'd12 : IDB[7:0] + 8'd5;
+            // the layer's LFSR stream (spec §3, §15): first hidden 5, output 6, hidden k >= 2 18 + 4k
+            localparam integer STREAM = !HID ? 6 : (g == 0) ? 5 : 18 + 4 * (g + 1);
+            localparam [31:0]  SD     = SEED * 32'h9E3779B1 + STREAM * 32'h7F4A7C15;
+            localparam [31:0]  LSEED  = (SD == 32'd0) ? 32'd1 : SD;
+            // $readmemh files: MEM_DIR/fcKK_w.hex, MEM_DIR/bKK_lut.hex (KK = k, two digits)
+            localparam integer DI1 = 48 + (g + 1) / 10, DI0 = 48 + (g + 1) % 10;
+            localparam [7:0]   D1 = DI1[7:0], D0 = DI0[7:0];
+            localparam WFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/fc", D1, D0, "_w.hex"};
+            localparam BFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/b", D1, D0, "_lut.hex"};
+            localparam LFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/sig_lut.hex"};
+
+            // ---- parameter checks of this layer (spec §15 legal ranges) ------------------------
+            if (HID && (N < 1 || N > 1024))   begin : g_bad_nh_n  illegal_parameter_FC_N_range u_stop (); end
+            if (!HID && (N < 2 || N > 64))    begin : g_bad_no_n  illegal_parameter_FC_N_range u_stop (); end
+            if (WB < 2 || WB > 16)            begin : g_bad_wb    illegal_parameter_FC_WB_range u_stop (); end
+            if (AB < WB + ((g == 0) ? 1 : PYB) || AB > (HID ? 32 : 40))
+                                              begin : g_bad_ab    illegal_parameter_FC_AB_range u_stop (); end
+            if (LR < 0 || LR > (HID ? 30 : 40)) begin : g_bad_lr  illegal_parameter_FC_LR_range u_stop (); end
+            if (HID && (YB < 2 || YB > 16))   begin : g_bad_yb    illegal_parameter_FC_YB_range u_stop (); end
+            if (HID && (AS < 0 || AS > AB - 1)) begin : g_bad_as  illegal_parameter_FC_AS_range u_stop (); end
+            if (HID && (BB < 1 || BB > 8))    begin : g_bad_bb    illegal_parameter_FC_BB_range u_stop (); end
+
+            // ---- port wires (engine side) ---------------------------------------------------------
+            wire           w_re, w_we, ac_re, ac_we, act_we, dact_re, dact_we, dact_wdata, b_re;
+            wire           lut_re, out_re, out_we, in_re;
+            wire [WAW-1:0] w_raddr, w_waddr;
+            wire [WB-1:0]  w_rdata, w_wdata;
+            wire [JW-1:0]  ac_raddr, ac_waddr, act_waddr, dact_raddr, dact_waddr;
+            wire [JW-1:0]  out_raddr, out_waddr, l_pred;
+            wire [AB-1:0]  ac_rdata, ac_wdata;
+            wire [YB-1:0]  act_wdata;
+            wire           dact_rdata;
+            wire [OW-1:0]  b_raddr;
+            wire [BW-1:0]  b_rdata;
+            wire [L-1:0]   lut_raddr;
+            wire [OB-1:0]  lut_rdata, out_rdata, out_wdata;
+            wire [N*OB-1:0] l_res;
+            wire [IAW-1:0] in_raddr;
+            wire [IDW-1:0] in_rdata;
+            wire [31:0]    lfsr_q;
+            wire           c_op, c_act, c_upd, c_lfsr;
+            wire hr_w = h_rd && (acc_sel == ID_W), hw_w = h_wr && (acc_sel == ID_W);
+            wire hr_a = h_rd && (acc_sel == ID_A), hw_a = h_wr && (acc_sel == ID_A);
+            wire hr_y = h_rd && (acc_sel == ID_Y), hw_y = h_wr && (acc_sel == ID_Y);
+            wire hr_d = h_rd && (acc_sel == ID_D), hw_d = h_wr && (acc_sel == ID_D);
+            wire hr_b = h_rd && HID && (acc_sel == ID_B), hw_b = h_wr && HID && (acc_sel == ID_B);
+            wire hw_l = h_wr && (acc_sel == ID_L);
+
+            assign xr_re[g]              = in_re;
+            assign xr_addr[32*g +: 32]   = {{(32-IAW){1'b0}}, in_raddr};
+            if (g == 0) begin : g_in_spk
+                assign in_rdata = spk_rdata;
+            end else begin : g_in_act
+                assign in_rdata = act_rd[32*(g-1) +: IDW];
+            end
+
+            fc_layer #(.OUTPUT(HID ? 0 : 1), .IN_BIN((g == 0) ? 1 : 0), .LEARNING(LEARNING),
+                       .RMODE(RMODE), .SEED(LSEED), .N(N), .WB(WB), .AB(AB), .LR(LR), .NI(NI),
+                       .C((g == 0) ? C : 1), .XB(PYB), .XMAX(XMAX), .YB(YB), .AS(AS), .BB(BB),
+                       .SS(SS), .L(L), .OB(OB), .IAW(IAW), .IDW(IDW), .WAW(WAW), .JW(JW),
+                       .LBW(OW)) u_fc (
+                .clk(clk), .rst(rst), .go_clear(go_clear), .go_fwd(go_fwd[g]), .go_act(go_act[g]),
+                .go_upd(go_upd[g]), .label(label_q), .busy(fc_busy[g]),
+                .in_re(in_re), .in_raddr(in_raddr), .in_rdata(in_rdata),
+                .w_re(w_re), .w_raddr(w_raddr), .w_rdata(w_rdata),
+                .w_we(w_we), .w_waddr(w_waddr), .w_wdata(w_wdata),
+                .acc_re(ac_re), .acc_raddr(ac_raddr), .acc_rdata(ac_rdata),
+                .acc_we(ac_we), .acc_waddr(ac_waddr), .acc_wdata(ac_wdata),
+                .act_we(act_we), .act_waddr(act_waddr), .act_wdata(act_wdata),
+                .dact_re(dact_re), .dact_raddr(dact_raddr), .dact_rdata(dact_rdata),
+                .dact_we(dact_we), .dact_waddr(dact_waddr), .dact_wdata(dact_wdata),
+                .b_re(b_re), .b_raddr(b_raddr), .b_rdata(b_rdata),
+                .lut_re(lut_re), .lut_raddr(lut_raddr), .lut_rdata(lut_rdata),
+                .out_re(out_re), .out_raddr(out_raddr), .out_rdata(out_rdata),
+                .out_we(out_we), .out_waddr(out_waddr), .out_wdata(out_wdata),
+                .pred(l_pred), .res_out(l_res),
+                .lfsr_load(hw_l), .lfsr_load_value(acc_wdata[31:0]), .lfsr_state(lfsr_q),
+                .cnt_op(c_op), .cnt_act(c_act), .cnt_upd(c_upd), .cnt_lfsr(c_lfsr));
+
+            // ---- memories of the layer: engine ports OR host port -----------------------------
+            sram #(.DEPTH(WD), .WIDTH(WB), .AW(WAW), .INIT_FILE(WFILE)) u_w (
                 .clk(clk),
-                .re(b_re_e | hr[7]), .raddr(b_raddr_e | (hr[7] ? acc_addr[OW-1:0] : {OW{1'b0}})),
-                .rdata(b_rdata),
-                .we(hw[7]), .waddr(hw[7] ? acc_addr[OW-1:0] : {OW{1'b0}}),
-                .wdata(hw[7] ? acc_wdata[BW-1:0] : {BW{1'b0}}));
-        end else begin : g_no_blut
-            assign b_rdata = {BW{1'b0}};
-            wire unused_inf = &{1'b0, b_re_e, b_raddr_e, hr[7], hw[7]};
+                .re(w_re | hr_w), .raddr(w_raddr | (hr_w ? acc_addr[WAW-1:0] : {WAW{1'b0}})),
+                .rdata(w_rdata),
+                .we(w_we | hw_w), .waddr(w_waddr | (hw_w ? acc_addr[WAW-1:0] : {WAW{1'b0}})),
+                .wdata(w_wdata | (hw_w ? acc_wdata[WB-1:0] : {WB{1'b0}})));
+
+            sram #(.DEPTH(N), .WIDTH(AB), .AW(JW)) u_acc (
+                .clk(clk),
+                .re(ac_re | hr_a), .raddr(ac_raddr | (hr_a ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                .rdata(ac_rdata),
+                .we(ac_we | hw_a), .waddr(ac_waddr | (hw_a ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                .wdata(ac_wdata | (hw_a ? acc_wdata[AB-1:0] : {AB{1'b0}})));
+
+            reg [ACC_DW-1:0] rd;                    // this layer's access-port read data
+            if (HID) begin : g_hid_mem
+                wire [YB-1:0] y_rdata;
+                wire          y_re = xr_re[g+1] | hr_y;
+                sram #(.DEPTH(N), .WIDTH(YB), .AW(JW)) u_act (
+                    .clk(clk),
+                    .re(y_re), .raddr(xr_addr[32*(g+1) +: JW] | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .rdata(y_rdata),
+                    .we(act_we | hw_y), .waddr(act_waddr | (hw_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .wdata(act_wdata | (hw_y ? acc_wdata[YB-1:0] : {YB{1'b0}})));
+                assign act_rd[32*g +: 32] = {{(32-YB){1'b0}}, y_rdata};
+
+                sram #(.DEPTH(N), .WIDTH(1), .AW(JW)) u_dact (
+                    .clk(clk),
+                    .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .rdata(dact_rdata),
+                    .we(dact_we | hw_d), .waddr(dact_waddr | (hw_d ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .wdata(dact_wdata | (hw_d & acc_wdata[0])));
+
+                if (LEARNING != 0) begin : g_blut
+                    sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .INIT_FILE(BFILE)) u_b_lut (
+                        .clk(clk),
+                        .re(b_re | hr_b), .raddr(b_raddr | (hr_b ? acc_addr[OW-1:0] : {OW{1'b0}})),
+                        .rdata(b_rdata),
+                        .we(hw_b), .waddr(hw_b ? acc_addr[OW-1:0] : {OW{1'b0}}),
+                        .wdata(hw_b ? acc_wdata[BW-1:0] : {BW{1'b0}}));
+                end else begin : g_no_blut
+                    assign b_rdata = {BW{1'b0}};
+                    wire unused_inf = &{1'b0, b_re, b_raddr, hr_b, hw_b};
+                end
+                assign lut_rdata = {OB{1'b0}};
+                assign out_rdata = {OB{1'b0}};
+
+                always @(*) begin
+                    rd = {ACC_DW{1'b0}};
+                    if (sel_q == ID_W) rd[WB-1:0] = w_rdata;
+                    if (sel_q == ID_A) rd[AB-1:0] = ac_rdata;
+                    if (sel_q == ID_Y) rd[YB-1:0] = y_rdata;
+                    if (sel_q == ID_D) rd[0]      = dact_rdata;
+                    if (sel_q == ID_B) rd[BW-1:0] = b_rdata;
+                    if (sel_q == ID_L) rd[31:0]   = lfsr_q;
+                end
+                // the counters of hidden layer k (hwmodel.counters.hidden_counter_names)
+                assign cs[CB+5] = act_we;
+                assign cs[CB+6] = xr_re[g+1];         // fc{k}_act reads by layer k+1
+                assign cs[CB+7] = c_act;
+                assign cs[CB+8] = b_re;
+                assign cs[CB+9] = c_upd;
+                wire unused_h = &{1'b0, lut_re, lut_raddr, out_re, out_raddr, out_we, out_waddr,
+                                  out_wdata, l_pred, l_res};
+            end else begin : g_out_mem
+                sram #(.DEPTH(N), .WIDTH(OB), .AW(JW)) u_out (
+                    .clk(clk),
+                    .re(out_re | hr_y), .raddr(out_raddr | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .rdata(out_rdata),
+                    .we(out_we | hw_y), .waddr(out_waddr | (hw_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .wdata(out_wdata | (hw_y ? acc_wdata[OB-1:0] : {OB{1'b0}})));
+
+                sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .INIT_FILE(LFILE)) u_sig_lut (
+                    .clk(clk),
+                    .re(lut_re | hr_d), .raddr(lut_raddr | (hr_d ? acc_addr[L-1:0] : {L{1'b0}})),
+                    .rdata(lut_rdata),
+                    .we(hw_d), .waddr(hw_d ? acc_addr[L-1:0] : {L{1'b0}}),
+                    .wdata(hw_d ? acc_wdata[OB-1:0] : {OB{1'b0}}));
+                assign act_rd[32*g +: 32] = 32'd0;
+                assign dact_rdata = 1'b0;
+                assign b_rdata    = {BW{1'b0}};
+                assign res_out    = l_res;
+                assign pred_q     = l_pred;
+
+                always @(*) begin
+                    rd = {ACC_DW{1'b0}};
+                    if (sel_q == ID_W)    rd[WB-1:0] = w_rdata;
+                    if (sel_q == ID_A)    rd[AB-1:0] = ac_rdata;
+                    if (sel_q == ID_Y)    rd[OB-1:0] = out_rdata;
+                    if (sel_q == ID_D)    rd[OB-1:0] = lut_rdata;
+                    if (sel_q == ID_L)    rd[31:0]   = lfsr_q;
+                    if (sel_q == ID_PRED) rd[OW-1:0] = pred_q;
+                end
+                // the counters of the output layer (hwmodel.counters.output_counter_names)
+                assign cs[CB+5] = lut_re;
+                assign cs[CB+6] = out_we;
+                assign cs[CB+7] = out_re;
+                assign cs[CB+8] = c_upd;
+                wire unused_o = &{1'b0, act_we, act_waddr, act_wdata, dact_re, dact_raddr, dact_we,
+                                  dact_waddr, dact_wdata, b_re, b_raddr, hr_b, hw_b, c_act,
+                                  xr_re[g], xr_addr[32*g +: 32]};
+            end
+            assign rd_layer[ACC_DW*g +: ACC_DW] = rd;
+            assign cs[CB+0] = w_re;
+            assign cs[CB+1] = w_we;
+            assign cs[CB+2] = ac_re;
+            assign cs[CB+3] = ac_we;
+            assign cs[CB+4] = c_op;
+            assign lfsr_steps[g] = c_lfsr;
         end
     endgenerate
 
-    sram #(.DEPTH(W2D), .WIDTH(W2B), .AW(W2AW), .INIT_FILE(FC2_W_FILE)) u_fc2_w (
-        .clk(clk),
-        .re(w2_re_e | hr[8]), .raddr(w2_raddr_e | (hr[8] ? acc_addr[W2AW-1:0] : {W2AW{1'b0}})),
-        .rdata(w2_rdata),
-        .we(w2_we_e | hw[8]), .waddr(w2_waddr_e | (hw[8] ? acc_addr[W2AW-1:0] : {W2AW{1'b0}})),
-        .wdata(w2_wdata_e | (hw[8] ? acc_wdata[W2B-1:0] : {W2B{1'b0}})));
-
-    sram #(.DEPTH(N2), .WIDTH(A2B), .AW(OW)) u_fc2_acc (
-        .clk(clk),
-        .re(a2_re_e | hr[9]), .raddr(a2_raddr_e | (hr[9] ? acc_addr[OW-1:0] : {OW{1'b0}})),
-        .rdata(a2_rdata),
-        .we(a2_we_e | hw[9]), .waddr(a2_waddr_e | (hw[9] ? acc_addr[OW-1:0] : {OW{1'b0}})),
-        .wdata(a2_wdata_e | (hw[9] ? acc_wdata[A2B-1:0] : {A2B{1'b0}})));
-
-    sram #(.DEPTH(N2), .WIDTH(OB), .AW(OW)) u_fc2_out (
-        .clk(clk),
-        .re(o2_re_e | hr[10]), .raddr(o2_raddr_e | (hr[10] ? acc_addr[OW-1:0] : {OW{1'b0}})),
-        .rdata(o2_rdata),
-        .we(o2_we_e | hw[10]), .waddr(o2_waddr_e | (hw[10] ? acc_addr[OW-1:0] : {OW{1'b0}})),
-        .wdata(o2_wdata_e | (hw[10] ? acc_wdata[OB-1:0] : {OB{1'b0}})));
-
-    sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .INIT_FILE(SIG_LUT_FILE)) u_sig_lut (
-        .clk(clk),
-        .re(lut_re_e | hr[11]), .raddr(lut_raddr_e | (hr[11] ? acc_addr[L-1:0] : {L{1'b0}})),
-        .rdata(lut_rdata),
-        .we(hw[11]), .waddr(hw[11] ? acc_addr[L-1:0] : {L{1'b0}}),
-        .wdata(hw[11] ? acc_wdata[OB-1:0] : {OB{1'b0}}));
+    assign res_pred = pred_q;
 
     // ---- access port read mux (memory ids: docs/rtl.md) ------------------------------------------
+    integer gm;
     always @(*) begin
         acc_rdata = {ACC_DW{1'b0}};
-        case (sel_q)
-            4'd0:  acc_rdata[C*WC-1:0] = kern_rdata;
-            4'd1:  acc_rdata[C*PB-1:0] = pot_rdata;
-            4'd2:  acc_rdata[C-1:0]    = spk_rdata;
-            4'd3:  acc_rdata[W1B-1:0]  = w1_rdata;
-            4'd4:  acc_rdata[A1B-1:0]  = a1_rdata;
-            4'd5:  acc_rdata[YB-1:0]   = y1_rdata;
-            4'd6:  acc_rdata[0]        = d1_rdata;
-            4'd7:  acc_rdata[BW-1:0]   = b_rdata;
-            4'd8:  acc_rdata[W2B-1:0]  = w2_rdata;
-            4'd9:  acc_rdata[A2B-1:0]  = a2_rdata;
-            4'd10: acc_rdata[OB-1:0]   = o2_rdata;
-            4'd11: acc_rdata[OB-1:0]   = lut_rdata;
-            4'd12: acc_rdata[31:0]     = lfsr1_q;
-            4'd13: acc_rdata[31:0]     = lfsr2_q;
-            4'd14: acc_rdata[OW-1:0]   = pred_q;
-            default: acc_rdata = {ACC_DW{1'b0}};
-        endcase
+        if (sel_q == ID_KERN) acc_rdata[C*WC-1:0] = kern_rdata;
+        if (sel_q == ID_POT)  acc_rdata[C*PB-1:0] = pot_rdata;
+        if (sel_q == ID_SPK)  acc_rdata[C-1:0]    = spk_rdata;
+        for (gm = 0; gm < NL; gm = gm + 1)
+            acc_rdata = acc_rdata | rd_layer[ACC_DW*gm +: ACC_DW];
     end
 
     // the access port data bus is as wide as the widest word; narrower memories ignore the rest
-    wire unused_ok = &{1'b0, hr[14:12], hw[14], acc_wdata};
+    wire unused_ok = &{1'b0, acc_wdata, act_rd, xr_addr};
+
+    // counter strobes of the conv front end and lfsr_step (the layers' are set in g_fc)
+    assign cs[0]   = cs_events;
+    assign cs[1]   = kern_re_e;
+    assign cs[2]   = pot_re_e;
+    assign cs[3]   = pot_we_e;
+    assign cs[4]   = spk_re_e;
+    assign cs[5]   = spk_we_e;
+    assign cs[6]   = cs_pos;
+    assign cs[7]   = cs_pos;
+    assign cs[CLF] = |lfsr_steps;
 
 `ifndef SYNTHESIS
-    // ---- access counters of docs/spec.md §11 (simulation only) ------------------------------------
-    // cnt_<name>_inf: inference phases (1-4, 6-7); cnt_<name>_lrn: learning phases (5, 8).
-    // Counted from the engines' memory strobes and operation strobes (host accesses excluded);
-    // cumulative since reset (the testbench takes differences).
-    reg [63:0] cnt_events_inf, cnt_events_lrn;
-    reg [63:0] cnt_conv_kernel_rd_inf, cnt_conv_kernel_rd_lrn;
-    reg [63:0] cnt_conv_pot_rd_inf, cnt_conv_pot_rd_lrn;
-    reg [63:0] cnt_conv_pot_wr_inf, cnt_conv_pot_wr_lrn;
-    reg [63:0] cnt_conv_spk_rd_inf, cnt_conv_spk_rd_lrn;
-    reg [63:0] cnt_conv_spk_wr_inf, cnt_conv_spk_wr_lrn;
-    reg [63:0] cnt_conv_add_inf, cnt_conv_add_lrn;
-    reg [63:0] cnt_conv_cmp_inf, cnt_conv_cmp_lrn;
-    reg [63:0] cnt_fc1_w_rd_inf, cnt_fc1_w_rd_lrn;
-    reg [63:0] cnt_fc1_w_wr_inf, cnt_fc1_w_wr_lrn;
-    reg [63:0] cnt_fc1_acc_rd_inf, cnt_fc1_acc_rd_lrn;
-    reg [63:0] cnt_fc1_acc_wr_inf, cnt_fc1_acc_wr_lrn;
-    reg [63:0] cnt_fc1_add_inf, cnt_fc1_add_lrn;
-    reg [63:0] cnt_fc1_act_wr_inf, cnt_fc1_act_wr_lrn;
-    reg [63:0] cnt_fc1_act_rd_inf, cnt_fc1_act_rd_lrn;
-    reg [63:0] cnt_tanh_op_inf, cnt_tanh_op_lrn;
-    reg [63:0] cnt_b_lut_rd_inf, cnt_b_lut_rd_lrn;
-    reg [63:0] cnt_fc1_upd_inf, cnt_fc1_upd_lrn;
-    reg [63:0] cnt_fc2_w_rd_inf, cnt_fc2_w_rd_lrn;
-    reg [63:0] cnt_fc2_w_wr_inf, cnt_fc2_w_wr_lrn;
-    reg [63:0] cnt_fc2_acc_rd_inf, cnt_fc2_acc_rd_lrn;
-    reg [63:0] cnt_fc2_acc_wr_inf, cnt_fc2_acc_wr_lrn;
-    reg [63:0] cnt_fc2_mac_inf, cnt_fc2_mac_lrn;
-    reg [63:0] cnt_sig_lut_rd_inf, cnt_sig_lut_rd_lrn;
-    reg [63:0] cnt_fc2_out_wr_inf, cnt_fc2_out_wr_lrn;
-    reg [63:0] cnt_fc2_out_rd_inf, cnt_fc2_out_rd_lrn;
-    reg [63:0] cnt_fc2_upd_inf, cnt_fc2_upd_lrn;
-    reg [63:0] cnt_lfsr_step_inf, cnt_lfsr_step_lrn;
+    // ---- access counters of docs/spec.md §11 / §15 (simulation only) -------------------------------
+    // cnt_inf_q / cnt_lrn_q: 64 bits per counter, counter c (hwmodel.counters.counter_names(NH)
+    // order) at bits [64c, 64c+64); inference phases / update phases (learn_phase). Counted from
+    // the engines' memory strobes and operation strobes (host accesses excluded); cumulative since
+    // reset (the testbench takes differences).
+    reg  [64*NCNT-1:0] cnt_inf_q, cnt_lrn_q;
+    reg  [63:0]        nsteps;
+    integer            ci, li;
+    always @(*) begin
+        nsteps = 64'd0;
+        for (li = 0; li < NL; li = li + 1)
+            if (lfsr_steps[li]) nsteps = nsteps + CNT_1;
+    end
     always @(posedge clk) begin
         if (rst) begin
-            cnt_events_inf <= 64'd0; cnt_events_lrn <= 64'd0;
-            cnt_conv_kernel_rd_inf <= 64'd0; cnt_conv_kernel_rd_lrn <= 64'd0;
-            cnt_conv_pot_rd_inf <= 64'd0; cnt_conv_pot_rd_lrn <= 64'd0;
-            cnt_conv_pot_wr_inf <= 64'd0; cnt_conv_pot_wr_lrn <= 64'd0;
-            cnt_conv_spk_rd_inf <= 64'd0; cnt_conv_spk_rd_lrn <= 64'd0;
-            cnt_conv_spk_wr_inf <= 64'd0; cnt_conv_spk_wr_lrn <= 64'd0;
-            cnt_conv_add_inf <= 64'd0; cnt_conv_add_lrn <= 64'd0;
-            cnt_conv_cmp_inf <= 64'd0; cnt_conv_cmp_lrn <= 64'd0;
-            cnt_fc1_w_rd_inf <= 64'd0; cnt_fc1_w_rd_lrn <= 64'd0;
-            cnt_fc1_w_wr_inf <= 64'd0; cnt_fc1_w_wr_lrn <= 64'd0;
-            cnt_fc1_acc_rd_inf <= 64'd0; cnt_fc1_acc_rd_lrn <= 64'd0;
-            cnt_fc1_acc_wr_inf <= 64'd0; cnt_fc1_acc_wr_lrn <= 64'd0;
-            cnt_fc1_add_inf <= 64'd0; cnt_fc1_add_lrn <= 64'd0;
-            cnt_fc1_act_wr_inf <= 64'd0; cnt_fc1_act_wr_lrn <= 64'd0;
-            cnt_fc1_act_rd_inf <= 64'd0; cnt_fc1_act_rd_lrn <= 64'd0;
-            cnt_tanh_op_inf <= 64'd0; cnt_tanh_op_lrn <= 64'd0;
-            cnt_b_lut_rd_inf <= 64'd0; cnt_b_lut_rd_lrn <= 64'd0;
-            cnt_fc1_upd_inf <= 64'd0; cnt_fc1_upd_lrn <= 64'd0;
-            cnt_fc2_w_rd_inf <= 64'd0; cnt_fc2_w_rd_lrn <= 64'd0;
-            cnt_fc2_w_wr_inf <= 64'd0; cnt_fc2_w_wr_lrn <= 64'd0;
-            cnt_fc2_acc_rd_inf <= 64'd0; cnt_fc2_acc_rd_lrn <= 64'd0;
-            cnt_fc2_acc_wr_inf <= 64'd0; cnt_fc2_acc_wr_lrn <= 64'd0;
-            cnt_fc2_mac_inf <= 64'd0; cnt_fc2_mac_lrn <= 64'd0;
-            cnt_sig_lut_rd_inf <= 64'd0; cnt_sig_lut_rd_lrn <= 64'd0;
-            cnt_fc2_out_wr_inf <= 64'd0; cnt_fc2_out_wr_lrn <= 64'd0;
-            cnt_fc2_out_rd_inf <= 64'd0; cnt_fc2_out_rd_lrn <= 64'd0;
-            cnt_fc2_upd_inf <= 64'd0; cnt_fc2_upd_lrn <= 64'd0;
-            cnt_lfsr_step_inf <= 64'd0; cnt_lfsr_step_lrn <= 64'd0;
+            cnt_inf_q <= {(64*NCNT){1'b0}}; cnt_lrn_q <= {(64*NCNT){1'b0}};
         end else begin
-            if (cs_events) begin if (learn_phase) cnt_events_lrn <= cnt_events_lrn + CNT_1; else cnt_events_inf <= cnt_events_inf + CNT_1; end
-            if (kern_re_e) begin if (learn_phase) cnt_conv_kernel_rd_lrn <= cnt_conv_kernel_rd_lrn + CNT_1; else cnt_conv_kernel_rd_inf <= cnt_conv_kernel_rd_inf + CNT_1; end
-            if (pot_re_e) begin if (learn_phase) cnt_conv_pot_rd_lrn <= cnt_conv_pot_rd_lrn + CNT_1; else cnt_conv_pot_rd_inf <= cnt_conv_pot_rd_inf + CNT_1; end
-            if (pot_we_e) begin if (learn_phase) cnt_conv_pot_wr_lrn <= cnt_conv_pot_wr_lrn + CNT_1; else cnt_conv_pot_wr_inf <= cnt_conv_pot_wr_inf + CNT_1; end
-            if (spk_re_e) begin if (learn_phase) cnt_conv_spk_rd_lrn <= cnt_conv_spk_rd_lrn + CNT_1; else cnt_conv_spk_rd_inf <= cnt_conv_spk_rd_inf + CNT_1; end
-            if (spk_we_e) begin if (learn_phase) cnt_conv_spk_wr_lrn <= cnt_conv_spk_wr_lrn + CNT_1; else cnt_conv_spk_wr_inf <= cnt_conv_spk_wr_inf + CNT_1; end
-            if (cs_pos) begin if (learn_phase) cnt_conv_add_lrn <= cnt_conv_add_lrn + CNT_C; else cnt_conv_add_inf <= cnt_conv_add_inf + CNT_C; end
-            if (cs_pos) begin if (learn_phase) cnt_conv_cmp_lrn <= cnt_conv_cmp_lrn + CNT_C; else cnt_conv_cmp_inf <= cnt_conv_cmp_inf + CNT_C; end
-            if (w1_re_e) begin if (learn_phase) cnt_fc1_w_rd_lrn <= cnt_fc1_w_rd_lrn + CNT_1; else cnt_fc1_w_rd_inf <= cnt_fc1_w_rd_inf + CNT_1; end
-            if (w1_we_e) begin if (learn_phase) cnt_fc1_w_wr_lrn <= cnt_fc1_w_wr_lrn + CNT_1; else cnt_fc1_w_wr_inf <= cnt_fc1_w_wr_inf + CNT_1; end
-            if (a1_re_e) begin if (learn_phase) cnt_fc1_acc_rd_lrn <= cnt_fc1_acc_rd_lrn + CNT_1; else cnt_fc1_acc_rd_inf <= cnt_fc1_acc_rd_inf + CNT_1; end
-            if (a1_we_e) begin if (learn_phase) cnt_fc1_acc_wr_lrn <= cnt_fc1_acc_wr_lrn + CNT_1; else cnt_fc1_acc_wr_inf <= cnt_fc1_acc_wr_inf + CNT_1; end
-            if (cs_add1) begin if (learn_phase) cnt_fc1_add_lrn <= cnt_fc1_add_lrn + CNT_1; else cnt_fc1_add_inf <= cnt_fc1_add_inf + CNT_1; end
-            if (y1_we_e) begin if (learn_phase) cnt_fc1_act_wr_lrn <= cnt_fc1_act_wr_lrn + CNT_1; else cnt_fc1_act_wr_inf <= cnt_fc1_act_wr_inf + CNT_1; end
-            if (y1_re_e) begin if (learn_phase) cnt_fc1_act_rd_lrn <= cnt_fc1_act_rd_lrn + CNT_1; else cnt_fc1_act_rd_inf <= cnt_fc1_act_rd_inf + CNT_1; end
-            if (cs_tanh) begin if (learn_phase) cnt_tanh_op_lrn <= cnt_tanh_op_lrn + CNT_1; else cnt_tanh_op_inf <= cnt_tanh_op_inf + CNT_1; end
-            if (b_re_e) begin if (learn_phase) cnt_b_lut_rd_lrn <= cnt_b_lut_rd_lrn + CNT_1; else cnt_b_lut_rd_inf <= cnt_b_lut_rd_inf + CNT_1; end
-            if (cs_upd1) begin if (learn_phase) cnt_fc1_upd_lrn <= cnt_fc1_upd_lrn + CNT_1; else cnt_fc1_upd_inf <= cnt_fc1_upd_inf + CNT_1; end
-            if (w2_re_e) begin if (learn_phase) cnt_fc2_w_rd_lrn <= cnt_fc2_w_rd_lrn + CNT_1; else cnt_fc2_w_rd_inf <= cnt_fc2_w_rd_inf + CNT_1; end
-            if (w2_we_e) begin if (learn_phase) cnt_fc2_w_wr_lrn <= cnt_fc2_w_wr_lrn + CNT_1; else cnt_fc2_w_wr_inf <= cnt_fc2_w_wr_inf + CNT_1; end
-            if (a2_re_e) begin if (learn_phase) cnt_fc2_acc_rd_lrn <= cnt_fc2_acc_rd_lrn + CNT_1; else cnt_fc2_acc_rd_inf <= cnt_fc2_acc_rd_inf + CNT_1; end
-            if (a2_we_e) begin if (learn_phase) cnt_fc2_acc_wr_lrn <= cnt_fc2_acc_wr_lrn + CNT_1; else cnt_fc2_acc_wr_inf <= cnt_fc2_acc_wr_inf + CNT_1; end
-            if (cs_mac) begin if (learn_phase) cnt_fc2_mac_lrn <= cnt_fc2_mac_lrn + CNT_1; else cnt_fc2_mac_inf <= cnt_fc2_mac_inf + CNT_1; end
-            if (lut_re_e) begin if (learn_phase) cnt_sig_lut_rd_lrn <= cnt_sig_lut_rd_lrn + CNT_1; else cnt_sig_lut_rd_inf <= cnt_sig_lut_rd_inf + CNT_1; end
-            if (o2_we_e) begin if (learn_phase) cnt_fc2_out_wr_lrn <= cnt_fc2_out_wr_lrn + CNT_1; else cnt_fc2_out_wr_inf <= cnt_fc2_out_wr_inf + CNT_1; end
-            if (o2_re_e) begin if (learn_phase) cnt_fc2_out_rd_lrn <= cnt_fc2_out_rd_lrn + CNT_1; else cnt_fc2_out_rd_inf <= cnt_fc2_out_rd_inf + CNT_1; end
-            if (cs_upd2) begin if (learn_phase) cnt_fc2_upd_lrn <= cnt_fc2_upd_lrn + CNT_1; else cnt_fc2_upd_inf <= cnt_fc2_upd_inf + CNT_1; end
-            if (cs_lfsr1 | cs_lfsr2) begin if (learn_phase) cnt_lfsr_step_lrn <= cnt_lfsr_step_lrn + CNT_1; else cnt_lfsr_step_inf <= cnt_lfsr_step_inf + CNT_1; end
+            for (ci = 0; ci < NCNT; ci = ci + 1)
+                if (cs[ci]) begin
+                    if (learn_phase)
+                        cnt_lrn_q[64*ci +: 64] <= cnt_lrn_q[64*ci +: 64] +
+                            ((ci == CI || ci == CI + 1) ? CNT_C : (ci == CLF) ? nsteps : CNT_1);
+                    else
+                        cnt_inf_q[64*ci +: 64] <= cnt_inf_q[64*ci +: 64] +
+                            ((ci == CI || ci == CI + 1) ? CNT_C : (ci == CLF) ? nsteps : CNT_1);
+                end
         end
     end
 `endif

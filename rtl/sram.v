@@ -1,10 +1,10 @@
 // sram: the one behavioural memory of the design (depth x width, 1 read + 1 write port).
 //
-// Every memory of docs/spec.md §10 is an instance of this module, so a foundry register file /
+// Every memory of docs/spec.md §10 / §15 is an instance of this module, so a foundry register file /
 // two-port SRAM macro can replace it one for one. Synchronous read: rdata is valid in the cycle
 // after a read (re = 1) and holds until the next read. A read and a write of the same address
 // in the same cycle return the OLD word (read-first); the engines never issue such a pair
-// (see fc1_core and fc2_core). No reset: memory contents are undefined until loaded or cleared.
+// (fc_layer's header says why). No reset: memory contents are undefined until loaded or cleared.
 // INIT_FILE (optional): $readmemh file loaded at time 0 (simulation / FPGA ROM init).
 module sram #(
     parameter integer DEPTH     = 16,

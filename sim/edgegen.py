@@ -5,21 +5,26 @@ counter that says which corners a run actually reached.
 digits) plus the event-stream kind, built around one *theme* chosen by ``seed % len(THEMES)``
 and randomized by ``seed`` inside it. The themes aim at the corners where single-point bugs hide:
 
-- ``narrow``   widths so small that potentials, accumulators and weights saturate; N2 = 2 with
-               the narrowest FC2 accumulator, so saturated outputs tie;
-- ``tie``      FC2 starts at all-zero weights: every output potential is equal on the first
-               sample (argmax tie rule), small N2;
+- ``narrow``   widths so small that potentials, accumulators and weights saturate; two classes
+               with the narrowest output accumulator, so saturated outputs tie;
+- ``tie``      the output layer starts at all-zero weights: every output potential is equal on
+               the first sample (argmax tie rule), few classes;
 - ``ymax``     tiny activations (YMAX 1 or 3) so hidden units land exactly on +-YMAX (the edge of
                the derivative window); learning-rate shift 0; AS >= 1 (floor of negative values);
 - ``zero_err`` a 2-bit sigmoid output whose LUT reaches 0 and ONE: output errors of exactly 0;
-- ``structure`` two input channels with DVS streams, padding, pooling, N1 = 1;
+- ``structure`` two input channels with DVS streams, padding, pooling, one-unit hidden layers;
 - ``rate``     rate-coded images (several events per pixel) into small potentials;
 - ``wide``     everything drawn at random over wide ranges (shifts up to the spec's limits).
 
+Every case also has a depth (spec §15: 0 to 3 hidden layers; ``depth_of``): the default seeds
+(one per theme) cover 0, 1, 2 and 3, later rounds rotate them. The theme's hidden-layer fields
+apply to every hidden layer; layers k >= 2 (multi-bit inputs) get an accumulator of at least
+WB + YB_{k-1} bits and an input shift drawn around the size of their sums, and small sizes.
 The rounding mode cycles with the seed (``(seed // len(THEMES) + seed) % 3``), so the first
-len(THEMES) seeds already cover all three modes and later rounds give each theme the others. ``corner_hits`` counts, per sample, the
-corners listed in ``CORNERS`` from the model's state after the sample; the tests print them and
-require every corner to be hit at least once over the default seeds.
+len(THEMES) seeds already cover all three modes and later rounds give each theme the others.
+``corner_hits`` counts, per sample, the corners listed in ``CORNERS`` from the model's state
+after the sample; the tests print them and require every corner to be hit at least once over
+the default seeds.
 """
 from __future__ import annotations
 
@@ -30,31 +35,41 @@ import numpy as np
 from hwmodel.config import Config, ConfigError
 
 THEMES = ("narrow", "tie", "ymax", "zero_err", "structure", "rate", "wide")
+# depth of each theme's default seed (seed < len(THEMES)); later rounds add seed // len(THEMES)
+THEME_DEPTH = {"narrow": 2, "tie": 0, "ymax": 3, "zero_err": 0, "structure": 1, "rate": 2, "wide": 3}
 
 # name -> what it means (counted per sample, or per config for the structural corners)
 CORNERS = {
     "conv_pot_sat": "a conv potential at a rail of sPB after the sample",
-    "fc1_acc_sat": "an FC1 accumulator at a rail of sA1B",
-    "fc2_acc_sat": "an FC2 accumulator at a rail of sA2B",
-    "fc1_w_rail": "an FC1 weight at a rail of sW1B after a learning sample",
-    "fc2_w_rail": "an FC2 weight at a rail of sW2B after a learning sample",
-    "argmax_tie": "two or more FC2 potentials equal to the maximum",
+    "hidden_acc_sat": "a hidden layer's accumulator at a rail of its sAB",
+    "output_acc_sat": "an output accumulator at a rail of its sAB",
+    "dense_acc_sat": "an accumulator of a layer k >= 2 (multi-bit inputs) at a rail",
+    "hidden_w_rail": "a hidden layer's weight at a rail of its sWB after a learning sample",
+    "output_w_rail": "an output-layer weight at a rail of its sWB after a learning sample",
+    "dense_w_rail": "a weight of a layer k >= 2 at a rail after a learning sample",
+    "argmax_tie": "two or more output potentials equal to the maximum",
     "act_at_ymax": "a hidden unit with t = acc >>> AS exactly +-YMAX (derivative-window edge)",
     "act_clipped": "a hidden unit with |t| > YMAX",
     "dact_zero_learning": "a learning sample with saturated units (derivative 0, skipped)",
+    "dense_dact_zero_learning": "a learning sample with saturated units in a hidden layer k >= 2",
+    "dense_input_zero_learning": "a learning sample in which a layer k >= 2 reads an input x_i = 0",
     "zero_error": "a learning sample with an output error of exactly 0",
     "label_at_one": "a learning sample whose label output is exactly ONE",
     "sig_index_clamped": "a sigmoid index clamped to the LUT range",
-    "lr_shift_0": "learning with a learning-rate shift of 0 (FC1 or FC2)",
-    "act_shift_floor": "an FC1 potential whose shift by AS >= 1 floors differently from rounding",
+    "lr_shift_0": "learning with a learning-rate shift of 0 (any layer)",
+    "act_shift_floor": "a hidden potential whose shift by AS >= 1 floors differently from rounding",
     "rounding_truncate": "learning with truncation",
     "rounding_nearest": "learning with round-to-nearest",
     "rounding_stochastic": "learning with stochastic rounding",
     "cin_2": "two input channels",
     "padding": "zero padding",
     "pooling": "OR-pooling",
-    "n1_1": "a single hidden unit",
-    "n2_2": "two classes",
+    "hidden_1_unit": "a hidden layer of a single unit",
+    "two_classes": "two classes",
+    "depth_0": "no hidden layer (the output layer reads the conv spikes)",
+    "depth_1": "one hidden layer",
+    "depth_2": "two hidden layers",
+    "depth_3": "three hidden layers",
     "stream_ttfs": "TTFS-coded digits",
     "stream_rate": "rate-coded digits",
     "stream_dvs": "DVS-emulated event streams",
@@ -76,10 +91,19 @@ def _base() -> Config:
 
 
 ROUNDINGS = ("truncate", "nearest", "stochastic")
+# the one-hidden-layer names the themes are written in -> the stack's names (every hidden layer)
+STACK_KEYS = {"drtp.b": "hidden.b", "drtp.lr_shift_fc1": "hidden.lr_shift",
+              "drtp.lr_shift_fc2": "output.lr_shift"}
+
+
+def depth_of(seed: int) -> int:
+    """Hidden layers of edge case ``seed`` (0..3)."""
+    return (THEME_DEPTH[THEMES[seed % len(THEMES)]] + seed // len(THEMES)) % 4
 
 
 def _theme(theme: str, rounding: str, r, rng) -> tuple[dict, str]:
-    """Overrides of the tiny preset for one theme; r(lo, hi) draws an int in [lo, hi]."""
+    """Overrides of the tiny preset for one theme, in the one-hidden-layer names (``_stack``
+    turns them into the stack's); r(lo, hi) draws an int in [lo, hi]."""
     d: dict = {"drtp.rounding": rounding, "seed": r(0, 2**32 - 1)}
     events = "image"
     if theme == "narrow":
@@ -142,17 +166,47 @@ def _theme(theme: str, rounding: str, r, rng) -> tuple[dict, str]:
     return d, events
 
 
+def _stack(d: dict, depth: int, r) -> dict:
+    """The theme's overrides ``d`` for a stack of ``depth`` hidden layers: fc1.* for every hidden
+    layer, fc2.* for the output layer; layers k >= 2 get small sizes, an accumulator that holds
+    their products (AB >= WB + YB_{k-1}) and an input shift around the size of their sums."""
+    base = _base()
+    out = {"hidden.sizes": ",".join(str(n) for n in [d.get("fc1.neurons", base.fc1.neurons)] +
+                                    [r(1, 10) for _ in range(depth - 1)]) if depth else ""}
+    for k, v in d.items():
+        if k == "fc1.neurons":
+            continue
+        if k.startswith("fc1."):
+            out["hidden." + k[4:]] = v
+        elif k.startswith("fc2."):
+            out["output." + k[4:]] = v
+        else:
+            out[STACK_KEYS.get(k, k)] = v
+    wb = int(str(d.get("fc1.weight", base.fc1.weight))[1:])
+    yb = int(str(d.get("fc1.activation", base.fc1.activation))[1:])
+    ib = int(d.get("fc1.init_bound", base.fc1.init_bound))
+    sizes = [int(x) for x in out["hidden.sizes"].split(",")] if depth else []
+    for n in range(1, depth):                 # hidden layer k = n + 1 >= 2: inputs of yb bits
+        ab = min(32, wb + yb + r(0, 4))
+        spread = (sizes[n - 1] + 1) ** 0.5 * max(ib, 1) / 2
+        a_s = max(0, min(ab - 1, int(round(np.log2(max(spread, 1.0)))) + r(-1, 1)))
+        out[f"hidden.{n}.accumulator"] = f"s{ab}"
+        out[f"hidden.{n}.act_shift"] = a_s
+    return out
+
+
 def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
     theme = THEMES[seed % len(THEMES)]
+    depth = depth_of(seed)
     rng = np.random.default_rng(seed)
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
     for _ in range(200):
         d, events = _theme(theme, ROUNDINGS[(seed // len(THEMES) + seed) % 3], r, rng)
         try:
-            c = _base().replace(**d)
+            c = _base().replace(**_stack(d, depth, r))
         except ConfigError:
             continue
-        cfg = Config.from_dict({**c.to_dict(), "name": f"edge{seed}-{theme}"})
+        cfg = Config.from_dict({**c.to_dict(), "name": f"edge{seed}-{theme}-d{depth}"})
         return EdgeCase(seed, theme, cfg, events, n_learn, n_infer)
     raise RuntimeError(f"edge_case({seed}): no legal configuration for theme {theme}")
 
@@ -179,7 +233,7 @@ def model_corners(case: EdgeCase, offset: int = 0) -> dict[str, int]:
     runs = [(sp.x_train[offset:offset + case.n_learn], sp.y_train[offset:offset + case.n_learn], True, offset),
             (sp.x_test[:case.n_infer], sp.y_test[:case.n_infer], False, 1_000_000)]
     for imgs, labels, learn, seed in runs:
-        labels = np.asarray(labels) % cfg.fc2.neurons
+        labels = np.asarray(labels) % cfg.output.neurons
         batch = sample_batch(cfg, imgs, case.events, seed)
         for k in range(len(batch)):
             proc.run(batch.subset(np.array([k])), labels[k:k + 1], learn=learn)
@@ -192,51 +246,67 @@ def _rails(bits: int) -> tuple[int, int]:
 
 
 def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) -> dict[str, int]:
-    """Corners reached by one sample, from the model's memories after it (Processor.memories())."""
-    b = cfg.bits
+    """Corners reached by one sample, from the model's memories after it (Processor.memories()),
+    at any depth (memory names of spec §15)."""
     h: dict[str, int] = {}
+    K = cfg.depth
+    out = cfg.output
 
     def add(name, n):
         n = int(n)
         if n:
             h[name] = h.get(name, 0) + n
 
-    lo, hi = _rails(b["PB"])
-    add("conv_pot_sat", np.sum((mem["conv_pot"] == lo) | (mem["conv_pot"] == hi)))
-    acc1 = mem["fc1_acc"]
-    lo, hi = _rails(b["A1B"])
-    add("fc1_acc_sat", np.sum((acc1 == lo) | (acc1 == hi)))
-    acc2 = mem["fc2_acc"]
-    lo, hi = _rails(b["A2B"])
-    add("fc2_acc_sat", np.sum((acc2 == lo) | (acc2 == hi)))
+    def at_rail(a, bits):
+        lo, hi = _rails(bits)
+        return np.sum((a == lo) | (a == hi))
+
+    add("conv_pot_sat", at_rail(mem["conv_pot"], cfg.bits["PB"]))
+    for n, layer in enumerate(cfg.hidden):
+        f = f"fc{n + 1}"
+        acc = mem[f"{f}_acc"]
+        add("hidden_acc_sat", at_rail(acc, layer.ab))
+        if n >= 1:
+            add("dense_acc_sat", at_rail(acc, layer.ab))
+        t = acc >> layer.act_shift
+        add("act_at_ymax", np.sum(np.abs(t) == layer.ymax))
+        add("act_clipped", np.sum(np.abs(t) > layer.ymax))
+        if layer.act_shift >= 1:
+            add("act_shift_floor", np.sum((acc & ((1 << layer.act_shift) - 1)) >= (1 << (layer.act_shift - 1))))
+        add("hidden_1_unit", layer.neurons == 1)
+        if learn:
+            add("hidden_w_rail", at_rail(mem[f"{f}_w"], layer.wb))
+            add("dact_zero_learning", np.sum(mem[f"{f}_dact"] == 0))
+            if n >= 1:
+                add("dense_w_rail", at_rail(mem[f"{f}_w"], layer.wb))
+                add("dense_dact_zero_learning", np.sum(mem[f"{f}_dact"] == 0))
+            if n + 1 < K + 1:                 # layer n + 2 reads these activations
+                add("dense_input_zero_learning", np.sum(mem[f"{f}_act"] == 0))
+    fo = f"fc{K + 1}"
+    acc2 = mem[f"{fo}_acc"]
+    add("output_acc_sat", at_rail(acc2, out.ab))
+    if K >= 1:
+        add("dense_acc_sat", at_rail(acc2, out.ab))
     add("argmax_tie", np.sum(acc2 == acc2.max()) >= 2)
-    t = acc1 >> cfg.fc1.act_shift
-    add("act_at_ymax", np.sum(np.abs(t) == cfg.ymax))
-    add("act_clipped", np.sum(np.abs(t) > cfg.ymax))
-    a_s = cfg.fc1.act_shift
-    if a_s >= 1:
-        add("act_shift_floor", np.sum((acc1 & ((1 << a_s) - 1)) >= (1 << (a_s - 1))))
-    half = 1 << (cfg.fc2.lut_bits - 1)
-    sidx = acc2 >> cfg.fc2.sig_shift
+    half = 1 << (out.lut_bits - 1)
+    sidx = acc2 >> out.sig_shift
     add("sig_index_clamped", np.sum((sidx < -half) | (sidx > half - 1)))
     if learn:
-        lo, hi = _rails(b["W1B"])
-        add("fc1_w_rail", np.sum((mem["fc1_w"] == lo) | (mem["fc1_w"] == hi)))
-        lo, hi = _rails(b["W2B"])
-        add("fc2_w_rail", np.sum((mem["fc2_w"] == lo) | (mem["fc2_w"] == hi)))
-        add("dact_zero_learning", np.sum(mem["fc1_dact"] == 0))
-        out = mem["fc2_out"]
-        target = np.zeros_like(out)
-        target[label] = cfg.one
-        add("zero_error", np.sum(out == target))
-        add("label_at_one", out[label] == cfg.one)
-        add("lr_shift_0", cfg.fc1.lr_shift == 0 or cfg.fc2.lr_shift == 0)
+        add("output_w_rail", at_rail(mem[f"{fo}_w"], out.wb))
+        if K >= 1:
+            add("dense_w_rail", at_rail(mem[f"{fo}_w"], out.wb))
+        o = mem[f"{fo}_out"]
+        target = np.zeros_like(o)
+        target[label] = out.one
+        add("zero_error", np.sum(o == target))
+        add("label_at_one", o[label] == out.one)
+        add("lr_shift_0", out.lr_shift == 0 or any(x.lr_shift == 0 for x in cfg.hidden))
         add(f"rounding_{cfg.drtp.rounding}", 1)
     add("cin_2", cfg.input.channels == 2)
     add("padding", cfg.conv.padding > 0)
     add("pooling", cfg.conv.pool > 1)
-    add("n1_1", cfg.fc1.neurons == 1)
-    add("n2_2", cfg.fc2.neurons == 2)
+    add("two_classes", out.neurons == 2)
+    add(f"depth_{K}", K <= 3)
     add("stream_dvs" if events == "dvs" else f"stream_{cfg.encoding.kind}", 1)
     return h
 

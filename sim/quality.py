@@ -28,9 +28,10 @@ def lint(params: dict | None = None) -> tuple[bool, str]:
     why = spoon_sim.setup_verilator()
     if why:
         raise RuntimeError(why)
+    from hwmodel.rtlgen import verilog_parameters
     cmd = ["verilator", "--lint-only", "-Wall", f"-I{RTL}", "--top-module", "spoon_top"]
-    for k, v in (params or {}).items():
-        if not isinstance(v, str):
+    for k, v in verilog_parameters(params or {}).items():
+        if not (isinstance(v, str) and v.startswith('"')):     # numbers and sized literals
             cmd.append(f"-G{k}={v}")
     cmd += [str(RTL / f) for f in spoon_sim.RTL_FILES]
     r = subprocess.run(cmd, capture_output=True, text=True)

@@ -23,14 +23,10 @@ from cocotb.triggers import FallingEdge
 
 from hwmodel import roms
 from hwmodel.config import Config
-from hwmodel.counters import COUNTERS
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch, encode_images
 from hwmodel.eventio import EVENT_DTYPE
-from hwmodel.rtlgen import MEM_IDS
-from tb_lib import Chip, compare_all, compare_counters, tb_args, write_report
-
-WRITABLE = ("conv_kernel", "fc1_w", "b_lut", "fc2_w", "sig_lut")
+from tb_lib import Chip, compare_all, compare_counters, out_name, tb_args, writable, write_report
 
 
 async def _setup(dut, n: int = 6):
@@ -40,7 +36,7 @@ async def _setup(dut, n: int = 6):
     await chip.start()
     sp = embedded_split()
     batch = EventBatch.from_streams(encode_images(sp.x_train[:n], cfg), cfg)
-    labels = np.asarray(sp.y_train[:n]) % cfg.fc2.neurons
+    labels = np.asarray(sp.y_train[:n]) % cfg.output.neurons
     return cfg, chip, Processor.from_config(cfg), batch, labels
 
 
@@ -61,9 +57,9 @@ def _stream(rows):
 async def _check(chip, proc, res, got_pred, got_out, c0, where, errors, stats):
     if got_pred != int(res.preds[0]):
         errors.append(f"{where}: pred model {int(res.preds[0])}, RTL {got_pred}")
-    exp_out = [int(v) for v in proc.memories()["fc2_out"]]
+    exp_out = [int(v) for v in proc.memories()[out_name(proc.cfg)]]
     if got_out != exp_out:
-        errors.append(f"{where}: fc2_out model {exp_out}, RTL {got_out}")
+        errors.append(f"{where}: res_out model {exp_out}, RTL {got_out}")
     compare_counters(chip.counters() - c0, res.per_sample[0], where, errors)
     await compare_all(chip, proc, int(res.preds[0]), where, errors, stats)
 
@@ -162,7 +158,7 @@ async def start_while_busy(dut):
                     d.start_valid.value = 0        # never into the idle cycle after DONE
                     break
                 if int(d.busy.value):
-                    d.start_label.value = (int(labels[k]) + 1) % cfg.fc2.neurons
+                    d.start_label.value = (int(labels[k]) + 1) % cfg.output.neurons
                     d.start_learn.value = int(not learn)
                     d.start_valid.value = 1
                     stats["busy_start_requests"] += 1
@@ -183,20 +179,22 @@ async def start_while_busy(dut):
 
 @cocotb.test(timeout_time=200, timeout_unit="ms")
 async def access_while_busy(dut):
-    """A write request held from the start of a sample (fc2_w[0] := X) must wait until the
-    chip is idle; a read request held during a sample likewise (and then return its word)."""
+    """A write request held from the start of a sample (w[0] of the output layer := X) must wait
+    until the chip is idle; a read request held during a sample likewise (and then return its
+    word)."""
     cfg, chip, proc, batch, labels = await _setup(dut)
     d = dut
     errors, stats = [], {"busy_requests": 0}
-    wb = cfg.bits["W2B"]
+    wb = cfg.output.wb
+    k_out = cfg.depth + 1
     for k, learn, we in ((0, True, 1), (1, False, 1), (2, True, 0)):
         ev = _rows(batch.stream(k))
         res = _model(proc, ev, labels[k], learn)
-        w0 = int(proc.st["w2"][0, 0])
+        w0 = int(proc.weights(k_out)[0, 0])
         x = -(1 << (wb - 1)) if w0 >= 0 else (1 << (wb - 1)) - 1       # the opposite rail
         c0 = chip.counters()
         await chip.pulse_start(int(labels[k]), learn)
-        d.acc_sel.value = MEM_IDS["fc2_w"] if we else MEM_IDS["conv_kernel"]
+        d.acc_sel.value = chip.ids[f"fc{k_out}_w"] if we else chip.ids["conv_kernel"]
         d.acc_addr.value = 0
         d.acc_we.value = we
         d.acc_wdata.value = x & ((1 << wb) - 1)
@@ -225,13 +223,13 @@ async def access_while_busy(dut):
         c_now = chip.counters()
         pred, out = chip.result()
         if we:
-            proc.st["w2"][0, 0] = x             # the host write, performed after the sample
+            proc.weights(k_out)[0, 0] = x       # the host write, performed after the sample
         else:
             got = d.acc_rdata.value.to_unsigned()
             exp = proc.packed_words("conv_kernel")[0]
             if got != exp:
                 errors.append(f"sample {k}: held read of conv_kernel[0] returned 0x{got:x}, expected 0x{exp:x}")
-        if pred != int(res.preds[0]) or out != [int(v) for v in proc.memories()["fc2_out"]]:
+        if pred != int(res.preds[0]) or out != [int(v) for v in proc.memories()[out_name(cfg)]]:
             errors.append(f"sample {k}: result differs from the model (a busy access leaked in)")
         compare_counters(c_now - c0, res.per_sample[0], f"access_while_busy sample {k}", errors)
         await compare_all(chip, proc, int(res.preds[0]), f"access_while_busy sample {k}", errors, stats)
@@ -247,7 +245,7 @@ async def reset_mid_sample(dut):
     cfg, chip, proc, batch, labels = await _setup(dut)
     d = dut
     errors, stats = [], {}
-    seeds = (roms.stream_seed(cfg.seed, roms.STREAM_LFSR1), roms.stream_seed(cfg.seed, roms.STREAM_LFSR2))
+    seeds = roms.layer_lfsr_seeds(cfg)           # lfsr_fc1 .. lfsr_fc{K+1}
 
     async def do_reset(where):
         d.ev_valid.value = 0
@@ -265,7 +263,8 @@ async def reset_mid_sample(dut):
                 errors.append(f"{where}: after reset {sig} = {v}, expected {want}")
         if chip.counters().any():
             errors.append(f"{where}: counters not zero after reset")
-        for name, want in (("lfsr_fc1", seeds[0]), ("lfsr_fc2", seeds[1])):
+        for k, want in enumerate(seeds, start=1):
+            name = f"lfsr_fc{k}"
             got = (await chip.read_mem(name))[0]
             if got != want:
                 errors.append(f"{where}: {name} = 0x{got:x} after reset, expected seed 0x{want:x}")
@@ -275,22 +274,22 @@ async def reset_mid_sample(dut):
     await chip.pulse_start(int(labels[0]), True)
     await chip.send([(*r, 0) for r in ev[: len(ev) // 2]])
     await do_reset("reset in event phase")
-    # 2) a learning sample, reset once the learning phase (FC1 update) is under way
+    # 2) a learning sample, reset once the learning phase (the first layer's update) is under way
     fresh = Processor.from_config(cfg)
-    for name in WRITABLE:
+    for name in writable(cfg):
         await chip.write_mem(name, fresh.packed_words(name))
     await chip.pulse_start(int(labels[1]), True)
     await chip.send([(*r, 0) for r in _rows(batch.stream(1))] + [(0, 0, 0, 1)])
     for _ in range(1_000_000):
         await FallingEdge(d.clk)
-        if int(d.learn_phase.value) and int(d.cnt_fc1_upd_lrn.value) > 3:
+        if int(d.learn_phase.value) and chip.counter("fc1_upd", 1) > 3:
             break
     else:
         errors.append("the learning phase never started")
     await do_reset("reset in learning phase")
     # reload the memories and run on: learning and inference equal a fresh model
     fresh = Processor.from_config(cfg)
-    for name in WRITABLE:
+    for name in writable(cfg):
         await chip.write_mem(name, fresh.packed_words(name))
     for k, learn in ((2, True), (3, False), (4, True)):
         ev = _rows(batch.stream(k))

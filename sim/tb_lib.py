@@ -1,5 +1,7 @@
 """cocotb helpers shared by the testbenches: clock/reset, the host access port, sample driver,
-counter read-back and the model comparison with first-mismatch reports."""
+counter read-back and the model comparison with first-mismatch reports, for a layer stack of
+any depth (docs/spec.md §15): memory names and ids from hwmodel.layers / hwmodel.rtlgen, counter
+names from hwmodel.counters.counter_names."""
 from __future__ import annotations
 
 import json
@@ -9,11 +11,19 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from hwmodel.counters import COUNTERS
-from hwmodel.rtlgen import MEM_IDS, mem_depths, mem_widths
+from hwmodel.counters import counter_names
+from hwmodel.layers import memories
+from hwmodel.rtlgen import mem_depths, mem_ids, mem_widths
 
-ORDER = ["conv_kernel", "conv_pot", "conv_spk", "fc1_w", "fc1_acc", "fc1_act", "fc1_dact", "b_lut",
-         "fc2_w", "fc2_acc", "fc2_out", "sig_lut", "lfsr_fc1", "lfsr_fc2"]
+
+def learning_only(name: str) -> bool:
+    """Memories and registers absent when LEARNING = 0: the B LUTs and the rounding LFSRs."""
+    return name.startswith("lfsr_") or (name.startswith("b") and name.endswith("_lut"))
+
+
+def out_name(cfg) -> str:
+    """The output layer's sigmoid outputs, fc{K+1}_out."""
+    return f"fc{cfg.depth + 1}_out"
 
 
 def tb_args() -> dict:
@@ -41,6 +51,8 @@ class Chip:
         self.dut, self.cfg, self.learning = dut, cfg, learning
         self.widths = mem_widths(cfg)
         self.depths = mem_depths(cfg)
+        self.ids = mem_ids(cfg)
+        self.counter_names = counter_names(cfg.depth)
         self.cycles = 0
 
     async def start(self):
@@ -56,7 +68,8 @@ class Chip:
         await FallingEdge(d.clk)
 
     def names(self):
-        return [n for n in ORDER if self.learning or n not in ("b_lut", "lfsr_fc1", "lfsr_fc2")] + ["pred"]
+        """Every memory and register the access port reaches (spec §10 / §15 order), pred last."""
+        return [n for n in memories(self.cfg) if self.learning or not learning_only(n)] + ["pred"]
 
     async def read_mem(self, name: str) -> list[int]:
         """All words of memory ``name`` through the access port (one word per clock)."""
@@ -65,7 +78,7 @@ class Chip:
         mask = (1 << self.widths[name]) - 1
         out = []
         d.acc_we.value = 0
-        d.acc_sel.value = MEM_IDS[name]
+        d.acc_sel.value = self.ids[name]
         for a in range(n):
             d.acc_en.value = 1
             d.acc_addr.value = a
@@ -77,7 +90,7 @@ class Chip:
 
     async def write_mem(self, name: str, words) -> None:
         d = self.dut
-        d.acc_sel.value = MEM_IDS[name]
+        d.acc_sel.value = self.ids[name]
         d.acc_we.value = 1
         for a, w in enumerate(words):
             d.acc_en.value = 1
@@ -133,12 +146,12 @@ class Chip:
     def result(self):
         d = self.dut
         pred = d.res_pred.value.to_unsigned()
-        rv = d.res_fc2_out.value.to_unsigned()
-        ob = self.cfg.bits["OB"]
-        return pred, [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.fc2.neurons)]
+        rv = d.res_out.value.to_unsigned()
+        ob = self.cfg.output.ob
+        return pred, [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.output.neurons)]
 
     async def run_sample(self, events: np.ndarray, label: int, learn: bool, gaps=None):
-        """Drive one sample (rows x, y, channel) and wait for done; returns (pred, fc2_out).
+        """Drive one sample (rows x, y, channel) and wait for done; returns (pred, outputs).
         ``self.cycles`` receives the cycles from the start request to the end of DONE."""
         await self.pulse_start(label, learn)
         t0 = self.now()
@@ -153,11 +166,20 @@ class Chip:
         return int(get_sim_time("ns"))
 
     def counters(self) -> np.ndarray:
-        c = np.zeros((2, len(COUNTERS)), np.int64)
-        for i, n in enumerate(COUNTERS):
-            c[0, i] = getattr(self.dut, f"cnt_{n}_inf").value.to_unsigned()
-            c[1, i] = getattr(self.dut, f"cnt_{n}_lrn").value.to_unsigned()
+        """The RTL's counters (2, len(counter_names(K))): cnt_inf_q / cnt_lrn_q hold 64 bits per
+        counter, counter c at bits [64c, 64c+64)."""
+        n = len(self.counter_names)
+        c = np.zeros((2, n), np.int64)
+        mask = (1 << 64) - 1
+        for ph, sig in enumerate(("cnt_inf_q", "cnt_lrn_q")):
+            v = getattr(self.dut, sig).value.to_unsigned()
+            for i in range(n):
+                c[ph, i] = (v >> (64 * i)) & mask
         return c
+
+    def counter(self, name: str, phase: int) -> int:
+        """One counter by name (phase 0 inference, 1 learning)."""
+        return int(self.counters()[phase, self.counter_names.index(name)])
 
 
 def expected_words(proc, name: str) -> list[int]:
@@ -166,7 +188,17 @@ def expected_words(proc, name: str) -> list[int]:
     return proc.packed_words(name)
 
 
-INITIALISED = ("conv_kernel", "fc1_w", "b_lut", "fc2_w", "sig_lut", "lfsr_fc1", "lfsr_fc2", "pred")
+def initialised(cfg) -> tuple[str, ...]:
+    """The memories and registers with a defined value after reset: the ROMs and initial weights
+    ($readmemh), the LFSRs and pred (reset); for one hidden layer conv_kernel, fc1_w, b_lut,
+    fc2_w, sig_lut, lfsr_fc1, lfsr_fc2, pred."""
+    return tuple(n for n in memories(cfg) if n == "conv_kernel" or n == "sig_lut" or n.endswith("_w")
+                 or learning_only(n)) + ("pred",)
+
+
+def writable(cfg) -> tuple[str, ...]:
+    """The memories the host loads after a reset: the ROMs and the initial weights."""
+    return tuple(n for n in initialised(cfg) if n != "pred" and not n.startswith("lfsr_"))
 
 
 async def compare_all(chip: Chip, proc, pred_model: int | None, where: str, errors: list[str],
@@ -195,8 +227,13 @@ async def compare_all(chip: Chip, proc, pred_model: int | None, where: str, erro
 
 
 def compare_counters(got: np.ndarray, exp: np.ndarray, where: str, errors: list[str]) -> None:
+    """Every counter of both phases; the names follow from the number of counters (18 + 10 K)."""
+    names = counter_names((got.shape[1] - 18) // 10)
+    if got.shape != exp.shape:
+        errors.append(f"{where}: {got.shape[1]} RTL counters, {exp.shape[1]} in the model")
+        return
     for ph in range(2):
-        for i, n in enumerate(COUNTERS):
+        for i, n in enumerate(names):
             if got[ph, i] != exp[ph, i]:
                 errors.append(f"{where}: counter {n} ({('inference', 'learning')[ph]}): "
                               f"model {exp[ph, i]}, RTL {got[ph, i]}")

@@ -1,4 +1,6 @@
-"""System testbench of spoon_top against hwmodel.Processor (bit for bit).
+"""System testbench of spoon_top against hwmodel.Processor (bit for bit), at any depth: every
+memory word of every layer (docs/spec.md §15 names), every LFSR, pred, the result port and every
+counter of hwmodel.counters.counter_names(K).
 
 Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
 (0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
@@ -17,7 +19,7 @@ from hwmodel.config import Config
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch
 from hwmodel.model import Processor
-from tb_lib import INITIALISED, Chip, compare_all, compare_counters, tb_args, write_report
+from tb_lib import Chip, compare_all, compare_counters, initialised, out_name, tb_args, write_report
 
 
 def _batch(cfg, images, events: str = "image", seed: int = 0):
@@ -48,9 +50,9 @@ async def system(dut):
         runs.append(("infer", split.x_test[:n_infer], split.y_test[:n_infer], False))
     t_wall = time.time()
     # initial state: ROMs and weights loaded by $readmemh, LFSRs and pred by reset
-    await compare_all(chip, proc, 0, "after reset", errors, stats, only=INITIALISED)
+    await compare_all(chip, proc, 0, "after reset", errors, stats, only=initialised(cfg))
     for tag, imgs, labels, learn in runs:
-        labels = np.asarray(labels) % cfg.fc2.neurons   # configs with fewer than 10 classes
+        labels = np.asarray(labels) % cfg.output.neurons   # configs with fewer than 10 classes
         batch = _batch(cfg, imgs, str(args.get("events", "image")), off if learn else 1_000_000)
         for k in range(len(batch)):
             res = proc.run(batch.subset(np.array([k])), labels[k:k + 1], learn=learn, record=True)
@@ -70,9 +72,9 @@ async def system(dut):
                 hits = corner_hits(cfg, str(args.get("events", "image")), proc.memories(),
                                    int(labels[k]), learn)
                 merge(stats.setdefault("corners", {}), hits)
-            exp_out = [int(v) for v in proc.memories()["fc2_out"]]
+            exp_out = [int(v) for v in proc.memories()[out_name(cfg)]]
             if outs != exp_out:
-                errors.append(f"{where}: result fc2_out model {exp_out}, RTL {outs}")
+                errors.append(f"{where}: result res_out model {exp_out}, RTL {outs}")
             n_before = len(errors)
             compare_counters(chip.counters() - c0, res.per_sample[0], where, errors)
             stats["counter_mismatch"] += len(errors) - n_before
@@ -141,7 +143,7 @@ async def bench(dut):
         for k in range(n):
             ev = batch.stream(k)
             events += len(ev)
-            await chip.run_sample(ev, int(labels[k]) % cfg.fc2.neurons, learn)
+            await chip.run_sample(ev, int(labels[k]) % cfg.output.neurons, learn)
             cyc.append(chip.cycles)
         wall = time.time() - t0
         rep[tag] = {"samples": n, "cycles_mean": float(np.mean(cyc)), "cycles_min": int(min(cyc)),

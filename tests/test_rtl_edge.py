@@ -1,8 +1,10 @@
-"""Edge-seeking randomized co-simulation (sim/edgegen.py): legal configurations built to reach
-the corners (saturating widths, argmax ties, activations on +-YMAX, zero output errors, shift 0,
-every rounding mode, CIN 2, padding, pooling, N1 = 1, TTFS/rate/DVS streams), each co-simulated
-for a few learning and inference samples with every memory word, both LFSRs, the prediction, the
-outputs and every counter compared after every sample.
+"""Edge-seeking randomized co-simulation (sim/edgegen.py): legal configurations of 0 to 3 hidden
+layers built to reach the corners (saturating widths, argmax ties, activations on +-YMAX, zero
+output errors, shift 0, every rounding mode, CIN 2, padding, pooling, one-unit hidden layers,
+dense layers k >= 2 with zero inputs, saturated units and weights at the rails, TTFS/rate/DVS
+streams), each co-simulated for a few learning and inference samples with every memory word of
+every layer, every LFSR, the prediction, the outputs and every counter compared after every
+sample.
 
 By default the fixed seeds DEFAULT_SEEDS run (one per theme); ``HWMODEL_EDGE_SEEDS=N`` runs
 seeds 0..N-1 instead, and ``pytest -m slow`` adds SLOW_SEEDS. Each case reports the corners it
@@ -61,10 +63,15 @@ def test_rtl_edge_case_more(seed):
 
 
 def test_edge_generator_is_legal_and_deterministic():
+    depths = set()
     for s in range(40):
         a, b = edgegen.edge_case(s), edgegen.edge_case(s)
         assert a.cfg.to_dict() == b.cfg.to_dict() and a.events == b.events
         assert a.theme == edgegen.THEMES[s % len(edgegen.THEMES)]
+        assert a.cfg.depth == edgegen.depth_of(s)
+        depths.add(a.cfg.depth)
+    assert depths == {0, 1, 2, 3}
+    assert {edgegen.depth_of(s) for s in DEFAULT_SEEDS} == {0, 1, 2, 3}
 
 
 def test_edge_corner_coverage():

@@ -31,28 +31,53 @@ def yosys():
     require_tool(None if shutil.which("yosys") else "yosys is not installed", "yosys")
 
 
-@pytest.mark.parametrize("preset", ["spoon", "tiny"])
+def tiny_depth(depth: int) -> Config:
+    """tiny with 0 or 3 hidden layers (the dense layers' accumulators widened to s20)."""
+    if depth == 0:
+        return Config.preset("tiny").replace(**{"hidden.sizes": ""})
+    return Config.preset("tiny").replace(**{"hidden.sizes": "12,8,6", "hidden.1.accumulator": "s20",
+                                             "hidden.2.accumulator": "s20"})
+
+
+LINT_CONFIGS = {"spoon": lambda: Config.preset("spoon"), "tiny": lambda: Config.preset("tiny"),
+                "spoon_deep": lambda: Config.preset("spoon_deep"), "pixel_fc": lambda: Config.preset("pixel_fc"),
+                "tiny_depth0": lambda: tiny_depth(0), "tiny_depth3": lambda: tiny_depth(3)}
+
+
+@pytest.mark.parametrize("preset", list(LINT_CONFIGS))
 @pytest.mark.parametrize("learning", [True, False])
 def test_rtl_lint_clean(verilator, preset, learning):
-    ok, out = quality.lint(rtlgen.top_parameters(Config.preset(preset), learning))
+    ok, out = quality.lint(rtlgen.top_parameters(LINT_CONFIGS[preset](), learning))
     assert ok, out
 
 
-@pytest.mark.parametrize("learning", [True, False])
-def test_rtl_synth_no_latches(yosys, learning):
-    ok, cells, text = quality.synth(rtlgen.top_parameters(Config.preset("tiny"), learning))
+@pytest.mark.parametrize("preset,learning", [("tiny", True), ("tiny", False), ("tiny_depth0", True),
+                                             ("tiny_depth3", True)])
+def test_rtl_synth_no_latches(yosys, preset, learning):
+    ok, cells, text = quality.synth(rtlgen.top_parameters(LINT_CONFIGS[preset](), learning))
     assert ok, text[-3000:]
     assert cells.get("design", 0) > 0
 
 
 def rtl_defaults() -> dict[str, int]:
-    """The parameter defaults written in rtl/spoon_top.v (primary parameters only)."""
+    """The parameter defaults written in rtl/spoon_top.v (primary parameters only); the FC_*
+    vectors, written as {16'dX, ..., 16'dY} (the last field is layer 1), packed as rtlgen does."""
     text = (RTL / "spoon_top.v").read_text()
     head = text[text.index("module spoon_top"):text.index("// derived (do not override)")]
     out = {}
     for m in re.finditer(r"parameter\s+(?:integer|\[31:0\])\s+(\w+)\s*=\s*(?:32'd)?(\d+)", head):
         out[m.group(1)] = int(m.group(2))
+    for m in re.finditer(r"parameter\s+\[16\*NH\+15:0\]\s+(\w+)\s*=\s*\{([^}]*)\}", head):
+        fields = [int(f.strip().removeprefix("16'd")) for f in m.group(2).split(",")]
+        out[m.group(1)] = rtlgen.pack(list(reversed(fields)))
     return out
+
+
+def with_field(p: dict, name: str, g: int, value: int) -> dict:
+    """``p`` with field g (layer g + 1) of the FC_* vector ``name`` set to ``value``."""
+    fields = rtlgen.unpack(p[name], p["NH"] + 1)
+    fields[g] = value
+    return {**p, name: rtlgen.pack(fields)}
 
 
 def test_rtl_defaults_are_the_spoon_preset():
@@ -63,35 +88,53 @@ def test_rtl_defaults_are_the_spoon_preset():
     assert got == want
 
 
-# one illegal set per rule: (overrides of the tiny parameters, rule name in the RTL)
+def _nh17() -> dict:
+    """17 hidden layers (at most 16 are legal), every field legal: only NH_range may fire."""
+    p = rtlgen.top_parameters(Config.preset("tiny"), True)
+    n = 18
+    f = {"FC_N": [2] * n, "FC_WB": [2] * n, "FC_AB": [8] * n, "FC_YB": [2] * 17 + [0],
+         "FC_AS": [0] * n, "FC_BB": [1] * 17 + [0], "FC_LR": [0] * n}
+    return {**p, "NH": 17, "SS": 0, **{k: rtlgen.pack(v) for k, v in f.items()}}
+
+
+def _deep() -> dict:
+    return rtlgen.top_parameters(tiny_depth(3), True)
+
+
+# one illegal set per rule: (id, parameters: a function of the tiny parameters, rule name in the
+# RTL); FC_* fields g are layer g + 1 (tiny: layer 1 hidden, layer 2 the output layer)
 ILLEGAL = [
-    ({"PB": 4, "THETA": 5}, "PB_range"),           # PB must be > WC (4)
-    ({"A1B": 8}, "A1B_range"),                     # A1B must be > W1B (8)
-    ({"A2B": 15}, "A2B_range"),                    # A2B must be >= W2B + YB (16)
-    ({"POOL": 5}, "POOL_must_divide_O"),           # tiny: O = 8
-    ({"THETA": 512}, "THETA_range"),               # PB = 10: THETA <= 511
-    ({"S": 6}, "S_range"),                         # S <= K (5)
-    ({"K": 17, "S": 1}, "K_range"),                # K <= min(W, 16)
-    ({"N2": 1}, "N2_range"),
-    ({"N1": 1025}, "N1_range"),
-    ({"AS": 16}, "AS_range"),
-    ({"SS": 20}, "SS_range"),
-    ({"BB": 9}, "BB_range"),
-    ({"LR2": 41}, "LR2_range"),
-    ({"RMODE": 3}, "RMODE_range"),
-    ({"CIN": 3}, "CIN_range"),
-    ({"PAD": 5}, "PAD_range"),
-    ({"L": 13}, "L_range"),
-    ({"OB": 17}, "OB_range"),
-    ({"YB": 1}, "YB_range"),
-    ({"WC": 17, "PB": 32}, "WC_range"),
-    ({"LEARNING": 2}, "LEARNING_range"),
+    ("PB_range", lambda p: {**p, "PB": 4, "THETA": 5}, "PB_range"),         # PB must be > WC (4)
+    ("AB_layer1", lambda p: with_field(p, "FC_AB", 0, 8), "FC_AB_range"),    # layer 1: AB > WB (8)
+    ("AB_output", lambda p: with_field(p, "FC_AB", 1, 15), "FC_AB_range"),   # AB >= WB + YB (16)
+    ("AB_dense", lambda p: with_field(_deep(), "FC_AB", 2, 15), "FC_AB_range"),  # layer 3 of tiny_depth3
+    ("AB_hidden_max", lambda p: with_field(p, "FC_AB", 0, 33), "FC_AB_range"),   # hidden: at most s32
+    ("POOL", lambda p: {**p, "POOL": 5}, "POOL_must_divide_O"),             # tiny: O = 8
+    ("THETA", lambda p: {**p, "THETA": 512}, "THETA_range"),                # PB = 10: THETA <= 511
+    ("S", lambda p: {**p, "S": 6}, "S_range"),                              # S <= K (5)
+    ("K", lambda p: {**p, "K": 17, "S": 1}, "K_range"),                     # K <= min(W, 16)
+    ("N_output", lambda p: with_field(p, "FC_N", 1, 1), "FC_N_range"),
+    ("N_hidden", lambda p: with_field(p, "FC_N", 0, 1025), "FC_N_range"),
+    ("AS", lambda p: with_field(p, "FC_AS", 0, 16), "FC_AS_range"),
+    ("SS", lambda p: {**p, "SS": 20}, "SS_range"),
+    ("BB", lambda p: with_field(p, "FC_BB", 0, 9), "FC_BB_range"),
+    ("LR_output", lambda p: with_field(p, "FC_LR", 1, 41), "FC_LR_range"),
+    ("LR_hidden", lambda p: with_field(p, "FC_LR", 0, 31), "FC_LR_range"),
+    ("RMODE", lambda p: {**p, "RMODE": 3}, "RMODE_range"),
+    ("CIN", lambda p: {**p, "CIN": 3}, "CIN_range"),
+    ("PAD", lambda p: {**p, "PAD": 5}, "PAD_range"),
+    ("L", lambda p: {**p, "L": 13}, "L_range"),
+    ("OB", lambda p: {**p, "OB": 17}, "OB_range"),
+    ("YB", lambda p: with_field(p, "FC_YB", 0, 1), "FC_YB_range"),
+    ("WC", lambda p: {**p, "WC": 17, "PB": 32}, "WC_range"),
+    ("LEARNING", lambda p: {**p, "LEARNING": 2}, "LEARNING_range"),
+    ("NH", lambda p: _nh17(), "NH_range"),
 ]
 
 
-@pytest.mark.parametrize("over,rule", ILLEGAL, ids=[r for _, r in ILLEGAL])
-def test_rtl_illegal_parameters_stop_verilator(verilator, over, rule):
-    p = {**rtlgen.top_parameters(Config.preset("tiny"), True), **over}
+@pytest.mark.parametrize("make,rule", [(m, r) for _, m, r in ILLEGAL], ids=[i for i, _, _ in ILLEGAL])
+def test_rtl_illegal_parameters_stop_verilator(verilator, make, rule):
+    p = make(rtlgen.top_parameters(Config.preset("tiny"), True))
     ok, out = quality.lint(p)
     assert not ok
     assert f"illegal_parameter_{rule}" in out, out[-2000:]
@@ -105,8 +148,8 @@ def test_rtl_illegal_parameters_stop_icarus_and_yosys(yosys):
     r = subprocess.run(["iverilog", "-g2005", "-o", "/dev/null", "-Pspoon_top.PB=3", "-Pspoon_top.WC=4",
                         "-s", "spoon_top", *files], capture_output=True, text=True)
     assert r.returncode != 0 and "illegal_parameter_PB_range" in r.stdout + r.stderr
-    ok, _, text = quality.synth({**rtlgen.top_parameters(Config.preset("tiny"), True), "A2B": 10})
-    assert not ok and "illegal_parameter_A2B_range" in text, text[-2000:]
+    ok, _, text = quality.synth(with_field(rtlgen.top_parameters(Config.preset("tiny"), True), "FC_AB", 1, 15))
+    assert not ok and "illegal_parameter_FC_AB_range" in text, text[-2000:]
 
 
 def test_rtl_legal_edge_parameters_lint_clean(verilator):
@@ -127,6 +170,35 @@ def test_rtlgen_files(tmp_path):
     assert set(g["files"]) == {"conv_kernel", "fc1_w", "b_lut", "fc2_w", "sig_lut"}
     lut = (tmp_path / "sig_lut.hex").read_text().split()
     assert len(lut) == 1 << cfg.fc2.lut_bits
-    assert g["parameters"]["N1"] == cfg.fc1.neurons and g["parameters"]["SEED"] == cfg.seed
-    for derived in ("O", "Q", "N_IN", "SEED_FC1", "SEED_FC2"):
+    p = rtlgen.top_parameters(cfg)
+    assert rtlgen.unpack(p["FC_N"], 2) == [cfg.fc1.neurons, cfg.fc2.neurons] and p["SEED"] == cfg.seed
+    assert g["parameters"]["FC_N"] == f"32'h{p['FC_N']:x}"       # sized literal for the simulators
+    assert g["parameters"]["MEM_DIR"] == f'"{tmp_path.resolve()}"'
+    for derived in ("O", "Q", "N_IN", "SEED_FC1", "SEED_FC2", "NO", "NL"):
         assert derived not in g["parameters"]     # derived inside the RTL
+
+
+def test_rtlgen_files_any_depth(tmp_path):
+    """Depth 3: one weight file per FC layer, one B LUT per hidden layer (none without learning),
+    every word in its memory's width; ids of spec §15 names for every memory."""
+    cfg = tiny_depth(3)
+    g = rtlgen.generate(cfg, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.hex")) == [
+        "b01_lut.hex", "b02_lut.hex", "b03_lut.hex", "conv_kernel.hex", "fc01_w.hex", "fc02_w.hex",
+        "fc03_w.hex", "fc04_w.hex", "sig_lut.hex"]
+    depths, widths = rtlgen.mem_depths(cfg), rtlgen.mem_widths(cfg)
+    for name, f in g["files"].items():
+        words = f.read_text().split()
+        assert len(words) == depths[name], name
+        assert max(int(w, 16) for w in words) < 1 << widths[name], name
+    p = rtlgen.top_parameters(cfg)
+    assert p["NH"] == 3 and rtlgen.unpack(p["FC_N"], 4) == [12, 8, 6, 10]
+    assert rtlgen.unpack(p["FC_YB"], 4)[3] == 0 and rtlgen.unpack(p["FC_AB"], 4)[1] == 20
+    ids = rtlgen.mem_ids(cfg)
+    assert set(ids) == set(rtlgen.mem_depths(cfg))
+    assert len(set(ids.values())) == len(ids) and max(ids.values()) < 256
+    assert ids["fc4_w"] == 8 and ids["fc4_out"] == 10 and ids["lfsr_fc4"] == 13
+    assert ids["fc2_w"] == 16 and ids["b3_lut"] == 28 and ids["lfsr_fc3"] == 29
+    assert rtlgen.mem_ids(Config.preset("tiny")) == rtlgen.MEM_IDS
+    g0 = rtlgen.generate(cfg, tmp_path / "infer", learning=False)
+    assert not [n for n in g0["files"] if n.endswith("_lut") and n != "sig_lut"]

@@ -1,9 +1,10 @@
 """RTL == model co-simulation of the whole processor (cocotb + Verilator/Icarus).
 
 Fast subset (default): the tiny preset, learning and inference, every memory compared after every
-sample; plus one extra bit-width configuration. Long runs are marked ``slow`` (``pytest -m slow``):
-the spoon preset with 200 learning + 200 inference samples, and >= 5 random bit-width
-configurations with 20+ learning samples each. They fail when no simulator is usable.
+sample; one extra bit-width configuration; tiny-sized stacks of 0, 2 and 3 hidden layers
+(``test_rtl_depth``). Long runs are marked ``slow`` (``pytest -m slow``): the spoon preset with
+200 learning + 200 inference samples, the deep presets (spoon_deep, pixel_fc), and >= 5 random
+bit-width configurations with 20+ learning samples each. They fail when no simulator is usable.
 """
 from __future__ import annotations
 
@@ -114,6 +115,25 @@ def extra(name: str) -> Config:
     return Config.from_dict({**tiny().replace(**EXTRA[name]).to_dict(), "name": name})
 
 
+# tiny-sized stacks of other depths (spec §15): each varies the widths, shifts and rounding of
+# its layers; layers k >= 2 read multi-bit activations (dense inputs, exact products)
+DEPTHS = {
+    0: {"hidden.sizes": "", "output.accumulator": "s14", "output.sig_shift": 5,
+        "output.lr_shift": 9, "drtp.rounding": "truncate"},
+    2: {"hidden.sizes": "16,8", "hidden.1.accumulator": "s16", "hidden.1.act_shift": 6,
+        "hidden.1.lr_shift": 8, "hidden.1.b": "s3", "output.weight": "s7",
+        "output.accumulator": "s18", "drtp.rounding": "nearest", "seed": 5},
+    3: {"hidden.sizes": "12,8,6", "hidden.1.weight": "s6", "hidden.1.accumulator": "s18",
+        "hidden.1.act_shift": 5, "hidden.1.activation": "s5", "hidden.1.lr_shift": 7,
+        "hidden.2.accumulator": "s16", "hidden.2.act_shift": 3, "hidden.2.lr_shift": 4,
+        "hidden.2.b": "s1", "output.sig_shift": 8, "seed": 77},
+}
+
+
+def depth_config(depth: int) -> Config:
+    return Config.from_dict({**tiny().replace(**DEPTHS[depth]).to_dict(), "name": f"tiny_depth{depth}"})
+
+
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
             offset: int = 0, events: str = "image") -> dict:
     b = spoon_sim.build_top(cfg, learning=learning)
@@ -132,6 +152,29 @@ def test_rtl_tiny_learn_and_infer():
 
 def test_rtl_tiny_access_port():
     b = spoon_sim.build_top(tiny())
+    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+@pytest.mark.parametrize("depth", sorted(DEPTHS))
+def test_rtl_depth(depth):
+    """Stacks of 0, 2, 3 hidden layers: every memory word of every layer, every LFSR, pred, the
+    outputs and every counter after each of 4 learning and 2 inference samples. The run must
+    reach every layer's update (DRTP in each hidden layer, with units in the linear region)."""
+    cfg = depth_config(depth)
+    assert cfg.depth == depth
+    rep = _system(cfg, n_learn=4, n_infer=2)
+    from hwmodel.counters import counter_names
+    tot = dict(zip(counter_names(depth), rep["total_counters_model"][1]))
+    for k in range(1, depth + 2):
+        assert tot[f"fc{k}_upd"] > 0, f"layer {k} never updated a weight"
+    inf = dict(zip(counter_names(depth), rep["total_counters_model"][0]))
+    for k in range(2, depth + 2):
+        assert inf[f"fc{k}_mac"] > 0
+
+
+def test_rtl_depth3_access_port():
+    """Every memory and register of a three-hidden-layer stack, through its access-port id."""
+    b = spoon_sim.build_top(depth_config(3))
     spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
@@ -184,3 +227,36 @@ def test_rtl_random_configs_long(seed):
 @pytest.mark.slow
 def test_rtl_spoon_long():
     _system(Config.preset("spoon"), n_learn=200, n_infer=200, every=100)
+
+
+@pytest.mark.slow
+def test_rtl_spoon_deep_long():
+    """spoon's front end with hidden layers 128-64 (the spoon_deep preset): 40 learning + 20
+    inference samples, predictions, outputs and counters after every sample, every memory word
+    every 20 samples and at the end of each run."""
+    rep = _system(Config.preset("spoon_deep"), n_learn=40, n_infer=20, every=20)
+    assert rep["samples"] == 60
+
+
+@pytest.mark.slow
+def test_rtl_spoon_three_hidden():
+    """spoon's front end with hidden layers 128-64-32 (the third reads s8 activations of 64
+    units, s20 accumulator, input shift 7), 20 learning + 10 inference samples."""
+    cfg = Config.preset("spoon_deep").replace(**{"hidden.sizes": "128,64,32", "hidden.2.act_shift": 7})
+    cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_3h"})
+    _system(cfg, n_learn=20, n_infer=10, every=10)
+
+
+@pytest.mark.slow
+def test_rtl_spoon_linear_readout():
+    """spoon's front end with no hidden layer (the output layer reads the 1,152 conv spikes)."""
+    cfg = Config.preset("spoon").replace(**{"hidden.sizes": "", "output.sig_shift": 8})
+    cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_linear"})
+    _system(cfg, n_learn=40, n_infer=20, every=20)
+
+
+@pytest.mark.slow
+def test_rtl_pixel_fc():
+    """The pixel_fc preset (784-500-500-10 on the identity front end): 10 learning + 5 inference
+    samples, every memory word at the end of each run."""
+    _system(Config.preset("pixel_fc"), n_learn=10, n_infer=5, every=10)

@@ -2,7 +2,9 @@
 
 tanh_unit exhaustively over its input range, sigmoid_unit on edges + a large random sample,
 lfsr32 against lfsr_step and the spec's worked example, round_shift in all three modes over all
-inputs, drtp_update exhaustively over (w, r) and out_update on edges + random operands. The
+inputs, and fc_update (the update datapath of every FC layer) through its two wrappers:
+drtp_update (c = 2r+1, x = 1) exhaustively over (w, r) and out_update (c = e, x = y) on edges +
+random operands. The
 ``slow`` parametrisation repeats them with other widths/modes (YB > A1B, L > A2B - SS, ...).
 """
 from __future__ import annotations
