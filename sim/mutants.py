@@ -126,7 +126,7 @@ CATALOGUE: list[Mutant] = [
     rtl("fc_output_acc_no_clear", "fc_layer", "the output layer's accumulators not cleared between samples",
         "assign acc_we    = s1_fwd | clr;", "assign acc_we    = s1_fwd | (clr && OUTPUT == 0);", [SYS]),
     rtl("fc_update_saturated_units", "fc_layer", "DRTP also updates units with derivative 0",
-        "((OUTPUT != 0) || dact_rdata);", "1'b1;", [SYS]),
+        "((OUTPUT != 0) || dact_rdata);", "1'b1;", [EDGE]),
     rtl("fc_lfsr_steps_always", "fc_layer", "the layer's LFSR steps in every rounding mode",
         ".clk(clk), .rst(rst), .step(s2_u_q && RMODE == 2), .load(lfsr_load),",
         ".clk(clk), .rst(rst), .step(s2_u_q), .load(lfsr_load),", [EDGE]),
@@ -145,7 +145,7 @@ CATALOGUE: list[Mutant] = [
         "wire better = (s1_j_q == {JW{1'b0}}) || ($signed(acc_rdata) >= $signed(bestv_q));", [EDGE]),
     rtl("fc_target_one_minus_one", "fc_layer", "target ONE-1 instead of ONE for the label",
         "localparam [OB:0] ONE = {1'b0, {OB{1'b1}}};",
-        "localparam [OB:0] ONE = {1'b0, {OB{1'b1}}} - 1'b1;", [SYS]),
+        "localparam [OB:0] ONE = {1'b0, {OB{1'b1}}} - 1'b1;", [EDGE]),
     # ---- fc_layer: the dense multi-bit input path (layers k >= 2) and the update with x_i -------
     rtl("fc_dense_mac_unsigned", "fc_layer", "the forward product reads a multi-bit input as unsigned",
         "wire signed [PW-1:0]   prod   = {{XB{w_in[WB-1]}}, w_in} * {{WB{x_s1[XB-1]}}, x_s1};",
