@@ -283,6 +283,10 @@ def _print_train(res: dict) -> None:
         print(f"per sample: {ev['events_per_sample']:.0f} events, conv {ev['conv_ops_per_sample']:,.0f} adds and "
               f"{ev['conv_mem_accesses_per_sample']:,.0f} memory accesses (a frame-based conv of the same layer: "
               f"{ev['frame_conv_ops_per_sample']:,.0f} MACs, {ev['frame_conv_mem_accesses_per_sample']:,.0f} accesses)")
+    if res.get("cycles_per_inference_sample"):
+        lc = res.get("cycles_per_learning_sample")
+        print(f"processor cycles (spec §16): {res['cycles_per_inference_sample']:,.0f} per inference sample"
+              + (f", {lc:,.0f} per learning sample" if lc else ""))
     if res.get("learn_samples_per_second"):
         print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s, "
               f"{res['infer_samples_per_second']:,.0f} inference samples/s")
@@ -368,6 +372,10 @@ def _print_seeds(res: dict) -> None:
                                       ("off-chip", "offchip_gains", "offchip_gain_search")) if k in r))
     _print_saturation(res.get("saturation"), " (mean ± std over seeds)")
     _print_rounding(res.get("rounding_repeats"))
+    if res.get("cycles_per_inference_sample_mean"):
+        lc = res.get("cycles_per_learning_sample_mean")
+        print(f"processor cycles (spec §16, mean over seeds): {res['cycles_per_inference_sample_mean']:,.0f} "
+              "per inference sample" + (f", {lc:,.0f} per learning sample" if lc else ""))
 
 
 def cmd_eval(args) -> int:
@@ -392,7 +400,7 @@ def cmd_eval(args) -> int:
 def cmd_info(args) -> int:
     from . import layers as stack
     cfg = _config(args)
-    mems = stack.memories(cfg)
+    mems = stack.organisation(cfg)
     lay = stack.layers(cfg)
     derived = {"conv_out": cfg.conv_out, "spike_side": cfg.spk_side, "fc1_inputs": cfg.n_in,
                "one": cfg.one, "depth": cfg.depth}
@@ -410,9 +418,9 @@ def cmd_info(args) -> int:
     for L in lay[1:]:
         print(f"{L['name']} ({L['kind']}): {L['inputs']}+1 inputs of {L['input_bits']} bit(s) -> "
               f"{L['neurons']}, weights {L['weight']}, accumulator {L['accumulator']}")
-    print(f"{'memory':12s} {'words':>8s} {'bits/word':>10s} {'total bits':>12s}")
+    print(f"{'memory':12s} {'words':>8s} {'bits/word':>10s} {'total bits':>12s} {'banks':>6s} {'ports':>9s}")
     for n, m in mems.items():
-        print(f"{n:12s} {m['words']:8d} {m['word_bits']:10d} {m['bits']:12d}")
+        print(f"{n:12s} {m['words']:8d} {m['word_bits']:10d} {m['bits']:12d} {m['banks']:6d} {m['ports']:>9s}")
     print(f"total {sum(m['bits'] for m in mems.values()):,} bits; presets: {', '.join(list_presets())}")
     return 0
 

@@ -15,7 +15,7 @@ COUNTERS = (
     "conv_add", "conv_cmp", "fc1_w_rd", "fc1_w_wr", "fc1_acc_rd", "fc1_acc_wr", "fc1_add",
     "fc1_act_wr", "fc1_act_rd", "tanh_op", "b_lut_rd", "fc1_upd", "fc2_w_rd", "fc2_w_wr",
     "fc2_acc_rd", "fc2_acc_wr", "fc2_mac", "sig_lut_rd", "fc2_out_wr", "fc2_out_rd", "fc2_upd",
-    "lfsr_step",
+    "lfsr_step", "cycles",
 )
 IDX = {n: i for i, n in enumerate(COUNTERS)}
 N_COUNTERS = len(COUNTERS)
@@ -71,7 +71,7 @@ def word_bits(cfg: Config) -> dict[str, int]:
         "tanh_op": b["A1B"], "b_lut_rd": n1 * b["BB"], "fc1_upd": b["W1B"], "fc2_w_rd": b["W2B"],
         "fc2_w_wr": b["W2B"], "fc2_acc_rd": b["A2B"], "fc2_acc_wr": b["A2B"],
         "fc2_mac": b["W2B"] * b["YB"], "sig_lut_rd": b["OB"], "fc2_out_wr": b["OB"],
-        "fc2_out_rd": b["OB"], "fc2_upd": b["W2B"], "lfsr_step": 32,
+        "fc2_out_rd": b["OB"], "fc2_upd": b["W2B"], "lfsr_step": 32, "cycles": 0,
     }
 
 
@@ -112,8 +112,8 @@ def output_counter_names(k: int) -> tuple[str, ...]:
 
 def counter_names(layers: "int | Config") -> tuple[str, ...]:
     """Counter names of a stack with K hidden layers (``layers``: K, or a Config), in a fixed
-    order: the conv counters, each hidden layer's, the output layer's, then ``lfsr_step`` (spec
-    §15). For K = 1 this is ``COUNTERS``, in the same order."""
+    order: the conv counters, each hidden layer's, the output layer's, then ``lfsr_step`` and
+    ``cycles`` (spec §15, §16). For K = 1 this is ``COUNTERS``, in the same order."""
     depth = layers.depth if isinstance(layers, Config) else int(layers)
     if depth < 0:
         raise ValueError(f"a stack has K >= 0 hidden layers, got {depth}")
@@ -121,5 +121,5 @@ def counter_names(layers: "int | Config") -> tuple[str, ...]:
     for k in range(1, depth + 1):
         names += hidden_counter_names(k)
     names += output_counter_names(depth + 1)
-    names.append("lfsr_step")
+    names += ["lfsr_step", "cycles"]
     return tuple(names)

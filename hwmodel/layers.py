@@ -70,3 +70,16 @@ def memories(cfg: Config) -> dict[str, dict[str, int]]:
     for name in lfsrs:
         m[name] = (1, 32)
     return {n: {"words": w, "word_bits": b, "bits": w * b} for n, (w, b) in m.items()}
+
+
+def organisation(cfg: Config) -> dict[str, dict]:
+    """Every memory of spec §15 as the RTL builds it (docs/rtl.md, spec §16): ``words``,
+    ``width`` (bits per word), ``banks``, ``ports`` ("1r1w": one read and one write port, each
+    usable every cycle; "register": flip-flops), plus ``word_bits`` and ``bits`` as in
+    ``memories``. What ``info --json`` prints under ``"memories"``. Today every memory is one
+    bank of one weight, accumulator or activation per word."""
+    out = {}
+    for name, m in memories(cfg).items():
+        reg = name.startswith("lfsr_")
+        out[name] = {**m, "width": m["word_bits"], "banks": 1, "ports": "register" if reg else "1r1w"}
+    return out

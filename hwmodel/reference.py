@@ -99,7 +99,10 @@ def run_sample(prm, events, label, learn, st):
     def count(name, phase=0, k=1):
         cnt[phase, IDX[name]] += k
 
-    # 1. clear
+    # cycles (§16), counted where they happen: each controller phase (clear, FC forward,
+    # activation, update) costs its engine's cycles plus 2 (start, finish)
+    # 1. clear: every block clears at once
+    count("cycles", 0, max(O * O, Q * Q, N1, N2) + 2)
     for a in range(O * O):
         st["pot"][a, :] = 0
         count("conv_pot_wr")
@@ -116,6 +119,7 @@ def run_sample(prm, events, label, learn, st):
     # 2. events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
     for x, y, ci in events:
         count("events")
+        count("cycles")
         for oy in range(O):
             ky = y + PAD - oy * S
             if not 0 <= ky < K:
@@ -124,6 +128,7 @@ def run_sample(prm, events, label, learn, st):
                 kx = x + PAD - ox * S
                 if not 0 <= kx < K:
                     continue
+                count("cycles", 0, 2)
                 kw = [int(v) for v in st["kern"][(ci * K + ky) * K + kx]]
                 count("conv_kernel_rd")
                 v = [int(q) for q in st["pot"][oy * O + ox]]
@@ -144,12 +149,15 @@ def run_sample(prm, events, label, learn, st):
                     st["spk"][sa] = sp_new
                     count("conv_spk_wr")
 
+    count("cycles")  # end of sample
+
     def active_inputs(phase):
         """Scan conv_spk word by word (§7); the bias input N_IN comes last."""
         out = []
         for a in range(Q * Q):
             word = st["spk"][a]
             count("conv_spk_rd", phase)
+            count("cycles", phase, 1 + C + 1)
             for co in range(C):
                 if word[co] == 1:
                     out.append(a * C + co)
@@ -159,6 +167,7 @@ def run_sample(prm, events, label, learn, st):
     # 3. FC1 forward (§7), x_i = 1 for every active input
     for i in active_inputs(0):
         for j in range(N1):
+            count("cycles")
             w = int(st["w1"][i, j])
             count("fc1_w_rd")
             a = int(st["acc1"][j])
@@ -166,9 +175,12 @@ def run_sample(prm, events, label, learn, st):
             st["acc1"][j] = ref_sat(a + w, A1B)
             count("fc1_acc_wr")
             count("fc1_add")
+    count("cycles", 0, 2 + 2)
 
     # 4. hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
+    count("cycles", 0, 2 + 2)
     for j in range(N1):
+        count("cycles")
         t = int(st["acc1"][j]) // 2 ** AS
         count("fc1_acc_rd")
         count("tanh_op")
@@ -180,8 +192,10 @@ def run_sample(prm, events, label, learn, st):
     if learn:
         brow = [2 * int(r) + 1 for r in st["bf"][label]]
         count("b_lut_rd", 1)
+        count("cycles", 1)
         for i in active_inputs(1):
             for j in range(N1):
+                count("cycles", 1)
                 if st["dact1"][j] != 1:
                     continue  # saturated unit: no access, no LFSR step
                 u = -brow[j] * 1
@@ -194,6 +208,7 @@ def run_sample(prm, events, label, learn, st):
                 st["w1"][i, j] = ref_sat(w + r, W1B)
                 count("fc1_w_wr", 1)
                 count("fc1_upd", 1)
+        count("cycles", 1, 2 + int(st["dact1"][N1 - 1]) + 2)
 
     # 6. FC2 forward (§8): inputs y_0..y_{N1-1} and the bias input y_N1 = YMAX
     ys = []
@@ -202,7 +217,9 @@ def run_sample(prm, events, label, learn, st):
         count("fc1_act_rd")
     ys.append(YMAX)
     for j in range(N1 + 1):
+        count("cycles")
         for o in range(N2):
+            count("cycles")
             w = int(st["w2"][j, o])
             count("fc2_w_rd")
             a = int(st["acc2"][o])
@@ -210,10 +227,12 @@ def run_sample(prm, events, label, learn, st):
             st["acc2"][o] = ref_sat(a + w * ys[j], A2B)
             count("fc2_acc_wr")
             count("fc2_mac")
+    count("cycles", 0, 2 + 2)
 
     # 7. sigmoid and result (§8): argmax on the potentials, ties to the lowest index
     half = 2 ** (L - 1)
     pred, best = 0, None
+    count("cycles", 0, N2 + 3 + 2)
     for o in range(N2):
         a = int(st["acc2"][o])
         count("fc2_acc_rd")
@@ -231,13 +250,16 @@ def run_sample(prm, events, label, learn, st):
             target = ONE if o == label else 0
             err.append(int(st["out2"][o]) - target)
             count("fc2_out_rd", 1)
+            count("cycles", 1)
         ys_l = []
         for j in range(N1):
             ys_l.append(int(st["act1"][j]))
             count("fc1_act_rd", 1)
         ys_l.append(YMAX)
         for j in range(N1 + 1):
+            count("cycles", 1)
             for o in range(N2):
+                count("cycles", 1)
                 u = -err[o] * ys_l[j]
                 w = int(st["w2"][j, o])
                 count("fc2_w_rd", 1)
@@ -248,6 +270,8 @@ def run_sample(prm, events, label, learn, st):
                 st["w2"][j, o] = ref_sat(w + r, W2B)
                 count("fc2_w_wr", 1)
                 count("fc2_upd", 1)
+        count("cycles", 1, 3 + 2)
+    count("cycles")  # DONE
     return pred, cnt
 
 

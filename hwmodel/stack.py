@@ -78,7 +78,8 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
     POOL, Q, PB, THETA, NIN = g[G_POOL], g[G_Q], g[G_PB], g[G_THETA], g[G_NIN]
     MODE, SS, LB, ONE, NCNT = g[G_MODE], g[G_SS], g[G_LUTB], g[G_ONE], g[G_NCNT]
     NL = lay.shape[0]
-    LF = NCNT - 1  # lfsr_step is the last counter
+    LF = NCNT - 2  # lfsr_step and cycles are the last two counters
+    CY = NCNT - 1
     half = np.int64(1) << (LB - 1)
     record = cnt_ps.shape[0] == labels.shape[0]
     nmax = 1
@@ -101,11 +102,16 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
         c[0, _SWR] += Q * Q
         for k in range(NL):
             c[0, lay[k, L_C_AWR]] += lay[k, L_N]
+        # cycles (spec §16): every phase of the controller costs its engine's cycles + 2, the
+        # clear runs in every block at once, each event 1 + 2 per position, end-of-sample 1,
+        # DONE 1; input-starved cycles of the event phase are not counted
+        c[0, CY] += max(O * O, nmax) + 2 + 1 + 1
         # events: event-driven scatter (spec §6)
         npos, nsw = conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk,
                                  C, K, S, PAD, O, POOL, Q, PB, THETA)
         c[0, _SWR] += nsw
         c[0, _EV] += offsets[n + 1] - offsets[n]
+        c[0, CY] += offsets[n + 1] - offsets[n] + 2 * npos
         c[0, _KRD] += npos
         c[0, _PRD] += npos
         c[0, _PWR] += npos
@@ -126,6 +132,10 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
             NI, N, WB, AB, LR = lay[k, L_NIN], lay[k, L_N], lay[k, L_WB], lay[k, L_AB], lay[k, L_LR]
             w0, a0, x0, XMAX = lay[k, L_WOFF], lay[k, L_AOFF], lay[k, L_XOFF], lay[k, L_XMAX]
             ni = na if k == 0 else NI + 1  # inputs processed, the bias included
+            # one pass over the inputs: layer 1 scans Q*Q words (1 read + C bit tests + 1), then
+            # N cycles per active input; dense: 1 read + N cycles per input
+            npass = Q * Q * (C + 2) + ni * N if k == 0 else ni * (N + 1)
+            c[0, CY] += (npass + 2 + 2) + (N + 2 + 2) + (1 if k == NL - 1 else 0)
             # this layer's memories as views: weights (inputs + 1, units), accumulators, inputs
             wk = w[w0:w0 + (NI + 1) * N].reshape((NI + 1, N))
             ak = acc[a0:a0 + N]
@@ -198,6 +208,8 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                             wi[j] = sat(np.int64(wi[j]) + r, WB)
                     c[1, lay[k, L_C_XRD]] += NI
                 lfsr[k] = s
+                # B read, the pass, a drain of 2 (3 when the last unit's weight is written)
+                c[1, CY] += 1 + npass + 2 + np.int64(dk[N - 1]) + 2
                 c[1, lay[k, L_C_BRD]] += 1
                 c[1, lay[k, L_C_WRD]] += ni * nd
                 c[1, lay[k, L_C_WWR]] += ni * nd
@@ -236,6 +248,8 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                             wi[o] = sat(np.int64(wi[o]) + r, WB)
                     c[1, lay[k, L_C_XRD]] += NI
                 lfsr[k] = s
+                # N error reads, the pass, a drain of 3
+                c[1, CY] += N + npass + 3 + 2
                 c[1, lay[k, L_C_YRD]] += N
                 c[1, lay[k, L_C_WRD]] += ni * N
                 c[1, lay[k, L_C_WWR]] += ni * N

@@ -62,6 +62,9 @@ def run_sample(cfg: Config, events, label, learn, mem):
     def inputs_of(k):   # inputs of FC layer k without the bias
         return N_IN if k == 1 else hid[k - 2].neurons
 
+    # cycles (§16): the clear runs in every block at once, the longest sets its length; every
+    # controller phase adds 2 cycles (start and finish) to its engine's cycles
+    count("cycles", 0, max([O * O, Q * Q] + [n_of(k) for k in range(1, depth + 2)]) + 2)
     # clear: conv potentials and spikes, every fc{k}_acc
     for a in range(O * O):
         mem["conv_pot"][a, :] = 0
@@ -77,6 +80,7 @@ def run_sample(cfg: Config, events, label, learn, mem):
     # events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
     for x, y, ci in events:
         count("events")
+        count("cycles")                       # the event is taken
         for oy in range(O):
             ky = y + PAD - oy * S
             if not 0 <= ky < Kc:
@@ -85,6 +89,7 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 kx = x + PAD - ox * S
                 if not 0 <= kx < Kc:
                     continue
+                count("cycles", 0, 2)        # read cycle, write cycle
                 kw = [int(v) for v in mem["conv_kernel"][(ci * Kc + ky) * Kc + kx]]
                 count("conv_kernel_rd")
                 v = [int(q) for q in mem["conv_pot"][oy * O + ox]]
@@ -105,6 +110,8 @@ def run_sample(cfg: Config, events, label, learn, mem):
                     mem["conv_spk"][sa] = sp_new
                     count("conv_spk_wr")
 
+    count("cycles")                           # end-of-sample taken
+
     def layer_inputs(k, phase):
         """[(i, x_i)] of FC layer k in processing order, reading (and counting) its input memory:
         layer 1 scans conv_spk word by word (§7), x = 1, the bias N_IN last; layer k ≥ 2 reads
@@ -114,6 +121,7 @@ def run_sample(cfg: Config, events, label, learn, mem):
             for a in range(Q * Q):
                 word = mem["conv_spk"][a]
                 count("conv_spk_rd", phase)
+                count("cycles", phase, C + 2)   # word read, C bit tests, end of word
                 for co in range(C):
                     if word[co] == 1:
                         xs.append((a * C + co, 1))
@@ -123,6 +131,7 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 xs.append((i, int(mem[f"{fc(k - 1)}_act"][i])))
                 count(f"{fc(k - 1)}_act_rd", phase)
             xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 1))
+            count("cycles", phase, len(xs))     # one input-read cycle per input, the bias's too
         return xs
 
     pred = None
@@ -136,6 +145,7 @@ def run_sample(cfg: Config, events, label, learn, mem):
         # forward: acc_j = sat(acc_j + w[i·N + j]·x_i) for each input i, for each unit j
         for i, x in layer_inputs(k, 0):
             for j in range(N):
+                count("cycles")
                 w = int(W[i * N + j])
                 count(f"{f}_w_rd")
                 a = int(mem[f"{f}_acc"][j])
@@ -143,9 +153,11 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 mem[f"{f}_acc"][j] = ref_sat(a + w * x, AB)
                 count(f"{f}_acc_wr")
                 count(op)
+        count("cycles", 0, 2 + 2)               # pipeline drain, phase start and finish
         if not out_layer:
             # hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
             YMAX = 2 ** (layer.yb - 1) - 1
+            count("cycles", 0, N + 2 + 2)
             for j in range(N):
                 t = int(mem[f"{f}_acc"][j]) // 2 ** layer.act_shift
                 count(f"{f}_acc_rd")
@@ -158,8 +170,10 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 blut = "b_lut" if k == 1 else f"b{k}_lut"
                 brow = [2 * int(r) + 1 for r in mem[blut][label]]
                 count(f"{blut}_rd", 1)
+                count("cycles", 1)
                 for i, x in layer_inputs(k, 1):
                     for j in range(N):
+                        count("cycles", 1)      # a unit with derivative 0 still takes its cycle
                         if mem[f"{f}_dact"][j] != 1:
                             continue  # no access, no LFSR step
                         u = -brow[j] * x
@@ -172,10 +186,13 @@ def run_sample(cfg: Config, events, label, learn, mem):
                         W[i * N + j] = ref_sat(w + r, WB)
                         count(f"{f}_w_wr", 1)
                         count(f"{f}_upd", 1)
+                # drain: 2, one more when the last unit's weight is written; start and finish
+                count("cycles", 1, 2 + int(mem[f"{f}_dact"][N - 1]) + 2)
         else:
             # sigmoid and result (§8): argmax on the potentials, ties to the lowest index
             half = 2 ** (layer.lut_bits - 1)
             best = None
+            count("cycles", 0, N + 3 + 2)
             for o in range(N):
                 a = int(mem[f"{f}_acc"][o])
                 count(f"{f}_acc_rd")
@@ -192,8 +209,10 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 for o in range(N):
                     err.append(int(mem[f"{f}_out"][o]) - (ONE if o == label else 0))
                     count(f"{f}_out_rd", 1)
+                    count("cycles", 1)
                 for i, x in layer_inputs(k, 1):
                     for o in range(N):
+                        count("cycles", 1)
                         u = -err[o] * x
                         w = int(W[i * N + o])
                         count(f"{f}_w_rd", 1)
@@ -204,6 +223,8 @@ def run_sample(cfg: Config, events, label, learn, mem):
                         W[i * N + o] = ref_sat(w + r, WB)
                         count(f"{f}_w_wr", 1)
                         count(f"{f}_upd", 1)
+                count("cycles", 1, 3 + 2)
+    count("cycles")                           # DONE
     return pred, cnt
 
 

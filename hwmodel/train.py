@@ -42,6 +42,7 @@ SEED_METRICS = [
     "quantization_gap_pp",
     "linear_test_accuracy", "linear_val_accuracy",                          # baseline: no hidden layer
     "frozen_test_accuracy", "frozen_val_accuracy",                          # baseline: hidden layers frozen
+    "cycles_per_inference_sample", "cycles_per_learning_sample",            # spec §16
 ]
 # the per-epoch curves (validation accuracy after each epoch) summarized as mean and std per epoch
 CURVES = ("integer_val_accuracy", "integer_test_accuracy", "float_val_accuracy", "offchip_float_val_accuracy")
@@ -219,13 +220,16 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     if mode in ("on-chip", "both"):
         bar = progress("on-chip DRTP (integer)", epochs) if progress else None
         learn_time = 0.0
+        learn_cycles = [0, 0]  # cycles and samples of the learning passes (spec §16)
         done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
         try:
             for e in range(epochs):
                 interruption_point()
                 t0 = time.perf_counter()
-                proc.train_epoch(prep.train, prep.y_train, orders[e])
+                ep = proc.train_epoch(prep.train, prep.y_train, orders[e])
                 learn_time += time.perf_counter() - t0
+                learn_cycles[0] += int(ep.counters[:, -1].sum())  # "cycles" is the last counter
+                learn_cycles[1] += len(prep.y_train)
                 acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
                 vacc = _acc(proc, prep.val, prep.y_val)
                 done = (proc.copy(), done[1] + [acc], done[2] + ([] if vacc is None else [vacc]))
@@ -251,7 +255,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
                    test_accuracy_per_epoch=curve,
                    learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
-                   infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None)
+                   infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None,
+                   cycles_per_inference_sample=(float(te.counters[:, -1].sum()) / len(prep.y_test)
+                                                if len(prep.y_test) else None),
+                   cycles_per_learning_sample=(learn_cycles[0] / learn_cycles[1] if learn_cycles[1] else None))
         if vcurve:
             res["val_accuracy"] = vcurve[-1]
             curves["integer_val_accuracy"] = vcurve

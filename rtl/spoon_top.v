@@ -67,7 +67,7 @@ module spoon_top #(
     parameter integer SAW    = (Q * Q > 1) ? $clog2(Q * Q) : 1,
     parameter integer ACC_AW = f_acc_aw(0),
     parameter integer ACC_DW = f_acc_dw(0),
-    parameter integer NCNT   = 18 + 10 * NH    // counters: hwmodel.counters.counter_names(NH)
+    parameter integer NCNT   = 19 + 10 * NH    // counters: hwmodel.counters.counter_names(NH)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -155,7 +155,8 @@ module spoon_top #(
     localparam integer LW   = (NL > 1) ? $clog2(NL) : 1;
     localparam integer LD   = 1 << L;
     localparam integer CI   = 6;                  // counter index of conv_add (conv_cmp: 7)
-    localparam integer CLF  = NCNT - 1;           // counter index of lfsr_step
+    localparam integer CLF  = NCNT - 2;           // counter index of lfsr_step
+    localparam integer CCY  = NCNT - 1;           // counter index of cycles
     localparam [63:0]  CNT_1 = 64'd1;
     localparam [63:0]  CNT_C = {32'd0, C[31:0]};
     localparam [7:0]   ID_KERN = 8'd0, ID_POT = 8'd1, ID_SPK = 8'd2, ID_PRED = 8'd14;
@@ -528,6 +529,9 @@ module spoon_top #(
     assign cs[6]   = cs_pos;
     assign cs[7]   = cs_pos;
     assign cs[CLF] = |lfsr_steps;
+    // cycles (spec §16): every cycle of a sample (controller busy) except the input-starved ones
+    // of the event phase (the conv core idle and no event or end-of-sample waiting in aer_in)
+    assign cs[CCY] = busy && !(ev_enable && !conv_busy && !a_valid);
 
 `ifndef SYNTHESIS
     // ---- access counters of docs/spec.md §11 / §15 (simulation only) -------------------------------

@@ -227,8 +227,8 @@ async def compare_all(chip: Chip, proc, pred_model: int | None, where: str, erro
 
 
 def compare_counters(got: np.ndarray, exp: np.ndarray, where: str, errors: list[str]) -> None:
-    """Every counter of both phases; the names follow from the number of counters (18 + 10 K)."""
-    names = counter_names((got.shape[1] - 18) // 10)
+    """Every counter of both phases; the names follow from the number of counters (19 + 10 K)."""
+    names = counter_names((got.shape[1] - 19) // 10)
     if got.shape != exp.shape:
         errors.append(f"{where}: {got.shape[1]} RTL counters, {exp.shape[1]} in the model")
         return

@@ -179,6 +179,10 @@ def test_conv_scatter_example(engine):
     assert not st["spk"].any()  # all below theta = 12
     assert cnt[0, IDX["conv_kernel_rd"]] == 6 and cnt[0, IDX["conv_pot_rd"]] == 6
     assert cnt[0, IDX["conv_pot_wr"]] == 16 + 6  # clear O*O + P
+    # cycles (§16), no spike so NA = 1 (the bias): clear max(16, 2, 2) + 2 = 18; events
+    # 1 + 2*6 + 1 = 14; fc1 forward Q*Q*(C+2) + NA*N1 + 4 = 48 + 2 + 4 = 54; hard-tanh 2 + 4 = 6;
+    # fc2 forward (2+1)*(2+1) + 4 = 13; sigmoid 2 + 3 + 2 = 7; DONE 1: 113
+    assert cnt[0, IDX["cycles"]] == 113 and cnt[1, IDX["cycles"]] == 0
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -234,6 +238,11 @@ def test_fc1_update_example_in_a_run(engine):
     assert st["lfsr"][1] == 0xB6EDB003
     assert list(st["out2"]) == [255, 0] and pred == 0
     assert cnt[1, IDX["lfsr_step"]] == 4 + 10 and cnt[0, IDX["lfsr_step"]] == 0
+    # cycles (§16; O = Q = C = 1, NA = 1, N1 = 4, N2 = 2): inference row clear max(1, 4, 2) + 2
+    # = 6, end-of-sample 1, fc1 forward 1*(1+2) + 1*4 + 4 = 11, hard-tanh 4 + 4 = 8, fc2 forward
+    # (4+1)*(2+1) + 4 = 19, sigmoid 2 + 3 + 2 = 7, DONE 1: 53; learning row fc1 update
+    # 1 + 7 + 2 + 1 (dact[3] = 1) + 2 = 13, fc2 update 2 + 15 + 3 + 2 = 22: 35
+    assert cnt[0, IDX["cycles"]] == 53 and cnt[1, IDX["cycles"]] == 35
 
 
 @pytest.mark.parametrize("mode", ["truncate", "nearest", "stochastic"])

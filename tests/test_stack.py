@@ -512,14 +512,15 @@ def test_counter_names():
     assert counter_names(Config.preset("spoon")) == COUNTERS
     conv = COUNTERS[:8]
     assert counter_names(0) == conv + ("fc1_w_rd", "fc1_w_wr", "fc1_acc_rd", "fc1_acc_wr", "fc1_add",
-                                       "sig_lut_rd", "fc1_out_wr", "fc1_out_rd", "fc1_upd", "lfsr_step")
+                                       "sig_lut_rd", "fc1_out_wr", "fc1_out_rd", "fc1_upd", "lfsr_step",
+                                       "cycles")
     two = counter_names(2)
     assert two[:8 + 10] == COUNTERS[:18]      # layer 1 keeps its names
     assert two[18:28] == ("fc2_w_rd", "fc2_w_wr", "fc2_acc_rd", "fc2_acc_wr", "fc2_mac", "fc2_act_wr",
                           "fc2_act_rd", "fc2_tanh", "b2_lut_rd", "fc2_upd")
     assert two[28:] == ("fc3_w_rd", "fc3_w_wr", "fc3_acc_rd", "fc3_acc_wr", "fc3_mac", "sig_lut_rd",
-                        "fc3_out_wr", "fc3_out_rd", "fc3_upd", "lfsr_step")
-    assert len(set(counter_names(5))) == len(counter_names(5)) == 8 + 5 * 10 + 9 + 1
+                        "fc3_out_wr", "fc3_out_rd", "fc3_upd", "lfsr_step", "cycles")
+    assert len(set(counter_names(5))) == len(counter_names(5)) == 8 + 5 * 10 + 9 + 2
 
 
 def test_reference_primitives_on_worked_examples():
