@@ -211,7 +211,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
     proc = Processor.from_config(cfg, conv_kernels)
     if lfsr_start is not None:
-        proc.st["lfsr"][:] = np.asarray(lfsr_start, np.int64)
+        proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)  # lanes: spec §16
         res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
     curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
