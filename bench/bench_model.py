@@ -4,7 +4,7 @@ Prints samples/s for on-chip learning and for inference on a preset (default spo
 implementations in the same process, and their ratio (the reference is hwmodel.stack_reference,
 any depth). JIT compilation is excluded (warm-up run).
 
-    python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10]
+    python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10] [--set KEY=VALUE]
 """
 from __future__ import annotations
 
@@ -34,8 +34,10 @@ def main() -> None:
     ap.add_argument("--config", default="spoon")
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--ref-samples", type=int, default=10)
+    ap.add_argument("--set", action="append", metavar="KEY=VALUE",
+                    help="config override, e.g. --set fc1.lanes=16 (repeatable)")
     a = ap.parse_args()
-    cfg = Config.load(a.config)
+    cfg = Config.load(a.config).with_sets(a.set)
     sp = embedded_split(4000, 1000)
     batch = EventBatch.from_streams(encode_images(sp.x_train[:a.samples], cfg), cfg)
     labels = sp.y_train[:a.samples]
@@ -62,7 +64,8 @@ def main() -> None:
     m = a.ref_samples
     rows = [("learning (on-chip DRTP)", n / t_learn, m / r_learn), ("inference", n / t_inf, m / r_inf)]
     sizes = " -> ".join(str(h.neurons) for h in (*cfg.hidden, cfg.output))
-    print(f"config {cfg.name}: {cfg.n_in}+1 -> {sizes}, "
+    lanes = "/".join(str(h.lanes) for h in (*cfg.hidden, cfg.output))
+    print(f"config {cfg.name}: {cfg.n_in}+1 -> {sizes} (lanes {lanes}), "
           f"{batch.offsets[-1] / n:.0f} events/sample, one core")
     print(f"{'':26s} {'numba samples/s':>16s} {'reference samples/s':>20s} {'ratio':>8s}")
     for name, fast, slow in rows:

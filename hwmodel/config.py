@@ -28,7 +28,7 @@ import dataclasses
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .precision import Precision, PrecisionError
 
@@ -62,9 +62,18 @@ class ConvCfg:
 
 
 class _FcBits:
-    """Bit widths of an FC layer's weight and accumulator precisions (shared by both roles)."""
+    """Bit widths of an FC layer's weight and accumulator precisions and its organisation (spec
+    §16: lanes, weight-memory banks and ports), shared by both roles."""
     weight: str
     accumulator: str
+    lanes: int
+    weight_banks: int
+    weight_ports: str
+
+    @property
+    def groups(self) -> int:
+        """G = ceil(N / P): words per input row of the weight memory (spec §16)."""
+        return -(-self.neurons // self.lanes)
 
     @property
     def wb(self) -> int:
@@ -86,6 +95,9 @@ class HiddenCfg(_FcBits):
     init_bound: int = 9
     lr_shift: int = 3
     b: str = "s2"
+    lanes: int = 1
+    weight_banks: int = 1
+    weight_ports: str = "1r1w"
 
     @property
     def yb(self) -> int:
@@ -112,6 +124,9 @@ class OutputCfg(_FcBits):
     output: str = "u8"
     init_bound: int = 14
     lr_shift: int = 15
+    lanes: int = 1
+    weight_banks: int = 1
+    weight_ports: str = "1r1w"
 
     @property
     def ob(self) -> int:
@@ -127,12 +142,17 @@ class DrtpCfg:
     rounding: str = "stochastic"
 
 
+# the organisation of an FC layer (spec §16): optional keys, not written when at their defaults,
+# so files without them keep their meaning and bytes
+ORG_FIELDS = ("lanes", "weight_banks", "weight_ports")
+ORG_DEFAULTS = {"lanes": 1, "weight_banks": 1, "weight_ports": "1r1w"}
+WEIGHT_PORTS = ("1r1w", "1rw")
 # the original one-hidden-layer layout: section -> {key: (layer, field)}
 LEGACY = {
     "fc1": {k: ("hidden", k) for k in ("neurons", "weight", "accumulator", "activation", "act_shift",
-                                       "init_bound")},
+                                       "init_bound") + ORG_FIELDS},
     "fc2": {k: ("output", k) for k in ("neurons", "weight", "accumulator", "sig_shift", "lut_bits",
-                                       "lut_frac", "output", "init_bound")},
+                                       "lut_frac", "output", "init_bound") + ORG_FIELDS},
     "drtp": {"b": ("hidden", "b"), "lr_shift_fc1": ("hidden", "lr_shift"),
              "lr_shift_fc2": ("output", "lr_shift"), "rounding": ("drtp", "rounding")},
 }
@@ -370,13 +390,13 @@ class Config:
             d["conv"].pop("init")
         if self.depth == 1:
             h, o = self.hidden[0], self.output
-            d["fc1"] = {k: getattr(h, k) for k in LEGACY["fc1"]}
-            d["fc2"] = {k: getattr(o, k) for k in LEGACY["fc2"]}
+            d["fc1"] = _drop_org_defaults({k: getattr(h, k) for k in LEGACY["fc1"]})
+            d["fc2"] = _drop_org_defaults({k: getattr(o, k) for k in LEGACY["fc2"]})
             d["drtp"] = {"b": h.b, "lr_shift_fc1": h.lr_shift, "lr_shift_fc2": o.lr_shift,
                          "rounding": self.drtp.rounding}
         else:
-            d["hidden"] = [dataclasses.asdict(h) for h in self.hidden]
-            d["output"] = dataclasses.asdict(self.output)
+            d["hidden"] = [_drop_org_defaults(dataclasses.asdict(h)) for h in self.hidden]
+            d["output"] = _drop_org_defaults(dataclasses.asdict(self.output))
             d["drtp"] = dataclasses.asdict(self.drtp)
         d["encoding"] = dataclasses.asdict(self.encoding)
         return d
@@ -478,13 +498,21 @@ class Config:
 
 # keys a complete file lists; OPTIONAL_KEYS may be left out (conv.init: "random" when absent, as in
 # every older file)
-OPTIONAL_KEYS = {"conv": ("init",)}
+OPTIONAL_KEYS = {"conv": ("init",), "fc1": ORG_FIELDS, "fc2": ORG_FIELDS, "hidden": ORG_FIELDS,
+                 "output": ORG_FIELDS}
 _LAYOUT_LEGACY = {"input": [f.name for f in fields(InputCfg)], "conv": [f.name for f in fields(ConvCfg) if f.name != "init"],
-                  "fc1": list(LEGACY["fc1"]), "fc2": list(LEGACY["fc2"]), "drtp": list(LEGACY["drtp"]),
+                  "fc1": [k for k in LEGACY["fc1"] if k not in ORG_FIELDS],
+                  "fc2": [k for k in LEGACY["fc2"] if k not in ORG_FIELDS], "drtp": list(LEGACY["drtp"]),
                   "encoding": [f.name for f in fields(EncodingCfg)]}
 _LAYOUT_STACK = {"input": _LAYOUT_LEGACY["input"], "conv": _LAYOUT_LEGACY["conv"],
-                 "hidden": list(HIDDEN_FIELDS), "output": list(OUTPUT_FIELDS), "drtp": ["rounding"],
+                 "hidden": [k for k in HIDDEN_FIELDS if k not in ORG_FIELDS],
+                 "output": [k for k in OUTPUT_FIELDS if k not in ORG_FIELDS], "drtp": ["rounding"],
                  "encoding": _LAYOUT_LEGACY["encoding"]}
+
+
+def _drop_org_defaults(d: dict[str, Any]) -> dict[str, Any]:
+    """A layer table without the organisation keys that are at their defaults (spec §16)."""
+    return {k: v for k, v in d.items() if not (k in ORG_DEFAULTS and v == ORG_DEFAULTS[k])}
 
 
 def _section(where: str, vals: Any, cls: type, legacy_sec: dict[str, str] | None = None):
@@ -696,6 +724,7 @@ def _validate(cfg: Config) -> None:
         _check(0 <= h.init_bound <= w.max, hkey(n, "init_bound"), f"= {h.init_bound}: must be in 0..{w.max}")
         _check(0 <= h.lr_shift <= 30, hkey(n, "lr_shift"), f"= {h.lr_shift}: must be in 0..30")
         prec(hkey(n, "b"), h.b, 1, 8)
+        _check_org(h, lambda f, n=n: hkey(n, f), cfg.layer_inputs(n + 1)[0])
         in_bits, in_name = y.bits, f"{hkey(n, 'activation')} ({y})"
     f2 = cfg.output
     for f in fields(OutputCfg):
@@ -717,6 +746,7 @@ def _validate(cfg: Config) -> None:
     _check(not ob.signed and 2 <= ob.bits <= 16, okey("output"), f"= {ob}: must be unsigned u2..u16")
     _check(0 <= f2.init_bound <= w2.max, okey("init_bound"), f"= {f2.init_bound}: must be in 0..{w2.max}")
     _check(0 <= f2.lr_shift <= 40, okey("lr_shift"), f"= {f2.lr_shift}: must be in 0..40")
+    _check_org(f2, okey, cfg.layer_inputs(cfg.depth + 1)[0])
     _coerce("drtp.rounding", d.rounding, "str")
     _check(d.rounding in ROUNDING_MODES, "drtp.rounding",
            f"= {d.rounding!r}: must be one of {', '.join(ROUNDING_MODES)}")
@@ -725,3 +755,16 @@ def _validate(cfg: Config) -> None:
     _check(e.kind in ENCODINGS, "encoding.kind", f"= {e.kind!r}: must be one of {', '.join(ENCODINGS)}")
     _check(0 <= e.threshold <= 254, "encoding.threshold", f"= {e.threshold}: must be in 0..254")
     _check(1 <= e.rate_steps <= 64, "encoding.rate_steps", f"= {e.rate_steps}: must be in 1..64")
+
+
+def _check_org(layer: Any, key: Callable[[str], str], n_inputs: int) -> None:
+    """The organisation fields of an FC layer (spec §16), with the layer's key names."""
+    n = layer.neurons
+    _check(1 <= layer.lanes <= n, key("lanes"), f"= {layer.lanes}: must be in 1..{n} (the layer's neurons)")
+    words = (n_inputs + 1) * layer.groups
+    b = layer.weight_banks
+    _check(1 <= b <= 64 and b & (b - 1) == 0, key("weight_banks"), f"= {b}: must be a power of two in 1..64")
+    _check(b <= words, key("weight_banks"), f"= {b}: more banks than the weight memory's {words} words")
+    _check(layer.weight_ports in WEIGHT_PORTS, key("weight_ports"),
+           f"= {layer.weight_ports!r}: must be one of {', '.join(WEIGHT_PORTS)}")
+

@@ -40,7 +40,9 @@ def layers(cfg: Config) -> list[dict]:
 
 
 def memories(cfg: Config) -> dict[str, dict[str, int]]:
-    """{memory: {"words", "word_bits", "bits"}} of every memory and LFSR of spec §15."""
+    """{memory: {"words", "word_bits", "bits"}} of every memory and LFSR of spec §15, in the
+    word layout of spec §16 (a layer with P lanes: P weights, accumulators or derivative bits
+    per word; one lane LFSR per lane)."""
     c = cfg.conv
     wc, pb = cfg.prec("conv.weight").bits, cfg.prec("conv.potential").bits
     o, q = cfg.conv_out, cfg.spk_side
@@ -53,33 +55,44 @@ def memories(cfg: Config) -> dict[str, dict[str, int]]:
         k = n + 1
         nin, _ = cfg.layer_inputs(k)
         f = fc_name(k)
-        m[f"{f}_w"] = ((nin + 1) * h.neurons, h.wb)
-        m[f"{f}_acc"] = (h.neurons, h.ab)
+        p, g = h.lanes, h.groups
+        m[f"{f}_w"] = ((nin + 1) * g, p * h.wb)
+        m[f"{f}_acc"] = (g, p * h.ab)
         m[f"{f}_act"] = (h.neurons, h.yb)
-        m[f"{f}_dact"] = (h.neurons, 1)
+        m[f"{f}_dact"] = (g, p)
         m[b_name(k)] = (n_out, h.neurons * h.bb)
-        lfsrs.append(f"lfsr_{f}")
+        lfsrs.append((f"lfsr_{f}", p))
     k = cfg.depth + 1
     nin, _ = cfg.layer_inputs(k)
     f, out = fc_name(k), cfg.output
-    m[f"{f}_w"] = ((nin + 1) * n_out, out.wb)
-    m[f"{f}_acc"] = (n_out, out.ab)
+    m[f"{f}_w"] = ((nin + 1) * out.groups, out.lanes * out.wb)
+    m[f"{f}_acc"] = (out.groups, out.lanes * out.ab)
     m[f"{f}_out"] = (n_out, out.ob)
     m["sig_lut"] = (1 << out.lut_bits, out.ob)
-    lfsrs.append(f"lfsr_{f}")
-    for name in lfsrs:
-        m[name] = (1, 32)
+    lfsrs.append((f"lfsr_{f}", out.lanes))
+    for name, p in lfsrs:
+        m[name] = (p, 32)
     return {n: {"words": w, "word_bits": b, "bits": w * b} for n, (w, b) in m.items()}
 
 
 def organisation(cfg: Config) -> dict[str, dict]:
-    """Every memory of spec §15 as the RTL builds it (docs/rtl.md, spec §16): ``words``,
-    ``width`` (bits per word), ``banks``, ``ports`` ("1r1w": one read and one write port, each
-    usable every cycle; "register": flip-flops), plus ``word_bits`` and ``bits`` as in
-    ``memories``. What ``info --json`` prints under ``"memories"``. Today every memory is one
-    bank of one weight, accumulator or activation per word."""
+    """Every memory of spec §15 as the RTL builds it (spec §16, docs/rtl.md): ``words``,
+    ``width`` (bits per word), ``banks``, ``ports`` ("1r1w": a read and a write port, both usable
+    in one cycle; "1rw": one port; "register": flip-flops), plus ``word_bits`` and ``bits`` as
+    in ``memories``. What ``info --json`` prints under ``"memories"``. The weight memories have
+    the layer's ``weight_banks`` / ``weight_ports``; the accumulators are read and written in one
+    cycle (1r1w); every other memory is never read and written in the same cycle (1rw)."""
+    fc = {fc_name(n + 1): h for n, h in enumerate(cfg.hidden)}
+    fc[fc_name(cfg.depth + 1)] = cfg.output
     out = {}
     for name, m in memories(cfg).items():
-        reg = name.startswith("lfsr_")
-        out[name] = {**m, "width": m["word_bits"], "banks": 1, "ports": "register" if reg else "1r1w"}
+        banks, ports = 1, "1rw"
+        if name.startswith("lfsr_"):
+            ports = "register"
+        elif name.endswith("_acc"):
+            ports = "1r1w"
+        elif name.endswith("_w") and name[:-2] in fc:
+            layer = fc[name[:-2]]
+            banks, ports = layer.weight_banks, layer.weight_ports
+        out[name] = {**m, "width": m["word_bits"], "banks": banks, "ports": ports}
     return out

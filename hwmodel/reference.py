@@ -23,7 +23,10 @@ N_PARAMS = 25
 
 
 def param_vector(cfg) -> np.ndarray:
-    """The reference's parameters of a one-hidden-layer ``Config`` (spec §2)."""
+    """The reference's parameters of a one-hidden-layer ``Config`` (spec §2): the serial
+    organisation (one lane per layer; lanes are spec §16, checked against hwmodel.stack_reference)."""
+    if cfg.fc1.lanes != 1 or cfg.fc2.lanes != 1:
+        raise ValueError("hwmodel.reference models one lane per layer (spec §5-§11); lanes: stack_reference")
     b = cfg.bits
     vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
             cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,

@@ -711,7 +711,8 @@ def render_html(db: str, secs: list[Section]) -> str:
 CSV_FIXED = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
              "val_accuracy",
              "memory_bits", "weight_bits", "energy_per_classification_nj", "energy_per_learning_sample_nj",
-             "memory_area_mm2", "n_train", "n_test", "wall_time", "worker", "finished_at")
+             "memory_area_mm2", "cycles_per_inference_sample", "cycles_per_learning_sample",
+             "n_train", "n_test", "wall_time", "worker", "finished_at")
 OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
 

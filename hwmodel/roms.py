@@ -149,6 +149,22 @@ def layer_lfsr_seeds(cfg: Config) -> list[int]:
     return [stream_seed(cfg.seed, layer_streams(cfg, k)[2]) for k in range(1, cfg.depth + 2)]
 
 
+def lane_seeds(s0: int, lanes: int) -> list[int]:
+    """Start states of a layer's lane LFSRs (spec §16): lane 0 is ``s0`` (the layer's seed, or a
+    start the host loads), lane l >= 1 is (s0 * 0x9E3779B1 + l * 0x7F4A7C15) mod 2^32, 0 -> 1."""
+    return [int(s0)] + [stream_seed(int(s0), lane) for lane in range(1, lanes)]
+
+
+def lfsr_reset(cfg: Config, starts: list[int] | tuple[int, ...] | None = None) -> list[int]:
+    """Every lane LFSR of every FC layer at reset, layer by layer (lane 0 first): the ``lfsr``
+    state array. ``starts``: lane-0 starts per layer (default the seeds of spec §3 / §15)."""
+    s0 = layer_lfsr_seeds(cfg) if starts is None else [int(v) for v in starts]
+    lanes = [h.lanes for h in cfg.hidden] + [cfg.output.lanes]
+    if len(s0) != len(lanes):
+        raise ValueError(f"{len(s0)} LFSR starts for {len(lanes)} FC layers")
+    return [v for s, p in zip(s0, lanes) for v in lane_seeds(s, p)]
+
+
 def output_sigmoid_lut(cfg: Config) -> np.ndarray:
     """sig_lut of the output layer at any depth (the rule of ``sigmoid_lut``)."""
     out = cfg.output

@@ -6,14 +6,18 @@ module writes, into a build folder:
 
 * the top-level parameters of ``spoon_top`` (``top_parameters``): only the primary ones, as
   integers; the FC layers are packed vectors (``FC_N``, ``FC_WB``, ... one 16-bit field per FC
-  layer, field k-1 = layer k). The RTL derives O, Q, N_IN, the LFSR seeds and every width itself
+  layer, field k-1 = layer k; ``FC_LANES``, ``FC_BANKS``, ``FC_PORTS``: the organisation of spec
+  §16). The RTL derives O, Q, N_IN, the LFSR seeds and every width itself
   and stops elaboration on an illegal set (rtl/spoon_top.v, g_bad_* blocks).
   ``verilog_parameters`` writes the vectors as sized hexadecimal literals (Verilator reads an
   unsized decimal wider than 32 bits as 32 bits);
-* ``$readmemh`` files, one word a line in the spec's bit layout (field k at bits k*w):
-  ``conv_kernel.hex``, ``sig_lut.hex``, per FC layer k ``fcKK_w.hex`` (initial weights) and per
-  hidden layer ``bKK_lut.hex`` (its B LUT), KK = k on two digits; the top reads them from the
-  folder given as its ``MEM_DIR`` parameter;
+* ``$readmemh`` files, one word a line in the spec's bit layout (field k at bits k*w; a layer
+  with P lanes has P weights per ``fc{k}_w`` word, spec §16): ``conv_kernel.hex``,
+  ``sig_lut.hex``, per FC layer k ``fcKK_w.hex`` (initial weights, logical word order) and per
+  hidden layer ``bKK_lut.hex`` (its B LUT), KK = k on two digits; a weight memory of B >= 2
+  banks is read by the RTL from one file per bank, ``fcKK_w_bNN.hex`` (bank NN: the words
+  a = NN mod B in row order, padded with zero rows to ceil(words / B)); the top reads them from
+  the folder given as its ``MEM_DIR`` parameter;
 * ``config.toml``: the configuration the folder was generated from.
 
 The folder name used by the simulation flow is ``config_hash(cfg, learning)`` so that every
@@ -35,7 +39,10 @@ MEM_IDS = {
     "lfsr_fc1": 12, "lfsr_fc2": 13, "pred": 14,
 }
 FIELD_BITS = 16                       # bits per layer field of the FC_* vectors
-VECTOR_PARAMS = ("FC_N", "FC_WB", "FC_AB", "FC_YB", "FC_AS", "FC_BB", "FC_LR")
+VECTOR_PARAMS = ("FC_N", "FC_WB", "FC_AB", "FC_YB", "FC_AS", "FC_BB", "FC_LR", "FC_LANES",
+                 "FC_BANKS", "FC_PORTS")
+# FC_PORTS field values: the weight memory's macro kind (spec §16, config weight_ports)
+PORT_CODES = {"1r1w": 0, "1rw": 1}
 # the primary parameters passed to spoon_top (the rest is derived inside the RTL)
 TOP_PARAMS = ("W", "CIN", "C", "K", "S", "PAD", "POOL", "WC", "PB", "THETA", "NH") + VECTOR_PARAMS + \
              ("SS", "L", "OB", "RMODE", "SEED")
@@ -77,6 +84,9 @@ def layer_fields(cfg: Config) -> dict[str, list[int]]:
         out["FC_AS"].append(layer.act_shift if hidden else 0)
         out["FC_BB"].append(layer.bb if hidden else 0)
         out["FC_LR"].append(layer.lr_shift)
+        out["FC_LANES"].append(layer.lanes)
+        out["FC_BANKS"].append(layer.weight_banks)
+        out["FC_PORTS"].append(PORT_CODES[layer.weight_ports])
     return out
 
 
@@ -168,11 +178,25 @@ def rom_files(cfg: Config, learning: bool = True) -> dict[str, str]:
     return files
 
 
+def fc_layers(cfg: Config) -> list:
+    """The FC layers k = 1..K+1 (list index k-1): the hidden layers, then the output layer."""
+    return [*cfg.hidden, cfg.output]
+
+
+def bank_words(words: list[int], banks: int) -> list[list[int]]:
+    """A weight memory's words split over ``banks`` banks (spec §16): bank b holds the words
+    a = b mod banks at rows a div banks; every bank has ceil(len / banks) rows (missing rows 0)."""
+    rows = -(-len(words) // banks)
+    return [[words[r * banks + b] if r * banks + b < len(words) else 0 for r in range(rows)]
+            for b in range(banks)]
+
+
 def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True) -> dict:
     """Write the memory files and the config into ``out_dir``.
 
-    Returns {"dir", "files": {memory: path}, "parameters": the top parameters for the
-    simulators (``verilog_parameters``) with ``MEM_DIR`` (the absolute folder, quoted)}.
+    Returns {"dir", "files": {memory: path}, "bank_files": {memory: [path per bank]} (weight
+    memories of two or more banks), "parameters": the top parameters for the simulators
+    (``verilog_parameters``) with ``MEM_DIR`` (the absolute folder, quoted)}.
     """
     from .model import Processor  # local: the model imports numba
 
@@ -181,11 +205,19 @@ def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True)
     p = proc if proc is not None else Processor.from_config(cfg)
     widths = mem_widths(cfg)
     (out / "config.toml").write_text(cfg.to_toml())
-    files = {}
+    files, bank_files = {}, {}
+    banks = {f"fc{k}_w": layer.weight_banks for k, layer in enumerate(fc_layers(cfg), 1)}
     for name, fname in rom_files(cfg, learning).items():
         f = out / fname
-        f.write_text(hex_lines(p.packed_words(name), widths[name]))
+        words = p.packed_words(name)
+        f.write_text(hex_lines(words, widths[name]))
         files[name] = f.resolve()
+        if banks.get(name, 1) > 1:
+            bank_files[name] = []
+            for b, bw in enumerate(bank_words(words, banks[name])):
+                fb = out / f"{fname[:-len('.hex')]}_b{b:02d}.hex"
+                fb.write_text(hex_lines(bw, widths[name]))
+                bank_files[name].append(fb.resolve())
     params = verilog_parameters(top_parameters(cfg, learning))
     params["MEM_DIR"] = f'"{out.resolve()}"'
-    return {"dir": out.resolve(), "files": files, "parameters": params}
+    return {"dir": out.resolve(), "files": files, "bank_files": bank_files, "parameters": params}

@@ -20,7 +20,8 @@ State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of 
     bf    (sum N_out*N_h,) int32  B fields r of hidden layer h (value 2r+1) at bf[L_BOFF + c*N_h + j]
     out   (N_out,)     int32    fc{K+1}_out
     lut   (2^L,)       int32    sig_lut
-    lfsr  (K+1,)       int64    lfsr_fc1 .. lfsr_fc{K+1}, in layer order
+    lfsr  (sum P_k,)   int64    the lane LFSRs of lfsr_fc1 .. lfsr_fc{K+1}, layer by layer (lane 0
+                                first; one per layer when every layer has one lane)
 Counters: int64 (2, len(counter_names(K))), names and order from ``hwmodel.counters.counter_names``.
 
 Speed (bench/bench_model.py): each layer's memories are taken as views (a 2-D weight view keeps the
@@ -59,8 +60,11 @@ N_GLOBAL = 16
  L_C_WRD, L_C_WWR, L_C_ARD, L_C_AWR, L_C_OP, L_C_YWR, L_C_YRD, L_C_ACT, L_C_BRD, L_C_UPD,
  L_C_XRD,
  # 1: the layer never learns (host-side experiment: the frozen-hidden baseline), else 0
- L_FROZEN) = range(25)
-N_LAYER_COLS = 25
+ L_FROZEN,
+ # organisation (spec §16): lanes P, groups G = ceil(N / P), offset of the layer's lane LFSRs
+ # in ``lfsr``, 1 when fc{k}_w is one bank of 1rw ports (a write slot between groups in updates)
+ L_P, L_G, L_LOFF, L_SLOT) = range(29)
+N_LAYER_COLS = 29
 
 # the conv counters and lfsr_step have the same place at every depth (counter_names)
 _EV, _KRD, _PRD, _PWR, _SRD, _SWR, _CADD, _CCMP = range(8)
@@ -83,12 +87,15 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
     half = np.int64(1) << (LB - 1)
     record = cnt_ps.shape[0] == labels.shape[0]
     nmax = 1
+    gmax = 1
     for k in range(NL):
         nmax = max(nmax, lay[k, L_N])
+        gmax = max(gmax, lay[k, L_G])
     nout = lay[NL - 1, L_N]
     active = np.empty(NIN + 1, np.int64)
     jl = np.empty(nmax, np.int64)      # units in the linear region (derivative 1)
     ub = np.empty(nmax, np.int64)      # -b_j of those units (binary inputs: already rounded)
+    lq = np.empty(nmax, np.int64)      # lane of each unit (spec §16)
     err = np.empty(nout, np.int64)
     c = np.zeros((2, NCNT), np.int64)
     for n in range(labels.shape[0]):
@@ -101,11 +108,11 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
         c[0, _PWR] += O * O
         c[0, _SWR] += Q * Q
         for k in range(NL):
-            c[0, lay[k, L_C_AWR]] += lay[k, L_N]
+            c[0, lay[k, L_C_AWR]] += lay[k, L_G]
         # cycles (spec §16): every phase of the controller costs its engine's cycles + 2, the
         # clear runs in every block at once, each event 1 + 2 per position, end-of-sample 1,
         # DONE 1; input-starved cycles of the event phase are not counted
-        c[0, CY] += max(O * O, nmax) + 2 + 1 + 1
+        c[0, CY] += max(O * O, gmax) + 2 + 1 + 1
         # events: event-driven scatter (spec §6)
         npos, nsw = conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk,
                                  C, K, S, PAD, O, POOL, Q, PB, THETA)
@@ -131,10 +138,12 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
         for k in range(NL):
             NI, N, WB, AB, LR = lay[k, L_NIN], lay[k, L_N], lay[k, L_WB], lay[k, L_AB], lay[k, L_LR]
             w0, a0, x0, XMAX = lay[k, L_WOFF], lay[k, L_AOFF], lay[k, L_XOFF], lay[k, L_XMAX]
+            P, G, l0 = lay[k, L_P], lay[k, L_G], lay[k, L_LOFF]
             ni = na if k == 0 else NI + 1  # inputs processed, the bias included
             # one pass over the inputs: layer 1 scans Q*Q words (1 read + C bit tests + 1), then
-            # N cycles per active input; dense: 1 read + N cycles per input
-            npass = Q * Q * (C + 2) + ni * N if k == 0 else ni * (N + 1)
+            # G cycles (one per group of P lanes) per active input; dense: 1 read + G per input
+            npass = Q * Q * (C + 2) + ni * G if k == 0 else ni * (G + 1)
+            slots = lay[k, L_SLOT] * ni * (G - 1)  # 1rw single bank: write slots of an update pass
             c[0, CY] += (npass + 2 + 2) + (N + 2 + 2) + (1 if k == NL - 1 else 0)
             # this layer's memories as views: weights (inputs + 1, units), accumulators, inputs
             wk = w[w0:w0 + (NI + 1) * N].reshape((NI + 1, N))
@@ -153,9 +162,9 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                     for j in range(N):
                         ak[j] = sat(ak[j] + np.int64(wk[i, j]) * x, AB)
                 c[0, lay[k, L_C_XRD]] += NI
-            c[0, lay[k, L_C_WRD]] += ni * N
-            c[0, lay[k, L_C_ARD]] += ni * N + N
-            c[0, lay[k, L_C_AWR]] += ni * N
+            c[0, lay[k, L_C_WRD]] += ni * G
+            c[0, lay[k, L_C_ARD]] += ni * G + G
+            c[0, lay[k, L_C_AWR]] += ni * G
             c[0, lay[k, L_C_OP]] += ni * N
             c[0, lay[k, L_C_YWR]] += N
             c[0, lay[k, L_C_ACT]] += N
@@ -179,8 +188,37 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                         jl[nd] = j
                         ub[nd] = -(2 * np.int64(bk[j]) + 1)
                         nd += 1
-                s = lfsr[k]
-                if k == 0:
+                # the active words: groups with a unit of derivative 1 (read and written per input)
+                nga = 0
+                for g in range(G):
+                    for j in range(g * P, min(N, g * P + P)):
+                        if dk[j]:
+                            nga += 1
+                            break
+                last = 0
+                for j in range((G - 1) * P, N):
+                    last |= dk[j]
+                s = lfsr[l0]
+                if P > 1 and MODE == STOCHASTIC:
+                    # lane LFSRs (spec §16): unit j draws from lane j mod P, in (input, group)
+                    # order (deterministic rounding uses no random bits: the paths below)
+                    ls = lfsr[l0:l0 + P]
+                    for q in range(nd):
+                        lq[q] = jl[q] % P
+                    for i in range(NI + 1 if k > 0 else na):
+                        x = np.int64(1) if k == 0 else (np.int64(xk[i]) if i < NI else XMAX)
+                        wi = wk[active[i]] if k == 0 else wk[i]
+                        for q in range(nd):
+                            j = jl[q]
+                            r, t2 = round_shift(ub[q] * x, LR, MODE, ls[lq[q]])
+                            ls[lq[q]] = t2
+                            wi[j] = sat(np.int64(wi[j]) + r, WB)
+                    if k == 0:
+                        c[1, _SRD] += Q * Q
+                    else:
+                        c[1, lay[k, L_C_XRD]] += NI
+                    s = ls[0]
+                elif k == 0:
                     # x_i = 1: every input adds the same R(-b_j, LR) unless rounding is stochastic
                     if MODE == STOCHASTIC:
                         for t in range(na):
@@ -207,12 +245,12 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                             j = jl[q]
                             wi[j] = sat(np.int64(wi[j]) + r, WB)
                     c[1, lay[k, L_C_XRD]] += NI
-                lfsr[k] = s
-                # B read, the pass, a drain of 2 (3 when the last unit's weight is written)
-                c[1, CY] += 1 + npass + 2 + np.int64(dk[N - 1]) + 2
+                lfsr[l0] = s
+                # B read, the pass, a drain of 2 (3 when the last word is written), write slots
+                c[1, CY] += 1 + npass + 2 + last + 2 + slots
                 c[1, lay[k, L_C_BRD]] += 1
-                c[1, lay[k, L_C_WRD]] += ni * nd
-                c[1, lay[k, L_C_WWR]] += ni * nd
+                c[1, lay[k, L_C_WRD]] += ni * nga
+                c[1, lay[k, L_C_WWR]] += ni * nga
                 c[1, lay[k, L_C_UPD]] += ni * nd
                 if MODE == STOCHASTIC:
                     c[1, LF] += ni * nd
@@ -231,28 +269,26 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                 # output update from its own error (§9, §15): u = -e_o * x_i over the forward's inputs
                 for o in range(N):
                     err[o] = np.int64(out[o]) - (ONE if o == label else 0)
-                s = lfsr[k]
+                # lane LFSRs (spec §16): unit o draws from lane o mod P (P = 1: the layer's LFSR)
+                ls = lfsr[l0:l0 + P]
+                for o in range(N):
+                    lq[o] = o % P
+                for i in range(NI + 1 if k > 0 else na):
+                    x = np.int64(1) if k == 0 else (np.int64(xk[i]) if i < NI else XMAX)
+                    wi = wk[active[i]] if k == 0 else wk[i]
+                    for o in range(N):
+                        r, t2 = round_shift(-err[o] * x, LR, MODE, ls[lq[o]])
+                        ls[lq[o]] = t2
+                        wi[o] = sat(np.int64(wi[o]) + r, WB)
                 if k == 0:
-                    for t in range(na):
-                        wi = wk[active[t]]
-                        for o in range(N):
-                            r, s = round_shift(-err[o], LR, MODE, s)
-                            wi[o] = sat(np.int64(wi[o]) + r, WB)
                     c[1, _SRD] += Q * Q
                 else:
-                    for i in range(NI + 1):
-                        x = np.int64(xk[i]) if i < NI else XMAX
-                        wi = wk[i]
-                        for o in range(N):
-                            r, s = round_shift(-err[o] * x, LR, MODE, s)
-                            wi[o] = sat(np.int64(wi[o]) + r, WB)
                     c[1, lay[k, L_C_XRD]] += NI
-                lfsr[k] = s
-                # N error reads, the pass, a drain of 3
-                c[1, CY] += N + npass + 3 + 2
+                # N error reads, the pass, a drain of 3, write slots
+                c[1, CY] += N + npass + 3 + 2 + slots
                 c[1, lay[k, L_C_YRD]] += N
-                c[1, lay[k, L_C_WRD]] += ni * N
-                c[1, lay[k, L_C_WWR]] += ni * N
+                c[1, lay[k, L_C_WRD]] += ni * G
+                c[1, lay[k, L_C_WWR]] += ni * G
                 c[1, lay[k, L_C_UPD]] += ni * N
                 if MODE == STOCHASTIC:
                     c[1, LF] += ni * N
@@ -345,7 +381,7 @@ def layer_table(cfg: Config) -> np.ndarray:
     ix = {nm: i for i, nm in enumerate(names)}
     nl = cfg.depth + 1
     lay = np.full((nl, N_LAYER_COLS), -1, np.int64)
-    woff = aoff = yoff = boff = 0
+    woff = aoff = yoff = boff = loff = 0
     for r in range(nl):
         k = r + 1
         hidden = k <= cfg.depth
@@ -372,6 +408,9 @@ def layer_table(cfg: Config) -> np.ndarray:
              row[L_C_YWR], row[L_C_YRD], row[L_C_UPD]) = (ix[x] for x in output_counter_names(k))
         row[L_C_XRD] = -1 if k == 1 else lay[r - 1, L_C_YRD]
         row[L_FROZEN] = 0
+        row[L_P], row[L_G], row[L_LOFF] = layer.lanes, layer.groups, loff
+        row[L_SLOT] = 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0
+        loff += layer.lanes
     return lay
 
 
@@ -399,8 +438,22 @@ def build_state(cfg: Config, conv_kernels: np.ndarray | None = None) -> dict[str
                                                          for h in range(1, cfg.depth + 1)]).astype(np.int32),
         "out": np.zeros(cfg.output.neurons, np.int32),
         "lut": roms.output_sigmoid_lut(cfg).astype(np.int32),
-        "lfsr": np.array(roms.layer_lfsr_seeds(cfg), np.int64),
+        "lfsr": np.array(roms.lfsr_reset(cfg), np.int64),
     }
+
+
+def lanes_view(a: np.ndarray, p: int) -> np.ndarray:
+    """A per-unit vector (N,) or matrix (rows, N) in the word layout of spec §16: with P = 1 one
+    unit per word, as it is (a matrix flattened row by row); with P > 1 one word per group of P
+    units, lanes as columns, the padding lanes of a partial last group 0 (rows * G, P)."""
+    if p == 1:
+        return a.reshape(-1)
+    a2 = a.reshape(-1, a.shape[-1])
+    rows, n = a2.shape
+    g = -(-n // p)
+    out = np.zeros((rows, g * p), np.int64)
+    out[:, :n] = a2
+    return out.reshape(rows * g, p)
 
 
 @dataclass
@@ -502,19 +555,20 @@ class StackProcessor:
         for r in range(nl):
             k = r + 1
             row = self.lay[r]
-            n, a0 = int(row[L_N]), int(row[L_AOFF])
-            m[f"fc{k}_w"] = self.weights(k).reshape(-1)
-            m[f"fc{k}_acc"] = s["acc"][a0:a0 + n]
+            n, a0, p = int(row[L_N]), int(row[L_AOFF]), int(row[L_P])
+            m[f"fc{k}_w"] = lanes_view(self.weights(k), p)
+            m[f"fc{k}_acc"] = lanes_view(s["acc"][a0:a0 + n], p)
             if k < nl:
                 y0, b0 = int(row[L_YOFF]), int(row[L_BOFF])
                 m[f"fc{k}_act"] = s["act"][y0:y0 + n]
-                m[f"fc{k}_dact"] = s["dact"][y0:y0 + n]
+                m[f"fc{k}_dact"] = lanes_view(s["dact"][y0:y0 + n], p)
                 m["b_lut" if k == 1 else f"b{k}_lut"] = s["bf"][b0:b0 + self.cfg.output.neurons * n].reshape(-1, n)
             else:
                 m[f"fc{k}_out"] = s["out"]
                 m["sig_lut"] = s["lut"]
         for r in range(nl):
-            m[f"lfsr_fc{r + 1}"] = s["lfsr"][r:r + 1]
+            l0, p = int(self.lay[r, L_LOFF]), int(self.lay[r, L_P])
+            m[f"lfsr_fc{r + 1}"] = s["lfsr"][l0:l0 + p]
         return {k: v.astype(np.int64) for k, v in m.items()}  # astype copies
 
     def counter_dict(self, counts: np.ndarray | None = None) -> dict[str, dict[str, int]]:

@@ -62,9 +62,25 @@ def run_sample(cfg: Config, events, label, learn, mem):
     def inputs_of(k):   # inputs of FC layer k without the bias
         return N_IN if k == 1 else hid[k - 2].neurons
 
+    def layer_of(k):
+        return hid[k - 1] if k <= depth else outl
+
+    def lanes_of(k):    # (P, G) of FC layer k (§16)
+        p = layer_of(k).lanes
+        return p, -(-n_of(k) // p)
+
+    def get(arr, word, lane):   # one lane of a word (P = 1: the arrays hold one unit per word)
+        return int(arr[word]) if arr.ndim == 1 else int(arr[word, lane])
+
+    def put(arr, word, lane, v):
+        if arr.ndim == 1:
+            arr[word] = v
+        else:
+            arr[word, lane] = v
+
     # cycles (§16): the clear runs in every block at once, the longest sets its length; every
     # controller phase adds 2 cycles (start and finish) to its engine's cycles
-    count("cycles", 0, max([O * O, Q * Q] + [n_of(k) for k in range(1, depth + 2)]) + 2)
+    count("cycles", 0, max([O * O, Q * Q] + [lanes_of(k)[1] for k in range(1, depth + 2)]) + 2)
     # clear: conv potentials and spikes, every fc{k}_acc
     for a in range(O * O):
         mem["conv_pot"][a, :] = 0
@@ -73,8 +89,8 @@ def run_sample(cfg: Config, events, label, learn, mem):
         mem["conv_spk"][a, :] = 0
         count("conv_spk_wr")
     for k in range(1, depth + 2):
-        for j in range(n_of(k)):
-            mem[f"{fc(k)}_acc"][j] = 0
+        for g in range(lanes_of(k)[1]):       # one word of P accumulators per group
+            mem[f"{fc(k)}_acc"][g] = 0
             count(f"{fc(k)}_acc_wr")
 
     # events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
@@ -138,64 +154,83 @@ def run_sample(cfg: Config, events, label, learn, mem):
     for k in range(1, depth + 2):
         f = fc(k)
         out_layer = k == depth + 1
-        layer = outl if out_layer else hid[k - 1]
+        layer = layer_of(k)
         N, WB, AB = layer.neurons, layer.wb, layer.ab
+        P, G = lanes_of(k)
+        slot = 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0
         op = f"{f}_add" if k == 1 else f"{f}_mac"
-        W = mem[f"{f}_w"]
-        # forward: acc_j = sat(acc_j + w[i·N + j]·x_i) for each input i, for each unit j
+        W, ACC = mem[f"{f}_w"], mem[f"{f}_acc"]
+        LF = mem[f"lfsr_{f}"]                  # lane l's LFSR is word l
+        # forward (§16 lanes): per input i, per group g: read word i·G + g of fc{k}_w and word g
+        # of fc{k}_acc, every lane acc_l = sat(acc_l + w_l·x_i) (padding lanes add 0), write back
         for i, x in layer_inputs(k, 0):
-            for j in range(N):
+            for g in range(G):
                 count("cycles")
-                w = int(W[i * N + j])
                 count(f"{f}_w_rd")
-                a = int(mem[f"{f}_acc"][j])
                 count(f"{f}_acc_rd")
-                mem[f"{f}_acc"][j] = ref_sat(a + w * x, AB)
+                for lane in range(P):
+                    j = g * P + lane
+                    if j >= N:
+                        continue              # padding lane: w = 0, acc stays 0
+                    a = get(ACC, g, lane)
+                    put(ACC, g, lane, ref_sat(a + get(W, i * G + g, lane) * x, AB))
+                    count(op)
                 count(f"{f}_acc_wr")
-                count(op)
         count("cycles", 0, 2 + 2)               # pipeline drain, phase start and finish
         if not out_layer:
-            # hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
+            # hard-tanh (§7), one unit per cycle; the acc word is read at lane 0 of its group and
+            # the dact word written after its last lane (§16)
             YMAX = 2 ** (layer.yb - 1) - 1
             count("cycles", 0, N + 2 + 2)
             for j in range(N):
-                t = int(mem[f"{f}_acc"][j]) // 2 ** layer.act_shift
-                count(f"{f}_acc_rd")
+                g, lane = divmod(j, P)
+                if lane == 0:
+                    count(f"{f}_acc_rd")
+                t = get(ACC, g, lane) // 2 ** layer.act_shift
                 count("tanh_op" if k == 1 else f"{f}_tanh")
                 mem[f"{f}_act"][j] = min(max(t, -YMAX), YMAX)
                 count(f"{f}_act_wr")
-                mem[f"{f}_dact"][j] = 1 if -YMAX < t < YMAX else 0
+                put(mem[f"{f}_dact"], g, lane, 1 if -YMAX < t < YMAX else 0)
             if learn:
-                # DRTP (§9, §15): B row of the label read once, u = −b_j·x_i, saturated units skipped
+                # DRTP (§9, §15, §16): B row read once, u = −b_j·x_i; per input and group the dact
+                # word decides: an active word (any bit 1) is read, its lanes with dact = 1 are
+                # updated from their own lane LFSR, and it is written back; else no access at all
                 blut = "b_lut" if k == 1 else f"b{k}_lut"
                 brow = [2 * int(r) + 1 for r in mem[blut][label]]
                 count(f"{blut}_rd", 1)
                 count("cycles", 1)
+                dact = mem[f"{f}_dact"]
+                last_active = 0
                 for i, x in layer_inputs(k, 1):
-                    for j in range(N):
-                        count("cycles", 1)      # a unit with derivative 0 still takes its cycle
-                        if mem[f"{f}_dact"][j] != 1:
-                            continue  # no access, no LFSR step
-                        u = -brow[j] * x
-                        w = int(W[i * N + j])
+                    for g in range(G):
+                        count("cycles", 1, 1 + (slot if g < G - 1 else 0))
+                        lanes_on = [lane for lane in range(P) if g * P + lane < N and get(dact, g, lane) == 1]
+                        if g == G - 1:
+                            last_active = 1 if lanes_on else 0   # the pass ends with the bias row
+                        if not lanes_on:
+                            continue          # no access, no LFSR step
                         count(f"{f}_w_rd", 1)
-                        r, lf = ref_round(u, layer.lr_shift, mode, int(mem[f"lfsr_{f}"][0]))
-                        mem[f"lfsr_{f}"][0] = lf
-                        if mode == "stochastic":
-                            count("lfsr_step", 1)
-                        W[i * N + j] = ref_sat(w + r, WB)
+                        for lane in lanes_on:
+                            j = g * P + lane
+                            r, lf = ref_round(-brow[j] * x, layer.lr_shift, mode, get(LF, lane, 0))
+                            put(LF, lane, 0, lf)
+                            if mode == "stochastic":
+                                count("lfsr_step", 1)
+                            put(W, i * G + g, lane, ref_sat(get(W, i * G + g, lane) + r, WB))
+                            count(f"{f}_upd", 1)
                         count(f"{f}_w_wr", 1)
-                        count(f"{f}_upd", 1)
-                # drain: 2, one more when the last unit's weight is written; start and finish
-                count("cycles", 1, 2 + int(mem[f"{f}_dact"][N - 1]) + 2)
+                # drain: 2, one more when the pass's last word is written; start and finish
+                count("cycles", 1, 2 + last_active + 2)
         else:
             # sigmoid and result (§8): argmax on the potentials, ties to the lowest index
             half = 2 ** (layer.lut_bits - 1)
             best = None
             count("cycles", 0, N + 3 + 2)
             for o in range(N):
-                a = int(mem[f"{f}_acc"][o])
-                count(f"{f}_acc_rd")
+                g, lane = divmod(o, P)
+                if lane == 0:
+                    count(f"{f}_acc_rd")
+                a = get(ACC, g, lane)
                 idx = min(max(a // 2 ** layer.sig_shift, -half), half - 1)
                 mem[f"{f}_out"][o] = int(mem["sig_lut"][idx + half])
                 count("sig_lut_rd")
@@ -203,7 +238,8 @@ def run_sample(cfg: Config, events, label, learn, mem):
                 if best is None or a > best:
                     pred, best = o, a
             if learn:
-                # own error e_o = out[o] − (o == label ? ONE : 0), u = −e_o·x_i over its inputs
+                # own error e_o = out[o] − (o == label ? ONE : 0), u = −e_o·x_i; every word of
+                # the pass is read and written, its real lanes updated from their lane LFSRs
                 ONE = 2 ** layer.ob - 1
                 err = []
                 for o in range(N):
@@ -211,18 +247,20 @@ def run_sample(cfg: Config, events, label, learn, mem):
                     count(f"{f}_out_rd", 1)
                     count("cycles", 1)
                 for i, x in layer_inputs(k, 1):
-                    for o in range(N):
-                        count("cycles", 1)
-                        u = -err[o] * x
-                        w = int(W[i * N + o])
+                    for g in range(G):
+                        count("cycles", 1, 1 + (slot if g < G - 1 else 0))
                         count(f"{f}_w_rd", 1)
-                        r, lf = ref_round(u, layer.lr_shift, mode, int(mem[f"lfsr_{f}"][0]))
-                        mem[f"lfsr_{f}"][0] = lf
-                        if mode == "stochastic":
-                            count("lfsr_step", 1)
-                        W[i * N + o] = ref_sat(w + r, WB)
+                        for lane in range(P):
+                            o = g * P + lane
+                            if o >= N:
+                                continue
+                            r, lf = ref_round(-err[o] * x, layer.lr_shift, mode, get(LF, lane, 0))
+                            put(LF, lane, 0, lf)
+                            if mode == "stochastic":
+                                count("lfsr_step", 1)
+                            put(W, i * G + g, lane, ref_sat(get(W, i * G + g, lane) + r, WB))
+                            count(f"{f}_upd", 1)
                         count(f"{f}_w_wr", 1)
-                        count(f"{f}_upd", 1)
                 count("cycles", 1, 3 + 2)
     count("cycles")                           # DONE
     return pred, cnt

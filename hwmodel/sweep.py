@@ -37,7 +37,8 @@ GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 MODES = ("product", "one-at-a-time")
-SCHEMA_VERSION = 4  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy
+SCHEMA_VERSION = 5  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
+# 5: cycles per sample (spec §16)
                     # columns (2 and 3 are migrated)
 APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -457,6 +458,9 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
         **cost_columns(cfg, rep, prep),
+        # the processor's cycles (spec §16): latency without running the RTL
+        "cycles_per_inference_sample": r.get("cycles_per_inference_sample"),
+        "cycles_per_learning_sample": r.get("cycles_per_learning_sample"),
         "n_train": int(r["n_train"]), "n_test": int(r["n_test"]),
         "wall_time": time.perf_counter() - t0,
         "worker": f"{socket.gethostname()}:{os.getpid()}",
@@ -475,7 +479,8 @@ RESULT_COLUMNS = ("code_version", "base", "point_key", "seed", "epochs", "data",
                   "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
                   "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
                   "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
-                  "worker", "finished_at", "val_accuracy", "val_accuracy_per_epoch")
+                  "worker", "finished_at", "val_accuracy", "val_accuracy_per_epoch",
+                  "cycles_per_inference_sample", "cycles_per_learning_sample")
 REFERENCE_COLUMNS = ("code_version", "base", "seed", "epochs", "data", "config_toml", "config_json",
                      "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
                      "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
@@ -509,6 +514,8 @@ CREATE TABLE IF NOT EXISTS results (
     code_version TEXT NOT NULL DEFAULT 'unknown',
     val_accuracy REAL,
     val_accuracy_per_epoch TEXT,
+    cycles_per_inference_sample REAL,
+    cycles_per_learning_sample REAL,
     UNIQUE (point_key, seed, epochs, data, base)
 );
 CREATE TABLE IF NOT EXISTS reference (
@@ -565,6 +572,7 @@ ADDED_COLUMNS = {
         ("sweeps", "code_version", "TEXT NOT NULL DEFAULT 'unknown'")],
     4: [("results", "val_accuracy", "REAL"), ("results", "val_accuracy_per_epoch", "TEXT"),
         ("reference", "float_val_accuracy", "REAL"), ("reference", "val_accuracy", "REAL")],
+    5: [("results", "cycles_per_inference_sample", "REAL"), ("results", "cycles_per_learning_sample", "REAL")],
 }
 MIGRATIONS = {v: [c for k in range(v + 1, SCHEMA_VERSION + 1) for c in ADDED_COLUMNS[k]]
               for v in range(2, SCHEMA_VERSION)}

@@ -211,7 +211,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
     proc = Processor.from_config(cfg, conv_kernels)
     if lfsr_start is not None:
-        proc.st["lfsr"][:] = np.asarray(lfsr_start, np.int64)
+        proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)  # lanes: spec §16
         res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
     curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
@@ -268,9 +268,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         rep.processor = proc
 
     if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
-        bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
-            if progress else None
+        bar = None
         try:
+            bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
+                if progress else None
             res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar))
         except KeyboardInterrupt:
             rep.interrupted = "baselines (linear read-out, frozen hidden)"
@@ -294,8 +295,11 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
         algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
         for algo in algos:
-            bar = progress(f"float {algo.upper()} reference (gain grid)", len(GAINS) ** 2) if progress else None
+            bar = None
             try:
+                # the bar inside the try: a Ctrl-C while it prints its first line (a user who
+                # reacts to that line) must keep what finished as well
+                bar = progress(f"float {algo.upper()} reference (gain grid)", len(GAINS) ** 2) if progress else None
                 fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar)
             except KeyboardInterrupt:
                 if bar is not None:

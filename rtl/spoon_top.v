@@ -4,14 +4,18 @@
 // Blocks (one file each): aer_in -> conv_core -> fc_layer x (NH + 1), sequenced by controller.
 // FC layer k = 1..NH+1 is generate block g_fc[k-1]: one fc_layer instance (hidden for k <= NH,
 // output for k = NH+1; binary spike-map inputs for k = 1, dense activations of layer k-1
-// otherwise) and its memories. Every memory of docs/spec.md §10 / §15 is an sram instance. All
-// sizes come from hwmodel.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0
-// removes the learning hardware (B LUTs, update datapaths, LFSRs, error registers, the layers'
-// weight-write paths).
+// otherwise) and its memories. Every memory of docs/spec.md §10 / §15 is an sram instance (a
+// layer's weight memory a wmem of FC_BANKS banks). Each FC layer has the organisation of spec §16:
+// FC_LANES units per cycle (lane words in fc{k}_w, fc{k}_acc, fc{k}_dact; one LFSR per lane) and
+// a weight memory of FC_BANKS banks of FC_PORTS macros (0 "1r1w", 1 "1rw"). All sizes come from
+// hwmodel.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0 removes the
+// learning hardware (B LUTs, update datapaths, LFSRs, error registers, the layers' weight-write
+// paths).
 //
 // Reset rule: one synchronous, active-high reset `rst` for every register of the design
 // (sampled on the rising edge of clk). Memories (sram) are not reset: the clear phase of each
-// sample zeroes the potentials and accumulators, weights/ROMs are loaded by the host.
+// sample zeroes the potentials and accumulators, weights/ROMs are loaded by the host. The
+// simulation-only checkers (counters, port_conflict) are inside `ifndef SYNTHESIS.
 //
 // Memory ports are OR-buses: every engine drives all-zero enables/addresses/data on the ports it
 // is not using, so the top ORs them. The host access port is a request/ready port: a request
@@ -46,6 +50,9 @@ module spoon_top #(
     parameter [16*NH+15:0] FC_AS = {16'd0, 16'd0},      // hidden: hard-tanh input shift
     parameter [16*NH+15:0] FC_BB = {16'd0, 16'd2},      // hidden: B entry bits
     parameter [16*NH+15:0] FC_LR = {16'd15, 16'd3},     // learning-rate shift
+    parameter [16*NH+15:0] FC_LANES = {16'd1, 16'd1},   // lanes P (units per cycle), 1..N
+    parameter [16*NH+15:0] FC_BANKS = {16'd1, 16'd1},   // banks of fc{k}_w (power of two)
+    parameter [16*NH+15:0] FC_PORTS = {16'd0, 16'd0},   // ports of fc{k}_w: 0 "1r1w", 1 "1rw"
     parameter integer SS       = 11,       // output: sigmoid input shift
     parameter integer L        = 6,        // output: sigmoid LUT index bits
     parameter integer OB       = 8,        // output: sigmoid output bits
@@ -120,6 +127,19 @@ module spoon_top #(
     function integer f_lr(input integer g);
         f_lr = {16'd0, FC_LR[16*g +: 16]};
     endfunction
+    function integer f_p(input integer g);
+        f_p = {16'd0, FC_LANES[16*g +: 16]};
+    endfunction
+    function integer f_bk(input integer g);
+        f_bk = {16'd0, FC_BANKS[16*g +: 16]};
+    endfunction
+    function integer f_pt(input integer g);
+        f_pt = {16'd0, FC_PORTS[16*g +: 16]};
+    endfunction
+    // groups of layer g + 1: ceil(N / P) (an illegal P = 0 counts as 1: g_bad_p stops it)
+    function integer f_grp(input integer g);
+        f_grp = (f_n(g) + ((f_p(g) > 0) ? f_p(g) : 1) - 1) / ((f_p(g) > 0) ? f_p(g) : 1);
+    endfunction
     function integer f_clog2(input integer v);        // address bits of v words, at least 1
         f_clog2 = (v > 1) ? $clog2(v) : 1;
     endfunction
@@ -136,7 +156,7 @@ module spoon_top #(
             if (f_clog2(O * O) > m) m = f_clog2(O * O);
             if (L > m) m = L;
             for (g = 0; g <= NH; g = g + 1)
-                if (f_clog2((f_ni(g) + 1) * f_n(g)) > m) m = f_clog2((f_ni(g) + 1) * f_n(g));
+                if (f_clog2((f_ni(g) + 1) * f_grp(g)) > m) m = f_clog2((f_ni(g) + 1) * f_grp(g));
             f_acc_aw = m;
         end
     endfunction
@@ -148,6 +168,10 @@ module spoon_top #(
             if (C * PB > m) m = C * PB;
             for (g = 0; g < NH; g = g + 1)
                 if (f_n(g) * f_bb(g) > m) m = f_n(g) * f_bb(g);
+            for (g = 0; g <= NH; g = g + 1) begin     // lane words: P weights, accumulators
+                if (f_p(g) * f_wb(g) > m) m = f_p(g) * f_wb(g);
+                if (f_p(g) * f_ab(g) > m) m = f_p(g) * f_ab(g);
+            end
             f_acc_dw = m;
         end
     endfunction
@@ -157,8 +181,6 @@ module spoon_top #(
     localparam integer CI   = 6;                  // counter index of conv_add (conv_cmp: 7)
     localparam integer CLF  = NCNT - 2;           // counter index of lfsr_step
     localparam integer CCY  = NCNT - 1;           // counter index of cycles
-    localparam [63:0]  CNT_1 = 64'd1;
-    localparam [63:0]  CNT_C = {32'd0, C[31:0]};
     localparam [7:0]   ID_KERN = 8'd0, ID_POT = 8'd1, ID_SPK = 8'd2, ID_PRED = 8'd14;
 
     // ---- parameter checks (spec §2, §15 legal ranges): elaboration stops on an illegal set ------
@@ -186,10 +208,14 @@ module spoon_top #(
     assign acc_ready = !busy;
     wire h_rd = acc_en && !acc_we && acc_ready;
     wire h_wr = acc_en &&  acc_we && acc_ready;
-    reg  [7:0] sel_q;
+    reg  [7:0]        sel_q;
+    reg  [ACC_AW-1:0] addr_q;                    // address of the last read (LFSR lane select)
     always @(posedge clk) begin
-        if (rst)       sel_q <= 8'd0;
-        else if (h_rd) sel_q <= acc_sel;
+        if (rst) begin
+            sel_q <= 8'd0; addr_q <= {ACC_AW{1'b0}};
+        end else if (h_rd) begin
+            sel_q <= acc_sel; addr_q <= acc_addr;
+        end
     end
 
     // ---- controller ----------------------------------------------------------------------------
@@ -254,21 +280,24 @@ module spoon_top #(
         .cnt_pos(cs_pos));
 
     localparam KFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/conv_kernel.hex"};
-    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .INIT_FILE(KFILE)) u_conv_kernel (
+    // the conv memories are single-port (1rw) macros: the scatter's read and write cycles
+    // alternate, the clear only writes, layer 1's scan only reads (docs/rtl.md, "Lanes, banks
+    // and ports")
+    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .PORTS(1), .INIT_FILE(KFILE)) u_conv_kernel (
         .clk(clk),
         .re(kern_re_e | hr_kern), .raddr(kern_raddr_e | (hr_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}})),
         .rdata(kern_rdata),
         .we(hw_kern), .waddr(hw_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}}),
         .wdata(hw_kern ? acc_wdata[C*WC-1:0] : {(C*WC){1'b0}}));
 
-    sram #(.DEPTH(O*O), .WIDTH(C*PB), .AW(PAW)) u_conv_pot (
+    sram #(.DEPTH(O*O), .WIDTH(C*PB), .AW(PAW), .PORTS(1)) u_conv_pot (
         .clk(clk),
         .re(pot_re_e | hr_pot), .raddr(pot_raddr_e | (hr_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
         .rdata(pot_rdata),
         .we(pot_we_e | hw_pot), .waddr(pot_waddr_e | (hw_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
         .wdata(pot_wdata_e | (hw_pot ? acc_wdata[C*PB-1:0] : {(C*PB){1'b0}})));
 
-    sram #(.DEPTH(Q*Q), .WIDTH(C), .AW(SAW)) u_conv_spk (
+    sram #(.DEPTH(Q*Q), .WIDTH(C), .AW(SAW), .PORTS(1)) u_conv_spk (
         .clk(clk),
         .re(spk_re_e | hr_spk), .raddr(spk_raddr_e | (hr_spk ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
         .rdata(spk_rdata),
@@ -277,9 +306,14 @@ module spoon_top #(
 
     // ---- the FC layers ------------------------------------------------------------------------------
     wire [NL*ACC_DW-1:0] rd_layer;                // access-port read data of each layer's memories
-    wire [NCNT-1:0]      cs;                      // counter strobes, counter_names(NH) order
-    wire [NL-1:0]        lfsr_steps;
+    // counter increments of this cycle, counter_names(NH) order, 32 bits each (a layer's adds,
+    // updates and LFSR steps count lanes: up to P per cycle; word strobes count 1)
+    wire [32*NCNT-1:0]   cinc;
+    wire [16*NL-1:0]     lfsr_steps;              // per layer: lane LFSR steps of this cycle
     wire [OW-1:0]        pred_q;
+`ifndef SYNTHESIS
+    wire [NL-1:0]        conflict_l;              // per layer: a 1rw macro saw a read and a write
+`endif
 
     genvar g;
     generate
@@ -289,6 +323,10 @@ module spoon_top #(
             localparam integer WB   = f_wb(g);
             localparam integer AB   = f_ab(g);
             localparam integer LR   = f_lr(g);
+            localparam integer P    = (f_p(g) > 0) ? f_p(g) : 1;    // (0 is stopped by g_bad_p)
+            localparam integer BK   = f_bk(g);
+            localparam integer PT   = f_pt(g);
+            localparam integer G    = f_grp(g);                      // groups: ceil(N / P)
             localparam integer YB   = HID ? f_yb(g) : 2;
             localparam integer AS   = HID ? f_as(g) : 0;
             localparam integer BB   = HID ? f_bb(g) : 1;
@@ -296,12 +334,18 @@ module spoon_top #(
             localparam integer PYB  = (g == 0) ? 2 : f_yb((g == 0) ? 0 : g - 1);   // input bits
             localparam integer XMAX = (g == 0) ? 1 : (1 << (PYB - 1)) - 1;
             localparam integer JW   = f_clog2(N);
+            localparam integer GW   = f_clog2(G);
+            localparam integer LAW  = f_clog2(P);
             localparam integer IAW  = (g == 0) ? SAW : f_clog2(NI);
             localparam integer IDW  = (g == 0) ? C : PYB;
-            localparam integer WD   = (NI + 1) * N;
+            localparam integer WD   = (NI + 1) * G;                  // fc{k}_w words
             localparam integer WAW  = f_clog2(WD);
+            localparam integer WW   = P * WB;                        // fc{k}_w word bits
+            localparam integer AW2  = P * AB;                        // fc{k}_acc word bits
             localparam integer BW   = N * BB;
             localparam integer CB   = 8 + 10 * g;                     // first counter of the layer
+            // one bank of single-port macros: a write slot between groups in update passes
+            localparam integer WSLOT = (PT == 1 && BK == 1) ? 1 : 0;
             // memory ids (docs/rtl.md): the first hidden layer 3-7 and 12, the output layer
             // 8-11, 13 (and pred 14) whatever NH is, hidden layer k >= 2 16 + 8(k-2) + 0..5
             localparam integer IDB  = 16 + 8 * (g - 1);
@@ -312,17 +356,19 @@ module spoon_top #(
             localparam [7:0] ID_B   = !HID ? 8'd0  : (g == 0) ? 8'd7  : IDB[7:0] + 8'd4;
             localparam [7:0] ID_L   = !HID ? 8'd13 : (g == 0) ? 8'd12 : IDB[7:0] + 8'd5;
             // the layer's LFSR stream (spec §3, §15): first hidden 5, output 6, hidden k >= 2 18 + 4k
+            // (lane 0's seed; fc_layer derives the other lanes' from it, spec §16)
             localparam integer STREAM = !HID ? 6 : (g == 0) ? 5 : 18 + 4 * (g + 1);
             localparam [31:0]  SD     = SEED * 32'h9E3779B1 + STREAM * 32'h7F4A7C15;
             localparam [31:0]  LSEED  = (SD == 32'd0) ? 32'd1 : SD;
-            // $readmemh files: MEM_DIR/fcKK_w.hex, MEM_DIR/bKK_lut.hex (KK = k, two digits)
+            // $readmemh files: MEM_DIR/fcKK_w.hex (one bank) or MEM_DIR/fcKK_w_bNN.hex (bank NN),
+            // MEM_DIR/bKK_lut.hex (KK = k, two digits)
             localparam integer DI1 = 48 + (g + 1) / 10, DI0 = 48 + (g + 1) % 10;
             localparam [7:0]   D1 = DI1[7:0], D0 = DI0[7:0];
-            localparam WFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/fc", D1, D0, "_w.hex"};
+            localparam WBASE = (MEM_DIR == "") ? "" : {MEM_DIR, "/fc", D1, D0, "_w"};
             localparam BFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/b", D1, D0, "_lut.hex"};
             localparam LFILE = (MEM_DIR == "") ? "" : {MEM_DIR, "/sig_lut.hex"};
 
-            // ---- parameter checks of this layer (spec §15 legal ranges) ------------------------
+            // ---- parameter checks of this layer (spec §15, §16 legal ranges) ---------------------
             if (HID && (N < 1 || N > 1024))   begin : g_bad_nh_n  illegal_parameter_FC_N_range u_stop (); end
             if (!HID && (N < 2 || N > 64))    begin : g_bad_no_n  illegal_parameter_FC_N_range u_stop (); end
             if (WB < 2 || WB > 16)            begin : g_bad_wb    illegal_parameter_FC_WB_range u_stop (); end
@@ -332,17 +378,21 @@ module spoon_top #(
             if (HID && (YB < 2 || YB > 16))   begin : g_bad_yb    illegal_parameter_FC_YB_range u_stop (); end
             if (HID && (AS < 0 || AS > AB - 1)) begin : g_bad_as  illegal_parameter_FC_AS_range u_stop (); end
             if (HID && (BB < 1 || BB > 8))    begin : g_bad_bb    illegal_parameter_FC_BB_range u_stop (); end
+            if (f_p(g) < 1 || f_p(g) > N)     begin : g_bad_p     illegal_parameter_FC_LANES_range u_stop (); end
+            if (BK < 1 || BK > 64 || (BK & (BK - 1)) != 0 || BK > WD)
+                                              begin : g_bad_bk    illegal_parameter_FC_BANKS_range u_stop (); end
+            if (PT < 0 || PT > 1)             begin : g_bad_pt    illegal_parameter_FC_PORTS_range u_stop (); end
 
             // ---- port wires (engine side) ---------------------------------------------------------
-            wire           w_re, w_we, ac_re, ac_we, act_we, dact_re, dact_we, dact_wdata, b_re;
+            wire           w_re, w_we, ac_re, ac_we, act_we, dact_re, dact_we, b_re;
             wire           lut_re, out_re, out_we, in_re;
             wire [WAW-1:0] w_raddr, w_waddr;
-            wire [WB-1:0]  w_rdata, w_wdata;
-            wire [JW-1:0]  ac_raddr, ac_waddr, act_waddr, dact_raddr, dact_waddr;
-            wire [JW-1:0]  out_raddr, out_waddr, l_pred;
-            wire [AB-1:0]  ac_rdata, ac_wdata;
+            wire [WW-1:0]  w_rdata, w_wdata;
+            wire [GW-1:0]  ac_raddr, ac_waddr, dact_raddr, dact_waddr;
+            wire [JW-1:0]  act_waddr, out_raddr, out_waddr, l_pred;
+            wire [AW2-1:0] ac_rdata, ac_wdata;
             wire [YB-1:0]  act_wdata;
-            wire           dact_rdata;
+            wire [P-1:0]   dact_rdata, dact_wdata;
             wire [OW-1:0]  b_raddr;
             wire [BW-1:0]  b_rdata;
             wire [L-1:0]   lut_raddr;
@@ -350,14 +400,22 @@ module spoon_top #(
             wire [N*OB-1:0] l_res;
             wire [IAW-1:0] in_raddr;
             wire [IDW-1:0] in_rdata;
-            wire [31:0]    lfsr_q;
-            wire           c_op, c_act, c_upd, c_lfsr;
+            wire [32*P-1:0] lfsr_q;
+            wire           c_act;
+            wire [15:0]    c_op, c_upd, c_lfsr;
             wire hr_w = h_rd && (acc_sel == ID_W), hw_w = h_wr && (acc_sel == ID_W);
             wire hr_a = h_rd && (acc_sel == ID_A), hw_a = h_wr && (acc_sel == ID_A);
             wire hr_y = h_rd && (acc_sel == ID_Y), hw_y = h_wr && (acc_sel == ID_Y);
             wire hr_d = h_rd && (acc_sel == ID_D), hw_d = h_wr && (acc_sel == ID_D);
             wire hr_b = h_rd && HID && (acc_sel == ID_B), hw_b = h_wr && HID && (acc_sel == ID_B);
             wire hw_l = h_wr && (acc_sel == ID_L);
+            // LFSR lanes: address = lane; addresses >= P read 0 and ignore writes (the read
+            // selects the lane of the last read's address, registered with the id)
+            localparam [31:0] P32 = P;
+            wire [LAW+31:0] lane_x = {{(LAW+32-ACC_AW){1'b0}}, addr_q};
+            wire [LAW+31:0] lane_w = {{(LAW+32-ACC_AW){1'b0}}, acc_addr};
+            wire [31:0] lfsr_rd = (lane_x[31:0] < P32) ? lfsr_q[32 * lane_x[LAW-1:0] +: 32] : 32'd0;
+            wire        lfsr_wr = hw_l && (lane_w[31:0] < P32);
 
             assign xr_re[g]              = in_re;
             assign xr_addr[32*g +: 32]   = {{(32-IAW){1'b0}}, in_raddr};
@@ -368,10 +426,10 @@ module spoon_top #(
             end
 
             fc_layer #(.OUTPUT(HID ? 0 : 1), .IN_BIN((g == 0) ? 1 : 0), .LEARNING(LEARNING),
-                       .RMODE(RMODE), .SEED(LSEED), .N(N), .WB(WB), .AB(AB), .LR(LR), .NI(NI),
-                       .C((g == 0) ? C : 1), .XB(PYB), .XMAX(XMAX), .YB(YB), .AS(AS), .BB(BB),
-                       .SS(SS), .L(L), .OB(OB), .IAW(IAW), .IDW(IDW), .WAW(WAW), .JW(JW),
-                       .LBW(OW)) u_fc (
+                       .RMODE(RMODE), .SEED(LSEED), .N(N), .P(P), .WSLOT(WSLOT), .WB(WB), .AB(AB),
+                       .LR(LR), .NI(NI), .C((g == 0) ? C : 1), .XB(PYB), .XMAX(XMAX), .YB(YB),
+                       .AS(AS), .BB(BB), .SS(SS), .L(L), .OB(OB), .IAW(IAW), .IDW(IDW), .WAW(WAW),
+                       .JW(JW), .GW(GW), .LAW(LAW), .LBW(OW)) u_fc (
                 .clk(clk), .rst(rst), .go_clear(go_clear), .go_fwd(go_fwd[g]), .go_act(go_act[g]),
                 .go_upd(go_upd[g]), .label(label_q), .busy(fc_busy[g]),
                 .in_re(in_re), .in_raddr(in_raddr), .in_rdata(in_rdata),
@@ -387,29 +445,35 @@ module spoon_top #(
                 .out_re(out_re), .out_raddr(out_raddr), .out_rdata(out_rdata),
                 .out_we(out_we), .out_waddr(out_waddr), .out_wdata(out_wdata),
                 .pred(l_pred), .res_out(l_res),
-                .lfsr_load(hw_l), .lfsr_load_value(acc_wdata[31:0]), .lfsr_state(lfsr_q),
+                .lfsr_load(lfsr_wr), .lfsr_addr(acc_addr[LAW-1:0]), .lfsr_load_value(acc_wdata[31:0]),
+                .lfsr_state(lfsr_q),
                 .cnt_op(c_op), .cnt_act(c_act), .cnt_upd(c_upd), .cnt_lfsr(c_lfsr));
 
             // ---- memories of the layer: engine ports OR host port -----------------------------
-            sram #(.DEPTH(WD), .WIDTH(WB), .AW(WAW), .INIT_FILE(WFILE)) u_w (
-                .clk(clk),
+            // fc{k}_w: BK banks of PT ports (wmem); the host addresses logical words
+            wmem #(.DEPTH(WD), .WIDTH(WW), .BANKS(BK), .PORTS(PT), .AW(WAW), .INIT_BASE(WBASE)) u_w (
+                .clk(clk), .rst(rst),
                 .re(w_re | hr_w), .raddr(w_raddr | (hr_w ? acc_addr[WAW-1:0] : {WAW{1'b0}})),
                 .rdata(w_rdata),
                 .we(w_we | hw_w), .waddr(w_waddr | (hw_w ? acc_addr[WAW-1:0] : {WAW{1'b0}})),
-                .wdata(w_wdata | (hw_w ? acc_wdata[WB-1:0] : {WB{1'b0}})));
+                .wdata(w_wdata | (hw_w ? acc_wdata[WW-1:0] : {WW{1'b0}})));
 
-            sram #(.DEPTH(N), .WIDTH(AB), .AW(JW)) u_acc (
+            // fc{k}_acc: the forward reads word g and writes word g-1 in one cycle (1r1w)
+            sram #(.DEPTH(G), .WIDTH(AW2), .AW(GW)) u_acc (
                 .clk(clk),
-                .re(ac_re | hr_a), .raddr(ac_raddr | (hr_a ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                .re(ac_re | hr_a), .raddr(ac_raddr | (hr_a ? acc_addr[GW-1:0] : {GW{1'b0}})),
                 .rdata(ac_rdata),
-                .we(ac_we | hw_a), .waddr(ac_waddr | (hw_a ? acc_addr[JW-1:0] : {JW{1'b0}})),
-                .wdata(ac_wdata | (hw_a ? acc_wdata[AB-1:0] : {AB{1'b0}})));
+                .we(ac_we | hw_a), .waddr(ac_waddr | (hw_a ? acc_addr[GW-1:0] : {GW{1'b0}})),
+                .wdata(ac_wdata | (hw_a ? acc_wdata[AW2-1:0] : {AW2{1'b0}})));
 
             reg [ACC_DW-1:0] rd;                    // this layer's access-port read data
+            wire             cf_l;                  // (simulation) this layer's port conflicts
             if (HID) begin : g_hid_mem
                 wire [YB-1:0] y_rdata;
                 wire          y_re = xr_re[g+1] | hr_y;
-                sram #(.DEPTH(N), .WIDTH(YB), .AW(JW)) u_act (
+                // fc{k}_act, fc{k}_dact, B LUT: single-port (written in the activation, read
+                // in later phases)
+                sram #(.DEPTH(N), .WIDTH(YB), .AW(JW), .PORTS(1)) u_act (
                     .clk(clk),
                     .re(y_re), .raddr(xr_addr[32*(g+1) +: JW] | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .rdata(y_rdata),
@@ -417,89 +481,115 @@ module spoon_top #(
                     .wdata(act_wdata | (hw_y ? acc_wdata[YB-1:0] : {YB{1'b0}})));
                 assign act_rd[32*g +: 32] = {{(32-YB){1'b0}}, y_rdata};
 
-                sram #(.DEPTH(N), .WIDTH(1), .AW(JW)) u_dact (
+                sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
                     .clk(clk),
-                    .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[JW-1:0] : {JW{1'b0}})),
+                    .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
                     .rdata(dact_rdata),
-                    .we(dact_we | hw_d), .waddr(dact_waddr | (hw_d ? acc_addr[JW-1:0] : {JW{1'b0}})),
-                    .wdata(dact_wdata | (hw_d & acc_wdata[0])));
+                    .we(dact_we | hw_d), .waddr(dact_waddr | (hw_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
+                    .wdata(dact_wdata | (hw_d ? acc_wdata[P-1:0] : {P{1'b0}})));
 
+`ifndef SYNTHESIS
+                wire cf_b;
+`endif
                 if (LEARNING != 0) begin : g_blut
-                    sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .INIT_FILE(BFILE)) u_b_lut (
+                    sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .PORTS(1), .INIT_FILE(BFILE)) u_b_lut (
                         .clk(clk),
                         .re(b_re | hr_b), .raddr(b_raddr | (hr_b ? acc_addr[OW-1:0] : {OW{1'b0}})),
                         .rdata(b_rdata),
                         .we(hw_b), .waddr(hw_b ? acc_addr[OW-1:0] : {OW{1'b0}}),
                         .wdata(hw_b ? acc_wdata[BW-1:0] : {BW{1'b0}}));
+`ifndef SYNTHESIS
+                    assign cf_b = u_b_lut.conflict_q;
+`endif
                 end else begin : g_no_blut
                     assign b_rdata = {BW{1'b0}};
                     wire unused_inf = &{1'b0, b_re, b_raddr, hr_b, hw_b};
+`ifndef SYNTHESIS
+                    assign cf_b = 1'b0;
+`endif
                 end
                 assign lut_rdata = {OB{1'b0}};
                 assign out_rdata = {OB{1'b0}};
+`ifndef SYNTHESIS
+                assign cf_l = u_act.conflict_q | u_dact.conflict_q | cf_b;
+`else
+                assign cf_l = 1'b0;
+`endif
 
                 always @(*) begin
                     rd = {ACC_DW{1'b0}};
-                    if (sel_q == ID_W) rd[WB-1:0] = w_rdata;
-                    if (sel_q == ID_A) rd[AB-1:0] = ac_rdata;
-                    if (sel_q == ID_Y) rd[YB-1:0] = y_rdata;
-                    if (sel_q == ID_D) rd[0]      = dact_rdata;
-                    if (sel_q == ID_B) rd[BW-1:0] = b_rdata;
-                    if (sel_q == ID_L) rd[31:0]   = lfsr_q;
+                    if (sel_q == ID_W) rd[WW-1:0]  = w_rdata;
+                    if (sel_q == ID_A) rd[AW2-1:0] = ac_rdata;
+                    if (sel_q == ID_Y) rd[YB-1:0]  = y_rdata;
+                    if (sel_q == ID_D) rd[P-1:0]   = dact_rdata;
+                    if (sel_q == ID_B) rd[BW-1:0]  = b_rdata;
+                    if (sel_q == ID_L) rd[31:0]    = lfsr_rd;
                 end
                 // the counters of hidden layer k (hwmodel.counters.hidden_counter_names)
-                assign cs[CB+5] = act_we;
-                assign cs[CB+6] = xr_re[g+1];         // fc{k}_act reads by layer k+1
-                assign cs[CB+7] = c_act;
-                assign cs[CB+8] = b_re;
-                assign cs[CB+9] = c_upd;
+                assign cinc[32*(CB+5) +: 32] = {31'd0, act_we};
+                assign cinc[32*(CB+6) +: 32] = {31'd0, xr_re[g+1]};   // fc{k}_act reads by layer k+1
+                assign cinc[32*(CB+7) +: 32] = {31'd0, c_act};
+                assign cinc[32*(CB+8) +: 32] = {31'd0, b_re};
+                assign cinc[32*(CB+9) +: 32] = {16'd0, c_upd};
                 wire unused_h = &{1'b0, lut_re, lut_raddr, out_re, out_raddr, out_we, out_waddr,
                                   out_wdata, l_pred, l_res};
             end else begin : g_out_mem
-                sram #(.DEPTH(N), .WIDTH(OB), .AW(JW)) u_out (
+                // fc{K+1}_out, sig_lut: single-port (written in the activation / by the host,
+                // read in later phases / cycles)
+                sram #(.DEPTH(N), .WIDTH(OB), .AW(JW), .PORTS(1)) u_out (
                     .clk(clk),
                     .re(out_re | hr_y), .raddr(out_raddr | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .rdata(out_rdata),
                     .we(out_we | hw_y), .waddr(out_waddr | (hw_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .wdata(out_wdata | (hw_y ? acc_wdata[OB-1:0] : {OB{1'b0}})));
 
-                sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .INIT_FILE(LFILE)) u_sig_lut (
+                sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .PORTS(1), .INIT_FILE(LFILE)) u_sig_lut (
                     .clk(clk),
                     .re(lut_re | hr_d), .raddr(lut_raddr | (hr_d ? acc_addr[L-1:0] : {L{1'b0}})),
                     .rdata(lut_rdata),
                     .we(hw_d), .waddr(hw_d ? acc_addr[L-1:0] : {L{1'b0}}),
                     .wdata(hw_d ? acc_wdata[OB-1:0] : {OB{1'b0}}));
                 assign act_rd[32*g +: 32] = 32'd0;
-                assign dact_rdata = 1'b0;
+                assign dact_rdata = {P{1'b0}};
                 assign b_rdata    = {BW{1'b0}};
                 assign res_out    = l_res;
                 assign pred_q     = l_pred;
+`ifndef SYNTHESIS
+                assign cf_l = u_out.conflict_q | u_sig_lut.conflict_q;
+`else
+                assign cf_l = 1'b0;
+`endif
 
                 always @(*) begin
                     rd = {ACC_DW{1'b0}};
-                    if (sel_q == ID_W)    rd[WB-1:0] = w_rdata;
-                    if (sel_q == ID_A)    rd[AB-1:0] = ac_rdata;
-                    if (sel_q == ID_Y)    rd[OB-1:0] = out_rdata;
-                    if (sel_q == ID_D)    rd[OB-1:0] = lut_rdata;
-                    if (sel_q == ID_L)    rd[31:0]   = lfsr_q;
-                    if (sel_q == ID_PRED) rd[OW-1:0] = pred_q;
+                    if (sel_q == ID_W)    rd[WW-1:0]  = w_rdata;
+                    if (sel_q == ID_A)    rd[AW2-1:0] = ac_rdata;
+                    if (sel_q == ID_Y)    rd[OB-1:0]  = out_rdata;
+                    if (sel_q == ID_D)    rd[OB-1:0]  = lut_rdata;
+                    if (sel_q == ID_L)    rd[31:0]    = lfsr_rd;
+                    if (sel_q == ID_PRED) rd[OW-1:0]  = pred_q;
                 end
                 // the counters of the output layer (hwmodel.counters.output_counter_names)
-                assign cs[CB+5] = lut_re;
-                assign cs[CB+6] = out_we;
-                assign cs[CB+7] = out_re;
-                assign cs[CB+8] = c_upd;
+                assign cinc[32*(CB+5) +: 32] = {31'd0, lut_re};
+                assign cinc[32*(CB+6) +: 32] = {31'd0, out_we};
+                assign cinc[32*(CB+7) +: 32] = {31'd0, out_re};
+                assign cinc[32*(CB+8) +: 32] = {16'd0, c_upd};
                 wire unused_o = &{1'b0, act_we, act_waddr, act_wdata, dact_re, dact_raddr, dact_we,
                                   dact_waddr, dact_wdata, b_re, b_raddr, hr_b, hw_b, c_act,
                                   xr_re[g], xr_addr[32*g +: 32]};
             end
             assign rd_layer[ACC_DW*g +: ACC_DW] = rd;
-            assign cs[CB+0] = w_re;
-            assign cs[CB+1] = w_we;
-            assign cs[CB+2] = ac_re;
-            assign cs[CB+3] = ac_we;
-            assign cs[CB+4] = c_op;
-            assign lfsr_steps[g] = c_lfsr;
+            // word strobes count words (one per access), c_op the real lanes of the group
+            assign cinc[32*(CB+0) +: 32] = {31'd0, w_re};
+            assign cinc[32*(CB+1) +: 32] = {31'd0, w_we};
+            assign cinc[32*(CB+2) +: 32] = {31'd0, ac_re};
+            assign cinc[32*(CB+3) +: 32] = {31'd0, ac_we};
+            assign cinc[32*(CB+4) +: 32] = {16'd0, c_op};
+            assign lfsr_steps[16*g +: 16] = c_lfsr;
+`ifndef SYNTHESIS
+            assign conflict_l[g] = cf_l | u_w.conflict | u_acc.conflict_q;
+`endif
+            wire unused_l = &{1'b0, cf_l, lane_x, lane_w};
         end
     endgenerate
 
@@ -517,49 +607,61 @@ module spoon_top #(
     end
 
     // the access port data bus is as wide as the widest word; narrower memories ignore the rest
-    wire unused_ok = &{1'b0, acc_wdata, act_rd, xr_addr};
+    wire unused_ok = &{1'b0, acc_wdata, act_rd, xr_addr, addr_q};
 
-    // counter strobes of the conv front end and lfsr_step (the layers' are set in g_fc)
-    assign cs[0]   = cs_events;
-    assign cs[1]   = kern_re_e;
-    assign cs[2]   = pot_re_e;
-    assign cs[3]   = pot_we_e;
-    assign cs[4]   = spk_re_e;
-    assign cs[5]   = spk_we_e;
-    assign cs[6]   = cs_pos;
-    assign cs[7]   = cs_pos;
-    assign cs[CLF] = |lfsr_steps;
+    // counter increments of the conv front end and lfsr_step (the layers' are set in g_fc)
+    reg [31:0] nsteps;                            // lane LFSR steps of every layer this cycle
+    integer    li;
+    always @(*) begin
+        nsteps = 32'd0;
+        for (li = 0; li < NL; li = li + 1)
+            nsteps = nsteps + {16'd0, lfsr_steps[16*li +: 16]};
+    end
+    assign cinc[32*0 +: 32]   = {31'd0, cs_events};
+    assign cinc[32*1 +: 32]   = {31'd0, kern_re_e};
+    assign cinc[32*2 +: 32]   = {31'd0, pot_re_e};
+    assign cinc[32*3 +: 32]   = {31'd0, pot_we_e};
+    assign cinc[32*4 +: 32]   = {31'd0, spk_re_e};
+    assign cinc[32*5 +: 32]   = {31'd0, spk_we_e};
+    assign cinc[32*CI +: 32]  = cs_pos ? C[31:0] : 32'd0;    // conv_add: C per position
+    assign cinc[32*(CI+1) +: 32] = cs_pos ? C[31:0] : 32'd0; // conv_cmp
+    assign cinc[32*CLF +: 32] = nsteps;
     // cycles (spec §16): every cycle of a sample (controller busy) except the input-starved ones
     // of the event phase (the conv core idle and no event or end-of-sample waiting in aer_in)
-    assign cs[CCY] = busy && !(ev_enable && !conv_busy && !a_valid);
+    assign cinc[32*CCY +: 32] = {31'd0, busy && !(ev_enable && !conv_busy && !a_valid)};
 
 `ifndef SYNTHESIS
-    // ---- access counters of docs/spec.md §11 / §15 (simulation only) -------------------------------
+    // ---- single-port check (simulation only) -------------------------------------------------------
+    // port_conflict: some 1rw macro (conv memories, fc{k}_act / _dact / _out, B LUTs, sig_lut,
+    // fc{k}_w with weight_ports = 1rw) has seen a read and a write in one cycle since time 0; the
+    // testbench fails on it (sim/tb_lib.py). Sticky, not reset.
+    wire port_conflict = |conflict_l | u_conv_kernel.conflict_q | u_conv_pot.conflict_q |
+                         u_conv_spk.conflict_q;
+    reg  conflict_told_q;
+    initial conflict_told_q = 1'b0;
+    always @(posedge clk)
+        if (port_conflict && !conflict_told_q) begin
+            $display("spoon_top: ERROR: a single-port (1rw) memory was read and written in one cycle (t = %0t)", $time);
+            conflict_told_q <= 1'b1;
+        end
+
+    // ---- access counters of docs/spec.md §11 / §15 / §16 (simulation only) -------------------------
     // cnt_inf_q / cnt_lrn_q: 64 bits per counter, counter c (hwmodel.counters.counter_names(NH)
     // order) at bits [64c, 64c+64); inference phases / update phases (learn_phase). Counted from
-    // the engines' memory strobes and operation strobes (host accesses excluded); cumulative since
-    // reset (the testbench takes differences).
+    // the engines' memory strobes and operation counts (cinc; host accesses excluded); cumulative
+    // since reset (the testbench takes differences).
     reg  [64*NCNT-1:0] cnt_inf_q, cnt_lrn_q;
-    reg  [63:0]        nsteps;
-    integer            ci, li;
-    always @(*) begin
-        nsteps = 64'd0;
-        for (li = 0; li < NL; li = li + 1)
-            if (lfsr_steps[li]) nsteps = nsteps + CNT_1;
-    end
+    integer            ci;
     always @(posedge clk) begin
         if (rst) begin
             cnt_inf_q <= {(64*NCNT){1'b0}}; cnt_lrn_q <= {(64*NCNT){1'b0}};
         end else begin
-            for (ci = 0; ci < NCNT; ci = ci + 1)
-                if (cs[ci]) begin
-                    if (learn_phase)
-                        cnt_lrn_q[64*ci +: 64] <= cnt_lrn_q[64*ci +: 64] +
-                            ((ci == CI || ci == CI + 1) ? CNT_C : (ci == CLF) ? nsteps : CNT_1);
-                    else
-                        cnt_inf_q[64*ci +: 64] <= cnt_inf_q[64*ci +: 64] +
-                            ((ci == CI || ci == CI + 1) ? CNT_C : (ci == CLF) ? nsteps : CNT_1);
-                end
+            for (ci = 0; ci < NCNT; ci = ci + 1) begin
+                if (learn_phase)
+                    cnt_lrn_q[64*ci +: 64] <= cnt_lrn_q[64*ci +: 64] + {32'd0, cinc[32*ci +: 32]};
+                else
+                    cnt_inf_q[64*ci +: 64] <= cnt_inf_q[64*ci +: 64] + {32'd0, cinc[32*ci +: 32]};
+            end
         end
     end
 `endif

@@ -1,15 +1,26 @@
-// sram: the one behavioural memory of the design (depth x width, 1 read + 1 write port).
+// sram: the one behavioural memory of the design (depth x width), two kinds of macro:
 //
-// Every memory of docs/spec.md §10 / §15 is an instance of this module, so a foundry register file /
-// two-port SRAM macro can replace it one for one. Synchronous read: rdata is valid in the cycle
-// after a read (re = 1) and holds until the next read. A read and a write of the same address
-// in the same cycle return the OLD word (read-first); the engines never issue such a pair
-// (fc_layer's header says why). No reset: memory contents are undefined until loaded or cleared.
+//   PORTS = 0  "1r1w": one read and one write port, both usable in the same cycle. A read and a
+//              write of the same address in the same cycle return the OLD word (read-first); the
+//              engines never issue such a pair (fc_layer's header says why).
+//   PORTS = 1  "1rw": a single-port macro, one address per cycle: addr = we ? waddr : raddr. The
+//              engines never read and write it in the same cycle (docs/rtl.md, "Lanes, banks and
+//              ports"); in simulation the sticky flag conflict_q records a cycle with re and we
+//              both set, and the testbench fails on it (spoon_top's port_conflict), so the claim
+//              is checked on every simulated cycle instead of trusted.
+//
+// Every memory of docs/spec.md §10 / §15 is an instance of this module (the banked weight
+// memories through wmem), so a foundry register file / SRAM macro can replace it one for one.
+// Synchronous read: rdata is valid in the cycle after a read (re = 1) and HOLDS until the next
+// read. The hold is a macro requirement (docs/rtl.md): the engines use held read data (the B
+// row, a dense layer's input word, an accumulator word over the lanes of a group in the
+// activation pass). No reset: memory contents are undefined until loaded or cleared.
 // INIT_FILE (optional): $readmemh file loaded at time 0 (simulation / FPGA ROM init).
 module sram #(
     parameter integer DEPTH     = 16,
     parameter integer WIDTH     = 8,
     parameter integer AW        = (DEPTH > 1) ? $clog2(DEPTH) : 1,
+    parameter integer PORTS     = 0,         // 0 "1r1w", 1 "1rw"
     parameter         INIT_FILE = ""
 ) (
     input  wire             clk,
@@ -17,12 +28,15 @@ module sram #(
     input  wire             re,
     input  wire [AW-1:0]    raddr,
     output reg  [WIDTH-1:0] rdata,
-    // ---- write port ----------------------------------------------------------------------
+    // ---- write port (1rw: the same port, addressed by waddr while we = 1) -----------------
     input  wire             we,
     input  wire [AW-1:0]    waddr,
     input  wire [WIDTH-1:0] wdata
 );
     reg [WIDTH-1:0] mem [0:DEPTH-1];
+
+    // 1rw: one address decoder, shared by the read and the write
+    wire [AW-1:0] ra = (PORTS != 0 && we) ? waddr : raddr;
 
     initial begin
         rdata = {WIDTH{1'b0}};
@@ -30,7 +44,15 @@ module sram #(
     end
 
     always @(posedge clk) begin
-        if (re) rdata <= mem[raddr];
+        if (re) rdata <= mem[ra];
         if (we) mem[waddr] <= wdata;
     end
+
+`ifndef SYNTHESIS
+    // simulation only: a 1rw macro asked for a read and a write in one cycle (never cleared)
+    reg conflict_q;
+    initial conflict_q = 1'b0;
+    always @(posedge clk)
+        if (PORTS != 0 && re && we) conflict_q <= 1'b1;
+`endif
 endmodule

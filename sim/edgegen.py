@@ -22,6 +22,10 @@ apply to every hidden layer; layers k >= 2 (multi-bit inputs) get an accumulator
 WB + YB_{k-1} bits and an input shift drawn around the size of their sums, and small sizes.
 The rounding mode cycles with the seed (``(seed // len(THEMES) + seed) % 3``), so the first
 len(THEMES) seeds already cover all three modes and later rounds give each theme the others.
+Every FC layer also gets an organisation (spec §16, ``_organisation``): lanes P (1, N, or in
+between: often a partial last group), weight-memory banks (1, 2, 4 or 8, at most its words) and
+ports ("1r1w" / "1rw"), drawn from a stream of their own so that the theme's values do not
+depend on them.
 ``corner_hits`` counts, per sample, the corners listed in ``CORNERS`` from the model's state
 after the sample; the tests print them and require every corner to be hit at least once over
 the default seeds.
@@ -73,6 +77,11 @@ CORNERS = {
     "stream_ttfs": "TTFS-coded digits",
     "stream_rate": "rate-coded digits",
     "stream_dvs": "DVS-emulated event streams",
+    "lanes_partial": "a layer of P > 1 lanes whose last group is partial (padding lanes)",
+    "lanes_full": "a fully parallel layer (P = N > 1)",
+    "lanes_dense": "a layer k >= 2 (multi-bit inputs) with P > 1 lanes",
+    "banked_weights": "a weight memory of two or more banks",
+    "write_slots": "a weight memory of one 1rw bank with two or more groups (write slots)",
 }
 
 
@@ -195,6 +204,25 @@ def _stack(d: dict, depth: int, r) -> dict:
     return out
 
 
+def _organisation(cfg: Config, seed: int) -> dict:
+    """Lanes, banks and ports of every FC layer (spec §16), from their own stream of ``seed``:
+    P = 1, P = N or P in between (each about a third), banks 1, 2, 4 or 8 (at most the weight
+    memory's words), ports "1r1w" or "1rw"."""
+    rng = np.random.default_rng([seed, 16])
+    out: dict = {}
+    layers = [(f"hidden.{n}.", h, cfg.layer_inputs(n + 1)[0]) for n, h in enumerate(cfg.hidden)]
+    layers.append(("output.", cfg.output, cfg.layer_inputs(cfg.depth + 1)[0]))
+    for key, layer, nin in layers:
+        n = layer.neurons
+        kind = int(rng.integers(0, 3))
+        p = 1 if kind == 0 or n == 1 else n if kind == 1 or n == 2 else int(rng.integers(2, n))
+        words = (nin + 1) * (-(-n // p))
+        banks = int(rng.choice([b for b in (1, 1, 2, 4, 8) if b <= words]))
+        out.update({key + "lanes": p, key + "weight_banks": banks,
+                    key + "weight_ports": str(rng.choice(["1r1w", "1rw"]))})
+    return out
+
+
 def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
     theme = THEMES[seed % len(THEMES)]
     depth = depth_of(seed)
@@ -206,6 +234,7 @@ def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
             c = _base().replace(**_stack(d, depth, r))
         except ConfigError:
             continue
+        c = c.replace(**_organisation(c, seed))
         cfg = Config.from_dict({**c.to_dict(), "name": f"edge{seed}-{theme}-d{depth}"})
         return EdgeCase(seed, theme, cfg, events, n_learn, n_infer)
     raise RuntimeError(f"edge_case({seed}): no legal configuration for theme {theme}")
@@ -245,9 +274,15 @@ def _rails(bits: int) -> tuple[int, int]:
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
 
 
+def _units(a, n: int) -> np.ndarray:
+    """A per-unit memory (fc{k}_acc, fc{k}_dact) in unit order: lane words (G, P) flattened, the
+    padding lanes of a partial last group dropped (spec §16)."""
+    return np.asarray(a).reshape(-1)[:n]
+
+
 def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) -> dict[str, int]:
     """Corners reached by one sample, from the model's memories after it (Processor.memories()),
-    at any depth (memory names of spec §15)."""
+    at any depth (memory names of spec §15, lane layouts of spec §16)."""
     h: dict[str, int] = {}
     K = cfg.depth
     out = cfg.output
@@ -264,7 +299,7 @@ def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) ->
     add("conv_pot_sat", at_rail(mem["conv_pot"], cfg.bits["PB"]))
     for n, layer in enumerate(cfg.hidden):
         f = f"fc{n + 1}"
-        acc = mem[f"{f}_acc"]
+        acc = _units(mem[f"{f}_acc"], layer.neurons)
         add("hidden_acc_sat", at_rail(acc, layer.ab))
         if n >= 1:
             add("dense_acc_sat", at_rail(acc, layer.ab))
@@ -276,14 +311,15 @@ def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) ->
         add("hidden_1_unit", layer.neurons == 1)
         if learn:
             add("hidden_w_rail", at_rail(mem[f"{f}_w"], layer.wb))
-            add("dact_zero_learning", np.sum(mem[f"{f}_dact"] == 0))
+            dact = _units(mem[f"{f}_dact"], layer.neurons)
+            add("dact_zero_learning", np.sum(dact == 0))
             if n >= 1:
                 add("dense_w_rail", at_rail(mem[f"{f}_w"], layer.wb))
-                add("dense_dact_zero_learning", np.sum(mem[f"{f}_dact"] == 0))
+                add("dense_dact_zero_learning", np.sum(dact == 0))
             if n + 1 < K + 1:                 # layer n + 2 reads these activations
                 add("dense_input_zero_learning", np.sum(mem[f"{f}_act"] == 0))
     fo = f"fc{K + 1}"
-    acc2 = mem[f"{fo}_acc"]
+    acc2 = _units(mem[f"{fo}_acc"], out.neurons)
     add("output_acc_sat", at_rail(acc2, out.ab))
     if K >= 1:
         add("dense_acc_sat", at_rail(acc2, out.ab))
@@ -308,6 +344,13 @@ def corner_hits(cfg: Config, events: str, mem: dict, label: int, learn: bool) ->
     add("two_classes", out.neurons == 2)
     add(f"depth_{K}", K <= 3)
     add("stream_dvs" if events == "dvs" else f"stream_{cfg.encoding.kind}", 1)
+    for k, layer in enumerate((*cfg.hidden, out), 1):
+        p, groups = layer.lanes, layer.groups
+        add("lanes_partial", p > 1 and layer.neurons % p != 0)
+        add("lanes_full", 1 < p == layer.neurons)
+        add("lanes_dense", p > 1 and k >= 2)
+        add("banked_weights", layer.weight_banks >= 2)
+        add("write_slots", layer.weight_ports == "1rw" and layer.weight_banks == 1 and groups >= 2)
     return h
 
 

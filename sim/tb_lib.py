@@ -201,11 +201,22 @@ def writable(cfg) -> tuple[str, ...]:
     return tuple(n for n in initialised(cfg) if n != "pred" and not n.startswith("lfsr_"))
 
 
+def check_ports(chip: Chip, where: str, errors: list[str]) -> None:
+    """Fail when a single-port (1rw) memory macro has been asked for a read and a write in one
+    cycle (spoon_top's sticky, simulation-only ``port_conflict``; rtl/sram.v); reported once."""
+    v = chip.dut.port_conflict.value
+    if (not v.is_resolvable or int(v)) and not any("single-port" in e for e in errors):
+        errors.append(f"{where}: a single-port (1rw) memory was read and written in one cycle "
+                      f"(port_conflict; the sim log names the time)")
+
+
 async def compare_all(chip: Chip, proc, pred_model: int | None, where: str, errors: list[str],
                       stats: dict, only: tuple[str, ...] | None = None) -> None:
     """Read back every memory of spec §10 and compare with the model; record the first mismatch
     of each memory (address, expected, actual). ``only`` restricts the memories (after reset the
-    potentials and accumulators are undefined until the first clear phase)."""
+    potentials and accumulators are undefined until the first clear phase). Also fails on a
+    single-port conflict (``check_ports``)."""
+    check_ports(chip, where, errors)
     for name in chip.names():
         if only is not None and name not in only:
             continue

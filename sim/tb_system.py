@@ -19,7 +19,8 @@ from hwmodel.config import Config
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch
 from hwmodel.model import Processor
-from tb_lib import Chip, compare_all, compare_counters, initialised, out_name, tb_args, write_report
+from tb_lib import (Chip, check_ports, compare_all, compare_counters, initialised, out_name, tb_args,
+                    write_report)
 
 
 def _batch(cfg, images, events: str = "image", seed: int = 0):
@@ -78,6 +79,7 @@ async def system(dut):
             n_before = len(errors)
             compare_counters(chip.counters() - c0, res.per_sample[0], where, errors)
             stats["counter_mismatch"] += len(errors) - n_before
+            check_ports(chip, where, errors)
             last = k == len(batch) - 1
             if (every and (k + 1) % every == 0) or last:
                 await compare_all(chip, proc, int(res.preds[0]), where, errors, stats)
@@ -121,8 +123,35 @@ async def access_port(dut):
         if bad:
             a = bad[0]
             errors.append(f"{name}: {len(bad)} bad words; first address {a}: wrote 0x{words[a]:x}, read 0x{got[a]:x}")
+        if name.startswith("lfsr"):
+            # lane LFSRs (spec §16): addresses >= P (the lanes) read 0 and ignore writes, also
+            # the ones whose low bits name a lane (P, and the next power of two)
+            for a in sorted({n, 1 << max(1, (n - 1).bit_length())}):
+                if a >= 1 << len(dut.acc_addr):
+                    continue
+                await _access(dut, chip.ids[name], a, 0x1234567)
+                got2 = await chip.read_mem(name)
+                rd = await _access(dut, chip.ids[name], a, None)
+                if got2 != words or rd != 0:
+                    errors.append(f"{name}: a write to address {a} >= {n} lanes changed the lanes "
+                                  f"or reads {rd:#x}")
     write_report(args, {"errors": errors})
     assert not errors, "\n".join(errors)
+
+
+async def _access(dut, sel: int, addr: int, wdata: int | None) -> int:
+    """One access-port request (write when ``wdata`` is given, else read); returns the read data."""
+    from cocotb.triggers import FallingEdge
+    dut.acc_sel.value = sel
+    dut.acc_addr.value = addr
+    dut.acc_we.value = 0 if wdata is None else 1
+    dut.acc_wdata.value = 0 if wdata is None else wdata
+    dut.acc_en.value = 1
+    await FallingEdge(dut.clk)
+    dut.acc_en.value = 0
+    dut.acc_we.value = 0
+    v = dut.acc_rdata.value
+    return v.to_unsigned() if v.is_resolvable else -1
 
 
 @cocotb.test()

@@ -125,9 +125,10 @@ def test_schema_3_database_is_migrated_and_flagged(db, tmp_path, capsys):
     assert "no validation accuracy" in (out / "report.md").read_text()
     conn = sweep.connect(old)  # a sweep opening it for writing migrates it
     try:
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "4"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(sweep.SCHEMA_VERSION)
         cols = {r[1] for r in conn.execute("PRAGMA table_info(results)")}
-        assert {"val_accuracy", "val_accuracy_per_epoch"} <= cols
+        assert {"val_accuracy", "val_accuracy_per_epoch", "cycles_per_inference_sample",
+                "cycles_per_learning_sample"} <= cols
         assert conn.execute("SELECT COUNT(*) FROM results WHERE val_accuracy IS NULL").fetchone()[0] == 9
     finally:
         conn.close()

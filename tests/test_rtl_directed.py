@@ -22,7 +22,7 @@ TESTS = ["out_of_array", "gaps_backpressure", "start_while_busy", "access_while_
 @pytest.fixture(scope="module")
 def tiny_build():
     require_tool(spoon_sim.unavailable(), "RTL simulation")
-    return spoon_sim.build_top(Config.preset("tiny"))
+    return spoon_sim.build_top(Config.preset("tiny"), quick=True)
 
 
 @pytest.mark.parametrize("test", TESTS)

@@ -38,7 +38,7 @@ def seeds() -> list[int]:
 def _cosim(seed: int) -> dict:
     require_tool(spoon_sim.unavailable(), "RTL simulation")
     case = edgegen.edge_case(seed)
-    b = spoon_sim.build_top(case.cfg)
+    b = spoon_sim.build_top(case.cfg, quick=True)
     rep = spoon_sim.run(b, "tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": 1,
                          "n_learn": case.n_learn, "n_infer": case.n_infer, "full_every": 1,

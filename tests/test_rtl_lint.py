@@ -39,9 +39,33 @@ def tiny_depth(depth: int) -> Config:
                                              "hidden.2.accumulator": "s20"})
 
 
+def tiny_lanes() -> Config:
+    """tiny with lane-parallel layers (spec §16): fc1 P = 5 (groups 5+5+5+1) in 2 banks of 1rw
+    macros, fc2 P = 3 (3+3+3+1) in one 1rw bank (write slots)."""
+    return Config.preset("tiny").replace(**{"fc1.lanes": 5, "fc1.weight_banks": 2,
+                                            "fc1.weight_ports": "1rw", "fc2.lanes": 3,
+                                            "fc2.weight_ports": "1rw"})
+
+
+def spoon_lanes() -> Config:
+    """spoon with fc1 16 lanes in 2 banks of 1rw macros and a fully parallel fc2 (10 lanes)."""
+    return Config.preset("spoon").replace(**{"fc1.lanes": 16, "fc1.weight_banks": 2,
+                                             "fc1.weight_ports": "1rw", "fc2.lanes": 10})
+
+
+def deep_lanes() -> Config:
+    """tiny_depth3 with lanes in every layer: 12 units P = 12, 8 units P = 3 in 8 banks of 1rw,
+    6 units P = 4 in one 1rw bank, the output layer P = 10 in 4 banks of 1r1w."""
+    return tiny_depth(3).replace(**{"hidden.0.lanes": 12, "hidden.1.lanes": 3,
+                                    "hidden.1.weight_banks": 8, "hidden.1.weight_ports": "1rw",
+                                    "hidden.2.lanes": 4, "hidden.2.weight_ports": "1rw",
+                                    "output.lanes": 10, "output.weight_banks": 4})
+
+
 LINT_CONFIGS = {"spoon": lambda: Config.preset("spoon"), "tiny": lambda: Config.preset("tiny"),
                 "spoon_deep": lambda: Config.preset("spoon_deep"), "pixel_fc": lambda: Config.preset("pixel_fc"),
-                "tiny_depth0": lambda: tiny_depth(0), "tiny_depth3": lambda: tiny_depth(3)}
+                "tiny_depth0": lambda: tiny_depth(0), "tiny_depth3": lambda: tiny_depth(3),
+                "tiny_lanes": tiny_lanes, "spoon_lanes": spoon_lanes, "deep_lanes": deep_lanes}
 
 
 @pytest.mark.parametrize("preset", list(LINT_CONFIGS))
@@ -52,7 +76,8 @@ def test_rtl_lint_clean(verilator, preset, learning):
 
 
 @pytest.mark.parametrize("preset,learning", [("tiny", True), ("tiny", False), ("tiny_depth0", True),
-                                             ("tiny_depth3", True)])
+                                             ("tiny_depth3", True), ("tiny_lanes", True),
+                                             ("tiny_lanes", False)])
 def test_rtl_synth_no_latches(yosys, preset, learning):
     ok, cells, text = quality.synth(rtlgen.top_parameters(LINT_CONFIGS[preset](), learning))
     assert ok, text[-3000:]
@@ -93,7 +118,8 @@ def _nh17() -> dict:
     p = rtlgen.top_parameters(Config.preset("tiny"), True)
     n = 18
     f = {"FC_N": [2] * n, "FC_WB": [2] * n, "FC_AB": [8] * n, "FC_YB": [2] * 17 + [0],
-         "FC_AS": [0] * n, "FC_BB": [1] * 17 + [0], "FC_LR": [0] * n}
+         "FC_AS": [0] * n, "FC_BB": [1] * 17 + [0], "FC_LR": [0] * n, "FC_LANES": [1] * n,
+         "FC_BANKS": [1] * n, "FC_PORTS": [0] * n}
     return {**p, "NH": 17, "SS": 0, **{k: rtlgen.pack(v) for k, v in f.items()}}
 
 
@@ -129,6 +155,14 @@ ILLEGAL = [
     ("WC", lambda p: {**p, "WC": 17, "PB": 32}, "WC_range"),
     ("LEARNING", lambda p: {**p, "LEARNING": 2}, "LEARNING_range"),
     ("NH", lambda p: _nh17(), "NH_range"),
+    # the organisation of an FC layer (spec §16)
+    ("LANES_zero", lambda p: with_field(p, "FC_LANES", 0, 0), "FC_LANES_range"),
+    ("LANES_above_N", lambda p: with_field(p, "FC_LANES", 1, 11), "FC_LANES_range"),   # N_out = 10
+    ("BANKS_not_pow2", lambda p: with_field(p, "FC_BANKS", 0, 3), "FC_BANKS_range"),
+    ("BANKS_above_64", lambda p: with_field(p, "FC_BANKS", 0, 128), "FC_BANKS_range"),
+    ("BANKS_above_words", lambda p: with_field(with_field(p, "FC_N", 1, 2), "FC_BANKS", 1, 64),
+     "FC_BANKS_range"),                      # fc2 2 units: (16 + 1) * 2 = 34 words < 64 banks
+    ("PORTS", lambda p: with_field(p, "FC_PORTS", 1, 2), "FC_PORTS_range"),
 ]
 
 
@@ -202,3 +236,38 @@ def test_rtlgen_files_any_depth(tmp_path):
     assert rtlgen.mem_ids(Config.preset("tiny")) == rtlgen.MEM_IDS
     g0 = rtlgen.generate(cfg, tmp_path / "infer", learning=False)
     assert not [n for n in g0["files"] if n.endswith("_lut") and n != "sig_lut"]
+
+
+def test_rtlgen_files_lanes(tmp_path):
+    """Lanes, banks, ports (spec §16): the FC_LANES / FC_BANKS / FC_PORTS vectors, the weight
+    files in the lane layout (P weights per word), one file per bank of a banked weight memory
+    (word a in bank a mod B at row a div B, rows padded to ceil(words / B)), memory widths and
+    depths of the lane layouts."""
+    from hwmodel.model import Processor
+    cfg = tiny_lanes()
+    p = rtlgen.top_parameters(cfg)
+    assert rtlgen.unpack(p["FC_LANES"], 2) == [5, 3]
+    assert rtlgen.unpack(p["FC_BANKS"], 2) == [2, 1]
+    assert rtlgen.unpack(p["FC_PORTS"], 2) == [1, 1]
+    assert rtlgen.unpack(rtlgen.top_parameters(Config.preset("tiny"))["FC_PORTS"], 2) == [0, 0]
+    proc = Processor.from_config(cfg)
+    g = rtlgen.generate(cfg, tmp_path, proc=proc)
+    n_in = cfg.n_in
+    depths, widths = rtlgen.mem_depths(cfg), rtlgen.mem_widths(cfg)
+    assert (depths["fc1_w"], widths["fc1_w"]) == ((n_in + 1) * 4, 5 * 8)       # G = 4 groups of 5
+    assert (depths["fc1_acc"], widths["fc1_acc"]) == (4, 5 * 16)
+    assert (depths["fc1_dact"], widths["fc1_dact"]) == (4, 5)
+    assert (depths["lfsr_fc1"], depths["lfsr_fc2"]) == (5, 3)
+    words = [int(w, 16) for w in (tmp_path / "fc01_w.hex").read_text().split()]
+    assert words == proc.packed_words("fc1_w")
+    banks = g["bank_files"]["fc1_w"]
+    assert [b.name for b in banks] == ["fc01_w_b00.hex", "fc01_w_b01.hex"]
+    rows = -(-len(words) // 2)
+    for b, f in enumerate(banks):
+        got = [int(w, 16) for w in f.read_text().split()]
+        assert len(got) == rows
+        assert got == [words[r * 2 + b] if r * 2 + b < len(words) else 0 for r in range(rows)]
+    assert "fc2_w" not in g["bank_files"]                      # one bank: the logical file only
+    # lane l of word i*G + g is the weight of input i to unit g*P + l; padding lanes are 0
+    w = proc.memories()["fc1_w"]
+    assert w.shape == ((n_in + 1) * 4, 5) and (w[3::4, 1:] == 0).all()

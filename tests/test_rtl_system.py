@@ -135,8 +135,10 @@ def depth_config(depth: int) -> Config:
 
 
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
-            offset: int = 0, events: str = "image") -> dict:
-    b = spoon_sim.build_top(cfg, learning=learning)
+            offset: int = 0, events: str = "image", quick: bool = True) -> dict:
+    """Co-simulate ``cfg``; ``quick``: the unoptimised, fast-to-build Verilator model (tiny-sized
+    designs; the spoon-sized long runs pass False: spoon_sim.build_top)."""
+    b = spoon_sim.build_top(cfg, learning=learning, quick=quick)
     rep = spoon_sim.run(b, "tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
                          "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
@@ -151,7 +153,7 @@ def test_rtl_tiny_learn_and_infer():
 
 
 def test_rtl_tiny_access_port():
-    b = spoon_sim.build_top(tiny())
+    b = spoon_sim.build_top(tiny(), quick=True)
     spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
@@ -174,7 +176,78 @@ def test_rtl_depth(depth):
 
 def test_rtl_depth3_access_port():
     """Every memory and register of a three-hidden-layer stack, through its access-port id."""
-    b = spoon_sim.build_top(depth_config(3))
+    b = spoon_sim.build_top(depth_config(3), quick=True)
+    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+# lane-parallel FC layers with banked single- or two-port weight memories (spec §16): each
+# configuration gives every FC layer its own organisation (lanes P, weight_banks B, weight_ports);
+# together they cover P = 1, P dividing N, P not dividing N (a partial last group with padding
+# lanes), P = N, 1, 2, 4 and 8 banks, "1rw" (one bank: write slots between groups; several
+# banks: none) and "1r1w", at depths 1 and 2, stochastic rounding (one LFSR per lane)
+LANES = {
+    # fc1 16 units: P = 4 (divides), 2 banks of 1rw; fc2 10 units: P = 3 (groups 3+3+3+1), one
+    # 1rw bank (write slots)
+    "p4b2rw_p3b1rw": {"fc1.lanes": 4, "fc1.weight_banks": 2, "fc1.weight_ports": "1rw",
+                      "fc2.lanes": 3, "fc2.weight_ports": "1rw"},
+    # fully parallel: fc1 P = N = 16 with 4 banks of 1r1w, fc2 P = N = 10 in one 1r1w bank; other
+    # widths and seed
+    "pN_b4": {"fc1.lanes": 16, "fc1.weight_banks": 4, "fc2.lanes": 10, "fc1.weight": "s6",
+              "fc1.accumulator": "s11", "fc2.weight": "s7", "fc2.accumulator": "s18",
+              "drtp.lr_shift_fc1": 1, "drtp.lr_shift_fc2": 9, "seed": 31},
+    # depth 2 (16-8-10): layer 1 P = 1 in 4 banks of 1rw, layer 2 (dense) P = 3 (3+3+2) in one
+    # 1rw bank, the output layer P = 5 in 8 banks of 1r1w
+    "deep_p1b4rw_p3b1rw_p5b8": {"hidden.sizes": "16,8", "hidden.0.weight_banks": 4,
+                                "hidden.0.weight_ports": "1rw", "hidden.1.lanes": 3,
+                                "hidden.1.weight_ports": "1rw", "hidden.1.accumulator": "s16",
+                                "hidden.1.act_shift": 6, "hidden.1.lr_shift": 6,
+                                "output.lanes": 5, "output.weight_banks": 8,
+                                "output.weight": "s7", "output.accumulator": "s18", "seed": 5},
+}
+
+
+def lanes_config(name: str) -> Config:
+    return Config.from_dict({**tiny().replace(**LANES[name]).to_dict(), "name": f"lanes_{name}"})
+
+
+def _org(layer) -> tuple:
+    return layer.lanes, layer.weight_banks, layer.weight_ports
+
+
+def test_rtl_lanes_cover_the_organisations():
+    """The LANES configurations cover what the co-simulation must see (spec §16)."""
+    orgs = [(layer, c.depth) for c in map(lanes_config, LANES) for layer in (*c.hidden, c.output)]
+    assert len({_org(layer) for layer, _ in orgs}) >= 6
+    assert {1, 2, 4} <= {layer.weight_banks for layer, _ in orgs}
+    assert {"1rw", "1r1w"} == {layer.weight_ports for layer, _ in orgs}
+    kinds = {("P=1" if layer.lanes == 1 else "P=N" if layer.lanes == layer.neurons else
+              "P|N" if layer.neurons % layer.lanes == 0 else "partial") for layer, _ in orgs}
+    assert kinds == {"P=1", "P=N", "P|N", "partial"}
+    assert {d for layer, d in orgs if layer.lanes > 1} >= {1, 2}
+    assert any(layer.weight_ports == "1rw" and layer.weight_banks == 1 and layer.lanes > 1
+               for layer, _ in orgs)                                   # write slots
+    assert any(layer.weight_ports == "1rw" and layer.weight_banks > 1 for layer, _ in orgs)
+
+
+@pytest.mark.parametrize("name", list(LANES))
+def test_rtl_lanes(name):
+    """Lane-parallel layers, banked 1rw / 1r1w weight memories: every memory word (lane layouts),
+    every lane LFSR, pred, the outputs and every counter, cycles included, after each of 4
+    learning and 2 inference samples; no single-port memory ever read and written in one cycle.
+    Every layer must have updated weights."""
+    cfg = lanes_config(name)
+    rep = _system(cfg, n_learn=4, n_infer=2)
+    from hwmodel.counters import counter_names
+    tot = dict(zip(counter_names(cfg.depth), rep["total_counters_model"][1]))
+    for k in range(1, cfg.depth + 2):
+        assert tot[f"fc{k}_upd"] > 0, f"layer {k} never updated a weight"
+
+
+def test_rtl_lanes_access_port():
+    """Every memory of a lanes configuration through the access port: banked weight memories at
+    logical addresses, lane words of P weights / accumulators / derivative bits, one LFSR per
+    lane (address = lane)."""
+    b = spoon_sim.build_top(lanes_config("p4b2rw_p3b1rw"), quick=True)
     spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
@@ -196,14 +269,14 @@ def test_rtl_spoon_dvs_streams():
     """The spoon_dvs preset on DVS-emulated digits: predictions, outputs and counters after every
     sample, every memory word at the end of the learning and of the inference run (reading back
     the 1.2-Mbit chip after each sample takes about 45 s through cocotb)."""
-    rep = _system(Config.preset("spoon_dvs"), 10, 10, every=10, events="dvs")
+    rep = _system(Config.preset("spoon_dvs"), 10, 10, every=10, events="dvs", quick=False)
     assert rep["samples"] == 20
 
 
 def test_rtl_conv_scatter():
     """Spec §14 scatter example and saturating-add edges (K=5, S=2 config, pooled)."""
     cfg = extra("w6_nearest_pool2")
-    b = spoon_sim.build_top(cfg)
+    b = spoon_sim.build_top(cfg, quick=True)
     spoon_sim.run(b, "tb_system", "conv_scatter", {"config": str(b.gen["dir"] / "config.toml")})
 
 
@@ -226,7 +299,7 @@ def test_rtl_random_configs_long(seed):
 
 @pytest.mark.slow
 def test_rtl_spoon_long():
-    _system(Config.preset("spoon"), n_learn=200, n_infer=200, every=100)
+    _system(Config.preset("spoon"), n_learn=200, n_infer=200, every=100, quick=False)
 
 
 @pytest.mark.slow
@@ -234,7 +307,7 @@ def test_rtl_spoon_deep_long():
     """spoon's front end with hidden layers 128-64 (the spoon_deep preset): 40 learning + 20
     inference samples, predictions, outputs and counters after every sample, every memory word
     every 20 samples and at the end of each run."""
-    rep = _system(Config.preset("spoon_deep"), n_learn=40, n_infer=20, every=20)
+    rep = _system(Config.preset("spoon_deep"), n_learn=40, n_infer=20, every=20, quick=False)
     assert rep["samples"] == 60
 
 
@@ -244,7 +317,7 @@ def test_rtl_spoon_three_hidden():
     units, s20 accumulator, input shift 7), 20 learning + 10 inference samples."""
     cfg = Config.preset("spoon_deep").replace(**{"hidden.sizes": "128,64,32", "hidden.2.act_shift": 7})
     cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_3h"})
-    _system(cfg, n_learn=20, n_infer=10, every=10)
+    _system(cfg, n_learn=20, n_infer=10, every=10, quick=False)
 
 
 @pytest.mark.slow
@@ -252,11 +325,30 @@ def test_rtl_spoon_linear_readout():
     """spoon's front end with no hidden layer (the output layer reads the 1,152 conv spikes)."""
     cfg = Config.preset("spoon").replace(**{"hidden.sizes": "", "output.sig_shift": 8})
     cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_linear"})
-    _system(cfg, n_learn=40, n_infer=20, every=20)
+    _system(cfg, n_learn=40, n_infer=20, every=20, quick=False)
+
+
+@pytest.mark.slow
+def test_rtl_spoon_lanes():
+    """spoon with lane-parallel layers: fc1 16 lanes (8 groups of 128 units) in 2 banks of 1rw
+    macros, fc2 10 lanes (fully parallel, one 1r1w bank): 40 learning + 20 inference samples,
+    predictions, outputs, counters and cycles after every sample, every memory word every 20
+    samples and at the end of each run."""
+    cfg = Config.preset("spoon").replace(**{"fc1.lanes": 16, "fc1.weight_banks": 2,
+                                            "fc1.weight_ports": "1rw", "fc2.lanes": 10})
+    cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_lanes"})
+    rep = _system(cfg, n_learn=40, n_infer=20, every=20, quick=False)
+    assert rep["samples"] == 60
+
+
+@pytest.mark.slow
+def test_rtl_lanes_inference_only():
+    """A lanes configuration built without the learning hardware (LEARNING = 0)."""
+    _system(lanes_config("p4b2rw_p3b1rw"), n_learn=0, n_infer=6, every=3, learning=False)
 
 
 @pytest.mark.slow
 def test_rtl_pixel_fc():
     """The pixel_fc preset (784-500-500-10 on the identity front end): 10 learning + 5 inference
     samples, every memory word at the end of each run."""
-    _system(Config.preset("pixel_fc"), n_learn=10, n_infer=5, every=10)
+    _system(Config.preset("pixel_fc"), n_learn=10, n_infer=5, every=10, quick=False)

@@ -88,6 +88,16 @@ def _output(draw, n_max):
                 "init_bound": _bound(draw, wb), "lr_shift": _small_or_any(draw, 0, 40, 12)}
 
 
+def _org(draw, n):
+    """Organisation fields (spec §16) of a layer of n units: half the time the serial default,
+    else any lanes (partial last groups included), 1 or 2 banks (every weight memory has >= 2
+    words), either port kind."""
+    if draw(st.booleans()):
+        return {}
+    return {"lanes": draw(st.integers(1, n)), "weight_banks": draw(st.sampled_from([1, 2])),
+            "weight_ports": draw(st.sampled_from(["1r1w", "1rw"]))}
+
+
 @st.composite
 def stack_cases(draw, depth, max_samples=4, n_max=6, max_events=30):
     """A configuration with ``depth`` hidden layers in the stack layout, event streams, labels."""
@@ -103,12 +113,13 @@ def stack_cases(draw, depth, max_samples=4, n_max=6, max_events=30):
         hidden.append({"neurons": units, "weight": f"s{wb}", "accumulator": f"s{ab}", "activation": f"s{yb}",
                        "act_shift": shift, "init_bound": _bound(draw, wb),
                        "lr_shift": _small_or_any(draw, 0, 30, 8),
-                       "b": f"s{draw(st.integers(1, 4))}"})
+                       "b": f"s{draw(st.integers(1, 4))}", **_org(draw, units)})
         in_bits = yb
     wb, out = _output(draw, n_max)
     ab = _narrow_or_any(draw, wb + in_bits, 40)
     out["accumulator"] = f"s{ab}"
     out["sig_shift"] = draw(st.integers(0, min(ab - 1, 12)))
+    out.update(_org(draw, out["neurons"]))
     base = Config.preset("tiny").replace(**over)
     d = base.to_dict()
     for sec in ("fc1", "fc2"):
@@ -164,13 +175,23 @@ def memories_cover_state(sp: StackProcessor):
     """memories() shows every element of the flat buffers (nothing hides outside the views)."""
     m, d = sp.memories(), sp.cfg.depth
     ks, hs = range(1, d + 2), range(1, d + 1)
+    layers = list(sp.cfg.hidden) + [sp.cfg.output]
 
     def cat(parts):
         return np.concatenate([np.zeros(0, np.int64)] + [np.ravel(p) for p in parts])
-    np.testing.assert_array_equal(cat(m[f"fc{k}_w"] for k in ks), sp.st["w"])
-    np.testing.assert_array_equal(cat(m[f"fc{k}_acc"] for k in ks), sp.st["acc"])
+
+    def units(k, name):
+        """A lane-layout memory of layer k back to one value per unit; padding lanes must be 0."""
+        a, n, p = m[name], layers[k - 1].neurons, layers[k - 1].lanes
+        if p == 1:
+            return a
+        rows = a.reshape(-1, layers[k - 1].groups * p)
+        assert not rows[:, n:].any(), f"{name}: a padding lane is not 0"
+        return rows[:, :n]
+    np.testing.assert_array_equal(cat(units(k, f"fc{k}_w") for k in ks), sp.st["w"])
+    np.testing.assert_array_equal(cat(units(k, f"fc{k}_acc") for k in ks), sp.st["acc"])
     np.testing.assert_array_equal(cat(m[f"fc{h}_act"] for h in hs), sp.st["act"])
-    np.testing.assert_array_equal(cat(m[f"fc{h}_dact"] for h in hs), sp.st["dact"])
+    np.testing.assert_array_equal(cat(units(h, f"fc{h}_dact") for h in hs), sp.st["dact"])
     np.testing.assert_array_equal(cat(m["b_lut" if h == 1 else f"b{h}_lut"] for h in hs), sp.st["bf"])
     np.testing.assert_array_equal(cat(m[f"lfsr_fc{k}"] for k in ks), sp.st["lfsr"])
 

@@ -229,6 +229,13 @@ def test_rows_carry_energy_and_area(local_db):
         by_w.setdefault(w, set()).add(round(a, 9))
     widths = sorted(by_w, key=lambda w: int(w[1:]))
     assert max(by_w[widths[0]]) < min(by_w[widths[-1]])  # wider FC1 weights, larger memories
+    conn = sqlite3.connect(db)
+    try:
+        cyc = conn.execute("SELECT cycles_per_inference_sample, cycles_per_learning_sample FROM results").fetchall()
+    finally:
+        conn.close()
+    # spec §16: every row knows its latency; a learning sample adds the update passes
+    assert cyc and all(ci > 0 and cl > ci for ci, cl in cyc)
 
 
 def test_report_writes_all_files(local_db, tmp_path, capsys):
