@@ -188,16 +188,16 @@ def run_stack(g, lay, ex, ey, ec, offsets, labels, learn, kern, pot, spk, w, acc
                         jl[nd] = j
                         ub[nd] = -(2 * np.int64(bk[j]) + 1)
                         nd += 1
-                # the active words: groups with a unit of derivative 1 (read and written per input)
+                # the active words: groups with a unit of derivative 1 (read and written per input);
+                # ``last``: the last group is one (the drain's extra cycle)
                 nga = 0
+                last = 0
                 for g in range(G):
                     for j in range(g * P, min(N, g * P + P)):
                         if dk[j]:
                             nga += 1
+                            last = 1 if g == G - 1 else 0
                             break
-                last = 0
-                for j in range((G - 1) * P, N):
-                    last |= dk[j]
                 s = lfsr[l0]
                 if P > 1 and MODE == STOCHASTIC:
                     # lane LFSRs (spec §16): unit j draws from lane j mod P, in (input, group)
