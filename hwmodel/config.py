@@ -16,7 +16,8 @@ and ``output``. Files and dictionaries come in two layouts:
   lut_frac, output, init_bound, lr_shift``) and ``[drtp]`` with ``rounding`` only.
 
 Dotted keys: ``hidden.sizes`` ("256,128"; "" for no hidden layer: the linear read-out) sets the
-depth and the sizes (new layers copy the last hidden layer's other fields); ``hidden.K.FIELD``
+depth and the sizes (new layers copy the last hidden layer's other fields; a layer's ``lanes``
+is capped at its new size); ``hidden.K.FIELD``
 one hidden layer (0-based), ``hidden.FIELD`` every hidden layer, ``output.FIELD`` the output
 layer. The original names ``fc1.*``, ``fc2.*``, ``drtp.b``, ``drtp.lr_shift_fc1/2`` (and the
 attributes ``cfg.fc1``, ``cfg.fc2``, ``cfg.bits``, ``cfg.ymax``) mean the one-hidden-layer
@@ -342,6 +343,8 @@ class Config:
                 proto = hidden[-1] if hidden else dataclasses.asdict(HiddenCfg())
                 hidden = [{**(hidden[n] if n < len(hidden) else proto), "neurons": sz}
                           for n, sz in enumerate(sizes)]
+                for h in hidden:      # a layer made narrower than its lanes runs fully parallel
+                    h["lanes"] = min(h.get("lanes", 1), h["neurons"])
             elif len(parts) == 2 and parts[0] in LEGACY and parts[1] in LEGACY[parts[0]]:
                 layer, f = LEGACY[parts[0]][parts[1]]
                 if layer == "drtp":

@@ -50,9 +50,9 @@ module spoon_top #(
     parameter [16*NH+15:0] FC_AS = {16'd0, 16'd0},      // hidden: hard-tanh input shift
     parameter [16*NH+15:0] FC_BB = {16'd0, 16'd2},      // hidden: B entry bits
     parameter [16*NH+15:0] FC_LR = {16'd15, 16'd3},     // learning-rate shift
-    parameter [16*NH+15:0] FC_LANES = {16'd1, 16'd1},   // lanes P (units per cycle), 1..N
-    parameter [16*NH+15:0] FC_BANKS = {16'd1, 16'd1},   // banks of fc{k}_w (power of two)
-    parameter [16*NH+15:0] FC_PORTS = {16'd0, 16'd0},   // ports of fc{k}_w: 0 "1r1w", 1 "1rw"
+    parameter [16*NH+15:0] FC_LANES = {16'd10, 16'd16}, // lanes P (units per cycle), 1..N
+    parameter [16*NH+15:0] FC_BANKS = {16'd1, 16'd2},   // banks of fc{k}_w (power of two)
+    parameter [16*NH+15:0] FC_PORTS = {16'd1, 16'd1},   // ports of fc{k}_w: 0 "1r1w", 1 "1rw"
     parameter integer SS       = 11,       // output: sigmoid input shift
     parameter integer L        = 6,        // output: sigmoid LUT index bits
     parameter integer OB       = 8,        // output: sigmoid output bits

@@ -27,7 +27,8 @@ def test_train_json_keys_and_outputs(tmp_path, capsys):
 def test_info_json(capsys):
     assert main(["info", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
-    assert res["memories"]["fc1_w"]["words"] == 1153 * 128
+    fc1_w = res["memories"]["fc1_w"]          # spoon: 16 lanes, 8 groups, two 1rw banks
+    assert (fc1_w["words"], fc1_w["width"], fc1_w["banks"], fc1_w["ports"]) == (1153 * 8, 16 * 8, 2, "1rw")
     assert res["derived"]["fc1_inputs"] == 1152
 
 

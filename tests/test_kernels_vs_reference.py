@@ -134,10 +134,11 @@ def test_reference_agrees_on_real_digits_with_learning():
 
 
 def test_batched_spoon_on_real_digits_with_learning():
-    """The spoon preset (N1 = 128, 1,152 FC1 inputs) trained on real digits in one batched call."""
+    """spoon's serial organisation (N1 = 128, 1,152 FC1 inputs; the one-lane reference) trained on
+    real digits in one batched call."""
     from hwmodel.counters import IDX
     from hwmodel.encode import encode_images
-    cfg = Config.preset("spoon")
+    cfg = Config.preset("spoon_serial")
     x, y = _digits(5)
     proc, res, ref_state, rpreds, rcnts = run_both_batched(cfg, encode_images(x, cfg), y, True)
     np.testing.assert_array_equal(res.preds, rpreds)

@@ -23,9 +23,15 @@ def test_one_hidden_layer_files_keep_their_layout_and_meaning(name):
     assert cfg.hidden[0].neurons == raw["fc1"]["neurons"] and cfg.output.neurons == raw["fc2"]["neurons"]
     assert cfg.hidden[0].lr_shift == raw["drtp"]["lr_shift_fc1"] == cfg.fc1.lr_shift
     assert cfg.output.lr_shift == raw["drtp"]["lr_shift_fc2"] and cfg.hidden[0].b == raw["drtp"]["b"]
-    # the §15 memory list is §10's for one hidden layer, in the same order
-    assert layers.memories(cfg) == counters.memory_sizes(cfg)
+    # the §15 memory list is §10's for one hidden layer, in the same order (§10 is the serial
+    # organisation; lanes change the words, never the bits of a layer whose lanes divide it)
+    serial = cfg.replace(**{f"{ly}.{f}": v for ly in ("fc1", "fc2")
+                            for f, v in (("lanes", 1), ("weight_banks", 1), ("weight_ports", "1r1w"))})
+    assert layers.memories(serial) == counters.memory_sizes(serial)
     assert list(layers.memories(cfg)) == list(counters.memory_sizes(cfg))
+    if all(ly.neurons % ly.lanes == 0 for ly in (cfg.hidden[0], cfg.output)):
+        assert ({m: v["bits"] for m, v in layers.memories(cfg).items() if not m.startswith("lfsr")}
+                == {m: v["bits"] for m, v in counters.memory_sizes(cfg).items() if not m.startswith("lfsr")})
 
 
 @pytest.mark.parametrize("name", sorted(DEEP_PRESETS))
@@ -46,6 +52,7 @@ def test_hidden_sizes_sets_depth_and_copies_the_last_layer():
                          "output.lr_shift": 12})
     assert [h.lr_shift for h in d3.hidden] == [3, 3, 5] and {h.activation for h in d3.hidden} == {"s6"}
     assert d3.output.lr_shift == 12
+    assert [h.lanes for h in d3.hidden] == [16, 16, 8]               # lanes capped at the layer's size
     d0 = base.replace(**{"hidden.sizes": ""})
     assert d0.depth == 0 and d0.layer_inputs(1) == (d0.n_in, 1)
     assert base.replace(**{"hidden.sizes": "128"}) == base          # back to one layer: the same config

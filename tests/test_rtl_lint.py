@@ -48,9 +48,10 @@ def tiny_lanes() -> Config:
 
 
 def spoon_lanes() -> Config:
-    """spoon with fc1 16 lanes in 2 banks of 1rw macros and a fully parallel fc2 (10 lanes)."""
-    return Config.preset("spoon").replace(**{"fc1.lanes": 16, "fc1.weight_banks": 2,
-                                             "fc1.weight_ports": "1rw", "fc2.lanes": 10})
+    """spoon with fc1 32 lanes in one bank of 1rw macros and fc2 4 lanes (partial) in 2 banks of
+    1r1w (the spoon preset itself: fc1 16 lanes in 2 banks of 1rw, fc2 10 lanes in one 1rw bank)."""
+    return Config.preset("spoon").replace(**{"fc1.lanes": 32, "fc1.weight_banks": 1, "fc1.weight_ports": "1rw",
+                                             "fc2.lanes": 4, "fc2.weight_banks": 2, "fc2.weight_ports": "1r1w"})
 
 
 def deep_lanes() -> Config:
@@ -62,7 +63,8 @@ def deep_lanes() -> Config:
                                     "output.lanes": 10, "output.weight_banks": 4})
 
 
-LINT_CONFIGS = {"spoon": lambda: Config.preset("spoon"), "tiny": lambda: Config.preset("tiny"),
+LINT_CONFIGS = {"spoon": lambda: Config.preset("spoon"), "spoon_serial": lambda: Config.preset("spoon_serial"),
+                "tiny": lambda: Config.preset("tiny"),
                 "spoon_deep": lambda: Config.preset("spoon_deep"), "pixel_fc": lambda: Config.preset("pixel_fc"),
                 "tiny_depth0": lambda: tiny_depth(0), "tiny_depth3": lambda: tiny_depth(3),
                 "tiny_lanes": tiny_lanes, "spoon_lanes": spoon_lanes, "deep_lanes": deep_lanes}

@@ -329,13 +329,22 @@ def test_rtl_spoon_linear_readout():
 
 
 @pytest.mark.slow
+def test_rtl_spoon_serial():
+    """spoon_serial (one weight per cycle, one 1r1w bank per weight memory): 40 learning + 20
+    inference samples, all memories every 20 samples and at the end of each run."""
+    rep = _system(Config.preset("spoon_serial"), n_learn=40, n_infer=20, every=20, quick=False)
+    assert rep["samples"] == 60
+
+
+@pytest.mark.slow
 def test_rtl_spoon_lanes():
-    """spoon with lane-parallel layers: fc1 16 lanes (8 groups of 128 units) in 2 banks of 1rw
-    macros, fc2 10 lanes (fully parallel, one 1r1w bank): 40 learning + 20 inference samples,
-    predictions, outputs, counters and cycles after every sample, every memory word every 20
-    samples and at the end of each run."""
-    cfg = Config.preset("spoon").replace(**{"fc1.lanes": 16, "fc1.weight_banks": 2,
-                                            "fc1.weight_ports": "1rw", "fc2.lanes": 10})
+    """spoon with another organisation than the preset's: fc1 32 lanes (4 groups) in one bank of
+    1rw macros (write slots), fc2 4 lanes (3 groups, the last with 2 padding lanes) in 2 banks of
+    1r1w: 40 learning + 20 inference samples, predictions, outputs, counters and cycles after
+    every sample, every memory word every 20 samples and at the end of each run."""
+    cfg = Config.preset("spoon").replace(**{"fc1.lanes": 32, "fc1.weight_banks": 1,
+                                            "fc1.weight_ports": "1rw", "fc2.lanes": 4,
+                                            "fc2.weight_banks": 2, "fc2.weight_ports": "1r1w"})
     cfg = Config.from_dict({**cfg.to_dict(), "name": "spoon_lanes"})
     rep = _system(cfg, n_learn=40, n_infer=20, every=20, quick=False)
     assert rep["samples"] == 60

@@ -229,7 +229,7 @@ def _digits(cfg, n):
     return encode_images(sp.x_train[:n], cfg), sp.y_train[:n]
 
 
-@pytest.mark.parametrize("preset,n", [("tiny", 120), ("spoon", 12)])
+@pytest.mark.parametrize("preset,n", [("tiny", 120), ("spoon_serial", 12)])
 def test_k1_presets_on_digits_equal_reference(preset, n):
     """Batched learning (two passes), then inference; then one kernel call per sample, both modes."""
     cfg = Config.preset(preset)
