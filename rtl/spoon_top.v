@@ -481,16 +481,29 @@ module spoon_top #(
                     .wdata(act_wdata | (hw_y ? acc_wdata[YB-1:0] : {YB{1'b0}})));
                 assign act_rd[32*g +: 32] = {{(32-YB){1'b0}}, y_rdata};
 
-                sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
-                    .clk(clk),
-                    .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
-                    .rdata(dact_rdata),
-                    .we(dact_we | hw_d), .waddr(dact_waddr | (hw_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
-                    .wdata(dact_wdata | (hw_d ? acc_wdata[P-1:0] : {P{1'b0}})));
-
 `ifndef SYNTHESIS
-                wire cf_b;
+                wire cf_b, cf_d;
 `endif
+                // fc{k}_dact: read only by the DRTP update, so learning-only (hwmodel.layers.
+                // organisation: learning_only) like the B LUT
+                if (LEARNING != 0) begin : g_dact
+                    sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
+                        .clk(clk),
+                        .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
+                        .rdata(dact_rdata),
+                        .we(dact_we | hw_d), .waddr(dact_waddr | (hw_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
+                        .wdata(dact_wdata | (hw_d ? acc_wdata[P-1:0] : {P{1'b0}})));
+`ifndef SYNTHESIS
+                    assign cf_d = u_dact.conflict_q;
+`endif
+                end else begin : g_no_dact
+                    assign dact_rdata = {P{1'b0}};
+                    wire unused_dact = &{1'b0, dact_re, dact_raddr, dact_we, dact_waddr, dact_wdata, hr_d, hw_d};
+`ifndef SYNTHESIS
+                    assign cf_d = 1'b0;
+`endif
+                end
+
                 if (LEARNING != 0) begin : g_blut
                     sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .PORTS(1), .INIT_FILE(BFILE)) u_b_lut (
                         .clk(clk),
@@ -511,7 +524,7 @@ module spoon_top #(
                 assign lut_rdata = {OB{1'b0}};
                 assign out_rdata = {OB{1'b0}};
 `ifndef SYNTHESIS
-                assign cf_l = u_act.conflict_q | u_dact.conflict_q | cf_b;
+                assign cf_l = u_act.conflict_q | cf_d | cf_b;
 `else
                 assign cf_l = 1'b0;
 `endif

@@ -12,13 +12,14 @@ from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
 from hwmodel.counters import counter_names
-from hwmodel.layers import memories
+from hwmodel.layers import is_learning_only, memories
 from hwmodel.rtlgen import mem_depths, mem_ids, mem_widths
 
 
 def learning_only(name: str) -> bool:
-    """Memories and registers absent when LEARNING = 0: the B LUTs and the rounding LFSRs."""
-    return name.startswith("lfsr_") or (name.startswith("b") and name.endswith("_lut"))
+    """Memories and registers absent when LEARNING = 0 (hwmodel.layers.LEARNING_ONLY): the B
+    LUTs, the derivative flags and the rounding LFSRs."""
+    return is_learning_only(name)
 
 
 def out_name(cfg) -> str:

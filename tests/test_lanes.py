@@ -198,7 +198,9 @@ def test_info_lists_the_organisation():
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)["memories"]
     assert m["fc1_w"] == {"words": 1153 * 8, "width": 128, "word_bits": 128, "bits": 1153 * 8 * 128,
-                          "banks": 2, "ports": "1rw"}
+                          "banks": 2, "ports": "1rw", "learning_only": False, "table": False}
+    assert m["fc1_dact"]["learning_only"] and m["b_lut"]["learning_only"] and m["b_lut"]["table"]
+    assert not m["sig_lut"]["learning_only"] and m["sig_lut"]["table"]
     assert m["fc1_acc"]["words"] == 8 and m["fc1_acc"]["ports"] == "1r1w"
     assert m["fc2_w"]["words"] == 129 and m["fc2_w"]["width"] == 80
     assert m["lfsr_fc1"]["words"] == 16 and m["conv_pot"]["ports"] == "1rw"

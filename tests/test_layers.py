@@ -139,7 +139,8 @@ def test_info_json_lists_the_layers():
     assert [L["kind"] for L in d["layers"]] == ["conv", "hidden", "hidden", "hidden", "output"]
     assert [L["neurons"] for L in d["layers"][1:]] == [24, 12, 6, 10]
     assert d["memories"]["fc2_w"] == {"words": 25 * 12, "word_bits": 8, "bits": 25 * 12 * 8, "width": 8,
-                                      "banks": 1, "ports": "1r1w"}
+                                      "banks": 1, "ports": "1r1w", "learning_only": False, "table": False}
+    assert d["memories"]["fc3_dact"]["learning_only"] and d["memories"]["b3_lut"]["table"]
     assert d["memories"]["lfsr_fc1"]["ports"] == "register"
     assert d["memories"]["b3_lut"]["word_bits"] == 6 * 2 and "lfsr_fc4" in d["memories"]
 

@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FLOW_VERSION = "1"
+FLOW_VERSION = "2"   # 2: fc_layer / wmem / fc_update attributed to their blocks
 TOP = "spoon_top"
 YOSYS_TIMEOUT_S = 1800
 
@@ -54,6 +54,9 @@ MODULE_BLOCKS = {
     "tanh_unit": "activation", "sigmoid_unit": "activation",
     "drtp_update": "drtp_unit", "out_update": "drtp_unit", "round_shift": "drtp_unit",
     "lfsr32": "drtp_unit",
+    # the layer-stack RTL: one fc_layer per FC layer (datapath, sequencer), its banked weight
+    # memory wrapper, and one fc_update per lane (the DRTP / output weight update)
+    "fc_layer": "fc_core", "wmem": "fc_core", "fc_update": "drtp_unit",
 }
 MEMORY_MODULE = re.compile(r"^(sram|SRAM)")
 
@@ -217,7 +220,8 @@ def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, di
             elif t in mods or _base(t) in blackboxes:
                 prm = {k: _const(v) for k, v in c.get("parameters", {}).items()}
                 memories.append({"instance": f"{path}.{cname}", "module": _base(t),
-                                 "DEPTH": prm.get("DEPTH"), "WIDTH": prm.get("WIDTH")})
+                                 "DEPTH": prm.get("DEPTH"), "WIDTH": prm.get("WIDTH"),
+                                 "PORTS": prm.get("PORTS")})
             else:
                 cells[t] = cells.get(t, 0) + 1
                 by_block[block] = by_block.get(block, 0.0) + cost(t)

@@ -18,7 +18,9 @@ from ..config import Config, ConfigError
 from ..data import DataError
 from ..model import ModelError
 from .area import AreaError
-from .core import DEFAULT_RATE_HZ, estimate
+from .cacti import CactiError, CactiUnavailable
+from .core import DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
+from .memories import SRAM_MODELS
 from .tech import TechError
 
 OUT_FILES = ("report.md", "report.html", "estimate.json", "*.png")
@@ -42,6 +44,12 @@ def build_parser() -> checks.Parser:
     p.add_argument("--rate", type=checks.positive_float, default=DEFAULT_RATE_HZ, metavar="HZ",
                    help=f"classifications per second for power and leakage, > 0 (default {DEFAULT_RATE_HZ:.0f}: "
                         f"SPOON's 0.12 ms latency)")
+    p.add_argument("--clock", type=checks.positive_float, default=DEFAULT_CLOCK_MHZ, metavar="MHZ",
+                   help=f"processor clock in MHz, > 0 (default {DEFAULT_CLOCK_MHZ:g}): the model's cycles per "
+                        f"sample / clock = latency; leakage is charged over each sample's own duration")
+    p.add_argument("--sram", choices=SRAM_MODELS, default=None,
+                   help="SRAM macro model: cacti (CACTI 7 per bank macro, as organised), fit (the technology "
+                        "table's fit), auto (CACTI if installed, else the fit; the default)")
     p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
     p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
@@ -97,11 +105,16 @@ def print_summary(r: dict) -> None:
     s = r["spoon_reference"]
     m = r["measurement"]
     print(f"config {r['config']}, tech {r['tech']['name']} ({r['tech']['node_nm']:g} nm, {r['tech']['vdd']:g} V), "
-          f"{m['samples']} digits after {m['train_samples']} training digits, rate {r['rate_hz']:,.0f} /s")
+          f"{m['samples']} digits after {m['train_samples']} training digits, rate {r['rate_hz']:,.0f} /s, "
+          f"clock {r['clock_mhz']:g} MHz")
     rows = [
         ("energy per classification (nJ)", _f(r["energy_per_classification_nj"]), _f(s["energy_per_classification_nj"])),
         ("  of which dynamic (nJ)", _f(r["energy_per_classification_dynamic_nj"]), ""),
-        ("energy per learning sample, extra (nJ)", _f(r["energy_per_learning_sample_nj"]), ""),
+        ("energy per learning sample (nJ)", _f(r["energy_per_learning_sample_nj"]), ""),
+        ("  of which extra to a classification (nJ)", _f(r["learning_extra_energy_nj"]), ""),
+        ("latency per classification (µs)", _f(r["latency_per_classification_us"]), _f(1e3 * s["latency_ms"], "{:.0f}")),
+        ("latency per learning sample (µs)", _f(r["latency_per_learning_sample_us"]), ""),
+        ("power at the rate, classifying (mW)", _f(r["power_mw"], "{:.4f}"), ""),
         ("area (mm²)" + ("" if r["area_includes_logic"] else ", memories only"), _f(r["area_mm2"], "{:.4f}"), _f(s["area_mm2"], "{:.2f}")),
         ("learning power overhead, % of inference-only", _f(r["learning_overhead_power_pct"]), _f(s["learning_overhead_power_pct"])),
         ("learning power overhead, % of total", _f(r["learning_overhead_power_pct_of_total"]), ""),
@@ -144,14 +157,14 @@ def main(argv=None) -> int:
         with _stages(not args.no_progress):
             r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
-                         cache=not args.no_cache)
+                         cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram)
         from ..provenance import version_info
         r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
         if args.out:
             from .report import write_report
             write_report(r, args.out)
     except (ConfigError, DataError, ModelError, TechError, AreaError, OutputError, ValueError,
-            FileNotFoundError) as e:
+            FileNotFoundError, CactiError, CactiUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -8,15 +8,21 @@ phases' energy on every training sample and leaks more (more area).
 """
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from ..config import Config
+from ..counters import counter_names
+from ..layers import b_name, organisation
 from ..rtlgen import top_parameters
 from .area import TOP, AreaError, SynthResult, default_cache_dir, read_liberty, synthesize
+from .cacti import INSTALL as CACTI_INSTALL
 from .energy import BLOCKS, energy_breakdown, measure_counters, memory_specs, traffic
+from .memories import SRAM_MODELS
+from .memories import cost as mem_cost
 from .tech import Tech, load_tech
 
 # BRIEF §2 / COST_REFS §5: SPOON (ISCAS 2020, pre-silicon figures)
@@ -27,6 +33,7 @@ SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
                  "% of inference-only (366 vs 313 nJ), 11.8 % area is 13.4 % of inference-only if it "
                  "is % of total"}
 DEFAULT_RATE_HZ = 1000.0 / SPOON["latency_ms"]  # one classification per SPOON latency (8,333 /s)
+DEFAULT_CLOCK_MHZ = 100.0   # SPOON's 0.12 ms = 12,000 cycles at 100 MHz (BRIEF)
 REPO_RTL = Path(__file__).resolve().parents[2] / "rtl"
 
 
@@ -35,23 +42,18 @@ def _pct(a: float, b: float) -> float | None:
 
 
 def memory_area(cfg: Config, tech: Tech, learning: bool) -> dict[str, dict]:
-    """Per memory: kind, bits, area (µm²), GE (register files / ROMs) and leakage (µW)."""
+    """Per memory of the chip (the inference-only chip has no learning-only memory): kind,
+    organisation, area (µm²), GE (register files), leakage (µW) and the model that costed it."""
     out = {}
     for name, m in memory_specs(cfg, tech).items():
         if m.learning_only and not learning:
             continue
-        if m.kind == "sram":
-            um2, ge = tech.sram_area_um2(m.depth, m.width), 0.0
-            leak_uw = m.bits * tech.c["sram_leakage"]["pw_per_bit"] * 1e-6
-        else:
-            if m.kind == "rom":
-                ge = m.bits * tech.c["rom_area"]["ge_per_bit"] + m.width * tech.c["rom_area"]["ge_per_word_bit"]
-            else:
-                ge = m.bits * tech.c["regfile"]["ge_per_bit"]
-            um2 = ge * tech.ge_um2
-            leak_uw = ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3
+        c = mem_cost(m, tech)
         out[name] = {"kind": m.kind, "depth": m.depth, "word_bits": m.width, "bits": m.bits,
-                     "area_um2": um2, "ge": ge, "leakage_uw": leak_uw}
+                     "banks": m.banks, "ports": m.ports, "learning_only": m.learning_only,
+                     "area_um2": c["area_um2"], "ge": c.get("ge", 0.0), "leakage_uw": c["leak_uw"],
+                     "read_pj": c["read_pj"], "write_pj": c["write_pj"], "model": c["model"],
+                     "access_ns": c.get("access_ns"), "cycle_ns": c.get("cycle_ns")}
     return out
 
 
@@ -74,35 +76,79 @@ def synthesize_design(cfg: Config, learning: bool, *, rtl_dir=None, liberty=None
                       cache_dir=default_cache_dir() if cache else None)
 
 
-def _check_memories(syn: SynthResult, mems: dict[str, dict]) -> list[str]:
-    """Compare the RTL's blackboxed memories with the model's memory list."""
+def rtl_memory_name(instance: str, cfg: Config) -> str | None:
+    """The memory of ``hwmodel.layers.organisation`` an ``sram`` instance of rtl/spoon_top.v
+    implements (one bank of it for a banked weight memory), from its instance path."""
+    parts = instance.split(".")
+    leaf = parts[-1]
+    k = next((int(p[5:-1]) + 1 for p in parts if p.startswith("g_fc[") and p.endswith("]")), None)
+    if k is None:
+        return {"u_conv_kernel": "conv_kernel", "u_conv_pot": "conv_pot", "u_conv_spk": "conv_spk"}.get(leaf)
+    if "u_w" in parts:
+        return f"fc{k}_w"
+    if leaf == "u_b_lut":
+        return b_name(k)
+    return {"u_acc": f"fc{k}_acc", "u_act": f"fc{k}_act", "u_dact": f"fc{k}_dact", "u_out": f"fc{k}_out",
+            "u_sig_lut": "sig_lut"}.get(leaf)
+
+
+SRAM_PORTS = {0: "1r1w", 1: "1rw"}   # rtl/sram.v PORTS (default 0)
+
+
+def check_memories(syn: SynthResult, cfg: Config, learning: bool) -> list[str]:
+    """Compare the RTL's ``sram`` instances with the organisation the estimate costs: every
+    memory present exactly when it should be (learning-only ones only with LEARNING = 1), with
+    its banks, rows per bank, width and ports. Returns one line per difference (none: the
+    estimate describes the RTL)."""
+    org = {n: m for n, m in organisation(cfg).items() if m["ports"] != "register"
+           and (learning or not m["learning_only"])}
+    seen: dict[str, list[dict]] = {}
     notes = []
-    seen = set()
     for m in syn.memories:
-        name = m["instance"].split(".")[-1]
-        name = name[2:] if name.startswith("u_") else name
-        seen.add(name)
-        ref = mems.get(name)
-        if ref is None:
-            notes.append(f"RTL memory {m['instance']} ({m['DEPTH']}x{m['WIDTH']}) is not a spec memory: not in the area")
-        elif (m["DEPTH"], m["WIDTH"]) != (ref["depth"], ref["word_bits"]):
-            notes.append(f"RTL memory {name} is {m['DEPTH']}x{m['WIDTH']}, the model's is "
-                         f"{ref['depth']}x{ref['word_bits']}: the model's size is used")
-    for name in mems:
-        if name not in seen:
-            notes.append(f"spec memory {name} has no sram instance in the RTL (area from the memory model anyway)")
+        name = rtl_memory_name(m["instance"], cfg)
+        if name is None or name not in organisation(cfg):
+            notes.append(f"RTL memory {m['instance']} ({m['DEPTH']}x{m['WIDTH']}) is not a memory of the "
+                         f"organisation: not in the estimate")
+            continue
+        seen.setdefault(name, []).append(m)
+    for name, want in org.items():
+        got = seen.pop(name, [])
+        if not got:
+            notes.append(f"memory {name} has no sram instance in the RTL (LEARNING = {int(learning)})")
+            continue
+        rows = -(-want["words"] // want["banks"])
+        shape = {(g["DEPTH"], g["WIDTH"], SRAM_PORTS.get(g["PORTS"] if g["PORTS"] is not None else 0))
+                 for g in got}
+        if len(got) != want["banks"] or shape != {(rows, want["width"], want["ports"])}:
+            notes.append(f"RTL memory {name}: {len(got)} bank(s) of {sorted(shape)}, the estimate costs "
+                         f"{want['banks']} of {rows}x{want['width']} {want['ports']}")
+    for name, got in seen.items():
+        notes.append(f"RTL memory {name} exists with LEARNING = {int(learning)}, the estimate treats it as "
+                     f"learning-only")
     return notes
 
 
 def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int = 100,
              train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
-             cache: bool = True, counters: tuple | None = None) -> dict:
+             cache: bool = True, counters: tuple | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
+             sram_model: str | None = None) -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
-    info) skips the model run (tests)."""
+    info) skips the model run (tests). ``clock_mhz``: the processor clock; the cycle-exact model's
+    cycles per sample give the latencies, and leakage is charged per sample over its own
+    duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's)."""
     if rate <= 0:
         raise ValueError(f"--rate must be > 0, got {rate}")
+    if not clock_mhz > 0:
+        raise ValueError(f"--clock must be > 0 MHz, got {clock_mhz}")
     tech = tech if isinstance(tech, Tech) else load_tech(tech)
+    if sram_model is not None:
+        if sram_model not in SRAM_MODELS:
+            raise ValueError(f"--sram must be one of {', '.join(SRAM_MODELS)}, got {sram_model!r}")
+        tech = dataclasses.replace(tech, sram_model=sram_model)
+    if tech.sram_model == "cacti":
+        from .cacti import find_cacti
+        find_cacti()                       # fail before the model run and synthesis
     if liberty is not None:  # fail early, before the model run and synthesis
         with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
             read_liberty(liberty, Path(td))
@@ -114,13 +160,31 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         inf_ps, lrn_ps, info = counters
     per = np.vstack([inf_ps[0], lrn_ps[1]])
     en = energy_breakdown(cfg, per, tech)
+    ci = counter_names(cfg).index("cycles")
+    cyc_class = float(inf_ps[0][ci])
+    cyc_learn = float(lrn_ps[0][ci] + lrn_ps[1][ci])      # the inference phases, then the update
+    t_class_us, t_learn_us = cyc_class / clock_mhz, cyc_learn / clock_mhz
     notes: list[str] = []
+    if rate * t_class_us * 1e-6 > 1:
+        raise ValueError(f"--rate {rate:g}/s needs {rate * t_class_us * 1e-6:.2f}x the processor's "
+                         f"throughput ({cyc_class:,.0f} cycles per classification at {clock_mhz:g} MHz)")
     if train_samples <= 0:
         notes.append("learning-sample figures measured on a fresh (untrained) chip")
     for name, m in memory_specs(cfg, tech).items():
-        if m.kind == "sram" and not (512 <= m.bits / 8 <= 65536 and 8 <= m.width <= 128):
-            notes.append(f"SRAM {name} ({m.depth}x{m.width}, {m.bits / 8192:.1f} KB) is outside the CACTI "
-                         f"sweep (0.5-64 KB, 8-128-bit words): its energy and area are extrapolated")
+        if m.kind != "sram":
+            continue
+        c = mem_cost(m, tech)
+        if c["model"] == "fit":
+            if c.get("fallback"):
+                notes.append(f"SRAM {name}: {c['fallback']}, costed by the fit of the technology table "
+                             f"({CACTI_INSTALL})")
+            kb = m.rows * m.width / 8192
+            if not (0.5 <= kb <= 64 and 8 <= m.width <= 128):
+                notes.append(f"SRAM {name} (banks of {m.rows}x{m.width}, {kb:.1f} KB) is outside the fit's "
+                             f"CACTI data (0.5-64 KB, 8-128-bit words): its energy and area are extrapolated")
+        elif c.get("scaled"):
+            notes.append(f"SRAM {name} ({m.rows}x{m.width} per bank) is below CACTI's smallest array: "
+                         f"costed as {c['scaled']['costed']['rows']}x{c['scaled']['costed']['width']} and scaled")
 
     designs = {}
     synth_info = {}
@@ -143,7 +207,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             synth_info[key] = {"mode": syn.mode, "total_ge": syn.total_ge, "ge_by_block": logic_ge,
                                "cells": sum(syn.cells.values()),
                                "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2}
-            notes += [f"{key}: {n}" for n in _check_memories(syn, mems)]
+            notes += [f"{key}: {n}" for n in check_memories(syn, cfg, learning)]
         designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
                         "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
                         "leakage_uw": sum(leak_uw.values()), "leakage_uw_by_block": leak_uw,
@@ -157,10 +221,24 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     e_inf = en["inference"]["total_nj"]
     e_lrn = en["learning"]["total_nj"]
     L, I = designs["learning"], designs["inference_only"]
-    # power (µW) at `rate` classifications per second
+    # leakage per sample over the sample's own duration (µW x µs = pJ)
+    leak_class = L["leakage_uw"] * t_class_us * 1e-3
+    leak_learn = L["leakage_uw"] * t_learn_us * 1e-3
+    e_class = e_inf + leak_class
+    e_learn_whole = e_inf + e_lrn + leak_learn
+    # SRAM macros that cannot run at the clock (CACTI's random cycle time)
+    period_ns = 1e3 / clock_mhz
+    for name, m in L["memories"].items():
+        c = m.get("cycle_ns")
+        if c is not None and c > period_ns:
+            notes.append(f"clock {clock_mhz:g} MHz: SRAM {name} needs {c:.2f} ns per access (CACTI), "
+                         f"{c - period_ns:.2f} ns more than the {period_ns:.2f} ns period")
+    # power (µW) at `rate` classifications (or learning samples) per second: the chip leaks all
+    # the time, busy or idle
     p_train = rate * (e_inf + e_lrn) * 1e-3 + L["leakage_uw"]
     p_class_learning_chip = rate * e_inf * 1e-3 + L["leakage_uw"]
     p_infer_only = rate * e_inf * 1e-3 + I["leakage_uw"]
+    p_peak = max(e_inf / t_class_us, (e_inf + e_lrn) / t_learn_us) * 1e3 + L["leakage_uw"]
     block_power_overhead = {}
     for b in BLOCKS:
         block_power_overhead[b] = (rate * en["learning"]["blocks"][b] * 1e-3
@@ -172,11 +250,20 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
         "measurement": info,
         "rate_hz": rate,
-        "energy_per_classification_nj": e_inf + L["leakage_uw"] / rate * 1e3,
+        "clock_mhz": clock_mhz,
+        "cycles_per_classification": cyc_class,
+        "cycles_per_learning_sample": cyc_learn,
+        "latency_per_classification_us": t_class_us,
+        "latency_per_learning_sample_us": t_learn_us,
+        "energy_per_classification_nj": e_class,
         "energy_per_classification_dynamic_nj": e_inf,
-        "energy_per_classification_inference_only_chip_nj": e_inf + I["leakage_uw"] / rate * 1e3,
-        "energy_per_learning_sample_nj": e_lrn,
-        "energy_per_training_sample_nj": e_inf + e_lrn + L["leakage_uw"] / rate * 1e3,
+        "energy_per_classification_inference_only_chip_nj": e_inf + I["leakage_uw"] * t_class_us * 1e-3,
+        "energy_per_learning_sample_nj": e_learn_whole,
+        "learning_extra_energy_nj": e_learn_whole - e_class,
+        "energy_per_training_sample_nj": e_learn_whole,
+        "leakage_energy_nj": {"classification": leak_class, "learning_sample": leak_learn},
+        "power_mw": p_class_learning_chip * 1e-3,
+        "power_mw_peak": p_peak * 1e-3,
         "energy_nj_by_block": {"inference": en["inference"]["blocks"], "learning": en["learning"]["blocks"]},
         "energy_nj_by_memory": {"inference": en["inference"]["memories"], "learning": en["learning"]["memories"]},
         "energy_nj_by_counter": {"inference": en["inference"]["counters"], "learning": en["learning"]["counters"]},

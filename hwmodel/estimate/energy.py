@@ -1,20 +1,19 @@
 """Memory traffic and dynamic energy from the model's counters (docs/estimate.md §1-§2).
 
 Every counter of spec §11 (§15: every layer of the stack) is mapped to one block and to an energy per count from the technology
-table (``counter_costs``); memories are classified once (``memory_specs``) as SRAM macros,
-register files or ROMs. ``measure_counters`` runs the bit-accurate model on embedded MNIST digits.
+table (``counter_costs``); memories are costed as built (``memories``: SRAM macros by CACTI, or
+flip-flop register files). ``measure_counters`` runs the bit-accurate model on embedded MNIST digits.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..config import Config
 from ..counters import counter_names
 from ..layers import b_name
-from ..layers import memories as layer_memories
 from ..rtlgen import clog2
+from .memories import MemSpec, memory_list
+from .memories import cost as mem_cost
 from .tech import Tech
 
 BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "control")
@@ -40,52 +39,14 @@ def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
     return m
 
 
-def rom_names(cfg: Config) -> tuple[str, ...]:
-    """ROM contents (spec §3/§12): the sigmoid LUT and every B LUT; the B LUTs are learning-only
-    (absent when LEARNING = 0, rtl/spoon_top.v)."""
-    return ("sig_lut",) + learning_only_memories(cfg)
-
-
-def learning_only_memories(cfg: Config) -> tuple[str, ...]:
-    return tuple(b_name(k) for k in range(1, cfg.depth + 1))
-
-
-def area_only_memories(cfg: Config) -> tuple[str, ...]:
-    """Memories that no counter names (area only): the derivative flags."""
-    return tuple(f"fc{k}_dact" for k in range(1, cfg.depth + 1))
-
-
-@dataclass(frozen=True)
-class MemSpec:
-    name: str
-    depth: int
-    width: int
-    kind: str          # "sram", "regfile" or "rom"
-    learning_only: bool
-
-    @property
-    def bits(self) -> int:
-        return self.depth * self.width
-
-
 def memory_specs(cfg: Config, tech: Tech) -> dict[str, MemSpec]:
-    sizes = layer_memories(cfg)
-    roms, lonly = rom_names(cfg), learning_only_memories(cfg)
-    out = {}
-    for name in [*memory_counters(cfg), *area_only_memories(cfg)]:
-        d, w = sizes[name]["words"], sizes[name]["word_bits"]
-        kind = "rom" if name in roms else ("regfile" if tech.is_regfile(d, w) else "sram")
-        out[name] = MemSpec(name, d, w, kind, name in lonly)
-    return out
+    """Every memory as built (``memories.memory_list``: organisation, kind, learning-only)."""
+    return memory_list(cfg, tech)
 
 
 def _mem_access_pj(m: MemSpec, tech: Tech, write: bool) -> float:
-    if m.kind == "sram":
-        return tech.sram_write_pj(m.depth, m.width) if write else tech.sram_read_pj(m.depth, m.width)
-    if m.kind == "rom":
-        return tech.c["rom_read"]["pj_per_bit"] * m.width
-    f = "write_pj_per_bit" if write else "read_pj_per_bit"
-    return tech.c["regfile"][f] * m.width
+    c = mem_cost(m, tech)
+    return c["write_pj"] if write else c["read_pj"]
 
 
 def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]:

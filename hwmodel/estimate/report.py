@@ -68,9 +68,12 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
     s = r["spoon_reference"]
     head = [("Quantity", "This model", "SPOON (ISCAS 2020)"), ]
     summary = [
-        ["energy per classification (nJ, incl. leakage at the rate)", _fmt(r["energy_per_classification_nj"], 1), _fmt(s["energy_per_classification_nj"], 1)],
+        ["energy per classification (nJ, incl. leakage over its duration)", _fmt(r["energy_per_classification_nj"], 1), _fmt(s["energy_per_classification_nj"], 1)],
         ["dynamic energy per classification (nJ)", _fmt(r["energy_per_classification_dynamic_nj"], 1), "-"],
-        ["extra energy per learning sample (nJ)", _fmt(r["energy_per_learning_sample_nj"], 1), "-"],
+        ["energy per learning sample (nJ, whole sample)", _fmt(r["energy_per_learning_sample_nj"], 1), "-"],
+        ["  of which extra to a classification (nJ)", _fmt(r["learning_extra_energy_nj"], 1), "-"],
+        [f"latency per classification (µs, {r['clock_mhz']:g} MHz)", _fmt(r["latency_per_classification_us"], 1), _fmt(1e3 * s["latency_ms"], 0)],
+        ["latency per learning sample (µs)", _fmt(r["latency_per_learning_sample_us"], 1), "-"],
         ["area (mm²)" + ("" if r["area_includes_logic"] else ", memories only"), _fmt(r["area_mm2"], 4), _fmt(s["area_mm2"], 2)],
         ["learning power overhead, % of inference-only", _fmt(r["learning_overhead_power_pct"], 1), _fmt(s["learning_overhead_power_pct"], 1) + " (convention not stated)"],
         ["learning power overhead, % of total", _fmt(r["learning_overhead_power_pct_of_total"], 1), "14.4 if read as % of inference-only"],

@@ -27,8 +27,6 @@ SCHEMA: dict[str, dict[str, str]] = {
     "sram_area": {"um2_per_bit": "positive", "um2_per_column": "ge"},
     "regfile": {"max_bits": "int", "read_pj_per_bit": "energy", "write_pj_per_bit": "energy",
                 "ge_per_bit": "positive"},
-    "rom_read": {"pj_per_bit": "energy"},
-    "rom_area": {"ge_per_bit": "ge", "ge_per_word_bit": "ge"},
     "add": {"pj_fixed": "energy", "pj_per_bit": "energy"},
     "compare": {"pj_per_bit": "energy"},
     "multiply": {"pj_per_bit2": "energy"},
@@ -37,8 +35,16 @@ SCHEMA: dict[str, dict[str, str]] = {
     "gate_leakage": {"nw_per_ge": "energy"},
     "nand2_area": {"um2": "positive"},
 }
+# components of older tables that are accepted and ignored: every memory of the RTL is
+# host-writable (docs/rtl.md), so none is costed as a ROM any more
+IGNORED_COMPONENTS = ("rom_read", "rom_area")
 TEXT_FIELDS = ("source", "scaling")
 META_FIELDS = {"name": str, "node_nm": (int, float), "vdd": (int, float)}
+# optional [meta] keys: the CACTI cell flavour of the SRAM macros, and a factor on CACTI's SRAM
+# energies (a calibration to silicon; the fit's entries carry their own)
+SRAM_CELLS = ("itrs-lstp", "itrs-hp", "itrs-lop")
+META_OPTIONAL = {"sram_cell": (str, "itrs-lstp"), "sram_energy_factor": ((int, float), 1.0),
+                 "description": (str, "")}
 
 
 class TechError(ValueError):
@@ -52,6 +58,9 @@ class Tech:
     node_nm: float
     vdd: float
     c: dict[str, dict[str, Any]]  # component -> fields
+    sram_cell: str = "itrs-lstp"      # CACTI cell and peripheral flavour of the SRAM macros
+    sram_energy_factor: float = 1.0   # x CACTI's SRAM energies (calibration; 1 = CACTI as is)
+    sram_model: str = "auto"          # "cacti", "fit", or "auto" (CACTI if installed, else the fit)
 
     # ---- SRAM macros ---------------------------------------------------------------------------
     def _sram(self, comp: str, depth: int, width: int) -> float:
@@ -126,11 +135,24 @@ def validate(data: dict[str, Any], where: str) -> Tech:
             raise TechError(f"{where}: meta.{k}: wrong type {type(meta[k]).__name__}")
     if meta["vdd"] <= 0 or meta["node_nm"] <= 0:
         raise TechError(f"{where}: meta.vdd and meta.node_nm must be > 0")
+    for k in meta:
+        if k not in META_FIELDS and k not in META_OPTIONAL:
+            raise TechError(f"{where}: meta.{k}: unknown key (expected {', '.join([*META_FIELDS, *META_OPTIONAL])})")
+    opt = {}
+    for k, (typ, default) in META_OPTIONAL.items():
+        v = meta.get(k, default)
+        if isinstance(v, bool) or not isinstance(v, typ):
+            raise TechError(f"{where}: meta.{k}: wrong type {type(v).__name__}")
+        opt[k] = v
+    if opt["sram_cell"] not in SRAM_CELLS:
+        raise TechError(f"{where}: meta.sram_cell: '{opt['sram_cell']}' is not one of {', '.join(SRAM_CELLS)}")
+    if not (math.isfinite(opt["sram_energy_factor"]) and opt["sram_energy_factor"] > 0):
+        raise TechError(f"{where}: meta.sram_energy_factor: must be > 0")
     comps = data.get("components")
     if not isinstance(comps, dict):
         raise TechError(f"{where}: missing [components.*] tables")
     for name in comps:
-        if name not in SCHEMA:
+        if name not in SCHEMA and name not in IGNORED_COMPONENTS:
             raise TechError(f"{where}: components.{name}: unknown component (known: {', '.join(SCHEMA)})")
     out: dict[str, dict[str, Any]] = {}
     for name, fields in SCHEMA.items():
@@ -152,7 +174,8 @@ def validate(data: dict[str, Any], where: str) -> Tech:
             if not isinstance(entry.get(f), str) or not entry[f].strip():
                 raise TechError(f"{where}: components.{name}.{f}: missing (every entry needs a source and a scaling rule)")
         out[name] = dict(entry)
-    return Tech(str(meta["name"]), where, float(meta["node_nm"]), float(meta["vdd"]), out)
+    return Tech(str(meta["name"]), where, float(meta["node_nm"]), float(meta["vdd"]), out,
+                opt["sram_cell"], float(opt["sram_energy_factor"]))
 
 
 def load_tech(path: str | Path | None = None) -> Tech:

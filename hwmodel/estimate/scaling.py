@@ -1,0 +1,59 @@
+"""Technology-node and supply scaling of energies and areas (docs/estimate.md §2; COST_REFS §1c).
+
+``energy_factor(from_nm, from_v, to_nm, to_v)`` uses the Stillmaker–Baas polynomial
+EF(node, V) = a·V² + b·V + c with the per-node coefficients of Accelergy's ``hwcomponents``
+(``scaling/techscaling.py``, COST_REFS §1c), **linearly interpolated in the node between the two
+bracketing table nodes** (28 nm: one third of the way from 32 nm to 20 nm). hwcomponents' own
+interpolation lands 28 nm near 20 nm and gives ×0.200 for 45 nm / 0.9 V → 28 nm / 0.6 V; the
+interpolation here gives ×0.305. ``area_factor`` interpolates hwcomponents' cumulative area
+factors the same way (45 → 28 nm: ×0.377, not ×0.293). ``classical_energy_factor`` is the C·V²
+rule (C ∝ node): ×0.277 for the same step, the other end of the bracket.
+"""
+from __future__ import annotations
+
+# node (nm) -> (a, b, c) of EF(V) = a·V² + b·V + c   (hwcomponents, COST_REFS §1c)
+ENERGY_COEFFS: dict[float, tuple[float, float, float]] = {
+    130: (7.171, -6.709, 2.904), 90: (4.762, -4.781, 2.092), 65: (3.755, -4.398, 1.975),
+    45: (1.103, -0.362, 0.2767), 32: (0.9559, -0.7823, 0.471), 20: (0.373, -0.1582, 0.04104)}
+# node -> area relative to 45 nm (hwcomponents: 45 -> 32 nm x0.46, 32 -> 20 nm x0.46)
+AREA_REL_45: dict[float, float] = {45: 1.0, 32: 0.46, 20: 0.46 * 0.46}
+
+
+def _bracket(table: dict[float, object], nm: float) -> tuple[float, float, float]:
+    """(lo node, hi node, t): the value at ``nm`` is (1 - t)·table[hi] + t·table[lo], hi >= nm >= lo."""
+    nodes = sorted(table)
+    if not nodes[0] <= nm <= nodes[-1]:
+        raise ValueError(f"node {nm:g} nm outside the scaling table ({nodes[0]:g}-{nodes[-1]:g} nm)")
+    if nm in table:
+        return nm, nm, 0.0
+    hi = min(n for n in nodes if n > nm)
+    lo = max(n for n in nodes if n < nm)
+    return lo, hi, (hi - nm) / (hi - lo)
+
+
+def _ef(nm: float, v: float) -> float:
+    lo, hi, t = _bracket(ENERGY_COEFFS, nm)
+    a, b, c = ((1 - t) * x + t * y for x, y in zip(ENERGY_COEFFS[hi], ENERGY_COEFFS[lo]))
+    return a * v * v + b * v + c
+
+
+def energy_factor(from_nm: float, from_v: float, to_nm: float, to_v: float) -> float:
+    """Energy at (to_nm, to_v) / energy at (from_nm, from_v), Stillmaker–Baas (see module doc)."""
+    return _ef(to_nm, to_v) / _ef(from_nm, from_v)
+
+
+def area_factor(from_nm: float, to_nm: float) -> float:
+    def rel(nm: float) -> float:
+        lo, hi, t = _bracket(AREA_REL_45, nm)
+        return (1 - t) * AREA_REL_45[hi] + t * AREA_REL_45[lo]
+    return rel(to_nm) / rel(from_nm)
+
+
+def classical_energy_factor(from_nm: float, from_v: float, to_nm: float, to_v: float) -> float:
+    """C·V² with C proportional to the node."""
+    return (to_nm / from_nm) * (to_v / from_v) ** 2
+
+
+if __name__ == "__main__":
+    print(f"45 nm/0.9 V -> 28 nm/0.6 V: energy x{energy_factor(45, 0.9, 28, 0.6):.3f} "
+          f"(C·V² x{classical_energy_factor(45, 0.9, 28, 0.6):.3f}), area x{area_factor(45, 28):.3f}")
