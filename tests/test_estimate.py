@@ -258,3 +258,36 @@ def test_cli_bad_input_one_line(args, needle, capsys):
 def test_every_shipped_tech_table_is_valid(path):
     t = load_tech(path)
     assert t.vdd > 0 and set(t.c) == set(SCHEMA)
+
+
+def test_ranges_bracket_every_headline_figure(tech, tiny_counters):
+    """`<key>_range` = [low, high] over the corners of the brackets (logic scaling rule, SRAM
+    calibration; SRAM area model, NAND2 area rule): the nominal value lies inside, the SRAM
+    calibration widens the energy range by up to x3.19, and the classical rule lowers the logic
+    energy (its low end is below the nominal)."""
+    from hwmodel.estimate.core import RANGE_KEYS, SRAM_SILICON_FACTOR
+    r = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters)
+    for k in RANGE_KEYS:
+        lo, hi = r[f"{k}_range"]
+        assert lo <= r[k] * (1 + 1e-12) and r[k] <= hi * (1 + 1e-12), (k, lo, r[k], hi)
+    lo, hi = r["energy_per_classification_nj_range"]
+    assert lo < r["energy_per_classification_nj"] < hi < SRAM_SILICON_FACTOR * r["energy_per_classification_nj"]
+    assert len(r["range_brackets"]["energy"]) == 4          # counters given: no fresh-chip corner
+
+
+def test_action_table_reproduces_the_energies(tech, tiny_counters):
+    """The Accelergy-style table (energy per action x action counts) is the whole dynamic energy:
+    summed, it gives the classification's and the learning phases' energies; every counter is a
+    row with its component and action."""
+    from hwmodel.counters import counter_names
+    cfg = Config.load("tiny")
+    r = estimate(cfg, tech, synth=False, counters=tiny_counters)
+    acts = r["actions"]
+    assert [a["counter"] for a in acts] == list(counter_names(cfg))
+    e_c = sum(a["energy_pj"] * a["per_classification"] for a in acts) / 1000
+    e_l = sum(a["energy_pj"] * a["per_learning_sample"] for a in acts) / 1000
+    assert math.isclose(e_c, r["energy_per_classification_dynamic_nj"], rel_tol=1e-9)
+    assert math.isclose(e_l, sum(r["energy_nj_by_block"]["learning"].values()), rel_tol=1e-9)
+    by = {(a["component"], a["action"]) for a in acts}
+    assert {("fc1_w", "read"), ("fc1_w", "write"), ("b_lut", "read"), ("fc1_update", "update"),
+            ("lfsr", "step"), ("clock", "cycle")} <= by

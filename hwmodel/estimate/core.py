@@ -20,7 +20,7 @@ from ..layers import b_name, organisation
 from ..rtlgen import top_parameters
 from .area import TOP, AreaError, SynthResult, default_cache_dir, read_liberty, synthesize
 from .cacti import INSTALL as CACTI_INSTALL
-from .energy import BLOCKS, energy_breakdown, measure_counters, memory_specs, traffic
+from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, memory_specs, traffic
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
 from .tech import Tech, load_tech
@@ -128,6 +128,53 @@ def check_memories(syn: SynthResult, cfg: Config, learning: bool) -> list[str]:
     return notes
 
 
+# the brackets of the estimate's ranges (docs/estimate.md §2)
+SRAM_SILICON_FACTOR = 3.19   # COST_REFS §2c [S:SR1]: measured 28-nm FDSOI SRAM over CACTI (16 KB x 64 b)
+LOGIC_ENERGY_FIELDS = {"add": ("pj_fixed", "pj_per_bit"), "compare": ("pj_per_bit",),
+                       "multiply": ("pj_per_bit2",), "register_update": ("pj_per_bit",),
+                       "lfsr_step": ("energy_pj",), "regfile": ("read_pj_per_bit", "write_pj_per_bit")}
+RANGE_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
+              "area_mm2", "learning_overhead_power_pct", "learning_overhead_power_pct_of_total",
+              "learning_overhead_area_pct", "learning_overhead_area_pct_of_total")
+
+
+def energy_variants(tech: Tech) -> list[tuple[str, Tech]]:
+    """The technology ends of the energy bracket: the logic energies with the classical C·V² rule
+    instead of Stillmaker–Baas (x0.277 / x0.305 at 28 nm, 0.6 V), and the SRAM energies from CACTI
+    as is to x3.19 (silicon calibration); the table's own values are one of the four corners."""
+    from .scaling import classical_energy_factor, energy_factor
+    try:
+        r = classical_energy_factor(45, 0.9, tech.node_nm, tech.vdd) / energy_factor(45, 0.9, tech.node_nm, tech.vdd)
+    except ValueError:
+        r = 1.0
+    low_c = {k: dict(v) for k, v in tech.c.items()}
+    for comp, fields in LOGIC_ENERGY_FIELDS.items():
+        for f in fields:
+            low_c[comp][f] = tech.c[comp][f] * r
+    logic = [("table", tech.c), ("classical C·V²", low_c)]
+    # the bracket runs from CACTI as is to the silicon calibration, whatever the table's own factor
+    base = tech.sram_energy_factor
+    sram = [(1.0 / base, "CACTI"), (SRAM_SILICON_FACTOR / base, "silicon-calibrated SRAM")]
+    out = []
+    for ln, c in logic:
+        for f, sn in sram:
+            out.append((f"{ln}, {sn}", dataclasses.replace(tech, c=c, sram_bracket_factor=f)))
+    return out
+
+
+def _figures(en: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float, rate: float) -> dict:
+    """The headline energy figures and the power overheads from one energy breakdown."""
+    e_inf, e_lrn = en["inference"]["total_nj"], en["learning"]["total_nj"]
+    e_class = e_inf + leak_l * t_class_us * 1e-3
+    e_learn = e_inf + e_lrn + leak_l * t_learn_us * 1e-3
+    p_train = rate * (e_inf + e_lrn) * 1e-3 + leak_l
+    p_inf = rate * e_inf * 1e-3 + leak_i
+    return {"energy_per_classification_nj": e_class, "energy_per_learning_sample_nj": e_learn,
+            "learning_extra_energy_nj": e_learn - e_class,
+            "learning_overhead_power_pct": _pct(p_train - p_inf, p_inf),
+            "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train)}
+
+
 def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int = 100,
              train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
@@ -160,6 +207,11 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         inf_ps, lrn_ps, info = counters
     per = np.vstack([inf_ps[0], lrn_ps[1]])
     en = energy_breakdown(cfg, per, tech)
+    # the training-state end of the brackets: the same digits on a fresh (untrained) chip
+    fresh = None
+    if counters is None and train_samples > 0:
+        f_inf, f_lrn, _ = measure_counters(cfg, samples, 0)
+        fresh = (np.vstack([f_inf[0], f_lrn[1]]), f_inf[0], f_lrn[0] + f_lrn[1])
     ci = counter_names(cfg).index("cycles")
     cyc_class = float(inf_ps[0][ci])
     cyc_learn = float(lrn_ps[0][ci] + lrn_ps[1][ci])      # the inference phases, then the update
@@ -245,6 +297,48 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                                    + L["leakage_uw_by_block"][b] - I["leakage_uw_by_block"][b])
     block_area_overhead = {b: L["area_mm2_by_block"][b] - I["area_mm2_by_block"][b] for b in BLOCKS}
     d_area = L["area_mm2"] - I["area_mm2"]
+    # ranges: every corner of (logic scaling rule) x (SRAM calibration) x (trained / fresh chip)
+    # for the energies and power overheads; (CACTI / fit SRAM area) x (NAND2 area by the
+    # interpolated or the classical rule) for the areas; leakage power at its nominal value
+    corners = []
+    states = [(per, cyc_class, cyc_learn)]
+    if fresh is not None:
+        states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
+    for _, tv in energy_variants(tech):
+        for p_, cc, cl in states:
+            corners.append(_figures(energy_breakdown(cfg, p_, tv), L["leakage_uw"], I["leakage_uw"],
+                                    cc / clock_mhz, cl / clock_mhz, rate))
+    from .scaling import area_factor
+    try:
+        ge_ratio = (tech.node_nm / 45.0) ** 2 / area_factor(45, tech.node_nm)
+    except ValueError:
+        ge_ratio = 1.0
+    alt_mem = {}
+    if tech.sram_model != "fit":
+        ft = dataclasses.replace(tech, sram_model="fit")
+        alt_mem = {k: sum(m["area_um2"] for m in memory_area(cfg, ft, k == "learning").values()) * 1e-6
+                   for k in ("learning", "inference_only")}
+    area_corners = []
+    for d_mem in (False, True):
+        if d_mem and not alt_mem:
+            continue
+        for g in (1.0, ge_ratio):
+            a = {}
+            for k, D in (("learning", L), ("inference_only", I)):
+                mem = D["area_mm2_by_block"]["memories"]
+                logic = D["area_mm2"] - mem
+                if liberty is not None:
+                    g = 1.0
+                a[k] = (alt_mem[k] if d_mem else mem) + logic * g
+            dA = a["learning"] - a["inference_only"]
+            area_corners.append({"area_mm2": a["learning"],
+                                 "learning_overhead_area_pct": _pct(dA, a["inference_only"]),
+                                 "learning_overhead_area_pct_of_total": _pct(dA, a["learning"])})
+    ranges = {}
+    for k in RANGE_KEYS:
+        vals = [c[k] for c in (area_corners if k.startswith("area") or "area" in k else corners)
+                if c.get(k) is not None]
+        ranges[f"{k}_range"] = [min(vals), max(vals)] if vals else None
     res = {
         "config": cfg.name,
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
@@ -284,7 +378,13 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                 "power_pct_of_inference_only": _pct(block_power_overhead[b], p_infer_only),
                 "area_pct_of_inference_only": _pct(block_area_overhead[b], I["area_mm2"])}
             for b in BLOCKS},
+        **ranges,
+        "range_brackets": {
+            "energy": [n for n, _ in energy_variants(tech)] + (["fresh chip"] if fresh is not None else []),
+            "area": ["CACTI or fit SRAM area" if alt_mem else "SRAM area as costed",
+                     f"NAND2 area x1 or x{ge_ratio:.3f} (classical (node/45)^2 rule)"]},
         "traffic": traffic(cfg, per, tech),
+        "actions": action_table(cfg, per, tech),
         "spoon_reference": SPOON,
         "tech_sources": tech.sources(),
         "notes": notes,

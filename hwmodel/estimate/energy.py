@@ -95,6 +95,38 @@ def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]
     return costs
 
 
+def _component_action(cfg: Config, counter: str) -> tuple[str, str]:
+    """(component, action) of a counter, Accelergy style: memories read/write, arithmetic units
+    add/mac/compare/update, the LFSRs step, the event port takes an event."""
+    for name, (rd, wr) in memory_counters(cfg).items():
+        if counter == rd:
+            return name, "read"
+        if counter == wr:
+            return name, "write"
+    fixed = {"events": ("aer_in", "event"), "conv_add": ("conv_core", "add"), "conv_cmp": ("conv_core", "compare"),
+             "tanh_op": ("fc1_tanh", "activate"), "lfsr_step": ("lfsr", "step"), "cycles": ("clock", "cycle")}
+    if counter in fixed:
+        return fixed[counter]
+    layer, _, op = counter.partition("_")
+    return {"add": (f"{layer}_datapath", "add"), "mac": (f"{layer}_datapath", "mac"),
+            "tanh": (f"{layer}_tanh", "activate"), "upd": (f"{layer}_update", "update")}.get(op, (counter, "count"))
+
+
+def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech) -> list[dict]:
+    """Accelergy-style ERT x action counts: one row per counted action with its component, the
+    energy per action (pJ, split by block) and the counts per classification (inference phases)
+    and per learning sample (its learning phases)."""
+    costs = counter_costs(cfg, tech)
+    rows = []
+    for i, n in enumerate(counter_names(cfg)):
+        comp, act = _component_action(cfg, n)
+        rows.append({"counter": n, "component": comp, "action": act,
+                     "energy_pj": float(sum(pj for _, pj in costs[n])),
+                     "energy_pj_by_block": {b: float(pj) for b, pj in costs[n]},
+                     "per_classification": float(per_sample[0, i]), "per_learning_sample": float(per_sample[1, i])})
+    return rows
+
+
 def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech) -> dict:
     """Dynamic energy per sample from counters per sample (shape (2, N): inference, learning;
     columns in the order of ``counter_names(cfg)``).

@@ -99,6 +99,7 @@ def sram_cost(m: MemSpec, tech) -> dict:
     access and cycle time (ns, CACTI only) of an SRAM memory, at the table's supply; ``model``
     says which model gave them."""
     key = (tech.path, tech.node_nm, tech.vdd, tech.sram_cell, tech.sram_model, tech.sram_energy_factor,
+           tech.sram_bracket_factor,
            tuple(sorted((k, tuple(sorted(v.items()))) for k, v in tech.c.items()
                         if k.startswith("sram"))),
            m.depth, m.width, m.banks, m.ports)
@@ -113,6 +114,10 @@ def sram_cost(m: MemSpec, tech) -> dict:
                 if tech.sram_model == "cacti":
                     raise
                 _CACHE[key] = {**_fit_cost(m, tech), "fallback": "CACTI unavailable"}
+        if tech.sram_bracket_factor != 1.0:     # the calibration end of the energy bracket
+            c = _CACHE[key]
+            _CACHE[key] = {**c, "read_pj": c["read_pj"] * tech.sram_bracket_factor,
+                           "write_pj": c["write_pj"] * tech.sram_bracket_factor}
     return _CACHE[key]
 
 

@@ -93,12 +93,27 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         mems.append([n, t["kind"], f"{t['depth']}x{t['word_bits']}", _fmt(c["reads"], 1), _fmt(c["writes"], 1),
                      _fmt(lr["reads"], 1), _fmt(lr["writes"], 1), _fmt(r["energy_nj_by_memory"]["inference"][n], 3),
                      _fmt(r["energy_nj_by_memory"]["learning"][n], 3), _fmt(mem["area_um2"] if mem else None, 0)])
+    acts = [[a["component"], a["action"], _fmt(a["energy_pj"], 4), _fmt(a["per_classification"], 1),
+             _fmt(a["per_learning_sample"], 1)] for a in r.get("actions", [])]
+    rng = []
+    for k, label in (("energy_per_classification_nj", "energy per classification (nJ)"),
+                     ("energy_per_learning_sample_nj", "energy per learning sample (nJ)"),
+                     ("learning_extra_energy_nj", "learning extra energy (nJ)"), ("area_mm2", "area (mm²)"),
+                     ("learning_overhead_power_pct", "learning power overhead, % of inference-only"),
+                     ("learning_overhead_area_pct", "learning area overhead, % of inference-only")):
+        lo_hi = r.get(f"{k}_range")
+        if lo_hi:
+            rng.append([label, _fmt(r[k], 3), _fmt(lo_hi[0], 3), _fmt(lo_hi[1], 3)])
     src = [[k, v["source"], v["scaling"]] for k, v in r["tech_sources"].items()]
     return [("Summary", list(head[0]), summary),
             ("Per block", ["block", "E classification (nJ)", "E learning (nJ)", "area learning chip (mm²)",
                            "Δarea (mm²)", "Δpower (µW)", "Δpower (% of inference-only)"], blocks),
             ("Memory traffic and energy per sample", ["memory", "kind", "depth x bits", "reads/class.", "writes/class.",
                                                     "reads/learn", "writes/learn", "E class. (nJ)", "E learn (nJ)", "area (µm²)"], mems),
+            ("Ranges over the brackets", ["quantity", "estimate", "low", "high"], rng),
+            ("Energy per action (Accelergy-style ERT) and action counts",
+             ["component", "action", "energy per action (pJ)", "count / classification",
+              "count / learning sample (learning phases)"], acts),
             ("Technology table sources", ["component", "source", "scaling"], src)]
 
 
@@ -114,6 +129,8 @@ def _intro(r: dict) -> list[str]:
             f"embedded MNIST digits after {m['train_samples']} digits of on-chip training "
             f"(accuracy on the measured digits {100 * m['accuracy_after_training']:.1f} %). "
             f"Power at {r['rate_hz']:,.0f} classifications/s. Method and sources: docs/estimate.md."] + \
+           ([f"Ranges: every corner of the energy brackets ({'; '.join(r['range_brackets']['energy'])}) and "
+             f"the area brackets ({'; '.join(r['range_brackets']['area'])})."] if r.get("range_brackets") else []) + \
            [f"Note: {n}" for n in r["notes"]] + _version_line(r)
 
 

@@ -61,6 +61,7 @@ class Tech:
     sram_cell: str = "itrs-lstp"      # CACTI cell and peripheral flavour of the SRAM macros
     sram_energy_factor: float = 1.0   # x CACTI's SRAM energies (calibration; 1 = CACTI as is)
     sram_model: str = "auto"          # "cacti", "fit", or "auto" (CACTI if installed, else the fit)
+    sram_bracket_factor: float = 1.0  # x every SRAM access energy (the estimate's ranges only)
 
     # ---- SRAM macros ---------------------------------------------------------------------------
     def _sram(self, comp: str, depth: int, width: int) -> float:
