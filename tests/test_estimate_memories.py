@@ -156,21 +156,24 @@ def _tiny_lanes() -> Config:
                                             "fc2.lanes": 3, "fc2.weight_ports": "1rw"})
 
 
-@pytest.mark.parametrize("name", ["tiny", "tiny_lanes"])
+@pytest.mark.parametrize("name", ["tiny", "tiny_lanes", "tiny_depth2"])
 @pytest.mark.parametrize("learning", [True, False])
 def test_estimate_memories_are_the_rtl_memories(name, learning):
     """Synthesize the RTL (memories as black boxes) and compare every sram instance with the
     organisation the estimate costs: same memories (learning-only ones absent at LEARNING = 0),
     banks, rows per bank, width and ports. A wrong organisation is reported."""
     _need("yosys")
-    cfg = _tiny_lanes() if name == "tiny_lanes" else Config.preset("tiny")
+    cfg = {"tiny_lanes": _tiny_lanes,
+           "tiny_depth2": lambda: Config.preset("tiny").replace(**{"hidden.sizes": "16,12", "hidden.1.lanes": 4,
+                                                                  "hidden.1.weight_banks": 2})}.get(
+        name, lambda: Config.preset("tiny"))()
     syn = synthesize_design(cfg, learning)
     assert check_memories(syn, cfg, learning) == []
     org = organisation(cfg)
     n_inst = sum(m["banks"] for m in org.values()
                  if m["ports"] != "register" and (learning or not m["learning_only"]))
     assert len(syn.memories) == n_inst
-    other = cfg.replace(**{"fc1.weight_banks": 4 if name == "tiny_lanes" else 2})
+    other = cfg.replace(**{"hidden.0.weight_banks": 4 if name == "tiny_lanes" else 2})
     assert any("fc1_w" in n for n in check_memories(syn, other, learning))
     if learning:          # the learning chip's memories called learning-only would be missing
         assert not any("learning-only" in n for n in check_memories(syn, cfg, True))

@@ -145,11 +145,20 @@ def test_info_json_lists_the_layers():
     assert d["memories"]["b3_lut"]["word_bits"] == 6 * 2 and "lfsr_fc4" in d["memories"]
 
 
-def test_tools_that_need_one_hidden_layer_say_so_before_any_work():
-    r = subprocess.run([sys.executable, "-m", "hwmodel.estimate", "--config", "tiny", "--set", "hidden.sizes=24,12"],
+def test_the_estimator_costs_any_depth():
+    """Every layer of the stack is costed: its memories (organisation, learning-only B LUT and
+    derivative flags), its datapath, activation and update actions."""
+    r = subprocess.run([sys.executable, "-m", "hwmodel.estimate", "--config", "tiny", "--set", "hidden.sizes=24,12",
+                        "--no-synth", "--samples", "4", "--train-samples", "8", "--rate", "100", "--json"],
                        capture_output=True, text=True)
-    assert r.returncode == 2 and r.stderr.startswith("error:") and len(r.stderr.strip().splitlines()) == 1
-    assert "2 hidden layers" in r.stderr and r.stdout == ""
+    assert r.returncode == 0, r.stderr
+    d = json.loads(r.stdout)
+    comps = {(a["component"], a["action"]) for a in d["actions"]}
+    assert {("fc2_w", "read"), ("b2_lut", "read"), ("fc2_update", "update"), ("fc3_datapath", "mac"),
+            ("fc2_tanh", "activate")} <= comps
+    inf = d["designs"]["inference_only"]["memories"]
+    assert "fc2_dact" in d["designs"]["learning"]["memories"] and "fc2_dact" not in inf and "b2_lut" not in inf
+    assert d["energy_per_learning_sample_nj"] > d["energy_per_classification_nj"] > 0
 
 
 def test_train_at_depth_0_and_2_reports_every_layer():

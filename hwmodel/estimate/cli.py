@@ -151,9 +151,6 @@ def main(argv=None) -> int:
             raise DataError(f"--samples {args.samples} + --train-samples {args.train_samples}: the embedded "
                             f"MNIST has 5000 digits")
         cfg = _config(args)
-        if cfg.depth != 1:  # before any work: the cost tables name the one-hidden-layer memories
-            raise ConfigError(f"config '{cfg.name}' has {cfg.depth} hidden layers; the estimator costs "
-                              f"exactly one for now (train, eval, info and the RTL take any depth)")
         with _stages(not args.no_progress):
             r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
