@@ -291,3 +291,18 @@ def test_action_table_reproduces_the_energies(tech, tiny_counters):
     by = {(a["component"], a["action"]) for a in acts}
     assert {("fc1_w", "read"), ("fc1_w", "write"), ("b_lut", "read"), ("fc1_update", "update"),
             ("lfsr", "step"), ("clock", "cycle")} <= by
+
+
+def test_breakdown_by_fc_layer_adds_up(tech, tiny_counters):
+    """by_layer splits area (both chips), energy per classification and learning-phase energy
+    over the FC layers and the shared rest; the parts add up to the totals."""
+    r = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters)
+    bl = r["by_layer"]
+    assert set(bl) == {"fc1", "fc2", "shared"}
+    assert math.isclose(sum(v["area_mm2"] for v in bl.values()), r["area_mm2"], rel_tol=1e-9)
+    assert math.isclose(sum(v["area_mm2_inference_only"] for v in bl.values()), r["area_mm2_inference_only"],
+                        rel_tol=1e-9)
+    assert math.isclose(sum(v["energy_per_classification_nj"] for v in bl.values()),
+                        r["energy_per_classification_dynamic_nj"], rel_tol=1e-9)
+    assert bl["fc1"]["area_mm2"] > bl["fc1"]["area_mm2_inference_only"]       # B LUT, dact
+    assert bl["fc1"]["learning_energy_nj"] > 0 and bl["shared"]["energy_per_classification_nj"] > 0

@@ -27,7 +27,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FLOW_VERSION = "2"   # 2: fc_layer / wmem / fc_update attributed to their blocks
+FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer
 TOP = "spoon_top"
 YOSYS_TIMEOUT_S = 1800
 
@@ -146,6 +146,7 @@ class SynthResult:
     top: str
     mode: str                                   # "generic" or "liberty"
     ge_by_block: dict[str, float] = field(default_factory=dict)
+    ge_by_layer: dict[str, dict[str, float]] = field(default_factory=dict)  # {"fc1"|...|"shared": {block: GE}}
     area_um2_by_block: dict[str, float] | None = None   # liberty mode only
     cells: dict[str, int] = field(default_factory=dict)
     memories: list[dict] = field(default_factory=list)  # [{instance, module, DEPTH, WIDTH}]
@@ -156,7 +157,7 @@ class SynthResult:
         return float(sum(self.ge_by_block.values()))
 
     def to_dict(self) -> dict:
-        return {"top": self.top, "mode": self.mode, "ge_by_block": self.ge_by_block,
+        return {"top": self.top, "mode": self.mode, "ge_by_block": self.ge_by_block, "ge_by_layer": self.ge_by_layer,
                 "area_um2_by_block": self.area_um2_by_block, "cells": self.cells,
                 "memories": self.memories, "nand2_area_um2": self.nand2_area_um2}
 
@@ -203,20 +204,29 @@ def _base(modname: str) -> str:
     return parts[-1].lstrip("\\")
 
 
-def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, dict, list]:
+LAYER_SCOPE = re.compile(r"g_fc\[(\d+)\]")
+
+
+def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, dict, list, dict]:
+    """Cost of every leaf cell by block, cell counts, the black-boxed memories, and the cost by
+    FC layer and block ({"fc1": {block: cost}, ..., "shared": {...}}: a cell belongs to layer k
+    when its instance path is inside spoon_top's generate scope g_fc[k-1])."""
     mods = netlist["modules"]
     by_block: dict[str, float] = {}
+    by_layer: dict[str, dict[str, float]] = {}
     cells: dict[str, int] = {}
     memories: list[dict] = []
 
-    def visit(mname: str, block: str, path: str, depth: int) -> None:
+    def visit(mname: str, block: str, path: str, depth: int, layer: str) -> None:
         if depth > 64:
             raise AreaError(f"module hierarchy too deep at {path}")
         block = MODULE_BLOCKS.get(_base(mname), block)
         for cname, c in mods[mname].get("cells", {}).items():
             t = c["type"]
+            m = LAYER_SCOPE.search(cname) if layer == "shared" else None
+            lay = f"fc{int(m.group(1)) + 1}" if m else layer
             if t in mods and _base(t) not in blackboxes and not _is_bb(mods[t]):
-                visit(t, block, f"{path}.{cname}", depth + 1)
+                visit(t, block, f"{path}.{cname}", depth + 1, lay)
             elif t in mods or _base(t) in blackboxes:
                 prm = {k: _const(v) for k, v in c.get("parameters", {}).items()}
                 memories.append({"instance": f"{path}.{cname}", "module": _base(t),
@@ -224,10 +234,13 @@ def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, di
                                  "PORTS": prm.get("PORTS")})
             else:
                 cells[t] = cells.get(t, 0) + 1
-                by_block[block] = by_block.get(block, 0.0) + cost(t)
+                v = cost(t)
+                by_block[block] = by_block.get(block, 0.0) + v
+                d = by_layer.setdefault(lay, {})
+                d[block] = d.get(block, 0.0) + v
 
-    visit(top, "control", top, 0)
-    return by_block, cells, memories
+    visit(top, "control", top, 0, "shared")
+    return by_block, cells, memories, by_layer
 
 
 def _is_bb(mod: dict) -> bool:
@@ -299,16 +312,17 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
             raise AreaError(f"yosys failed on {what}: {errs[0] if errs else 'exit ' + str(r.returncode)}")
         net = json.loads((tdp / "net.json").read_text())
     if lib is None:
-        by_block, cells, memories = _walk(net, top, cell_ge, set(bbs))
-        res = SynthResult(top, "generic", by_block, None, cells, memories, None)
+        by_block, cells, memories, by_layer = _walk(net, top, cell_ge, set(bbs))
+        res = SynthResult(top, "generic", by_block, by_layer, None, cells, memories, None)
     else:
         def cost(t: str) -> float:
             if t not in lib.areas:
                 raise AreaError(f"liberty file '{liberty}': mapped cell {t} has no area")
             return lib.areas[t]
-        area, cells, memories = _walk(net, top, cost, set(bbs))
-        res = SynthResult(top, "liberty", {b: a / lib.nand2_area for b, a in area.items()}, area,
-                          cells, memories, lib.nand2_area)
+        area, cells, memories, area_layer = _walk(net, top, cost, set(bbs))
+        res = SynthResult(top, "liberty", {b: a / lib.nand2_area for b, a in area.items()},
+                          {k: {b: a / lib.nand2_area for b, a in v.items()} for k, v in area_layer.items()},
+                          area, cells, memories, lib.nand2_area)
     if key is not None:
         key.parent.mkdir(parents=True, exist_ok=True)
         tmp = key.with_suffix(".tmp")

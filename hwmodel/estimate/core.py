@@ -175,6 +175,39 @@ def _figures(en: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_
             "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train)}
 
 
+def layer_of(name: str, cfg: Config) -> str:
+    """The FC layer ("fc1" … "fc{K+1}") a memory or action component belongs to, else "shared"
+    (the conv front end, the event port, control, the LFSR steps, the clock)."""
+    if name == "sig_lut":
+        return f"fc{cfg.depth + 1}"
+    for k in range(1, cfg.depth + 2):
+        if name.startswith(f"fc{k}_") or (k <= cfg.depth and name == b_name(k)):
+            return f"fc{k}"
+    return "shared"
+
+
+def by_layer(cfg: Config, designs: dict, actions: list[dict], ge_um2: float) -> dict:
+    """Area (both chips), logic GE and energy per classification / learning phases of every FC
+    layer and of the shared rest."""
+    keys = [f"fc{k}" for k in range(1, cfg.depth + 2)] + ["shared"]
+    out = {k: {"area_mm2": 0.0, "area_mm2_inference_only": 0.0, "logic_ge": 0.0,
+               "energy_per_classification_nj": 0.0, "learning_energy_nj": 0.0} for k in keys}
+    for chip, akey in (("learning", "area_mm2"), ("inference_only", "area_mm2_inference_only")):
+        D = designs[chip]
+        for name, m in D["memories"].items():
+            out[layer_of(name, cfg)][akey] += m["area_um2"] * 1e-6
+        for lay, blocks in (D.get("logic_ge_by_layer") or {}).items():
+            ge = sum(blocks.values())
+            out[lay if lay in out else "shared"][akey] += ge * ge_um2 * 1e-6
+            if chip == "learning":
+                out[lay if lay in out else "shared"]["logic_ge"] += ge
+    for a in actions:
+        lay = layer_of(a["component"].replace("_datapath", "_").replace("_update", "_").replace("_tanh", "_"), cfg)
+        out[lay]["energy_per_classification_nj"] += a["energy_pj"] * a["per_classification"] * 1e-3
+        out[lay]["learning_energy_nj"] += a["energy_pj"] * a["per_learning_sample"] * 1e-3
+    return out
+
+
 def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int = 100,
              train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
@@ -263,7 +296,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
                         "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
                         "leakage_uw": sum(leak_uw.values()), "leakage_uw_by_block": leak_uw,
-                        "memories": mems, "logic_ge_by_block": logic_ge}
+                        "memories": mems, "logic_ge_by_block": logic_ge,
+                        "logic_ge_by_layer": syn.ge_by_layer if synth else None}
     if not synth:
         notes.append("--no-synth: logic area and logic leakage are not included (memories only)")
     if liberty is not None:
@@ -339,6 +373,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         vals = [c[k] for c in (area_corners if k.startswith("area") or "area" in k else corners)
                 if c.get(k) is not None]
         ranges[f"{k}_range"] = [min(vals), max(vals)] if vals else None
+    actions = action_table(cfg, per, tech)
     res = {
         "config": cfg.name,
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
@@ -384,7 +419,9 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             "area": ["CACTI or fit SRAM area" if alt_mem else "SRAM area as costed",
                      f"NAND2 area x1 or x{ge_ratio:.3f} (classical (node/45)^2 rule)"]},
         "traffic": traffic(cfg, per, tech),
-        "actions": action_table(cfg, per, tech),
+        "actions": actions,
+        "by_layer": by_layer(cfg, designs, actions,
+                             tech.ge_um2 if liberty is None else (synth_info["learning"]["nand2_area_um2"])),
         "spoon_reference": SPOON,
         "tech_sources": tech.sources(),
         "notes": notes,

@@ -93,6 +93,9 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         mems.append([n, t["kind"], f"{t['depth']}x{t['word_bits']}", _fmt(c["reads"], 1), _fmt(c["writes"], 1),
                      _fmt(lr["reads"], 1), _fmt(lr["writes"], 1), _fmt(r["energy_nj_by_memory"]["inference"][n], 3),
                      _fmt(r["energy_nj_by_memory"]["learning"][n], 3), _fmt(mem["area_um2"] if mem else None, 0)])
+    layers = [[k, _fmt(v["energy_per_classification_nj"], 3), _fmt(v["learning_energy_nj"], 3),
+               _fmt(v["area_mm2"], 5), _fmt(v["area_mm2"] - v["area_mm2_inference_only"], 5), _fmt(v["logic_ge"], 0)]
+              for k, v in r.get("by_layer", {}).items()]
     acts = [[a["component"], a["action"], _fmt(a["energy_pj"], 4), _fmt(a["per_classification"], 1),
              _fmt(a["per_learning_sample"], 1)] for a in r.get("actions", [])]
     rng = []
@@ -110,6 +113,9 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
                            "Δarea (mm²)", "Δpower (µW)", "Δpower (% of inference-only)"], blocks),
             ("Memory traffic and energy per sample", ["memory", "kind", "depth x bits", "reads/class.", "writes/class.",
                                                     "reads/learn", "writes/learn", "E class. (nJ)", "E learn (nJ)", "area (µm²)"], mems),
+            ("Per FC layer (memories of the layer, its logic, its actions; the rest is shared)",
+             ["layer", "E classification (nJ)", "E learning phases (nJ)", "area learning chip (mm²)",
+              "Δarea for learning (mm²)", "logic GE"], layers),
             ("Ranges over the brackets", ["quantity", "estimate", "low", "high"], rng),
             ("Energy per action (Accelergy-style ERT) and action counts",
              ["component", "action", "energy per action (pJ)", "count / classification",
