@@ -18,27 +18,47 @@ def _stacked(ax, labels: list[str], series: dict[str, list[float]], ylabel: str)
         ax.bar(labels, vals, bottom=bottom, label=name)
         bottom = [b + v for b, v in zip(bottom, vals)]
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
+    # outside the axes, so that no bar hides under the legend
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+
+
+def _learning_panel(ax, values: dict[str, float], ylabel: str, title: str) -> None:
+    """The learning-only part by block on a log scale, so that small learning blocks show."""
+    names = [b for b, v in values.items() if v > 0]
+    ax.bar(names, [values[b] for b in names], color="tab:red")
+    if names:
+        ax.set_yscale("log")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(axis="x", rotation=45)
 
 
 def plot_energy(r: dict) -> bytes:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
     e = r["energy_nj_by_block"]
-    cls = r["energy_per_classification_nj"] - r["energy_per_classification_dynamic_nj"]
+    leak = r.get("leakage_energy_nj") or {"classification": 0.0, "learning_sample": 0.0}
     series = {b: [e["inference"][b], e["inference"][b] + e["learning"][b]] for b in BLOCKS}
-    series["leakage (at rate)"] = [cls, cls]
-    _stacked(ax, ["classification", "training sample\n(classification + learning)"], series, "energy per sample (nJ)")
-    ax.set_title(f"Energy per sample by block ({r['config']})")
+    series["leakage (over the sample)"] = [leak["classification"], leak["learning_sample"]]
+    _stacked(axs[0], ["classification", "learning sample"], series, "energy per sample (nJ)")
+    axs[0].set_title(f"Energy per sample by block ({r['config']})", fontsize=10)
+    extra = {b: e["learning"][b] for b in BLOCKS}
+    extra["leakage"] = leak["learning_sample"] - leak["classification"]
+    _learning_panel(axs[1], extra, "nJ (log scale)", "what a learning sample adds, by block")
+    fig.tight_layout()
     return _png(fig)
 
 
 def plot_area(r: dict) -> bytes:
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
     L, I = r["designs"]["learning"]["area_mm2_by_block"], r["designs"]["inference_only"]["area_mm2_by_block"]
-    _stacked(ax, ["inference-only chip", "learning chip"], {b: [I[b], L[b]] for b in BLOCKS}, "area (mm²)")
-    ax.set_title("Area by block" + ("" if r["area_includes_logic"] else " (memories only: --no-synth)"))
+    _stacked(axs[0], ["inference-only chip", "learning chip"], {b: [I[b], L[b]] for b in BLOCKS}, "area (mm²)")
+    axs[0].set_title("Area by block" + ("" if r["area_includes_logic"] else " (memories only: --no-synth)"),
+                     fontsize=10)
+    _learning_panel(axs[1], {b: 1e6 * (L[b] - I[b]) for b in BLOCKS}, "µm² (log scale)",
+                    "area the learning hardware adds, by block")
+    fig.tight_layout()
     return _png(fig)
 
 
