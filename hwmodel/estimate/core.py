@@ -421,7 +421,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "traffic": traffic(cfg, per, tech),
         "actions": actions,
         "by_layer": by_layer(cfg, designs, actions,
-                             tech.ge_um2 if liberty is None else (synth_info["learning"]["nand2_area_um2"])),
+                             synth_info.get("learning", {}).get("nand2_area_um2") or tech.ge_um2),
         "spoon_reference": SPOON,
         "tech_sources": tech.sources(),
         "notes": notes,
