@@ -134,10 +134,12 @@ def test_every_counter_has_a_block_and_cost(tech):
     costs = counter_costs(Config.load("spoon"), tech)
     assert set(costs) == set(COUNTERS)
     for n, items in costs.items():
-        # cycles are time, not an access: no dynamic energy per count (docs/estimate.md)
+        # cycles cost only the clock of the chip's flip-flops (their count comes from synthesis)
         assert (items == []) if n == "cycles" else items, n
         for blk, pj in items:
             assert blk in BLOCKS and pj >= 0, (n, blk)
+    clocked = dict(counter_costs(Config.load("spoon"), tech, n_ff=1000)["cycles"])
+    assert clocked == {"clock": pytest.approx(1000 * tech.c["flipflop_clock"]["pj_per_cycle"])}
 
 
 def test_energy_is_counts_times_costs(tech):

@@ -12,6 +12,8 @@ from hwmodel.config import Config
 from hwmodel.estimate import AreaError, GE_TABLE, cell_ge, read_liberty, synthesize
 from hwmodel.estimate.area import find_yosys
 from hwmodel.estimate.cli import main
+from hwmodel.estimate.core import estimate
+from hwmodel.estimate.tech import load_tech
 
 REPO = Path(__file__).resolve().parents[1]
 CALIB = REPO / "tests" / "data" / "calib"
@@ -130,3 +132,45 @@ def test_spoon_rtl_area_flow():
     assert "drtp_unit" not in s["inference_only"]["ge_by_block"] or s["inference_only"]["ge_by_block"]["drtp_unit"] < 1
     assert r["learning_overhead_area_pct"] > 0
     assert not [n for n in r["notes"] if "RTL memory" in n]
+
+
+# ---- clock energy from the synthesized flip-flops --------------------------------------------------
+@needs_nangate
+def test_flipflop_clock_entry_is_derived_from_the_liberty():
+    """flipflop_clock of the bundled tables = Nangate45 DFF_X1's clock-pin energy per cycle
+    (internal, D = Q, rise + fall, + C·V²) scaled to 28 nm / 0.6 V."""
+    from hwmodel.estimate import clock
+    from hwmodel.estimate.tech import TECH_DIR
+    r = clock.ff_clock_fj(NANGATE)
+    assert r["nom_voltage"] == 1.1 and 5 < r["internal_fj"] < 10 and 0.5 < r["pin_cap_ff"] < 2
+    for table in ("default_28nm_0v6.toml", "silicon_sram_28nm_0v6.toml"):
+        t = load_tech(TECH_DIR / table)
+        assert t.c["flipflop_clock"]["pj_per_cycle"] == pytest.approx(clock.pj_per_cycle(NANGATE), rel=1e-4)
+
+
+@needs_yosys
+def test_clock_energy_counts_every_synthesized_flipflop_on_every_busy_cycle():
+    """Clock energy per sample = flip-flops of the chip (Yosys) x its busy cycles x the table's
+    energy per flip-flop and cycle; the inference-only chip clocks fewer flip-flops; the range's
+    low end gates the flip-flops that have an enable."""
+    from hwmodel.counters import counter_names
+    from hwmodel.estimate import measure_counters
+    cfg = Config.load("tiny")
+    tech = load_tech()
+    tiny_counters_area = measure_counters(cfg, samples=4, train_samples=8)
+    r = estimate(cfg, tech, synth=True, counters=tiny_counters_area, rate=100.0)
+    s = r["synthesis"]
+    n_l, n_i = s["learning"]["flipflops"], s["inference_only"]["flipflops"]
+    assert n_l > n_i > s["inference_only"]["flipflops_without_enable"] > 0
+    ci = counter_names(cfg).index("cycles")
+    pj = tech.c["flipflop_clock"]["pj_per_cycle"]
+    inf, lrn, _ = tiny_counters_area
+    assert r["energy_nj_by_block"]["inference"]["clock"] == pytest.approx(n_l * inf[0][ci] * pj * 1e-3)
+    assert r["energy_nj_by_block"]["learning"]["clock"] == pytest.approx(n_l * lrn[1][ci] * pj * 1e-3)
+    gap = r["energy_per_classification_nj"] - r["energy_per_classification_inference_only_chip_nj"]
+    leak_gap = (r["power_uw"]["leakage_learning_chip"] - r["power_uw"]["leakage_inference_only_chip"]) \
+        * r["latency_per_classification_us"] * 1e-3
+    assert gap == pytest.approx((n_l - n_i) * inf[0][ci] * pj * 1e-3 + leak_gap)
+    lo, hi = r["energy_per_classification_nj_range"]
+    assert lo < r["energy_per_classification_nj"] - 0.5 * n_l * inf[0][ci] * pj * 1e-3 or n_l == 0
+    assert "clock gating of the flip-flops with an enable" in r["range_brackets"]["energy"]

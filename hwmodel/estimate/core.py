@@ -9,6 +9,7 @@ phases' energy on every training sample and leaks more (more area).
 from __future__ import annotations
 
 import dataclasses
+import re
 import tempfile
 from pathlib import Path
 
@@ -162,13 +163,16 @@ def energy_variants(tech: Tech) -> list[tuple[str, Tech]]:
     return out
 
 
-def _figures(en: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float, rate: float) -> dict:
-    """The headline energy figures and the power overheads from one energy breakdown."""
+def _figures(en: dict, en_i: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float,
+             rate: float) -> dict:
+    """The headline energy figures and the power overheads from the energy breakdowns of the
+    learning chip (``en``) and of the inference-only chip (``en_i``: fewer flip-flops to clock)."""
     e_inf, e_lrn = en["inference"]["total_nj"], en["learning"]["total_nj"]
+    e_inf_i = en_i["inference"]["total_nj"]
     e_class = e_inf + leak_l * t_class_us * 1e-3
     e_learn = e_inf + e_lrn + leak_l * t_learn_us * 1e-3
     p_train = rate * (e_inf + e_lrn) * 1e-3 + leak_l
-    p_inf = rate * e_inf * 1e-3 + leak_i
+    p_inf = rate * e_inf_i * 1e-3 + leak_i
     return {"energy_per_classification_nj": e_class, "energy_per_learning_sample_nj": e_learn,
             "learning_extra_energy_nj": e_learn - e_class,
             "learning_overhead_power_pct": _pct(p_train - p_inf, p_inf),
@@ -239,7 +243,6 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     else:
         inf_ps, lrn_ps, info = counters
     per = np.vstack([inf_ps[0], lrn_ps[1]])
-    en = energy_breakdown(cfg, per, tech)
     # the training-state end of the brackets: the same digits on a fresh (untrained) chip
     fresh = None
     if counters is None and train_samples > 0:
@@ -289,9 +292,12 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                 um2 = syn.area_um2_by_block[b] if syn.area_um2_by_block is not None else ge * tech.ge_um2
                 area_um2[b2] += um2
                 leak_uw[b2] += ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3
+            ffs = {t: n for t, n in syn.cells.items() if re.search(r"(?i)dff|__df", t)}
+            plain = sum(n for t, n in ffs.items() if not t.split("_")[1].endswith("E"))
             synth_info[key] = {"mode": syn.mode, "total_ge": syn.total_ge, "ge_by_block": logic_ge,
                                "cells": sum(syn.cells.values()),
-                               "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2}
+                               "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2,
+                               "flipflops": sum(ffs.values()), "flipflops_without_enable": plain}
             notes += [f"{key}: {n}" for n in check_memories(syn, cfg, learning)]
         designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
                         "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
@@ -299,7 +305,14 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                         "memories": mems, "logic_ge_by_block": logic_ge,
                         "logic_ge_by_layer": syn.ge_by_layer if synth else None}
     if not synth:
-        notes.append("--no-synth: logic area and logic leakage are not included (memories only)")
+        notes.append("--no-synth: logic area, logic leakage and clock energy are not included (memories only)")
+    # clock energy: every flip-flop of the chip on every busy cycle (the RTL has no clock gating);
+    # the bracket's other end gates the flip-flops that have an enable
+    nff = {k: float(synth_info[k]["flipflops"]) if synth else 0.0 for k in ("learning", "inference_only")}
+    nff_gated = {k: float(synth_info[k]["flipflops_without_enable"]) if synth else 0.0
+                 for k in ("learning", "inference_only")}
+    en = energy_breakdown(cfg, per, tech, nff["learning"])
+    en_i = energy_breakdown(cfg, per, tech, nff["inference_only"])
     if liberty is not None:
         notes.append(f"logic area from liberty '{liberty}' in that library's µm² (not scaled to "
                      f"{tech.node_nm:g} nm); memories from the technology table")
@@ -323,11 +336,13 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     # the time, busy or idle
     p_train = rate * (e_inf + e_lrn) * 1e-3 + L["leakage_uw"]
     p_class_learning_chip = rate * e_inf * 1e-3 + L["leakage_uw"]
-    p_infer_only = rate * e_inf * 1e-3 + I["leakage_uw"]
+    e_inf_i = en_i["inference"]["total_nj"]
+    p_infer_only = rate * e_inf_i * 1e-3 + I["leakage_uw"]
     p_peak = max(e_inf / t_class_us, (e_inf + e_lrn) / t_learn_us) * 1e3 + L["leakage_uw"]
     block_power_overhead = {}
     for b in BLOCKS:
-        block_power_overhead[b] = (rate * en["learning"]["blocks"][b] * 1e-3
+        block_power_overhead[b] = (rate * (en["inference"]["blocks"][b] + en["learning"]["blocks"][b]
+                                           - en_i["inference"]["blocks"][b]) * 1e-3
                                    + L["leakage_uw_by_block"][b] - I["leakage_uw_by_block"][b])
     block_area_overhead = {b: L["area_mm2_by_block"][b] - I["area_mm2_by_block"][b] for b in BLOCKS}
     d_area = L["area_mm2"] - I["area_mm2"]
@@ -340,8 +355,10 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
     for _, tv in energy_variants(tech):
         for p_, cc, cl in states:
-            corners.append(_figures(energy_breakdown(cfg, p_, tv), L["leakage_uw"], I["leakage_uw"],
-                                    cc / clock_mhz, cl / clock_mhz, rate))
+            for nf in (nff, nff_gated):
+                corners.append(_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
+                                        energy_breakdown(cfg, p_, tv, nf["inference_only"]),
+                                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate))
     from .scaling import area_factor
     try:
         ge_ratio = (tech.node_nm / 45.0) ** 2 / area_factor(45, tech.node_nm)
@@ -373,7 +390,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         vals = [c[k] for c in (area_corners if k.startswith("area") or "area" in k else corners)
                 if c.get(k) is not None]
         ranges[f"{k}_range"] = [min(vals), max(vals)] if vals else None
-    actions = action_table(cfg, per, tech)
+    actions = action_table(cfg, per, tech, nff["learning"])
     res = {
         "config": cfg.name,
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
@@ -386,7 +403,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "latency_per_learning_sample_us": t_learn_us,
         "energy_per_classification_nj": e_class,
         "energy_per_classification_dynamic_nj": e_inf,
-        "energy_per_classification_inference_only_chip_nj": e_inf + I["leakage_uw"] * t_class_us * 1e-3,
+        "energy_per_classification_inference_only_chip_nj": e_inf_i + I["leakage_uw"] * t_class_us * 1e-3,
         "energy_per_learning_sample_nj": e_learn_whole,
         "learning_extra_energy_nj": e_learn_whole - e_class,
         "energy_per_training_sample_nj": e_learn_whole,
@@ -415,7 +432,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             for b in BLOCKS},
         **ranges,
         "range_brackets": {
-            "energy": [n for n, _ in energy_variants(tech)] + (["fresh chip"] if fresh is not None else []),
+            "energy": [n for n, _ in energy_variants(tech)] + (["fresh chip"] if fresh is not None else [])
+            + (["clock gating of the flip-flops with an enable"] if synth else []),
             "area": ["CACTI or fit SRAM area" if alt_mem else "SRAM area as costed",
                      f"NAND2 area x1 or x{ge_ratio:.3f} (classical (node/45)^2 rule)"]},
         "traffic": traffic(cfg, per, tech),

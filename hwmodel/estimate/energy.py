@@ -16,7 +16,7 @@ from .memories import MemSpec, memory_list
 from .memories import cost as mem_cost
 from .tech import Tech
 
-BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "control")
+BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "control", "clock")
 
 
 def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
@@ -49,7 +49,7 @@ def _mem_access_pj(m: MemSpec, tech: Tech, write: bool) -> float:
     return c["write_pj"] if write else c["read_pj"]
 
 
-def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]:
+def counter_costs(cfg: Config, tech: Tech, n_ff: float = 0.0) -> dict[str, list[tuple[str, float]]]:
     """counter -> [(block, pJ per count), ...]. Memory accesses also pay an address-register
     update in ``control`` (the sequencer steps one address counter per access). Layer k's
     arithmetic: with binary inputs (k = 1) an accumulator add, with multi-bit inputs (x of XB
@@ -92,6 +92,10 @@ def counter_costs(cfg: Config, tech: Tech) -> dict[str, list[tuple[str, float]]]
             upd = tech.multiply_pj(ob + 1, xb) + tech.add_pj(ob + 1 + xb) + tech.add_pj(layer.wb)
         costs[f"{f}_upd"].append(("drtp_unit", upd))
     costs["lfsr_step"].append(("drtp_unit", tech.c["lfsr_step"]["energy_pj"]))
+    # every busy cycle clocks the chip's n_ff flip-flops (no clock gating in the RTL; the clock
+    # is taken as stopped while the processor is idle)
+    if n_ff:
+        costs["cycles"].append(("clock", n_ff * tech.c["flipflop_clock"]["pj_per_cycle"]))
     return costs
 
 
@@ -112,11 +116,11 @@ def _component_action(cfg: Config, counter: str) -> tuple[str, str]:
             "tanh": (f"{layer}_tanh", "activate"), "upd": (f"{layer}_update", "update")}.get(op, (counter, "count"))
 
 
-def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech) -> list[dict]:
+def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0) -> list[dict]:
     """Accelergy-style ERT x action counts: one row per counted action with its component, the
     energy per action (pJ, split by block) and the counts per classification (inference phases)
     and per learning sample (its learning phases)."""
-    costs = counter_costs(cfg, tech)
+    costs = counter_costs(cfg, tech, n_ff)
     rows = []
     for i, n in enumerate(counter_names(cfg)):
         comp, act = _component_action(cfg, n)
@@ -127,14 +131,14 @@ def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech) -> list[dict]:
     return rows
 
 
-def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech) -> dict:
+def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0) -> dict:
     """Dynamic energy per sample from counters per sample (shape (2, N): inference, learning;
     columns in the order of ``counter_names(cfg)``).
 
     Returns {"inference"|"learning": {"total_nj", "blocks": {block: nJ}, "memories": {memory: nJ},
     "counters": {counter: nJ}}}.
     """
-    costs = counter_costs(cfg, tech)
+    costs = counter_costs(cfg, tech, n_ff)
     names = counter_names(cfg)
     idx = {n: i for i, n in enumerate(names)}
     if per_sample.shape[1] != len(names):

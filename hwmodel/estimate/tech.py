@@ -32,6 +32,7 @@ SCHEMA: dict[str, dict[str, str]] = {
     "multiply": {"pj_per_bit2": "energy"},
     "register_update": {"pj_per_bit": "energy"},
     "lfsr_step": {"energy_pj": "energy"},
+    "flipflop_clock": {"pj_per_cycle": "energy"},
     "gate_leakage": {"nw_per_ge": "energy"},
     "nand2_area": {"um2": "positive"},
 }
