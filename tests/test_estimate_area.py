@@ -174,3 +174,10 @@ def test_clock_energy_counts_every_synthesized_flipflop_on_every_busy_cycle():
     lo, hi = r["energy_per_classification_nj_range"]
     assert lo < r["energy_per_classification_nj"] - 0.5 * n_l * inf[0][ci] * pj * 1e-3 or n_l == 0
     assert "clock gating of the flip-flops with an enable" in r["range_brackets"]["energy"]
+    g = estimate(cfg, tech, synth=True, counters=tiny_counters_area, rate=100.0, clock_gating="enable")
+    n_g = s["learning"]["flipflops_without_enable"]
+    assert g["clock_gating"] == "enable" and r["clock_gating"] == "none"
+    assert g["energy_nj_by_block"]["inference"]["clock"] == pytest.approx(n_g * inf[0][ci] * pj * 1e-3)
+    assert g["energy_per_classification_nj_range"] == pytest.approx(r["energy_per_classification_nj_range"])
+    with pytest.raises(ValueError, match="clock-gating"):
+        estimate(cfg, tech, synth=False, counters=tiny_counters_area, clock_gating="partial")

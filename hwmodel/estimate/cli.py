@@ -19,7 +19,7 @@ from ..data import DataError
 from ..model import ModelError
 from .area import AreaError
 from .cacti import CactiError, CactiUnavailable
-from .core import DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
+from .core import CLOCK_GATING, DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
 from .memories import SRAM_MODELS
 from .tech import TechError
 
@@ -47,6 +47,9 @@ def build_parser() -> checks.Parser:
     p.add_argument("--clock", type=checks.positive_float, default=DEFAULT_CLOCK_MHZ, metavar="MHZ",
                    help=f"processor clock in MHz, > 0 (default {DEFAULT_CLOCK_MHZ:g}): the model's cycles per "
                         f"sample / clock = latency; leakage is charged over each sample's own duration")
+    p.add_argument("--clock-gating", choices=CLOCK_GATING, default="none",
+                   help="clock energy: none = every flip-flop on every busy cycle, as the RTL is (default); "
+                        "enable = the flip-flops with an enable gated (the ranges cover both)")
     p.add_argument("--sram", choices=SRAM_MODELS, default=None,
                    help="SRAM macro model: cacti (CACTI 7 per bank macro, as organised), fit (the technology "
                         "table's fit), auto (CACTI if installed, else the fit; the default)")
@@ -154,7 +157,8 @@ def main(argv=None) -> int:
         with _stages(not args.no_progress):
             r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
-                         cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram)
+                         cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
+                         clock_gating=args.clock_gating)
         from ..provenance import version_info
         r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
         if args.out:

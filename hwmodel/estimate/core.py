@@ -35,6 +35,7 @@ SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
                  "is % of total"}
 DEFAULT_RATE_HZ = 1000.0 / SPOON["latency_ms"]  # one classification per SPOON latency (8,333 /s)
 DEFAULT_CLOCK_MHZ = 100.0   # SPOON's 0.12 ms = 12,000 cycles at 100 MHz (BRIEF)
+CLOCK_GATING = ("none", "enable")
 REPO_RTL = Path(__file__).resolve().parents[2] / "rtl"
 
 
@@ -216,15 +217,19 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
              train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
              cache: bool = True, counters: tuple | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
-             sram_model: str | None = None) -> dict:
+             sram_model: str | None = None, clock_gating: str = "none") -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
     info) skips the model run (tests). ``clock_mhz``: the processor clock; the cycle-exact model's
     cycles per sample give the latencies, and leakage is charged per sample over its own
-    duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's)."""
+    duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
+    "none" (every flip-flop clocked on every busy cycle, as the RTL is) or "enable" (the
+    flip-flops with an enable gated); the ranges span both either way."""
     if rate <= 0:
         raise ValueError(f"--rate must be > 0, got {rate}")
     if not clock_mhz > 0:
         raise ValueError(f"--clock must be > 0 MHz, got {clock_mhz}")
+    if clock_gating not in CLOCK_GATING:
+        raise ValueError(f"--clock-gating must be one of {', '.join(CLOCK_GATING)}, got {clock_gating!r}")
     tech = tech if isinstance(tech, Tech) else load_tech(tech)
     if sram_model is not None:
         if sram_model not in SRAM_MODELS:
@@ -308,9 +313,10 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         notes.append("--no-synth: logic area, logic leakage and clock energy are not included (memories only)")
     # clock energy: every flip-flop of the chip on every busy cycle (the RTL has no clock gating);
     # the bracket's other end gates the flip-flops that have an enable
-    nff = {k: float(synth_info[k]["flipflops"]) if synth else 0.0 for k in ("learning", "inference_only")}
+    nff_all = {k: float(synth_info[k]["flipflops"]) if synth else 0.0 for k in ("learning", "inference_only")}
     nff_gated = {k: float(synth_info[k]["flipflops_without_enable"]) if synth else 0.0
                  for k in ("learning", "inference_only")}
+    nff = nff_all if clock_gating == "none" else nff_gated
     en = energy_breakdown(cfg, per, tech, nff["learning"])
     en_i = energy_breakdown(cfg, per, tech, nff["inference_only"])
     if liberty is not None:
@@ -355,7 +361,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
     for _, tv in energy_variants(tech):
         for p_, cc, cl in states:
-            for nf in (nff, nff_gated):
+            for nf in (nff_all, nff_gated):
                 corners.append(_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
                                         energy_breakdown(cfg, p_, tv, nf["inference_only"]),
                                         L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate))
@@ -397,6 +403,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "measurement": info,
         "rate_hz": rate,
         "clock_mhz": clock_mhz,
+        "clock_gating": clock_gating,
         "cycles_per_classification": cyc_class,
         "cycles_per_learning_sample": cyc_learn,
         "latency_per_classification_us": t_class_us,
