@@ -102,13 +102,13 @@ def check_memories(syn: SynthResult, cfg: Config, learning: bool) -> list[str]:
     memory present exactly when it should be (learning-only ones only with LEARNING = 1), with
     its banks, rows per bank, width and ports. Returns one line per difference (none: the
     estimate describes the RTL)."""
-    org = {n: m for n, m in organisation(cfg).items() if m["ports"] != "register"
-           and (learning or not m["learning_only"])}
+    full = organisation(cfg)
+    org = {n: m for n, m in full.items() if m["ports"] != "register" and (learning or not m["learning_only"])}
     seen: dict[str, list[dict]] = {}
     notes = []
     for m in syn.memories:
         name = rtl_memory_name(m["instance"], cfg)
-        if name is None or name not in organisation(cfg):
+        if name is None or name not in full:
             notes.append(f"RTL memory {m['instance']} ({m['DEPTH']}x{m['WIDTH']}) is not a memory of the "
                          f"organisation: not in the estimate")
             continue
@@ -207,7 +207,7 @@ def by_layer(cfg: Config, designs: dict, actions: list[dict], ge_um2: float) -> 
             if chip == "learning":
                 out[lay if lay in out else "shared"]["logic_ge"] += ge
     for a in actions:
-        lay = layer_of(a["component"].replace("_datapath", "_").replace("_update", "_").replace("_tanh", "_"), cfg)
+        lay = layer_of(a["component"], cfg)      # fc{k}_datapath, fc{k}_update, ... start with fc{k}_
         out[lay]["energy_per_classification_nj"] += a["energy_pj"] * a["per_classification"] * 1e-3
         out[lay]["learning_energy_nj"] += a["energy_pj"] * a["per_learning_sample"] * 1e-3
     return out
@@ -359,7 +359,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     states = [(per, cyc_class, cyc_learn)]
     if fresh is not None:
         states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
-    for _, tv in energy_variants(tech):
+    variants = energy_variants(tech)
+    for _, tv in variants:
         for p_, cc, cl in states:
             for nf in (nff_all, nff_gated):
                 corners.append(_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
@@ -439,7 +440,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             for b in BLOCKS},
         **ranges,
         "range_brackets": {
-            "energy": [n for n, _ in energy_variants(tech)] + (["fresh chip"] if fresh is not None else [])
+            "energy": [n for n, _ in variants] + (["fresh chip"] if fresh is not None else [])
             + (["clock gating of the flip-flops with an enable"] if synth else []),
             "area": ["CACTI or fit SRAM area" if alt_mem else "SRAM area as costed",
                      f"NAND2 area x1 or x{ge_ratio:.3f} (classical (node/45)^2 rule)"]},
