@@ -28,6 +28,16 @@ from .precision import Precision, PrecisionError
 EXIT_INPUT = 2
 TOLERANCES_PP = (0.5, 1.0, 2.0)
 MAX_LINES = 6  # per axis plot: one line per combination of the other axes up to this many
+# the cost columns of a sweep row (docs/sweep.md), averaged over a point's seeds
+COST_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
+             "energy_per_classification_inference_only_nj", "latency_per_classification_us",
+             "latency_per_learning_sample_us", "area_mm2", "area_mm2_inference_only", "memory_area_mm2",
+             "learning_overhead_power_pct", "learning_overhead_area_pct", "offchip_val_accuracy",
+             "offchip_test_accuracy")
+SCOPE_NOTE = {"dynamic": "dynamic energy of the datapath and memories only (rows of schema 5 and before)",
+              "memories": "datapath and memories, memory leakage; no logic, no clock (sweep without --synth)",
+              "synthesized": "both chips synthesized: logic, leakage, clock and memories (sweep --synth)"}
+SPOON_OVERHEAD = {"power_pct": 16.8, "area_pct": 11.8}  # BRIEF: SPOON's learning overheads
 
 
 class ReportError(ValueError):
@@ -64,11 +74,33 @@ class Point:
     config: dict[str, Any]
     memory_bits: int
     weight_bits: int
-    energy_nj: float = float("nan")  # dynamic energy per classification (mean over seeds)
     accs: list[float] = field(default_factory=list)
     train_accs: list[float] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
     val_accs: list[float | None] = field(default_factory=list)
+    costs: dict[str, list] = field(default_factory=dict)   # COST_KEYS: one value per seed (None: not measured)
+    scopes: set[str] = field(default_factory=set)          # cost_scope of the rows
+
+    def cost(self, key: str) -> float | None:
+        """Mean over seeds of a cost column; None unless every row has it."""
+        v = self.costs.get(key, [])
+        return None if not v or any(x is None for x in v) else sum(v) / len(v)
+
+    @property
+    def energy_nj(self) -> float:
+        """Energy per classification (mean over seeds; NaN without the column)."""
+        e = self.cost("energy_per_classification_nj")
+        return float("nan") if e is None else e
+
+    @property
+    def scope(self) -> str:
+        return "/".join(sorted(self.scopes)) or "-"
+
+    @property
+    def offchip_val(self) -> tuple[float | None, float | None, list[float] | None]:
+        """(mean, std, 95 % interval) of the off-chip (inference-only chip) validation accuracy."""
+        v = self.costs.get("offchip_val_accuracy", [])
+        return (None, None, None) if not v or any(x is None for x in v) else t_stats(v)
 
     @property
     def mean(self) -> float:
@@ -199,7 +231,16 @@ def check_db(db: str | Path) -> Path:
 def load(db: str | Path) -> list[Experiment]:
     p = check_db(db)
     try:
-        conn = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+        src = sqlite3.connect(f"file:{p.resolve()}?mode=ro", uri=True)
+        conn = sqlite3.connect(":memory:")
+        try:
+            src.backup(conn)  # an older schema reads as the sweep would migrate it; the file is not changed
+            from .sweep import SCHEMA_VERSION, migrate
+            found = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
+            if found < SCHEMA_VERSION:
+                migrate(conn, found)
+        finally:
+            src.close()
         try:
             runs = _rows(conn, "SELECT * FROM results ORDER BY id")
             refs = _rows(conn, "SELECT * FROM reference ORDER BY id")
@@ -225,7 +266,10 @@ def load(db: str | Path) -> list[Experiment]:
             if pt is None:
                 pt = pts[r["point_key"]] = Point(r["point_key"], r["overrides"], r["config"],
                                                  r["memory_bits"], r["weight_bits"])
-            pt.energy_nj = r.get("energy_per_classification_nj", float("nan"))
+            for k in COST_KEYS:
+                pt.costs.setdefault(k, []).append(r.get(k))
+            if r.get("cost_scope"):
+                pt.scopes.add(r["cost_scope"])
             pt.accs.append(r["test_accuracy"])
             pt.train_accs.append(r["train_accuracy"])
             pt.val_accs.append(r.get("val_accuracy"))
@@ -372,6 +416,60 @@ def cheapest_within(exp: Experiment) -> list[dict[str, Any]]:
     return out
 
 
+E_INF_ONLY = "energy_per_classification_inference_only_nj"
+
+
+def _inference_chip(p: Point) -> dict[str, Any]:
+    m, sd, ci = p.offchip_val
+    return {"point": p.label(), "offchip_val_accuracy": m, "offchip_val_std": sd, "offchip_val_ci95": ci,
+            "offchip_test_accuracy": p.cost("offchip_test_accuracy"),
+            "energy_per_classification_nj": p.cost(E_INF_ONLY), "area_mm2": p.cost("area_mm2_inference_only"),
+            "cost_scope": p.scope}
+
+
+def fair_overhead(exp: Experiment) -> dict[str, Any] | None:
+    """What learning costs, two ways (docs/estimate.md §6): the base point's learning chip against
+    (a) the same chip without learning and (b) the cheapest inference-only chip of the sweep whose
+    weights, trained off chip (float BP, quantized: ``--offchip``), reach the learning chip's
+    validation accuracy (means over seeds; cheapest by energy per classification, then area).
+    Overheads in % of the inference-only chip: its energy per classification against the learning
+    chip's per classification and per learning sample (every sample learns), and area. None without
+    a base point, validation accuracy or off-chip accuracies."""
+    base = next((p for p in exp.points if not p.overrides), None)
+    if base is None or not base.has_val or base.cost("energy_per_learning_sample_nj") is None:
+        return None
+    cands = [p for p in exp.points if p.offchip_val[0] is not None and p.cost(E_INF_ONLY) is not None]
+    if base not in cands:
+        return None
+    target = base.val_mean
+    ok = [p for p in cands if p.offchip_val[0] >= target]
+    inf = float("inf")
+    best = min(ok, key=lambda p: (p.cost(E_INF_ONLY), p.cost("area_mm2_inference_only") or inf)) if ok else None
+
+    def over(c: Point) -> dict[str, float | None]:
+        e, a = c.cost(E_INF_ONLY), c.cost("area_mm2_inference_only")
+        pct = lambda x, y: None if x is None or not y else 100.0 * (x / y - 1)  # noqa: E731
+        return {"energy_per_classification_pct": pct(base.cost("energy_per_classification_nj"), e),
+                "energy_per_learning_sample_pct": pct(base.cost("energy_per_learning_sample_nj"), e),
+                "area_pct": pct(base.cost("area_mm2"), a)}
+    out = {"learning_chip": {"point": base.label(), "val_accuracy": target, "val_std": base.val_std,
+                             "val_ci95": base.val_ci, "test_accuracy": base.mean,
+                             "energy_per_classification_nj": base.cost("energy_per_classification_nj"),
+                             "energy_per_learning_sample_nj": base.cost("energy_per_learning_sample_nj"),
+                             "area_mm2": base.cost("area_mm2"),
+                             "learning_overhead_power_pct": base.cost("learning_overhead_power_pct"),
+                             "learning_overhead_area_pct": base.cost("learning_overhead_area_pct"),
+                             "cost_scope": base.scope},
+           "a_same_chip_without_learning": {**_inference_chip(base), **over(base)},
+           "b_cheapest_inference_only_chip": None if best is None else {**_inference_chip(best), **over(best)},
+           "spoon": SPOON_OVERHEAD}
+    if best is not None:  # cheaper chips that missed the accuracy but cannot be told apart from it
+        out["b_cannot_tell_apart_from"] = [
+            p.label() for p in cands if p.cost(E_INF_ONLY) < best.cost(E_INF_ONLY) and p.offchip_val[2] is not None
+            and p.offchip_val[2][1] >= target]
+    return out
+
+
 def axis_minima(exp: Experiment) -> list[dict[str, Any]]:
     """For every swept precision axis and tolerance: the fewest bits reaching the float reference
     within the tolerance on validation accuracy, over all points and with the other axes at their
@@ -465,17 +563,35 @@ def plot_axis(exp: Experiment, axis: str) -> bytes:
     return _png(fig)
 
 
+def _nan(v: float | None) -> float:
+    return float("nan") if v is None else v
+
+
 PARETO_AXES = {
     "memory": (lambda p: p.memory_bits / 1000, "on-chip memory (kbit)", "validation accuracy vs memory bits"),
-    "energy": (lambda p: p.energy_nj, "dynamic energy per classification (nJ, default tech table)",
+    "energy": (lambda p: p.energy_nj, "energy per classification (nJ)",
                "validation accuracy vs energy per classification"),
+    "learning": (lambda p: _nan(p.cost("energy_per_learning_sample_nj")), "energy per learning sample (nJ)",
+                 "validation accuracy vs energy per learning sample"),
 }
 
 
+def short_label(p: Point, axes: list[str]) -> str:
+    """The point's values of the swept axes, in axis order ("s4/s6/s1"); "base" for the base."""
+    return "/".join(str(p.config.get(a, "?")) for a in axes) if axes else "base"
+
+
+def _scope_text(exp: Experiment) -> str:
+    scopes = sorted({sc for p in exp.points for sc in p.scopes})
+    return "; ".join(f"{sc}: {SCOPE_NOTE.get(sc, sc)}" for sc in scopes) or "cost scope unknown"
+
+
 def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
+    """Accuracy against a cost, with the Pareto front; the front's points are labelled with their
+    values of the swept axes."""
     x, xlabel, title = PARETO_AXES[axis]
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
     pts = [p for p in exp.points if not math.isnan(x(p))]
     val = exp.has_val
     acc = (lambda p: p.val_mean) if val else (lambda p: p.mean)
@@ -485,13 +601,51 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
                 alpha=0.7, capsize=2, lw=0.8, label="points (95 % t interval)")
     front = pareto_front(pts, x, acc)
     ax.step([x(p) for p in front], [100 * acc(p) for p in front], where="post",
-            color="tab:red", lw=1.5, marker="o", ms=5, label="Pareto front")
+            color="tab:red", lw=1.5, marker="o", ms=5,
+            label="Pareto front, labelled " + ("/".join(exp.axes) if exp.axes else "(base)"))
+    for p in front:
+        ax.annotate(short_label(p, exp.axes), (x(p), 100 * acc(p)), fontsize=6, xytext=(4, -9),
+                    textcoords="offset points", color="tab:red")
     _ref_line(ax, exp, val)
+    if axis != "memory":
+        xlabel += " - " + ", ".join(sorted({sc for p in pts for sc in p.scopes})) + " costs"
     ax.set_xlabel(xlabel)
     ax.set_ylabel(("validation" if val else "test") + " accuracy (%)")
     ax.set_title(title if val else title.replace("validation", "test") + " (rows without validation)", fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="lower right")
+    return _png(fig)
+
+
+def plot_overhead(exp: Experiment) -> bytes:
+    """The learning overhead of every point (power when every sample learns, and area, both in %
+    of the same chip without learning) against its energy per classification; SPOON's published
+    16.8 % / 11.8 % as dotted lines; the points on the accuracy-energy Pareto front labelled."""
+    plt = _plt()
+    keys = [("learning_overhead_power_pct", "power overhead (%)", SPOON_OVERHEAD["power_pct"]),
+            ("learning_overhead_area_pct", "area overhead (%)", SPOON_OVERHEAD["area_pct"])]
+    pts = [p for p in exp.points if not math.isnan(p.energy_nj)]
+    acc = (lambda p: p.val_mean) if exp.has_val else (lambda p: p.mean)
+    front = {p.key for p in pareto_front(pts, lambda p: p.energy_nj, acc)}
+    fig, axs = plt.subplots(1, 2, figsize=(10, 4.2))
+    for ax, (k, name, spoon) in zip(axs, keys):
+        sel = [p for p in pts if p.cost(k) is not None]
+        ax.scatter([p.energy_nj for p in sel], [p.cost(k) for p in sel], s=14, color="tab:gray",
+                   label="points (mean over seeds)")
+        on = [p for p in sel if p.key in front]
+        ax.scatter([p.energy_nj for p in on], [p.cost(k) for p in on], s=22, color="tab:red",
+                   label="on the accuracy-energy Pareto front")
+        for p in on:
+            ax.annotate(short_label(p, exp.axes), (p.energy_nj, p.cost(k)), fontsize=6, xytext=(4, 3),
+                        textcoords="offset points", color="tab:red")
+        ax.axhline(spoon, color="k", ls=":", lw=1, label=f"SPOON (published) {spoon} %")
+        ax.set_xlabel("energy per classification (nJ)")
+        ax.set_ylabel(f"learning {name}, of the chip without learning")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7, loc="best")
+    scopes = ", ".join(sorted({sc for p in pts for sc in p.scopes}))
+    fig.suptitle(f"learning overhead per point ({scopes} costs; labels {'/'.join(exp.axes) or 'base'})",
+                 fontsize=10)
     return _png(fig)
 
 
@@ -535,6 +689,10 @@ def _ms(m, sd, one_seed: str = "n/a (1 seed)") -> str:
     if m is None:
         return "-"
     return f"{100 * m:.2f} ± {100 * sd:.2f}" if sd is not None else f"{100 * m:.2f} ± {one_seed}"
+
+
+def _f(v: float | None, digits: int = 2) -> str:
+    return "-" if v is None else f"{v:,.{digits}f}"
 
 
 def _ci(ci) -> str:
@@ -635,6 +793,52 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
                          _ci(p.val_ci), _ms(p.mean, p.std), _ci(p.ci),
                          _pct(p.train_mean), f"{100 * (fa - p.mean):+.2f}" if fa is not None else "-",
                          "*" if p.key in front else ""] for p in rows]))
+        if any(p.cost("energy_per_learning_sample_nj") is not None for p in exp.points):
+            paras.append("Costs: " + _scope_text(exp) + ". Default technology table, 100 MHz, the "
+                         "estimator's sample rate (docs/estimate.md); means over seeds of each run's own counters.")
+            has_off = any(p.offchip_val[0] is not None for p in exp.points)
+            tables.append(("What each point costs (sorted by energy per classification; overheads in % of the same "
+                           "chip without learning, power when every sample learns at the row's rate)",
+                           ["point", "val acc (%)", "E/classification (nJ)", "E/learning sample (nJ)",
+                            "latency class./learn (µs)", "area (mm²)", "power overhead (%)", "area overhead (%)"]
+                           + (["off-chip val acc (%)", "inference-only chip E/class. (nJ)",
+                               "inference-only area (mm²)"] if has_off else []) + ["scope"],
+                           [[p.label(), _ms(p.val_mean, p.val_std), _f(p.cost("energy_per_classification_nj")),
+                             _f(p.cost("energy_per_learning_sample_nj")),
+                             f"{_f(p.cost('latency_per_classification_us'), 1)} / "
+                             f"{_f(p.cost('latency_per_learning_sample_us'), 1)}",
+                             _f(p.cost("area_mm2"), 4), _f(p.cost("learning_overhead_power_pct"), 1),
+                             _f(p.cost("learning_overhead_area_pct"), 1)]
+                            + ([_ms(*p.offchip_val[:2]), _f(p.cost(E_INF_ONLY)),
+                                _f(p.cost("area_mm2_inference_only"), 4)] if has_off else []) + [p.scope]
+                            for p in sorted(exp.points, key=lambda p: p.energy_nj)]))
+            fo = fair_overhead(exp)
+            if fo is not None:
+                L = fo["learning_chip"]
+                rows = []
+                for name, c in (("(a) the same chip without learning", fo["a_same_chip_without_learning"]),
+                                ("(b) cheapest inference-only chip as accurate (off-chip trained)",
+                                 fo["b_cheapest_inference_only_chip"])):
+                    if c is None:
+                        rows.append([name, "no point's off-chip validation accuracy reaches "
+                                     f"{_pct(L['val_accuracy'])} %"] + ["-"] * 6)
+                        continue
+                    rows.append([name, c["point"], _ms(c["offchip_val_accuracy"], c["offchip_val_std"]),
+                                 _f(c["energy_per_classification_nj"]), _f(c["area_mm2"], 4),
+                                 _f(c["energy_per_classification_pct"], 1), _f(c["energy_per_learning_sample_pct"], 1),
+                                 _f(c["area_pct"], 1)])
+                rows.append(["SPOON (published, convention not stated)", "-", "-", "-", "-", "-",
+                             f"{SPOON_OVERHEAD['power_pct']} (power)", SPOON_OVERHEAD["area_pct"]])
+                unclear = fo.get("b_cannot_tell_apart_from") or []
+                tables.append((f"Fair learning overhead: the learning chip {L['point']} (on-chip DRTP, validation "
+                               f"{_ms(L['val_accuracy'], L['val_std'])} %, {_f(L['energy_per_classification_nj'])} nJ "
+                               f"per classification, {_f(L['energy_per_learning_sample_nj'])} nJ per learning sample, "
+                               f"{_f(L['area_mm2'], 4)} mm²) against inference-only chips"
+                               + (f"; (b) cannot be told apart from {len(unclear)} cheaper chip(s) whose interval "
+                                  f"reaches the accuracy: {'; '.join(unclear[:3])}" if unclear else ""),
+                               ["against", "point", "off-chip val acc (%)", "E/classification (nJ)", "area (mm²)",
+                                "overhead per classification (%)", "overhead per learning sample (%)",
+                                "area overhead (%)"], rows))
         if len({p.depth for p in exp.points}) > 1:
             by_depth = sorted(exp.points, key=lambda p: (p.depth, p.memory_bits))
             tables.append(("Accuracy by depth (0 hidden layers = the linear read-out; sizes of the hidden layers)",
@@ -652,6 +856,12 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
         if any(not math.isnan(p.energy_nj) for p in exp.points):
             images.append(("Validation accuracy vs energy per classification, with the Pareto front",
                            f"{prefix}pareto_energy.png", plot_pareto(exp, "energy")))
+        if any(p.cost("energy_per_learning_sample_nj") is not None for p in exp.points):
+            images.append(("Validation accuracy vs energy per learning sample, with the Pareto front",
+                           f"{prefix}pareto_learning_energy.png", plot_pareto(exp, "learning")))
+        if any(p.cost("learning_overhead_power_pct") is not None for p in exp.points):
+            images.append(("Learning overhead per point (power and area), with SPOON's published figures",
+                           f"{prefix}learning_overhead.png", plot_overhead(exp)))
         secs.append(Section(f"Experiment {i}: {exp.title}", paras, tables, images))
     return secs
 
@@ -710,8 +920,8 @@ def render_html(db: str, secs: list[Section]) -> str:
 
 CSV_FIXED = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
              "val_accuracy",
-             "memory_bits", "weight_bits", "energy_per_classification_nj", "energy_per_learning_sample_nj",
-             "memory_area_mm2", "cycles_per_inference_sample", "cycles_per_learning_sample",
+             "memory_bits", "weight_bits", *COST_KEYS, "cost_scope", "clock_mhz", "rate_hz", "power_mw",
+             "cycles_per_inference_sample", "cycles_per_learning_sample",
              "n_train", "n_test", "wall_time", "worker", "finished_at")
 OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
@@ -759,11 +969,13 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
                         "val_accuracy_mean": p.val_mean, "val_accuracy_std": p.val_std,
                         "val_accuracy_ci95": p.val_ci, "val_accuracies": p.val_accs,
                         "memory_bits": p.memory_bits, "weight_bits": p.weight_bits,
-                        "energy_per_classification_nj": p.energy_nj} for p in e.points],
+                        **{k: p.cost(k) for k in COST_KEYS}, "offchip_val_std": p.offchip_val[1],
+                        "offchip_val_ci95": p.offchip_val[2], "cost_scope": p.scope} for p in e.points],
             "pareto_front": [p.key for p in pareto_front(e.points, acc=_sel if e.has_val else (lambda p: p.mean))],
             "pareto_front_decided_on": "validation" if e.has_val else "test (rows without validation accuracy)",
             "cheapest_within": cheapest_within(e),
             "axis_minima": axis_minima(e),
+            "fair_overhead": fair_overhead(e),
         })
     (out / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=True))
     return doc

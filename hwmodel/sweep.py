@@ -37,9 +37,9 @@ GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
 EXIT_FAILED = 1
 MODES = ("product", "one-at-a-time")
-SCHEMA_VERSION = 5  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
-# 5: cycles per sample (spec §16)
-                    # columns (2 and 3 are migrated)
+SCHEMA_VERSION = 6  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
+# 5: cycles per sample (spec §16); 6: the estimator's whole-sample energies, latency, area, overheads,
+# cost scope and off-chip accuracy (versions 2 to 5 are migrated)
 APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -66,6 +66,8 @@ class Grid:
     base: str = "spoon"
     mode: str = "product"
     clamp_init: bool = True
+    synth: bool = False       # cost every point from its synthesized RTL (logic area, leakage, clock)
+    offchip: bool = False     # also train every point off chip: the accuracy of its inference-only chip
 
     def points(self) -> list[dict[str, Any]]:
         """The declared overrides of every point, in a stable order."""
@@ -92,7 +94,7 @@ def _flatten(prefix: str, d: dict) -> dict[str, Any]:
 
 def grid_from_dict(d: dict, name: str) -> Grid:
     d = dict(d)
-    known = {"axes", "epochs", "seeds", "base", "mode", "clamp_init", "description"}
+    known = {"axes", "epochs", "seeds", "base", "mode", "clamp_init", "description", "synth", "offchip"}
     for k in d:
         if k not in known:
             raise GridError(f"grid '{name}': unknown key '{k}' (known: {', '.join(sorted(known))})")
@@ -127,6 +129,11 @@ def grid_from_dict(d: dict, name: str) -> Grid:
         g.mode = d["mode"]
     if "clamp_init" in d:
         g.clamp_init = d["clamp_init"]
+    for k in ("synth", "offchip"):
+        if k in d:
+            if not isinstance(d[k], bool):
+                raise GridError(f"grid '{name}': {k} must be true or false, got {d[k]!r}")
+            setattr(g, k, d[k])
     _check_grid_scalars(g)
     return g
 
@@ -297,7 +304,8 @@ class Plan:
     def tasks(self) -> list[dict[str, Any]]:
         return [{"kind": "point", "base": self.base_id, "point_key": key, "overrides": over,
                  "config_toml": cfg.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
-                 "data": self.data, "data_key": self.data_key}
+                 "data": self.data, "data_key": self.data_key, "synth": self.grid.synth,
+                 "offchip": self.grid.offchip}
                 for key, over, cfg in self.points for s in self.seeds]
 
     def reference_task(self, seed: int | None = None) -> dict[str, Any]:
@@ -410,27 +418,50 @@ def _prepared(cfg: Config, spec: dict[str, Any]):
 
 
 COST_LEARN_SAMPLES = 200
+COST_SCOPES = {
+    "dynamic": "rows of schema 5 and before: dynamic energy of the datapath and memories only, "
+               "no leakage, no clock",
+    "memories": "the estimator without synthesis: dynamic energy of the datapath and memories and the "
+                "memories' leakage over each sample's cycles; no logic area, logic leakage or clock",
+    "synthesized": "the estimator with both chips synthesized (Yosys): logic area and leakage, the "
+                   "flip-flops' clock energy, the memories (python -m hwmodel.estimate)",
+}
 
 
-def cost_columns(cfg: Config, rep, prep) -> dict[str, float]:
-    """Energy per classification and per learning sample (dynamic, default technology table,
-    docs/estimate.md) from the trained chip's own counters, and the memories' area. No synthesis:
-    logic area is left to ``python -m hwmodel.estimate``."""
+def cost_columns(cfg: Config, rep, prep, synth: bool = False) -> dict[str, Any]:
+    """The estimator's figures (docs/estimate.md) for the trained chip, from its own counters: the
+    test set's inference counters and the learning counters of the first ``COST_LEARN_SAMPLES``
+    training digits on a copy of the trained chip. Default technology table, clock and clock
+    gating; the sample rate is the estimator's default (one classification per SPOON latency) or
+    the chip's own throughput if that is lower. ``synth``: synthesize the learning and the
+    inference-only RTL (cached by their parameters) for logic area, logic leakage and clock
+    energy; without it, memories and datapath actions only (``cost_scope``)."""
     import numpy as np
 
-    from .estimate.core import memory_area
-    from .estimate.energy import energy_breakdown
-    from .estimate.tech import load_tech
-    tech = load_tech()
+    from .counters import counter_names
+    from .estimate.core import DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
     n_te = len(prep.y_test)
-    inf = rep.test_counters[0] / n_te
+    inf = rep.test_counters / n_te
     k = min(COST_LEARN_SAMPLES, len(prep.y_train))
-    lrn = rep.processor.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters[1] / k
-    e = energy_breakdown(cfg, np.stack([inf, lrn]), tech)
-    area = sum(m["area_um2"] for m in memory_area(cfg, tech, True).values()) / 1e6
-    return {"energy_per_classification_nj": float(e["inference"]["total_nj"]),
-            "energy_per_learning_sample_nj": float(e["learning"]["total_nj"]),
-            "memory_area_mm2": float(area)}
+    lrn = rep.processor.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters / k
+    cyc = float(inf[0][counter_names(cfg).index("cycles")])
+    rate = min(DEFAULT_RATE_HZ, DEFAULT_CLOCK_MHZ * 1e6 / cyc * (1 - 1e-9)) if cyc > 0 else DEFAULT_RATE_HZ
+    r = estimate(cfg, counters=(inf, lrn, {"samples": n_te, "learning_samples": k}), synth=synth, rate=rate)
+    mem = sum(m["area_um2"] for m in r["designs"]["learning"]["memories"].values()) * 1e-6
+    return {"energy_per_classification_nj": float(r["energy_per_classification_nj"]),
+            "energy_per_learning_sample_nj": float(r["energy_per_learning_sample_nj"]),
+            "learning_extra_energy_nj": float(r["learning_extra_energy_nj"]),
+            "energy_per_classification_inference_only_nj":
+                float(r["energy_per_classification_inference_only_chip_nj"]),
+            "latency_per_classification_us": float(r["latency_per_classification_us"]),
+            "latency_per_learning_sample_us": float(r["latency_per_learning_sample_us"]),
+            "clock_mhz": float(r["clock_mhz"]), "rate_hz": float(rate), "power_mw": float(r["power_mw"]),
+            "memory_area_mm2": float(mem),
+            "area_mm2": float(r["area_mm2"]) if synth else None,
+            "area_mm2_inference_only": float(r["area_mm2_inference_only"]) if synth else None,
+            "learning_overhead_power_pct": r["learning_overhead_power_pct"],
+            "learning_overhead_area_pct": r["learning_overhead_area_pct"],
+            "cost_scope": "synthesized" if synth else "memories"}
 
 
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -441,8 +472,9 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     cfg = Config.from_dict(tomllib.loads(task["config_toml"]))
     prep = _prepared(cfg, task["data"])
     ref = task["kind"] == "reference"
-    rep = run_training(cfg, prep, epochs=task["epochs"], mode="on-chip", float_reference=ref, saturation=False,
-                       baselines=False)
+    offchip = bool(task.get("offchip")) and not ref
+    rep = run_training(cfg, prep, epochs=task["epochs"], mode="both" if offchip else "on-chip",
+                       float_reference=ref, saturation=False, baselines=False)
     r = rep.results
     wbits, mbits = memory_bits(cfg)
     row = {
@@ -457,7 +489,11 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "val_accuracy_per_epoch": canonical([float(a) for a in r["learning_curves"].get("integer_val_accuracy", [])]),
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
-        **cost_columns(cfg, rep, prep),
+        **cost_columns(cfg, rep, prep, synth=bool(task.get("synth"))),
+        # the inference-only chip trained off chip (float BP, quantized): --offchip
+        "offchip_test_accuracy": float(r["offchip_test_accuracy"]) if offchip else None,
+        "offchip_val_accuracy": (None if not offchip or r.get("offchip_val_accuracy") is None
+                                 else float(r["offchip_val_accuracy"])),
         # the processor's cycles (spec §16): latency without running the RTL
         "cycles_per_inference_sample": r.get("cycles_per_inference_sample"),
         "cycles_per_learning_sample": r.get("cycles_per_learning_sample"),
@@ -475,12 +511,25 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
 
 
 # ---- the database -------------------------------------------------------------------------------
+# schema 6: the estimator's figures (cost_columns) and the off-chip accuracy
+ADDED_6 = [("results", c, "REAL") for c in (
+    "learning_extra_energy_nj", "energy_per_classification_inference_only_nj", "latency_per_classification_us",
+    "latency_per_learning_sample_us", "clock_mhz", "rate_hz", "power_mw", "area_mm2", "area_mm2_inference_only",
+    "learning_overhead_power_pct", "learning_overhead_area_pct")] + [
+    ("results", "cost_scope", "TEXT"),
+    ("results", "offchip_test_accuracy", "REAL"), ("results", "offchip_val_accuracy", "REAL")]
+# rows before schema 6 held the learning phases' dynamic energy under energy_per_learning_sample_nj:
+# it becomes the learning extra, and the whole sample is the classification plus it
+MIGRATE_6 = ("UPDATE results SET learning_extra_energy_nj = energy_per_learning_sample_nj, "
+             "energy_per_learning_sample_nj = energy_per_classification_nj + energy_per_learning_sample_nj, "
+             "cost_scope = 'dynamic' WHERE cost_scope IS NULL")
+
 RESULT_COLUMNS = ("code_version", "base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
                   "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
                   "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
                   "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
                   "worker", "finished_at", "val_accuracy", "val_accuracy_per_epoch",
-                  "cycles_per_inference_sample", "cycles_per_learning_sample")
+                  "cycles_per_inference_sample", "cycles_per_learning_sample", *(c for _, c, _ in ADDED_6))
 REFERENCE_COLUMNS = ("code_version", "base", "seed", "epochs", "data", "config_toml", "config_json",
                      "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
                      "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
@@ -516,6 +565,20 @@ CREATE TABLE IF NOT EXISTS results (
     val_accuracy_per_epoch TEXT,
     cycles_per_inference_sample REAL,
     cycles_per_learning_sample REAL,
+    learning_extra_energy_nj REAL,
+    energy_per_classification_inference_only_nj REAL,
+    latency_per_classification_us REAL,
+    latency_per_learning_sample_us REAL,
+    clock_mhz REAL,
+    rate_hz REAL,
+    power_mw REAL,
+    area_mm2 REAL,
+    area_mm2_inference_only REAL,
+    learning_overhead_power_pct REAL,
+    learning_overhead_area_pct REAL,
+    cost_scope TEXT,
+    offchip_test_accuracy REAL,
+    offchip_val_accuracy REAL,
     UNIQUE (point_key, seed, epochs, data, base)
 );
 CREATE TABLE IF NOT EXISTS reference (
@@ -573,6 +636,7 @@ ADDED_COLUMNS = {
     4: [("results", "val_accuracy", "REAL"), ("results", "val_accuracy_per_epoch", "TEXT"),
         ("reference", "float_val_accuracy", "REAL"), ("reference", "val_accuracy", "REAL")],
     5: [("results", "cycles_per_inference_sample", "REAL"), ("results", "cycles_per_learning_sample", "REAL")],
+    6: ADDED_6,
 }
 MIGRATIONS = {v: [c for k in range(v + 1, SCHEMA_VERSION + 1) for c in ADDED_COLUMNS[k]]
               for v in range(2, SCHEMA_VERSION)}
@@ -632,6 +696,18 @@ def check_db(path: str | Path) -> bool:
     return True
 
 
+def migrate(conn: sqlite3.Connection, found: int) -> None:
+    """Bring a database of schema ``found`` to ``SCHEMA_VERSION`` (in the caller's transaction):
+    the columns of every later version, and schema 6's reading of the energy columns. The report
+    runs it on an in-memory copy, so an old database reads as the sweep would migrate it."""
+    for table, col, decl in MIGRATIONS.get(found, []):
+        if col not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
+    if found < 6:
+        conn.execute(MIGRATE_6)
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """Open (creating if needed) a sweep database for writing, after ``check_db``; an older
     database gains the columns of the later schema versions (``ADDED_COLUMNS``: code_version
@@ -648,10 +724,7 @@ def connect(path: str | Path) -> sqlite3.Connection:
         tables = _tables(conn)
         if "meta" in tables:
             found = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
-            for table, col, decl in MIGRATIONS.get(int(found), []):
-                if col not in {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {col} {decl}")
-            conn.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
+            migrate(conn, int(found))
         for stmt in SCHEMA.split(";"):
             if stmt.strip():
                 conn.execute(stmt)
@@ -748,6 +821,20 @@ def foreign_versions(conn: sqlite3.Connection, plan: Plan, current: str) -> dict
                                  f"AND data=? GROUP BY code_version", (plan.base_id, plan.epochs, plan.data_key)):
             if v != current:
                 out[v] = out.get(v, 0) + n
+    return out
+
+
+def foreign_options(conn: sqlite3.Connection, plan: Plan) -> dict[str, int]:
+    """{description: rows} of this sweep's rows made with other cost options than the plan's
+    (``cost_scope``, and whether the off-chip accuracy was measured)."""
+    want = ("synthesized" if plan.grid.synth else "memories", plan.grid.offchip)
+    out: dict[str, int] = {}
+    for scope, off, n in conn.execute(
+            "SELECT cost_scope, offchip_test_accuracy IS NOT NULL, COUNT(*) FROM results WHERE base=? AND epochs=? "
+            "AND data=? GROUP BY 1, 2", (plan.base_id, plan.epochs, plan.data_key)):
+        if (scope, bool(off)) != want:
+            d = f"costs '{scope}'" + (", off-chip accuracy" if off else ", no off-chip accuracy")
+            out[d] = out.get(d, 0) + n
     return out
 
 
@@ -956,6 +1043,13 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
             desc = ", ".join(f"{n} by {v}" for v, n in sorted(other.items()))
             raise StoreError(f"database '{db}' holds rows of this sweep made by other code ({desc}; this is "
                              f"{current}): resuming would mix versions; use a new --db, or --allow-mixed")
+    if not allow_mixed:  # also with nothing left to run: a finished sweep made with other options
+        other = foreign_options(conn, plan)
+        if other:
+            desc = "; ".join(f"{n} with {d}" for d, n in sorted(other.items()))
+            asked = ("--synth" if plan.grid.synth else "no --synth") + (", --offchip" if plan.grid.offchip else "")
+            raise StoreError(f"database '{db}' holds rows of this sweep made with other cost options ({desc}; "
+                             f"this run: {asked}): use a new --db, the same options, or --allow-mixed")
     n_total = len(plan.points) * len(plan.seeds)
     n_skipped = n_total - sum(t["kind"] == "point" for t in tasks)
     ex = None
@@ -1090,8 +1184,16 @@ def build_parser() -> checks.Parser:
                    help="Dask scheduler address (tcp://host:port); without it --executor dask starts a LocalCluster")
     b.add_argument("--connect-timeout", type=checks.positive_float, default=10.0, metavar="S",
                    help="seconds to wait for the Dask scheduler before giving up (default 10)")
+    b.add_argument("--synth", action="store_true",
+                   help="cost every point from its synthesized RTL (Yosys; both chips, about a minute per new "
+                        "design, cached): logic area and leakage, clock energy, area overhead. Without it the "
+                        "costs are memories and datapath actions only (the grid key synth = true does the same)")
+    b.add_argument("--offchip", action="store_true",
+                   help="also train every point off chip (float BP, then quantized): the accuracy of the point's "
+                        "inference-only chip, for the report's fair overhead comparison (grid key offchip = true)")
     b.add_argument("--allow-mixed", action="store_true",
-                   help="resume even if the database holds rows of this sweep made by another code version")
+                   help="resume even if the database holds rows of this sweep made by another code version or "
+                        "with other cost options")
     b.add_argument("--dry-run", action="store_true", help="validate and list the work, run nothing")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
@@ -1105,8 +1207,18 @@ def plan_from_args(args) -> Plan:
     if epochs < 1:
         raise GridError("--epochs must be >= 1")
     seeds = parse_seeds(args.seeds) if args.seeds is not None else grid.seeds
-    g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init)
+    g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init,
+             synth=grid.synth or args.synth, offchip=grid.offchip or args.offchip)
     _check_grid_scalars(g)
+    if g.synth:  # before any work: a sweep that cannot synthesize fails once, not once per run
+        from .estimate.area import AreaError, find_yosys
+        from .estimate.core import rtl_files
+        if find_yosys() is None:
+            raise GridError("--synth needs yosys on PATH (or YOSYS=...); scripts/install-sysdeps.sh installs it")
+        try:
+            rtl_files(None)
+        except AreaError as e:
+            raise GridError(f"--synth: {e}") from None
     data = data_spec(args.data, args.n_train, args.n_test, args.split_seed, args.events,
                      args.window_us, args.max_events, args.val_size)
     check_data(data, base)
@@ -1146,10 +1258,12 @@ def main(argv=None) -> int:
             info = {"grid": plan.grid.name, "base": plan.base_id, "points": len(plan.points),
                     "seeds": plan.seeds, "epochs": plan.epochs, "runs": len(plan.points) * len(plan.seeds),
                     "data": plan.data_key, "overrides": [o for _, o, _ in plan.points],
-                    "db_exists": had_db, "code_version": code_version()}
+                    "db_exists": had_db, "code_version": code_version(),
+                    "synth": plan.grid.synth, "offchip": plan.grid.offchip}
             print(json.dumps(info, sort_keys=True) if args.json else
                   f"grid {info['grid']}: {info['points']} points x {len(plan.seeds)} seeds = {info['runs']} runs, "
-                  f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}")
+                  f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}"
+                  + (", synthesized costs" if plan.grid.synth else "") + (", off-chip accuracy" if plan.grid.offchip else ""))
             return 0
         try:
             summary = run_sweep(plan, args.db, executor=args.executor, jobs=args.jobs,

@@ -133,3 +133,49 @@ def test_schema_3_database_is_migrated_and_flagged(db, tmp_path, capsys):
     finally:
         conn.close()
     capsys.readouterr()
+
+
+def test_schema_5_energies_are_read_as_the_sweep_migrates_them(db, tmp_path):
+    """Rows before schema 6 held only the learning phases' dynamic energy under
+    energy_per_learning_sample_nj: the report (reading an in-memory copy) and the sweep (migrating
+    the file) both read it as the learning extra, the whole sample being the classification plus it,
+    with cost scope 'dynamic'; the report leaves the file as it was."""
+    _, path = db
+    old = tmp_path / "v5.sqlite"
+    added = {col for _, col, _ in sweep.ADDED_COLUMNS[6]}
+    conn = sqlite3.connect(old)
+    for stmt in sweep.SCHEMA.split(";"):
+        if stmt.strip():
+            conn.execute(re.sub(r",\s*(" + "|".join(added) + r") (REAL|TEXT)", "", stmt))
+    conn.execute("INSERT INTO meta VALUES ('schema_version', '5')")
+    src = sqlite3.connect(path)
+    for table, columns in (("results", sweep.RESULT_COLUMNS), ("reference", sweep.REFERENCE_COLUMNS)):
+        cols = [c for c in columns if c not in added]
+        for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):
+            conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
+    src.close()
+    # schema 5's meaning: the learning phases only (here 1.5 nJ per classification, 2.25 nJ learning)
+    conn.execute("UPDATE results SET energy_per_classification_nj = 1.5, energy_per_learning_sample_nj = 2.25")
+    conn.commit()
+    conn.close()
+    before = old.read_bytes()
+    out = tmp_path / "r5"
+    assert report.main(["--db", str(old), "--out", str(out)]) == 0
+    assert old.read_bytes() == before  # the report migrates a copy, never the file
+    (e,) = json.loads((out / "results.json").read_text())["experiments"]
+    for p in e["points"]:
+        assert p["energy_per_learning_sample_nj"] == pytest.approx(3.75)
+        assert p["learning_extra_energy_nj"] == pytest.approx(2.25) and p["cost_scope"] == "dynamic"
+        assert p["area_mm2"] is None and p["learning_overhead_power_pct"] is None
+    conn = sweep.connect(old)
+    try:
+        got = conn.execute("SELECT DISTINCT energy_per_learning_sample_nj, learning_extra_energy_nj, cost_scope "
+                           "FROM results").fetchall()
+        assert got == [(3.75, 2.25, "dynamic")]
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "6"
+    finally:
+        conn.close()
+    sweep.connect(old).close()  # a second open changes nothing (the migration ran once)
+    c = sqlite3.connect(old)
+    assert c.execute("SELECT DISTINCT energy_per_learning_sample_nj FROM results").fetchall() == [(3.75,)]
+    c.close()

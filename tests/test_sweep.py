@@ -238,6 +238,99 @@ def test_rows_carry_energy_and_area(local_db):
     assert cyc and all(ci > 0 and cl > ci for ci, cl in cyc)
 
 
+def test_rows_carry_the_estimators_costs(local_db):
+    """Schema 6: the estimator's whole-sample figures per row (no synthesis by default: memories and
+    datapath). The learning sample is the classification plus the learning extra; the two chips
+    differ per classification by the learning-only memories' leakage over the row's own latency."""
+    from hwmodel.estimate.core import DEFAULT_CLOCK_MHZ, memory_area
+    from hwmodel.estimate.tech import load_tech
+    _, db = local_db
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        rows = [dict(r) for r in conn.execute("SELECT * FROM results")]
+    finally:
+        conn.close()
+    tech = load_tech()
+    assert len(rows) == N_RUNS
+    for r in rows:
+        assert r["cost_scope"] == "memories" and r["area_mm2"] is None and r["offchip_val_accuracy"] is None
+        assert r["learning_extra_energy_nj"] > 0
+        assert r["energy_per_learning_sample_nj"] == pytest.approx(
+            r["energy_per_classification_nj"] + r["learning_extra_energy_nj"], rel=1e-12)
+        assert r["clock_mhz"] == DEFAULT_CLOCK_MHZ
+        assert r["latency_per_classification_us"] == pytest.approx(r["cycles_per_inference_sample"] / DEFAULT_CLOCK_MHZ)
+        assert r["latency_per_learning_sample_us"] > r["latency_per_classification_us"]
+        cfg = Config.from_dict(__import__("tomllib").loads(r["config_toml"]))
+        leak = {k: sum(m["leakage_uw"] for m in memory_area(cfg, tech, k).values()) for k in (True, False)}
+        assert leak[True] > leak[False]          # the B LUT and the derivative flags leak on the learning chip only
+        assert r["energy_per_classification_nj"] - r["energy_per_classification_inference_only_nj"] == pytest.approx(
+            (leak[True] - leak[False]) * r["latency_per_classification_us"] * 1e-3, rel=1e-6)
+        assert r["learning_overhead_power_pct"] > 0 and r["rate_hz"] > 0
+
+
+def test_synthesized_and_offchip_sweep_gives_the_fair_overhead(tmp_path, capsys):
+    """--synth --offchip: rows with both chips' areas and the off-chip (inference-only chip)
+    accuracy; the report's fair comparison; a resume with other cost options is refused."""
+    grid = _write(tmp_path, 'epochs = 1\nseeds = [0]\n[axes]\n"fc1.weight" = ["s8"]\n')  # the base point only
+    db = tmp_path / "f.sqlite"
+    argv = ["bitwidths", "--grid", grid, "--db", str(db), "--jobs", "1", "--no-progress", *DATA]
+    assert sweep.main(argv + ["--synth", "--offchip"]) == 0
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    (r,) = [dict(x) for x in conn.execute("SELECT * FROM results")]
+    conn.close()
+    assert r["cost_scope"] == "synthesized" and r["area_mm2"] > r["area_mm2_inference_only"] > r["memory_area_mm2"]
+    assert r["learning_overhead_area_pct"] == pytest.approx(
+        100 * (r["area_mm2"] / r["area_mm2_inference_only"] - 1))
+    assert 0 <= r["offchip_test_accuracy"] <= 1 and 0 <= r["offchip_val_accuracy"] <= 1
+    capsys.readouterr()
+    for other in ([], ["--synth"], ["--offchip"]):  # made with --synth --offchip: any other options refused
+        assert sweep.main(argv + other) == 2
+        err = capsys.readouterr().err
+        assert "other cost options" in err and "costs 'synthesized', off-chip accuracy" in err
+    out = tmp_path / "rep"
+    assert report.main(["--db", str(db), "--out", str(out)]) == 0
+    (e,) = json.loads((out / "results.json").read_text())["experiments"]
+    fo = e["fair_overhead"]
+    a = fo["a_same_chip_without_learning"]
+    assert a["area_pct"] == pytest.approx(r["learning_overhead_area_pct"])
+    assert a["energy_per_learning_sample_pct"] == pytest.approx(
+        100 * (r["energy_per_learning_sample_nj"] / r["energy_per_classification_inference_only_nj"] - 1))
+    # one point: (b) is the same chip when its off-chip accuracy reaches the on-chip one, else none
+    b = fo["b_cheapest_inference_only_chip"]
+    assert (b is not None) == (r["offchip_val_accuracy"] >= r["val_accuracy"])
+    assert "Fair learning overhead" in (out / "report.md").read_text()
+
+
+def test_fair_overhead_picks_the_cheapest_chip_as_accurate():
+    """(b): the cheapest inference-only chip whose off-chip validation mean reaches the learning
+    chip's; a cheaper chip that misses it but whose interval reaches it is named."""
+    def pt(over, e_inf, off_val, area):
+        p = report.Point(json.dumps(over), over, {}, 1000, 1000, seeds=[0, 1, 2], accs=[0.9] * 3,
+                         train_accs=[0.9] * 3, val_accs=[0.90, 0.91, 0.92])
+        p.costs = {"energy_per_classification_nj": [30.0] * 3, "energy_per_learning_sample_nj": [60.0] * 3,
+                   "energy_per_classification_inference_only_nj": [e_inf] * 3, "area_mm2": [0.25] * 3,
+                   "area_mm2_inference_only": [area] * 3, "offchip_val_accuracy": off_val,
+                   "learning_overhead_power_pct": [100.0] * 3, "learning_overhead_area_pct": [5.0] * 3}
+        p.scopes = {"synthesized"}
+        return p
+    base = pt({}, 20.0, [0.93, 0.94, 0.95], 0.24)
+    mid = pt({"fc1.weight": "s6"}, 16.0, [0.91, 0.91, 0.92], 0.20)     # mean 0.9133 >= 0.91: as accurate
+    cheap = pt({"fc1.weight": "s4"}, 12.0, [0.85, 0.90, 0.92], 0.18)  # mean 0.89 < 0.91, interval reaches it
+    bad = pt({"fc1.weight": "s3"}, 10.0, [0.50, 0.51, 0.52], 0.17)    # far below
+    exp = report.Experiment("b", 1, "d", [], [base, mid, cheap, bad], [], {}, ["fc1.weight"])
+    fo = report.fair_overhead(exp)
+    assert fo["b_cheapest_inference_only_chip"]["point"] == "fc1.weight=s6"
+    assert fo["b_cheapest_inference_only_chip"]["energy_per_classification_pct"] == pytest.approx(100 * (30 / 16 - 1))
+    assert fo["b_cheapest_inference_only_chip"]["area_pct"] == pytest.approx(100 * (0.25 / 0.20 - 1))
+    assert fo["a_same_chip_without_learning"]["energy_per_learning_sample_pct"] == pytest.approx(200.0)
+    assert fo["b_cannot_tell_apart_from"] == ["fc1.weight=s4"]
+    for p in (base, mid, cheap, bad):
+        p.costs["offchip_val_accuracy"] = [None] * 3
+    assert report.fair_overhead(exp) is None  # no off-chip accuracies: no comparison
+
+
 def test_report_writes_all_files(local_db, tmp_path, capsys):
     _, db = local_db
     out = tmp_path / "rep"
@@ -245,7 +338,8 @@ def test_report_writes_all_files(local_db, tmp_path, capsys):
     for f in ("report.md", "report.html", "results.csv", "results.json"):
         assert (out / f).is_file() and (out / f).stat().st_size > 0, f
     html = (out / "report.html").read_text()
-    assert html.count('src="data:image/png;base64,') == 4  # two axes + memory and energy Pareto plots
+    # two axes, the memory, energy and learning-energy Pareto plots, the learning overhead per point
+    assert html.count('src="data:image/png;base64,') == 6
     md = (out / "report.md").read_text()
     assert "Pareto" in md and "within" in md and "![" in md
     doc = json.loads((out / "results.json").read_text())

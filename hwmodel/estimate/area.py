@@ -324,9 +324,11 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
                           {k: {b: a / lib.nand2_area for b, a in v.items()} for k, v in area_layer.items()},
                           area, cells, memories, lib.nand2_area)
     if key is not None:
+        # one temp file per writer: sweep workers may synthesize the same design at once
         key.parent.mkdir(parents=True, exist_ok=True)
-        tmp = key.with_suffix(".tmp")
-        tmp.write_text(json.dumps(res.to_dict()))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=key.parent)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(res.to_dict()))
         os.replace(tmp, key)
     return res
 
