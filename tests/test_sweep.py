@@ -90,12 +90,18 @@ def test_cli_errors(tmp_path, capsys, argv, needle):
 
 
 def test_grid_presets_validate():
-    for name in ("quick", "default", "full"):
+    assert set(sweep.list_grids()) == {"quick", "default", "full", "depth", "overhead"}
+    for name in sweep.list_grids():
         g = sweep.load_grid(name)
         assert len(g.seeds) >= 3, name  # a spread and an interval for every point
         plan = sweep.make_plan(g, Config.preset(g.base), g.epochs, g.seeds,
                                sweep.data_spec(None, None, None, 0))
         assert plan.points and all(k == sweep.canonical(o) for k, o, _ in plan.points)
+    g = sweep.load_grid("overhead")
+    assert g.synth and g.offchip and not sweep.load_grid("quick").synth
+    assert sweep.grid_from_dict({"axes": {"fc1.weight": ["s4"]}, "synth": True}, "t").synth
+    with pytest.raises(sweep.GridError, match="offchip must be true or false"):
+        sweep.grid_from_dict({"axes": {"fc1.weight": ["s4"]}, "offchip": "yes"}, "t")
 
 
 def test_points_canonical_and_clamped():
