@@ -2,6 +2,7 @@
 LEARNING = 1 / 0 synthesis flow on calibration RTL (tests/data/calib), and (slow) the spoon RTL."""
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -181,3 +182,61 @@ def test_clock_energy_counts_every_synthesized_flipflop_on_every_busy_cycle():
     assert g["energy_per_classification_nj_range"] == pytest.approx(r["energy_per_classification_nj_range"])
     with pytest.raises(ValueError, match="clock-gating"):
         estimate(cfg, tech, synth=False, counters=tiny_counters_area, clock_gating="partial")
+
+
+@needs_nangate
+def test_flipflop_timing_and_delay_scaling(tmp_path):
+    """DFF_X1's clock-to-Q (row of the smallest transition, the first load index >= 3 fF, the
+    slower edge) and setup (the larger constraint at the smallest transitions), as printed in
+    Nangate45; Stillmaker-Baas LP delay: identity at the same point, slower at lower supply and
+    x3.09 from 45 nm / 1.1 V to 28 nm / 0.6 V (hand-evaluated polynomials: 133.75 / 43.22)."""
+    from hwmodel.estimate.scaling import delay_factor
+    from hwmodel.estimate.timing import TimingError, flipflop_timing
+    ff = flipflop_timing(NANGATE)
+    assert ff == {"cell": "DFF_X1", "clk_to_q_ns": 0.0900538, "setup_ns": 0.036831, "nom_voltage": 1.1}
+    assert delay_factor(45, 1.1, 45, 1.1) == 1.0
+    assert delay_factor(45, 1.1, 28, 0.6) == pytest.approx(133.75 / 43.22, rel=1e-3)
+    assert delay_factor(28, 0.92, 28, 0.6) > delay_factor(28, 0.92, 28, 0.8) > 1
+    with pytest.raises(ValueError, match="outside the fits"):
+        delay_factor(45, 1.1, 28, 0.3)
+    lib = tmp_path / "no_ff.lib"
+    lib.write_text('library (x) { nom_voltage : 1.0; cell (NAND2_X1) { area : 0.8; } }\n')
+    with pytest.raises(TimingError, match="no D flip-flop"):
+        flipflop_timing(lib)
+
+
+@needs_yosys
+@needs_nangate
+def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, capsys):
+    """--timing: both chips flattened and mapped to Nangate45; the register paths are clock-to-Q
+    + the ABC delay + setup, scaled to 28 nm / 0.6 V; the memory bound adds the slowest SRAM's
+    access; the learning chip's path is the longer; a clock beyond it is a note with the
+    shortfall (exit 0); --timing without synthesis or with a liberty without flip-flops: exit 2."""
+    from hwmodel.estimate import measure_counters
+    cfg = Config.load("tiny")
+    cnt = measure_counters(cfg, samples=4, train_samples=8)
+    r = estimate(cfg, load_tech(), synth=True, counters=cnt, rate=100.0, timing=True)
+    L, inf_only = r["timing"]["learning"], r["timing"]["inference_only"]
+    ff = L["flipflop"]
+    assert 0.2 < L["library_delay_ns"] < 5 and L["delay_factor"] == pytest.approx(3.094, rel=1e-3)
+    assert L["register_path_ns"] == pytest.approx(
+        (ff["clk_to_q_ns"] + L["library_delay_ns"] + ff["setup_ns"]) * L["delay_factor"])
+    access = max(m["access_ns"] for m in r["designs"]["learning"]["memories"].values() if m.get("access_ns"))
+    assert L["memory_path_bound_ns"] == pytest.approx(
+        access + (L["library_delay_ns"] + ff["setup_ns"]) * L["delay_factor"])
+    assert L["library_delay_ns"] >= inf_only["library_delay_ns"] * 0.95   # learning adds logic, not speed
+    assert L["slack_ns"] == pytest.approx(10.0 - L["register_path_ns"]) and L["start"] and L["end"]
+    fast = 1e3 / L["register_path_ns"] * 1.5        # 50 % beyond what the register paths allow
+    rc = main(["--config", "tiny", "--timing", "--clock", f"{fast:.1f}", "--samples", "4", "--train-samples", "8",
+               "--rate", "100", "--json"])
+    out = capsys.readouterr()
+    assert rc == 0
+    notes = [n for n in json.loads(out.out)["notes"] if "cannot be met" in n]
+    assert len(notes) == 1 and f"{L['register_path_ns'] - 1e3 / fast:.2f} ns more" in notes[0]
+    assert main(["--config", "tiny", "--timing", "--no-synth"]) == 2
+    assert "--timing needs synthesis" in capsys.readouterr().err
+    bad = tmp_path / "noff.lib"
+    bad.write_text('library (x) { nom_voltage : 1.0; cell (NAND2_X1) { area : 0.8; } }\n')
+    assert main(["--config", "tiny", "--timing", "--liberty", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error:") and "no D flip-flop" in err and len(err.splitlines()) == 1

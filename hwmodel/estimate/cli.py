@@ -53,6 +53,12 @@ def build_parser() -> checks.Parser:
     p.add_argument("--sram", choices=SRAM_MODELS, default=None,
                    help="SRAM macro model: cacti (CACTI 7 per bank macro, as organised), fit (the technology "
                         "table's fit), auto (CACTI if installed, else the fit; the default)")
+    p.add_argument("--timing", action="store_true",
+                   help="check the clock against the critical path: both chips synthesized flattened and mapped to "
+                        "--liberty (default: the open Nangate45 library in ../shared/liberty), the delays scaled to "
+                        "the table's node and supply; a clock that cannot be met is a note with the shortfall")
+    p.add_argument("--liberty-node", type=checks.positive_float, default=45.0, metavar="NM",
+                   help="technology node of the --timing liberty, to scale its delays (default 45: Nangate45)")
     p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
     p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
@@ -88,12 +94,19 @@ def _stages(enabled: bool):
                 + ("" if kw.get("cache", True) else " (no cache)"))
         return timed(what + " (~12 s each the first time, cached afterwards)", orig_s)(cfg, learning, **kw)
 
+    orig_t = core.critical_path_design
+
+    def timing(cfg, learning, liberty, **kw):
+        what = f"timing the flattened {'learning' if learning else 'inference-only'} design (Yosys, ABC)"
+        return timed(what + " (~40 s each the first time, cached afterwards)", orig_t)(cfg, learning, liberty, **kw)
+
     core.measure_counters = timed("running the model (brief training, then the measured digits)", orig_m)
     core.synthesize_design = synth
+    core.critical_path_design = timing
     try:
         yield
     finally:
-        core.measure_counters, core.synthesize_design = orig_m, orig_s
+        core.measure_counters, core.synthesize_design, core.critical_path_design = orig_m, orig_s, orig_t
 
 
 def _config(args) -> Config:
@@ -135,6 +148,14 @@ def print_summary(r: dict) -> None:
     for n, t in r["traffic"].items():
         print(f"{n:12s} {t['kind']:8s} {t['depth'] * t['word_bits']:9d} {t['per_classification']['reads']:10.1f} "
               f"{t['per_learning_sample']['reads']:10.1f} {t['per_learning_sample']['writes']:10.1f}")
+    T = r.get("timing")
+    if T:
+        for k, t in T.items():
+            mem = "" if t["memory_path_bound_ns"] is None else (
+                f"; from an SRAM output at most {t['memory_path_bound_ns']:.2f} ns")
+            print(f"timing, {k.replace('_', '-')} chip: critical path {t['critical_path_ns']:.2f} ns "
+                  f"({t['library_delay_ns']:.2f} ns in the liberty x{t['delay_factor']:.2f}), register paths "
+                  f"{t['register_path_ns']:.2f} ns{mem}; period {t['period_ns']:.2f} ns")
     for n in r["notes"]:
         print(f"note: {n}")
 
@@ -158,7 +179,7 @@ def main(argv=None) -> int:
             r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
                          cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
-                         clock_gating=args.clock_gating)
+                         clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
         from ..provenance import version_info
         r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
         if args.out:

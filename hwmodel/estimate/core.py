@@ -78,6 +78,13 @@ def synthesize_design(cfg: Config, learning: bool, *, rtl_dir=None, liberty=None
                       cache_dir=default_cache_dir() if cache else None)
 
 
+def critical_path_design(cfg: Config, learning: bool, liberty, *, rtl_dir=None, cache: bool = True) -> dict:
+    """The flattened chip's critical path (``timing.critical_path``) with LEARNING = 0/1."""
+    from .timing import critical_path
+    return critical_path(rtl_files(rtl_dir), TOP, top_parameters(cfg, learning), liberty,
+                         cache_dir=default_cache_dir() if cache else None)
+
+
 def rtl_memory_name(instance: str, cfg: Config) -> str | None:
     """The memory of ``hwmodel.layers.organisation`` an ``sram`` instance of rtl/spoon_top.v
     implements (one bank of it for a banked weight memory), from its instance path."""
@@ -217,13 +224,17 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
              train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
              cache: bool = True, counters: tuple | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
-             sram_model: str | None = None, clock_gating: str = "none") -> dict:
+             sram_model: str | None = None, clock_gating: str = "none", timing: bool = False,
+             liberty_node_nm: float = 45.0) -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
     info) skips the model run (tests). ``clock_mhz``: the processor clock; the cycle-exact model's
     cycles per sample give the latencies, and leakage is charged per sample over its own
     duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
     "none" (every flip-flop clocked on every busy cycle, as the RTL is) or "enable" (the
-    flip-flops with an enable gated); the ranges span both either way."""
+    flip-flops with an enable gated); the ranges span both either way. ``timing``: synthesize
+    both chips flattened and mapped to ``liberty`` (default: the open Nangate45 library beside the
+    repository, ``clock.DEFAULT_LIB``), whose node is ``liberty_node_nm``, and check the clock
+    against the critical path (``timing.py``; key ``timing``)."""
     if rate <= 0:
         raise ValueError(f"--rate must be > 0, got {rate}")
     if not clock_mhz > 0:
@@ -243,6 +254,18 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             read_liberty(liberty, Path(td))
     if synth:
         rtl_files(rtl_dir)
+    ff = None
+    if timing:
+        from .clock import DEFAULT_LIB
+        from .timing import flipflop_timing
+        if not synth:
+            raise ValueError("--timing needs synthesis: leave out --no-synth")
+        timing_lib = liberty if liberty is not None else DEFAULT_LIB
+        if not Path(timing_lib).exists():
+            raise ValueError(f"--timing: liberty file '{timing_lib}' not found (give one with --liberty)")
+        with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
+            read_liberty(timing_lib, Path(td))
+        ff = flipflop_timing(timing_lib)   # a library without the flip-flop tables fails here
     if counters is None:
         inf_ps, lrn_ps, info = measure_counters(cfg, samples, train_samples)
     else:
@@ -338,6 +361,25 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         if c is not None and c > period_ns:
             notes.append(f"clock {clock_mhz:g} MHz: SRAM {name} needs {c:.2f} ns per access (CACTI), "
                          f"{c - period_ns:.2f} ns more than the {period_ns:.2f} ns period")
+    timing_res = None
+    if timing:
+        from .timing import check, critical_path
+        access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
+        timing_res = {}
+        for learning in (True, False):
+            k = "learning" if learning else "inference_only"
+            path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
+            timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
+                                  max(access) if access else None)
+        T = timing_res["learning"]
+        if T["slack_ns"] < 0:
+            notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "
+                         f"{T['register_path_ns']:.2f} ns, {-T['slack_ns']:.2f} ns more than the "
+                         f"{T['period_ns']:.2f} ns period (at most {T['max_clock_mhz']:.0f} MHz)")
+        elif T["slack_memory_bound_ns"] is not None and T["slack_memory_bound_ns"] < 0:
+            notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
+                         f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
+                         f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
     # power (µW) at `rate` classifications (or learning samples) per second: the chip leaks all
     # the time, busy or idle
     p_train = rate * (e_inf + e_lrn) * 1e-3 + L["leakage_uw"]
@@ -429,6 +471,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "area_includes_logic": bool(synth),
         "designs": designs,
         "synthesis": synth_info or None,
+        "timing": timing_res,
         "learning_overhead_power_pct": _pct(p_train - p_infer_only, p_infer_only),
         "learning_overhead_power_pct_of_total": _pct(p_train - p_infer_only, p_train),
         "learning_overhead_area_pct": _pct(d_area, I["area_mm2"]),

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from ..config import Config
 from ..layers import organisation
+from .scaling import delay_factor
 
 # 1r1w / 1rw ratios measured with hwmodel.estimate.cacti (CACTI 7, 28 nm itrs-lstp) on
 # 4,612 x 128, 9,224 x 128 and 147,584 x 8 macros: area 1.96-2.01, read 1.35-1.46, write
@@ -87,16 +88,23 @@ def _cacti_cost(m: MemSpec, tech) -> dict:
     if v is None:
         raise cacti.CactiError(f"CACTI's supply for {tech.sram_cell} at {tech.node_nm:g} nm is unknown")
     dyn, leak = (tech.vdd / v) ** 2, tech.vdd / v
+    try:   # CACTI's times are at its own supply: slower at the table's (scaling.delay_factor)
+        slow = delay_factor(tech.node_nm, v, tech.node_nm, tech.vdd)
+    except ValueError:
+        slow = None
     cal = tech.sram_energy_factor
     return {"read_pj": r["read_pj"] * dyn * cal, "write_pj": r["write_pj"] * dyn * cal,
             "area_um2": r["area_um2"], "leak_uw": r["leak_uw"] * leak,
-            "access_ns": r["access_ns"], "cycle_ns": r["cycle_ns"], "model": "cacti",
+            "access_ns": None if slow is None else r["access_ns"] * slow,
+            "cycle_ns": None if slow is None else r["cycle_ns"] * slow, "model": "cacti",
+            "access_ns_at_cacti_vdd": r["access_ns"], "cycle_ns_at_cacti_vdd": r["cycle_ns"],
             "cacti_vdd": v, "scaled": r["scaled"], "macro": r["macro"]}
 
 
 def sram_cost(m: MemSpec, tech) -> dict:
     """Energy per read / write of one word (pJ), area (µm², all banks), leakage (µW, all banks),
-    access and cycle time (ns, CACTI only) of an SRAM memory, at the table's supply; ``model``
+    access and cycle time (ns, CACTI only, scaled to the table's supply by the delay fits) of an
+    SRAM memory, at the table's supply; ``model``
     says which model gave them."""
     key = (tech.path, tech.node_nm, tech.vdd, tech.sram_cell, tech.sram_model, tech.sram_energy_factor,
            tech.sram_bracket_factor,

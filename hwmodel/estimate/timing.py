@@ -1,0 +1,174 @@
+"""The synthesized critical path against the clock (docs/estimate.md §2, "Timing").
+
+``critical_path(files, top, params, liberty)`` synthesizes ``top`` with Yosys, **flattens** it (so
+paths cross module boundaries; the SRAM models stay black boxes, as foundry macros would), maps
+the flip-flops and the logic to the liberty (``dfflibmap``; ``abc -liberty -constr -D``) and
+reads the delay ABC's ``stime`` prints: the worst combinational path of the whole chip, from a
+flip-flop output, a memory output or an input port to a flip-flop input, a memory input or an
+output port, with every input driven by a BUF_X1-like cell and every output loaded by
+``LOAD_FF``, and no wire load. Yosys 0.23's ``sta`` cannot read liberty cells, and without
+``-constr`` ABC reports no delay. ABC's mapping is heuristic: the same netlist moves by about
+±2.5 % with incidental script differences.
+
+``flipflop_timing(liberty)``: clock-to-Q and setup of the library's smallest D flip-flop from its
+tables (smallest input transition; the load index at or above ``LOAD_FF``).
+
+``check(...)`` scales the library's delays to the technology table's node and supply with
+``scaling.delay_factor`` and compares two requirements with the clock period:
+
+- register paths: clock-to-Q + the critical path + setup (the lower end: memory paths shorter);
+- a path that also starts at an SRAM output: the slowest macro's access time (CACTI, scaled to
+  the supply) + the critical path + setup (the upper end: ABC names only the worst path's start,
+  so the memory paths are bounded by the worst path).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .area import (FLOW_VERSION, MEMORY_MODULE, YOSYS_TIMEOUT_S, AreaError, _modules_in, find_yosys,
+                   read_liberty, top_parameter_names)
+from .clock import _block
+from .scaling import delay_factor
+
+LOAD_FF = 3.0          # fF on every output of the flattened netlist (set_load)
+DRIVER = "BUF_X1"      # the cell driving every input (set_driving_cell), if the library has it
+TIMING_VERSION = "1"
+_DELAY = re.compile(r'WireLoad = "[^"]*".*?Delay =\s*([\d.]+) ps')
+_POINTS = re.compile(r"Start-point = \S+?(?: \((.*?)\))?\.\s+End-point = \S+?(?: \((.*)\))?\.\s*$")
+
+
+class TimingError(AreaError):
+    """A liberty without the cells timing needs, or a synthesis that reports no delay."""
+
+
+def _liberty_text(path: str | Path) -> str:
+    raw = Path(path).read_bytes()
+    return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("latin-1")
+
+
+def _table_values(group: str, kind: str) -> tuple[list[float], list[list[float]]]:
+    """(index_2 or [], rows of values) of the first ``kind`` table in ``group``."""
+    m = re.search(kind + r"\s*\([^)]*\)\s*\{(.*?)\}", group, re.S)
+    if m is None:
+        raise ValueError(f"no {kind} table")
+    body = m.group(1)
+    i2 = re.search(r'index_2\s*\(\s*"([^"]*)"', body)
+    vals = re.search(r"values\s*\((.*?)\)\s*;", body, re.S)
+    rows = [[float(x) for x in r.split(",")] for r in re.findall(r'"([^"]*)"', vals.group(1))]
+    return ([float(x) for x in i2.group(1).split(",")] if i2 else []), rows
+
+
+def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
+    """Clock-to-Q (the slower of rise and fall) and setup (the larger of the rise and fall
+    constraints) of the library's smallest plain D flip-flop, in the library's ns, with its name
+    and nominal voltage."""
+    text = _liberty_text(liberty)
+    vm = re.search(r"nom_voltage\s*:\s*([0-9.]+)", text)
+    cells = [(m.start(), m.group(1)) for m in re.finditer(r"\bcell\s*\(\s*\"?(DFF_X(\d+))\"?\s*\)", text)]
+    if not cells or vm is None:
+        raise TimingError(f"liberty file '{liberty}': no D flip-flop cell (DFF_X1) or no nom_voltage for timing")
+    pos, name = min(cells, key=lambda c: int(c[1][5:]))
+    cell = _block(text, pos)
+    try:
+        q = _block(cell, re.search(r"\bpin\s*\(\s*\"?Q\"?\s*\)", cell).start())
+        load, rise = _table_values(q, "cell_rise")
+        _, fall = _table_values(q, "cell_fall")
+        j = next((k for k, c in enumerate(load) if c >= LOAD_FF), len(load) - 1)
+        cq = max(rise[0][j], fall[0][j])
+        d = _block(cell, re.search(r"\bpin\s*\(\s*\"?D\"?\s*\)", cell).start())
+        k = d.index("setup_rising")
+        setup_group = d[d.rindex("timing", 0, k):]
+        setup = max(_table_values(setup_group, "rise_constraint")[1][0][0],
+                    _table_values(setup_group, "fall_constraint")[1][0][0])
+    except (AttributeError, ValueError, IndexError):
+        raise TimingError(f"liberty file '{liberty}': cell {name}: no clock-to-Q or setup table") from None
+    return {"cell": name, "clk_to_q_ns": cq, "setup_ns": setup, "nom_voltage": float(vm.group(1))}
+
+
+def critical_path(files: list[str | Path], top: str, params: dict[str, int], liberty: str | Path, *,
+                  cache_dir: Path | None = None) -> dict:
+    """The flattened chip's worst combinational path in the liberty's units (see module doc):
+    ``delay_ns``, its ``start`` and ``end`` (net names ABC prints) and the mapped logic area."""
+    yosys = find_yosys()
+    if yosys is None:
+        raise AreaError("yosys not found on PATH (install it, set YOSYS=..., or leave out --timing)")
+    paths = [Path(f).resolve() for f in files]
+    mods = _modules_in(paths)
+    if top not in mods:
+        raise AreaError(f"top module '{top}' not found in {len(paths)} Verilog file(s)")
+    bbs = sorted(m for m in mods if MEMORY_MODULE.match(m) and m != top)
+    names = top_parameter_names(mods[top], top)
+    prm = {k: int(v) for k, v in params.items() if k in names}
+    key = None
+    if cache_dir is not None:
+        h = hashlib.sha256()
+        for p in sorted(paths):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF, DRIVER]).encode())
+        h.update(Path(liberty).read_bytes())
+        key = Path(cache_dir) / f"{top}-timing-{h.hexdigest()[:20]}.json"
+        if key.exists():
+            try:
+                return json.loads(key.read_text())
+            except ValueError:
+                pass
+    with tempfile.TemporaryDirectory(prefix="hwmodel-timing-") as td:
+        tdp = Path(td)
+        lib = read_liberty(liberty, tdp)
+        driver = DRIVER if DRIVER in lib.areas else None
+        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF}\n")
+        inc = " ".join(f"-I{d}" for d in {p.parent for p in paths})
+        lines = [f"read_verilog -DSYNTHESIS {inc} " + " ".join(f'"{p}"' for p in paths)]
+        if bbs:
+            lines.append("blackbox " + " ".join(bbs))
+        lines += [f"chparam -set {k} {v} {top}" for k, v in sorted(prm.items())]
+        lines += [f"hierarchy -check -top {top}", f"synth -top {top}", "flatten", "opt_clean",
+                  f'dfflibmap -liberty "{lib.path}"',
+                  f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
+        (tdp / "flow.ys").write_text("\n".join(lines) + "\n")
+        try:
+            r = subprocess.run([yosys, "-q", "-l", str(tdp / "yosys.log"), "-s", str(tdp / "flow.ys")],
+                               capture_output=True, text=True, timeout=YOSYS_TIMEOUT_S, cwd=td)
+        except subprocess.TimeoutExpired:
+            raise AreaError(f"yosys timed out after {YOSYS_TIMEOUT_S} s on {top} (timing)") from None
+        log = (tdp / "yosys.log").read_text(errors="replace") if (tdp / "yosys.log").exists() else ""
+        if r.returncode != 0:
+            errs = [ln.strip() for ln in (r.stderr + r.stdout + log).splitlines() if "ERROR" in ln]
+            raise AreaError(f"yosys failed on {top} (timing): {errs[0] if errs else 'exit ' + str(r.returncode)}")
+    delays = [float(m.group(1)) for m in _DELAY.finditer(log)]
+    if not delays:
+        raise TimingError(f"ABC reported no delay for {top} with liberty '{liberty}'")
+    pts = [m for m in map(_POINTS.search, log.splitlines()) if m]
+    res = {"delay_ns": delays[-1] / 1000.0,
+           "start": pts[-1].group(1) if pts else None, "end": pts[-1].group(2) if pts else None}
+    if key is not None:
+        key.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=key.parent)
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(res))
+        os.replace(tmp, key)
+    return res
+
+
+def check(path: dict, ff: dict, lib_node_nm: float, node_nm: float, vdd: float, clock_mhz: float,
+          sram_access_ns: float | None) -> dict:
+    """The two requirements of the module doc at the table's node and supply, the period and
+    the slack of each (negative: the clock cannot be met by that much)."""
+    f = delay_factor(lib_node_nm, ff["nom_voltage"], node_nm, vdd)
+    logic = path["delay_ns"] * f
+    reg = (ff["clk_to_q_ns"] + path["delay_ns"] + ff["setup_ns"]) * f
+    mem = None if sram_access_ns is None else sram_access_ns + (path["delay_ns"] + ff["setup_ns"]) * f
+    period = 1e3 / clock_mhz
+    return {"critical_path_ns": logic, "register_path_ns": reg, "memory_path_bound_ns": mem,
+            "period_ns": period, "slack_ns": period - reg,
+            "slack_memory_bound_ns": None if mem is None else period - mem,
+            "max_clock_mhz": 1e3 / reg, "max_clock_mhz_memory_bound": None if mem is None else 1e3 / mem,
+            "delay_factor": f, "library_delay_ns": path["delay_ns"], "start": path["start"], "end": path["end"],
+            "flipflop": ff}
