@@ -119,7 +119,8 @@ def test_cacti_and_fit_agree_within_the_stated_tolerance(tech):
 def test_cacti_costs_ports_banks_and_supply(tech):
     """What a designer expects: two ports cost area and energy, two banks of half the rows cost
     less energy per access than one big macro, and CACTI's numbers are brought from its own
-    supply (lstp 0.92 V at 28 nm) to the table's 0.6 V by V² (energy) and V (leakage)."""
+    supply (lstp 0.92 V at 28 nm) to the table's 0.6 V by V² (energy), V (leakage) and the delay
+    fits (access and cycle times)."""
     _need("cacti")
     from hwmodel.estimate import cacti
     t = dataclasses.replace(tech, sram_model="cacti")
@@ -133,6 +134,11 @@ def test_cacti_costs_ports_banks_and_supply(tech):
     assert one["read_pj"] == pytest.approx(raw["read_pj"] * (0.6 / raw["vdd"]) ** 2)
     assert one["leak_uw"] == pytest.approx(raw["leak_uw"] * 0.6 / raw["vdd"])
     assert one["area_um2"] == raw["area_um2"]
+    # times by the low-power delay fits: 0.92 V -> 0.6 V is x3.29 slower (Stillmaker-Baas, LP)
+    from hwmodel.estimate.scaling import delay_factor
+    assert delay_factor(28, raw["vdd"], 28, 0.6) == pytest.approx(3.29, abs=0.01)
+    assert one["access_ns"] == pytest.approx(raw["access_ns"] * delay_factor(28, raw["vdd"], 28, 0.6))
+    assert one["cycle_ns"] == pytest.approx(raw["cycle_ns"] * delay_factor(28, raw["vdd"], 28, 0.6))
     from hwmodel.estimate.tech import TECH_DIR
     sil = dataclasses.replace(load_tech(TECH_DIR / "silicon_sram_28nm_0v6.toml"), sram_model="cacti")
     assert sram_cost(MemSpec("w", 9224, 128, "sram", False, 1, "1rw"), sil)["read_pj"] == pytest.approx(3.19 * one["read_pj"])
