@@ -228,9 +228,11 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, c
     assert L["slack_ns"] == pytest.approx(10.0 - L["register_path_ns"]) and L["start"] and L["end"]
     fast = 1e3 / L["register_path_ns"] * 1.5        # 50 % beyond what the register paths allow
     rc = main(["--config", "tiny", "--timing", "--clock", f"{fast:.1f}", "--samples", "4", "--train-samples", "8",
-               "--rate", "100", "--json"])
+               "--rate", "100", "--json", "--out", str(tmp_path / "est")])
     out = capsys.readouterr()
     assert rc == 0
+    md = (tmp_path / "est" / "report.md").read_text()
+    assert "## Timing" in md and "cannot be met" in md
     notes = [n for n in json.loads(out.out)["notes"] if "cannot be met" in n]
     assert len(notes) == 1 and f"{L['register_path_ns'] - 1e3 / fast:.2f} ns more" in notes[0]
     assert main(["--config", "tiny", "--timing", "--no-synth"]) == 2

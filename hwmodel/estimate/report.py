@@ -128,7 +128,15 @@ def tables(r: dict) -> list[tuple[str, list[str], list[list[str]]]]:
         if lo_hi:
             rng.append([label, _fmt(r[k], 3), _fmt(lo_hi[0], 3), _fmt(lo_hi[1], 3)])
     src = [[k, v["source"], v["scaling"]] for k, v in r["tech_sources"].items()]
-    return [("Summary", list(head[0]), summary),
+    timing = [[k.replace("_", "-"), _fmt(t["library_delay_ns"], 3), _fmt(t["delay_factor"], 2),
+               _fmt(t["critical_path_ns"], 2), _fmt(t["register_path_ns"], 2), _fmt(t["memory_path_bound_ns"], 2),
+               _fmt(t["period_ns"], 2), _fmt(t["slack_ns"], 2), f"{t['start']} -> {t['end']}"]
+              for k, t in (r.get("timing") or {}).items()]
+    timing_table = [("Timing (--timing: flattened chip mapped to the liberty, delays scaled to the table's node "
+                     "and supply)", ["chip", "critical path in the liberty (ns)", "delay factor", "critical path (ns)",
+                                     "register paths (ns)", "bound from an SRAM output (ns)", "period (ns)",
+                                     "slack, register paths (ns)", "worst path"], timing)] if timing else []
+    return [("Summary", list(head[0]), summary), *timing_table,
             ("Per block", ["block", "E classification (nJ)", "E learning (nJ)", "area learning chip (mm²)",
                            "Δarea (mm²)", "Δpower (µW)", "Δpower (% of inference-only)"], blocks),
             ("Memory traffic and energy per sample", ["memory", "kind", "depth x bits", "reads/class.", "writes/class.",
