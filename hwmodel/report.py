@@ -603,8 +603,8 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
     ax.step([x(p) for p in front], [100 * acc(p) for p in front], where="post",
             color="tab:red", lw=1.5, marker="o", ms=5,
             label="Pareto front, labelled " + ("/".join(exp.axes) if exp.axes else "(base)"))
-    for p in front:
-        ax.annotate(short_label(p, exp.axes), (x(p), 100 * acc(p)), fontsize=6, xytext=(4, -9),
+    for i, p in enumerate(front):  # staggered: neighbours on the front overlap
+        ax.annotate(short_label(p, exp.axes), (x(p), 100 * acc(p)), fontsize=6, xytext=(4, -9 - 8 * (i % 2)),
                     textcoords="offset points", color="tab:red")
     _ref_line(ax, exp, val)
     if axis != "memory":
@@ -635,8 +635,8 @@ def plot_overhead(exp: Experiment) -> bytes:
         on = [p for p in sel if p.key in front]
         ax.scatter([p.energy_nj for p in on], [p.cost(k) for p in on], s=22, color="tab:red",
                    label="on the accuracy-energy Pareto front")
-        for p in on:
-            ax.annotate(short_label(p, exp.axes), (p.energy_nj, p.cost(k)), fontsize=6, xytext=(4, 3),
+        for i, p in enumerate(sorted(on, key=lambda p: p.energy_nj)):  # staggered: neighbours overlap
+            ax.annotate(short_label(p, exp.axes), (p.energy_nj, p.cost(k)), fontsize=6, xytext=(5, 3 - 8 * (i % 3)),
                         textcoords="offset points", color="tab:red")
         ax.axhline(spoon, color="k", ls=":", lw=1, label=f"SPOON (published) {spoon} %")
         ax.set_xlabel("energy per classification (nJ)")
