@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .estimate.core import SPOON  # SPOON's published figures (BRIEF §2)
 from .plots import img_tag, png_bytes as _png, pyplot as _plt
 from .precision import Precision, PrecisionError
 
@@ -34,10 +35,7 @@ COST_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "l
              "latency_per_learning_sample_us", "area_mm2", "area_mm2_inference_only", "memory_area_mm2",
              "learning_overhead_power_pct", "learning_overhead_area_pct", "offchip_val_accuracy",
              "offchip_test_accuracy")
-SCOPE_NOTE = {"dynamic": "dynamic energy of the datapath and memories only (rows of schema 5 and before)",
-              "memories": "datapath and memories, memory leakage; no logic, no clock (sweep without --synth)",
-              "synthesized": "both chips synthesized: logic, leakage, clock and memories (sweep --synth)"}
-SPOON_OVERHEAD = {"power_pct": 16.8, "area_pct": 11.8}  # BRIEF: SPOON's learning overheads
+SPOON_OVERHEAD = {"power_pct": SPOON["learning_overhead_power_pct"], "area_pct": SPOON["learning_overhead_area_pct"]}
 
 
 class ReportError(ValueError):
@@ -583,7 +581,8 @@ def short_label(p: Point, axes: list[str]) -> str:
 
 def _scope_text(exp: Experiment) -> str:
     scopes = sorted({sc for p in exp.points for sc in p.scopes})
-    return "; ".join(f"{sc}: {SCOPE_NOTE.get(sc, sc)}" for sc in scopes) or "cost scope unknown"
+    from .sweep import COST_SCOPES
+    return "; ".join(f"{sc}: {COST_SCOPES.get(sc, sc)}" for sc in scopes) or "cost scope unknown"
 
 
 def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
