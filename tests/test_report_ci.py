@@ -100,23 +100,28 @@ def test_one_seed_has_no_std_and_says_so(db, tmp_path):
     assert all(p["test_accuracy_std"] is None and p["val_accuracy_ci95"] is None for p in e["points"])
 
 
-def test_schema_3_database_is_migrated_and_flagged(db, tmp_path, capsys):
-    _, path = db
-    old = tmp_path / "v3.sqlite"
-    added = {col for _, col, _ in sweep.ADDED_COLUMNS[4]}
+def _older_copy(src_path, old, version: int, dropped: set[str]) -> sqlite3.Connection:
+    """A database of an older schema ``version``: the current schema without the ``dropped``
+    columns, holding the rows of ``src_path``; returned open, committed."""
     conn = sqlite3.connect(old)
     for stmt in sweep.SCHEMA.split(";"):
         if stmt.strip():
-            conn.execute(re.sub(r",\s*(" + "|".join(added) + r") (REAL|TEXT)", "", stmt))
-    conn.execute("INSERT INTO meta VALUES ('schema_version', '3')")
-    src = sqlite3.connect(path)
+            conn.execute(re.sub(r",\s*(" + "|".join(dropped) + r") (REAL|TEXT)", "", stmt))
+    conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(version),))
+    src = sqlite3.connect(src_path)
     for table, columns in (("results", sweep.RESULT_COLUMNS), ("reference", sweep.REFERENCE_COLUMNS)):
-        cols = [c for c in columns if c not in added]
+        cols = [c for c in columns if c not in dropped]
         for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):
             conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
     src.close()
     conn.commit()
-    conn.close()
+    return conn
+
+
+def test_schema_3_database_is_migrated_and_flagged(db, tmp_path, capsys):
+    _, path = db
+    old = tmp_path / "v3.sqlite"
+    _older_copy(path, old, 3, {col for _, col, _ in sweep.ADDED_COLUMNS[4]}).close()
     assert "val_accuracy" not in [r[1] for r in sqlite3.connect(old).execute("PRAGMA table_info(results)")]
     out = tmp_path / "r3"
     assert report.main(["--db", str(old), "--out", str(out)]) == 0  # read-only: not migrated by the report
@@ -142,18 +147,7 @@ def test_schema_5_energies_are_read_as_the_sweep_migrates_them(db, tmp_path):
     with cost scope 'dynamic'; the report leaves the file as it was."""
     _, path = db
     old = tmp_path / "v5.sqlite"
-    added = {col for _, col, _ in sweep.ADDED_COLUMNS[6]}
-    conn = sqlite3.connect(old)
-    for stmt in sweep.SCHEMA.split(";"):
-        if stmt.strip():
-            conn.execute(re.sub(r",\s*(" + "|".join(added) + r") (REAL|TEXT)", "", stmt))
-    conn.execute("INSERT INTO meta VALUES ('schema_version', '5')")
-    src = sqlite3.connect(path)
-    for table, columns in (("results", sweep.RESULT_COLUMNS), ("reference", sweep.REFERENCE_COLUMNS)):
-        cols = [c for c in columns if c not in added]
-        for row in src.execute(f"SELECT {', '.join(cols)} FROM {table}"):
-            conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})", row)
-    src.close()
+    conn = _older_copy(path, old, 5, {col for _, col, _ in sweep.ADDED_COLUMNS[6]})
     # schema 5's meaning: the learning phases only (here 1.5 nJ per classification, 2.25 nJ learning)
     conn.execute("UPDATE results SET energy_per_classification_nj = 1.5, energy_per_learning_sample_nj = 2.25")
     conn.commit()

@@ -248,6 +248,37 @@ def _is_bb(mod: dict) -> bool:
     return _const(a.get("blackbox", 0)) not in (None, 0)
 
 
+def synth_front(paths: list[Path], top: str, blackboxes: list[str], params: dict[str, int],
+                include_dirs: list[Path] | None = None) -> list[str]:
+    """The Yosys script up to ``synth``: read the RTL, black-box the memories, set the top's
+    parameters, elaborate and synthesize (both the area and the timing flow start with it)."""
+    inc = " ".join(f"-I{d}" for d in [*(include_dirs or []), *{p.parent for p in paths}])
+    lines = [f"read_verilog -DSYNTHESIS {inc} " + " ".join(f'"{p}"' for p in paths)]
+    if blackboxes:
+        lines.append("blackbox " + " ".join(blackboxes))
+    lines += [f"chparam -set {k} {v} {top}" for k, v in sorted(params.items())]
+    return lines + [f"hierarchy -check -top {top}", f"synth -top {top}"]
+
+
+def run_yosys(yosys: str, lines: list[str], workdir: Path, what: str, liberty=None,
+              expect: Path | None = None) -> str:
+    """Run the script ``lines`` in ``workdir`` and return Yosys's log; a timeout, a failure or a
+    missing ``expect`` file is a one-line ``AreaError`` naming ``what`` (or the liberty file when
+    the error is about it)."""
+    (workdir / "flow.ys").write_text("\n".join(lines) + "\n")
+    try:
+        r = subprocess.run([yosys, "-q", "-l", str(workdir / "yosys.log"), "-s", str(workdir / "flow.ys")],
+                           capture_output=True, text=True, timeout=YOSYS_TIMEOUT_S, cwd=workdir)
+    except subprocess.TimeoutExpired:
+        raise AreaError(f"yosys timed out after {YOSYS_TIMEOUT_S} s on {what}") from None
+    log = (workdir / "yosys.log").read_text(errors="replace") if (workdir / "yosys.log").exists() else ""
+    if r.returncode != 0 or (expect is not None and not expect.exists()):
+        errs = [ln.strip() for ln in ((r.stderr or "") + (r.stdout or "") + log).splitlines() if "ERROR" in ln]
+        w = f"liberty file '{liberty}'" if liberty is not None and any("liberty" in e.lower() for e in errs) else what
+        raise AreaError(f"yosys failed on {w}: {errs[0] if errs else 'exit ' + str(r.returncode)}")
+    return log
+
+
 def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None = None, *,
                liberty: str | Path | None = None, include_dirs: list[Path] | None = None,
                cache_dir: Path | None = None) -> SynthResult:
@@ -284,32 +315,14 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
     with tempfile.TemporaryDirectory(prefix="hwmodel-synth-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp) if liberty is not None else None
-        inc = " ".join(f"-I{d}" for d in [*(include_dirs or []), *{p.parent for p in paths}])
-        lines = [f"read_verilog -DSYNTHESIS {inc} " + " ".join(f'"{p}"' for p in paths)]
-        if bbs:
-            lines.append("blackbox " + " ".join(bbs))
-        for k, v in sorted(prm.items()):
-            lines.append(f"chparam -set {k} {v} {top}")
-        lines += [f"hierarchy -check -top {top}", f"synth -top {top}"]
+        lines = synth_front(paths, top, bbs, prm, include_dirs)
         if lib is None:
             lines += ["abc -g cmos", "opt_clean"]
         else:
             lines += [f'dfflibmap -liberty "{lib.path}"', f'abc -liberty "{lib.path}"', "opt_clean",
                       f'stat -liberty "{lib.path}"']
         lines.append(f'write_json "{tdp / "net.json"}"')
-        (tdp / "flow.ys").write_text("\n".join(lines) + "\n")
-        try:
-            r = subprocess.run([yosys, "-q", "-l", str(tdp / "yosys.log"), "-s", str(tdp / "flow.ys")],
-                               capture_output=True, text=True, timeout=YOSYS_TIMEOUT_S, cwd=td)
-        except subprocess.TimeoutExpired:
-            raise AreaError(f"yosys timed out after {YOSYS_TIMEOUT_S} s on {top}") from None
-        if r.returncode != 0 or not (tdp / "net.json").exists():
-            log = (r.stderr or "") + (r.stdout or "")
-            if (tdp / "yosys.log").exists():
-                log += (tdp / "yosys.log").read_text(errors="replace")
-            errs = [ln.strip() for ln in log.splitlines() if "ERROR" in ln]
-            what = f"liberty file '{liberty}'" if lib is not None and any("liberty" in e.lower() for e in errs) else top
-            raise AreaError(f"yosys failed on {what}: {errs[0] if errs else 'exit ' + str(r.returncode)}")
+        run_yosys(yosys, lines, tdp, top, liberty if lib is not None else None, expect=tdp / "net.json")
         net = json.loads((tdp / "net.json").read_text())
     if lib is None:
         by_block, cells, memories, by_layer = _walk(net, top, cell_ge, set(bbs))

@@ -28,12 +28,11 @@ import hashlib
 import json
 import os
 import re
-import subprocess
 import tempfile
 from pathlib import Path
 
-from .area import (FLOW_VERSION, MEMORY_MODULE, YOSYS_TIMEOUT_S, AreaError, _modules_in, find_yosys,
-                   read_liberty, top_parameter_names)
+from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
+                   synth_front, top_parameter_names)
 from .clock import _block
 from .scaling import delay_factor
 
@@ -124,24 +123,10 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
         lib = read_liberty(liberty, tdp)
         driver = DRIVER if DRIVER in lib.areas else None
         (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF}\n")
-        inc = " ".join(f"-I{d}" for d in {p.parent for p in paths})
-        lines = [f"read_verilog -DSYNTHESIS {inc} " + " ".join(f'"{p}"' for p in paths)]
-        if bbs:
-            lines.append("blackbox " + " ".join(bbs))
-        lines += [f"chparam -set {k} {v} {top}" for k, v in sorted(prm.items())]
-        lines += [f"hierarchy -check -top {top}", f"synth -top {top}", "flatten", "opt_clean",
-                  f'dfflibmap -liberty "{lib.path}"',
-                  f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
-        (tdp / "flow.ys").write_text("\n".join(lines) + "\n")
-        try:
-            r = subprocess.run([yosys, "-q", "-l", str(tdp / "yosys.log"), "-s", str(tdp / "flow.ys")],
-                               capture_output=True, text=True, timeout=YOSYS_TIMEOUT_S, cwd=td)
-        except subprocess.TimeoutExpired:
-            raise AreaError(f"yosys timed out after {YOSYS_TIMEOUT_S} s on {top} (timing)") from None
-        log = (tdp / "yosys.log").read_text(errors="replace") if (tdp / "yosys.log").exists() else ""
-        if r.returncode != 0:
-            errs = [ln.strip() for ln in (r.stderr + r.stdout + log).splitlines() if "ERROR" in ln]
-            raise AreaError(f"yosys failed on {top} (timing): {errs[0] if errs else 'exit ' + str(r.returncode)}")
+        lines = synth_front(paths, top, bbs, prm) + [
+            "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
+            f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
+        log = run_yosys(yosys, lines, tdp, f"{top} (timing)", liberty)
     delays = [float(m.group(1)) for m in _DELAY.finditer(log)]
     if not delays:
         raise TimingError(f"ABC reported no delay for {top} with liberty '{liberty}'")
