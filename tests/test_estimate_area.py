@@ -237,6 +237,8 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, c
     assert len(notes) == 1 and f"{L['register_path_ns'] - 1e3 / fast:.2f} ns more" in notes[0]
     assert main(["--config", "tiny", "--timing", "--no-synth"]) == 2
     assert "--timing needs synthesis" in capsys.readouterr().err
+    assert main(["--config", "tiny", "--timing", "--liberty-node", "90"]) == 2   # outside the delay fits
+    assert "--timing: node 90 nm outside the scaling table" in capsys.readouterr().err
     bad = tmp_path / "noff.lib"
     bad.write_text('library (x) { nom_voltage : 1.0; cell (NAND2_X1) { area : 0.8; } }\n')
     assert main(["--config", "tiny", "--timing", "--liberty", str(bad)]) == 2

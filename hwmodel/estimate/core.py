@@ -266,6 +266,11 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
             read_liberty(timing_lib, Path(td))
         ff = flipflop_timing(timing_lib)   # a library without the flip-flop tables fails here
+        from .scaling import delay_factor
+        try:                               # a node or supply outside the delay fits, before any work
+            delay_factor(liberty_node_nm, ff["nom_voltage"], tech.node_nm, tech.vdd)
+        except ValueError as e:
+            raise ValueError(f"--timing: {e}") from None
     if counters is None:
         inf_ps, lrn_ps, info = measure_counters(cfg, samples, train_samples)
     else:
@@ -363,7 +368,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                          f"{c - period_ns:.2f} ns more than the {period_ns:.2f} ns period")
     timing_res = None
     if timing:
-        from .timing import check, critical_path
+        from .timing import check
         access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
         timing_res = {}
         for learning in (True, False):
