@@ -92,7 +92,7 @@ def _stages(enabled: bool):
     def synth(cfg, learning, **kw):
         what = (f"synthesizing the {'learning' if learning else 'inference-only'} design with Yosys"
                 + ("" if kw.get("cache", True) else " (no cache)"))
-        return timed(what + " (~12 s each the first time, cached afterwards)", orig_s)(cfg, learning, **kw)
+        return timed(what + " (~30 s each the first time for spoon, cached afterwards)", orig_s)(cfg, learning, **kw)
 
     orig_t = core.critical_path_design
 

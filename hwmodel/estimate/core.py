@@ -173,8 +173,10 @@ def energy_variants(tech: Tech) -> list[tuple[str, Tech]]:
 
 def _figures(en: dict, en_i: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float,
              rate: float) -> dict:
-    """The headline energy figures and the power overheads from the energy breakdowns of the
-    learning chip (``en``) and of the inference-only chip (``en_i``: fewer flip-flops to clock)."""
+    """The headline energy figures, the powers (µW at ``rate``: the chip leaks all the time, busy
+    or idle) and the power overheads from the energy breakdowns of the learning chip (``en``) and
+    of the inference-only chip (``en_i``: fewer flip-flops to clock); leakage per sample over the
+    sample's own duration (µW x µs = pJ). The nominal figures and every corner of the ranges."""
     e_inf, e_lrn = en["inference"]["total_nj"], en["learning"]["total_nj"]
     e_inf_i = en_i["inference"]["total_nj"]
     e_class = e_inf + leak_l * t_class_us * 1e-3
@@ -183,6 +185,7 @@ def _figures(en: dict, en_i: dict, leak_l: float, leak_i: float, t_class_us: flo
     p_inf = rate * e_inf_i * 1e-3 + leak_i
     return {"energy_per_classification_nj": e_class, "energy_per_learning_sample_nj": e_learn,
             "learning_extra_energy_nj": e_learn - e_class,
+            "power_training_uw": p_train, "power_inference_only_uw": p_inf,
             "learning_overhead_power_pct": _pct(p_train - p_inf, p_inf),
             "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train)}
 
@@ -354,11 +357,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     e_inf = en["inference"]["total_nj"]
     e_lrn = en["learning"]["total_nj"]
     L, I = designs["learning"], designs["inference_only"]
-    # leakage per sample over the sample's own duration (µW x µs = pJ)
-    leak_class = L["leakage_uw"] * t_class_us * 1e-3
-    leak_learn = L["leakage_uw"] * t_learn_us * 1e-3
-    e_class = e_inf + leak_class
-    e_learn_whole = e_inf + e_lrn + leak_learn
+    nom = _figures(en, en_i, L["leakage_uw"], I["leakage_uw"], t_class_us, t_learn_us, rate)
     # SRAM macros that cannot run at the clock (CACTI's random cycle time)
     period_ns = 1e3 / clock_mhz
     for name, m in L["memories"].items():
@@ -385,12 +384,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
                          f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
                          f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
-    # power (µW) at `rate` classifications (or learning samples) per second: the chip leaks all
-    # the time, busy or idle
-    p_train = rate * (e_inf + e_lrn) * 1e-3 + L["leakage_uw"]
+    p_train, p_infer_only = nom["power_training_uw"], nom["power_inference_only_uw"]
     p_class_learning_chip = rate * e_inf * 1e-3 + L["leakage_uw"]
-    e_inf_i = en_i["inference"]["total_nj"]
-    p_infer_only = rate * e_inf_i * 1e-3 + I["leakage_uw"]
     p_peak = max(e_inf / t_class_us, (e_inf + e_lrn) / t_learn_us) * 1e3 + L["leakage_uw"]
     block_power_overhead = {}
     for b in BLOCKS:
@@ -456,13 +451,15 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "cycles_per_learning_sample": cyc_learn,
         "latency_per_classification_us": t_class_us,
         "latency_per_learning_sample_us": t_learn_us,
-        "energy_per_classification_nj": e_class,
+        "energy_per_classification_nj": nom["energy_per_classification_nj"],
         "energy_per_classification_dynamic_nj": e_inf,
-        "energy_per_classification_inference_only_chip_nj": e_inf_i + I["leakage_uw"] * t_class_us * 1e-3,
-        "energy_per_learning_sample_nj": e_learn_whole,
-        "learning_extra_energy_nj": e_learn_whole - e_class,
-        "energy_per_training_sample_nj": e_learn_whole,
-        "leakage_energy_nj": {"classification": leak_class, "learning_sample": leak_learn},
+        "energy_per_classification_inference_only_chip_nj":
+            en_i["inference"]["total_nj"] + I["leakage_uw"] * t_class_us * 1e-3,
+        "energy_per_learning_sample_nj": nom["energy_per_learning_sample_nj"],
+        "learning_extra_energy_nj": nom["learning_extra_energy_nj"],
+        "energy_per_training_sample_nj": nom["energy_per_learning_sample_nj"],
+        "leakage_energy_nj": {"classification": L["leakage_uw"] * t_class_us * 1e-3,
+                              "learning_sample": L["leakage_uw"] * t_learn_us * 1e-3},
         "power_mw": p_class_learning_chip * 1e-3,
         "power_mw_peak": p_peak * 1e-3,
         "energy_nj_by_block": {"inference": en["inference"]["blocks"], "learning": en["learning"]["blocks"]},
@@ -477,8 +474,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "designs": designs,
         "synthesis": synth_info or None,
         "timing": timing_res,
-        "learning_overhead_power_pct": _pct(p_train - p_infer_only, p_infer_only),
-        "learning_overhead_power_pct_of_total": _pct(p_train - p_infer_only, p_train),
+        "learning_overhead_power_pct": nom["learning_overhead_power_pct"],
+        "learning_overhead_power_pct_of_total": nom["learning_overhead_power_pct_of_total"],
         "learning_overhead_area_pct": _pct(d_area, I["area_mm2"]),
         "learning_overhead_area_pct_of_total": _pct(d_area, L["area_mm2"]),
         "learning_overhead_by_block": {
