@@ -40,4 +40,4 @@ bench: $(VENV)/.installed
 	$(PY) bench/bench_model.py
 
 clean:
-	rm -rf $(VENV) sim_build runs .pytest_cache
+	rm -rf $(VENV) .deps sim_build runs .pytest_cache

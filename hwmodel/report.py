@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .estimate.core import SPOON  # SPOON's published figures (BRIEF §2)
+from .estimate.core import SPOON  # SPOON's published figures (docs/sources.md §5)
 from .plots import img_tag, png_bytes as _png, pyplot as _plt
 from .precision import Precision, PrecisionError
 

@@ -104,9 +104,6 @@ def run_mutant(m: Mutant, work: Path, keep: bool, timeout: float) -> dict:
     try:
         copy_tree(tree / "repo")
         repo = tree / "repo"
-        shared = ROOT.parent / "shared"            # the suite reads ../shared (CACTI, liberty)
-        if shared.is_dir():
-            (tree / "shared").symlink_to(shared)
         apply(m, repo)
         env = dict(os.environ)
         env["PYTHONPATH"] = str(repo)

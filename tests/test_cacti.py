@@ -1,4 +1,4 @@
-"""hwmodel.estimate.cacti: real CACTI 7 runs against rows of the shared CACTI-7 sweep, ports,
+"""hwmodel.estimate.cacti: real CACTI 7 runs against rows of an independent CACTI-7 sweep, ports,
 banks, CACTI's organisation limits and the scaling rule, the result cache, and the errors.
 Every test runs with a cold cache in tmp_path; CACTI runs take 0.03-0.7 s each."""
 from __future__ import annotations
@@ -32,8 +32,8 @@ def env(cacti_exe, tmp_path, monkeypatch) -> Path:
     return tmp_path / "cache" / "cacti"
 
 
-# Rows copied from ../shared/data/cacti7_28nm_sram_sweep.csv (28 nm) and
-# cacti7_22_28_32_45nm_sram.csv (22, 32, 45 nm), made elsewhere with CACTI 7:
+# Rows of two CACTI-7 sweeps made outside this project (docs/sources.md §2b: 28 nm, and 22, 32,
+# 45 nm with 64-bit words), as printed there:
 # node, cell, bytes, word bits, read pJ, write pJ, leak µW, area mm², access ns (as printed there).
 SWEEP = [
     (28, "itrs-lstp", 4096, 64, "1.9555", "2.1818", "0.6381", "0.0057", "0.60348"),
@@ -53,7 +53,7 @@ def agrees(value: float, printed: str) -> bool:
 
 
 @pytest.mark.parametrize("row", SWEEP, ids=[f"{r[0]}nm-{r[1]}-{r[2]}B-{r[3]}b" for r in SWEEP])
-def test_reproduces_shared_sweep(env, row):
+def test_reproduces_an_independent_sweep(env, row):
     node, cell, size, word, *ref = row
     m = sram_macro(size * 8 // word, word, "1rw", node, cell)
     got = (m.read_pj, m.write_pj, m.leak_uw, m.area_um2 / 1e6, m.access_ns)

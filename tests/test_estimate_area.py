@@ -1,5 +1,7 @@
-"""Area flow: GE table calibration against `yosys stat -liberty` (Nangate45), liberty errors, the
-LEARNING = 1 / 0 synthesis flow on calibration RTL (tests/data/calib), and (slow) the spoon RTL."""
+"""Area flow: GE table calibration against `yosys stat -liberty` on the open OSU 0.18 µm library
+the set-up installs, liberty errors, the LEARNING = 1 / 0 synthesis flow on calibration RTL
+(tests/data/calib), the flip-flop clock energy and timing read from liberty files, and (slow) the
+spoon RTL."""
 from __future__ import annotations
 
 import json
@@ -11,6 +13,7 @@ import pytest
 
 from hwmodel.config import Config
 from hwmodel.estimate import AreaError, GE_TABLE, cell_ge, read_liberty, synthesize
+from hwmodel.estimate import libs
 from hwmodel.estimate.area import find_yosys
 from hwmodel.estimate.cli import main
 from hwmodel.estimate.core import estimate
@@ -18,9 +21,6 @@ from hwmodel.estimate.tech import load_tech
 
 REPO = Path(__file__).resolve().parents[1]
 CALIB = REPO / "tests" / "data" / "calib"
-LIBDIR = REPO.parent / "shared" / "liberty"
-NANGATE = LIBDIR / "nangate45_typ.lib.gz"
-SKY130 = LIBDIR / "sky130hd_tt.lib.gz"
 
 from conftest import require_tool  # noqa: E402
 
@@ -31,13 +31,16 @@ def _yosys():
 
 
 @pytest.fixture
-def _nangate():
-    require_tool(None if NANGATE.exists() else f"{NANGATE} is absent", "Nangate45 liberty")
+def osu() -> Path:
+    """The default library (OSU 0.18 µm from Debian's qflow-tech-osu018, installed by the set-up)."""
+    try:
+        return libs.default_liberty()
+    except libs.LibraryMissing as e:
+        require_tool(str(e), "OSU 0.18 um liberty")
 
 
-# these fail (not skip) without the tool: CI installs yosys and checks out shared/ beside the repo
+# these fail (not skip) without the tool: make test installs yosys and the OSU library
 needs_yosys = pytest.mark.usefixtures("_yosys")
-needs_nangate = pytest.mark.usefixtures("_nangate")
 
 
 def yosys_stat_liberty_ge(vfile: Path, top: str, lib_gz: Path, tmp_path: Path) -> float:
@@ -60,23 +63,25 @@ def test_ge_table_cells():
         cell_ge("$_FOO_")
 
 
+# NAND2 equivalents of OSU 0.18 µm (stat -liberty / NAND2X1's area) of the calibration designs,
+# and the GE table's (Nangate45's ratios): the table counts 16.5 % and 19.9 % more, since OSU's
+# cells are small against its NAND2 (DFFPOSX1 4.0 GE against Nangate45's 5.67; measured
+# 2026-12 with Yosys 0.23). On Nangate45 itself the table is within 3 % and 9 %.
 @needs_yosys
-@needs_nangate
 @pytest.mark.parametrize("design", ["calib_top", "calib_conv"])
-def test_ge_table_within_15pct_of_liberty(design, tmp_path):
+def test_ge_table_within_25pct_of_an_open_liberty(design, osu, tmp_path):
     v = CALIB / f"{design}.v"
     ge = synthesize([v], design).total_ge
-    ref = yosys_stat_liberty_ge(v, design, NANGATE, tmp_path)
-    assert abs(ge / ref - 1) < 0.15, (ge, ref)
+    ref = yosys_stat_liberty_ge(v, design, osu, tmp_path)
+    assert abs(ge / ref - 1) < 0.25, (ge, ref)
 
 
 @needs_yosys
-@needs_nangate
-def test_liberty_mode_matches_stat(tmp_path):
+def test_liberty_mode_matches_stat(osu, tmp_path):
     v = CALIB / "calib_conv.v"
-    r = synthesize([v], "calib_conv", liberty=NANGATE)
-    assert r.mode == "liberty" and r.nand2_area_um2 == pytest.approx(0.798)
-    ref = yosys_stat_liberty_ge(v, "calib_conv", NANGATE, tmp_path)
+    r = synthesize([v], "calib_conv", liberty=osu)
+    assert r.mode == "liberty" and r.nand2_area_um2 == pytest.approx(24.0)   # OSU's NAND2X1
+    ref = yosys_stat_liberty_ge(v, "calib_conv", osu, tmp_path)
     assert r.total_ge == pytest.approx(ref, rel=1e-6)
 
 
@@ -136,17 +141,59 @@ def test_spoon_rtl_area_flow():
 
 
 # ---- clock energy from the synthesized flip-flops --------------------------------------------------
-@needs_nangate
-def test_flipflop_clock_entry_is_derived_from_the_liberty():
-    """flipflop_clock of the bundled tables = Nangate45 DFF_X1's clock-pin energy per cycle
-    (internal, D = Q, rise + fall, + C·V²) scaled to 28 nm / 0.6 V."""
+# A flip-flop written in the style of Nangate45 (fF units, the clock pin's internal power split by
+# state), with round numbers: the states with D = Q average (2 + 4) / 2 + (6 + 8) / 2 = 10 fJ
+# (the D != Q states, 100 fJ, are left out), plus 1 fF x (1.0 V)^2 = 11 fJ per cycle.
+SPLIT_FF_LIB = """library (split) {
+  capacitive_load_unit (1,ff); nom_voltage : 1.0; time_unit : "1ns";
+  cell (NAND2_A) { area : 1.0; }
+  cell (DFFR_A) { area : 5.0; ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
+    pin (D) { direction : input; } pin (CK) { direction : input; clock : true; } pin (RN) { direction : input; } }
+  cell (DFF_A) { area : 4.0; ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; }
+    pin (D) { direction : input; capacitance : 0.5; }
+    pin (CK) { direction : input; clock : true; capacitance : 1.0;
+      internal_power () { when : "!D & !Q"; rise_power (t) { index_1 ("0.1, 1"); values ("2, 9"); }
+                                           fall_power (t) { index_1 ("0.1, 1"); values ("4, 9"); } }
+      internal_power () { when : "D & Q"; rise_power (t) { index_1 ("0.1, 1"); values ("6, 9"); }
+                                         fall_power (t) { index_1 ("0.1, 1"); values ("8, 9"); } }
+      internal_power () { when : "D & !Q"; rise_power (t) { index_1 ("0.1, 1"); values ("100, 9"); }
+                                          fall_power (t) { index_1 ("0.1, 1"); values ("100, 9"); } } }
+    pin (Q) { direction : output; function : "IQ"; } }
+}
+"""
+
+
+def test_flipflop_clock_energy_of_a_state_split_library(tmp_path):
+    """The clock pin's internal energy of the states with D = Q (rise + fall at the smallest
+    transition, averaged) + C·V², in the library's units; the flip-flop with a clear is passed over."""
+    from hwmodel.estimate import clock
+    p = tmp_path / "split.lib"
+    p.write_text(SPLIT_FF_LIB)
+    r = clock.ff_clock_fj(p)
+    assert r == {"fj_per_cycle": 11.0, "internal_fj": 10.0, "pin_cap_ff": 1.0, "nom_voltage": 1.0, "cell": "DFF_A"}
+    q = tmp_path / "split_pf.lib"     # the same numbers in pF: 1000x the energy
+    q.write_text(SPLIT_FF_LIB.replace("(1,ff)", "(1,pf)"))
+    assert clock.ff_clock_fj(q)["fj_per_cycle"] == pytest.approx(11000.0)
+    assert clock.pj_per_cycle(p, lib_node_nm=45) == pytest.approx(11e-3 * 0.257296 / 1.0177, rel=1e-3)
+
+
+def test_flipflop_clock_entry_against_an_open_liberty(osu):
+    """The tables' flipflop_clock (Nangate45's DFF_X1, 8.07 fJ at 45 nm / 1.1 V, scaled x0.212 to
+    28 nm / 0.6 V = 1.711 fJ) against OSU 0.18 µm's DFFPOSX1 (117.2 fJ internal + 27.9 fF x
+    (1.8 V)^2 = 207.7 fJ, scaled x0.00976 from 180 nm / 1.8 V = 2.03 fJ): two libraries, two
+    nodes, within 30 % of each other after scaling (measured: the table is 0.84x OSU's)."""
     from hwmodel.estimate import clock
     from hwmodel.estimate.tech import TECH_DIR
-    r = clock.ff_clock_fj(NANGATE)
-    assert r["nom_voltage"] == 1.1 and 5 < r["internal_fj"] < 10 and 0.5 < r["pin_cap_ff"] < 2
+    r = clock.ff_clock_fj(osu)
+    assert r["cell"] == "DFFPOSX1" and r["nom_voltage"] == 1.8
+    assert r["internal_fj"] == pytest.approx(6.865 + 110.34, rel=1e-3)     # the 0.06 ns column, pJ -> fJ
+    assert r["pin_cap_ff"] == pytest.approx(27.9235, rel=1e-4)
+    osu_pj = clock.pj_per_cycle(osu, lib_node_nm=180)
+    assert osu_pj == pytest.approx(r["fj_per_cycle"] * 1e-3 * (0.257296 / 26.372), rel=2e-3)
     for table in ("default_28nm_0v6.toml", "silicon_sram_28nm_0v6.toml"):
         t = load_tech(TECH_DIR / table)
-        assert t.c["flipflop_clock"]["pj_per_cycle"] == pytest.approx(clock.pj_per_cycle(NANGATE), rel=1e-4)
+        assert t.c["flipflop_clock"]["pj_per_cycle"] == pytest.approx(8.0668e-3 * 0.212, rel=2e-3)
+        assert 0.7 < t.c["flipflop_clock"]["pj_per_cycle"] / osu_pj < 1.3
 
 
 @needs_yosys
@@ -184,16 +231,17 @@ def test_clock_energy_counts_every_synthesized_flipflop_on_every_busy_cycle():
         estimate(cfg, tech, synth=False, counters=tiny_counters_area, clock_gating="partial")
 
 
-@needs_nangate
-def test_flipflop_timing_and_delay_scaling(tmp_path):
-    """DFF_X1's clock-to-Q (row of the smallest transition, the first load index >= 3 fF, the
-    slower edge) and setup (the larger constraint at the smallest transitions), as printed in
-    Nangate45; Stillmaker-Baas LP delay: identity at the same point, slower at lower supply and
-    x3.09 from 45 nm / 1.1 V to 28 nm / 0.6 V (hand-evaluated polynomials: 133.75 / 43.22)."""
+def test_flipflop_timing_and_delay_scaling(osu, tmp_path):
+    """DFFPOSX1's clock-to-Q (OSU's tables list the load first: the row of the first load >= 3 fF,
+    0.005 pF, at the smallest transition; the slower edge) and setup (the larger constraint at
+    the smallest transitions), as printed in OSU 0.18 µm; Stillmaker-Baas delay: identity at the
+    same point, slower at lower supply, x3.09 from 45 nm / 1.1 V (LP) and x1.693 from 180 nm /
+    1.8 V to 28 nm / 0.6 V (hand-evaluated polynomials: 133.75 / 43.22 and 133.75 / 79.01)."""
     from hwmodel.estimate.scaling import delay_factor
     from hwmodel.estimate.timing import TimingError, flipflop_timing
-    ff = flipflop_timing(NANGATE)
-    assert ff == {"cell": "DFF_X1", "clk_to_q_ns": 0.0900538, "setup_ns": 0.036831, "nom_voltage": 1.1}
+    ff = flipflop_timing(osu)
+    assert ff == {"cell": "DFFPOSX1", "clk_to_q_ns": 0.159821, "setup_ns": 0.1875, "nom_voltage": 1.8}
+    assert delay_factor(180, 1.8, 28, 0.6) == pytest.approx(133.75 / 79.0116, rel=1e-3)
     assert delay_factor(45, 1.1, 45, 1.1) == 1.0
     assert delay_factor(45, 1.1, 28, 0.6) == pytest.approx(133.75 / 43.22, rel=1e-3)
     assert delay_factor(28, 0.92, 28, 0.6) > delay_factor(28, 0.92, 28, 0.8) > 1
@@ -201,14 +249,13 @@ def test_flipflop_timing_and_delay_scaling(tmp_path):
         delay_factor(45, 1.1, 28, 0.3)
     lib = tmp_path / "no_ff.lib"
     lib.write_text('library (x) { nom_voltage : 1.0; cell (NAND2_X1) { area : 0.8; } }\n')
-    with pytest.raises(TimingError, match="no D flip-flop"):
+    with pytest.raises(TimingError, match="no plain D flip-flop"):
         flipflop_timing(lib)
 
 
 @needs_yosys
-@needs_nangate
-def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, capsys):
-    """--timing: both chips flattened and mapped to Nangate45; the register paths are clock-to-Q
+def test_timing_checks_the_clock_against_the_flattened_critical_path(osu, tmp_path, capsys):
+    """--timing: both chips flattened and mapped to the default library (OSU 0.18 µm); the register paths are clock-to-Q
     + the ABC delay + setup, scaled to 28 nm / 0.6 V; the memory bound adds the slowest SRAM's
     access; the learning chip's path is the longer; a clock beyond it is a note with the
     shortfall (exit 0); --timing without synthesis or with a liberty without flip-flops: exit 2."""
@@ -218,7 +265,8 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, c
     r = estimate(cfg, load_tech(), synth=True, counters=cnt, rate=100.0, timing=True)
     L, inf_only = r["timing"]["learning"], r["timing"]["inference_only"]
     ff = L["flipflop"]
-    assert 0.2 < L["library_delay_ns"] < 5 and L["delay_factor"] == pytest.approx(3.094, rel=1e-3)
+    assert 0.2 < L["library_delay_ns"] < 20 and L["delay_factor"] == pytest.approx(1.6928, rel=1e-3)
+    assert L["liberty"] == str(osu) and L["liberty_node_nm"] == 180 and ff["cell"] == "DFFPOSX1"
     assert L["register_path_ns"] == pytest.approx(
         (ff["clk_to_q_ns"] + L["library_delay_ns"] + ff["setup_ns"]) * L["delay_factor"])
     access = max(m["access_ns"] for m in r["designs"]["learning"]["memories"].values() if m.get("access_ns"))
@@ -237,10 +285,13 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(tmp_path, c
     assert len(notes) == 1 and f"{L['register_path_ns'] - 1e3 / fast:.2f} ns more" in notes[0]
     assert main(["--config", "tiny", "--timing", "--no-synth"]) == 2
     assert "--timing needs synthesis" in capsys.readouterr().err
-    assert main(["--config", "tiny", "--timing", "--liberty-node", "90"]) == 2   # outside the delay fits
-    assert "--timing: node 90 nm outside the scaling table" in capsys.readouterr().err
+    assert main(["--config", "tiny", "--timing", "--liberty", str(osu), "--liberty-node", "250"]) == 2
+    assert "--timing: node 250 nm outside the scaling table (20-180 nm)" in capsys.readouterr().err
+    assert main(["--config", "tiny", "--liberty-node", "180"]) == 2      # the node of no --liberty
+    err = capsys.readouterr().err.strip()
+    assert "--liberty-node is the node of the --liberty file" in err and len(err.splitlines()) == 1
     bad = tmp_path / "noff.lib"
     bad.write_text('library (x) { nom_voltage : 1.0; cell (NAND2_X1) { area : 0.8; } }\n')
     assert main(["--config", "tiny", "--timing", "--liberty", str(bad)]) == 2
     err = capsys.readouterr().err.strip()
-    assert err.startswith("error:") and "no D flip-flop" in err and len(err.splitlines()) == 1
+    assert err.startswith("error:") and "no plain D flip-flop" in err and len(err.splitlines()) == 1

@@ -31,7 +31,7 @@ FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks
 TOP = "spoon_top"
 YOSYS_TIMEOUT_S = 1800
 
-# NAND2 equivalents of Yosys' generic cells: Nangate45 cell area / NAND2_X1 area (COST_REFS §3a:
+# NAND2 equivalents of Yosys' generic cells: Nangate45 cell area / NAND2_X1 area (docs/sources.md §3a:
 # INV 0.67, NAND2/NOR2 1.0, AND2/OR2 1.33, XOR2/XNOR2 2.0, MUX2 2.33, AOI21/OAI21 1.33,
 # AOI22/OAI22 1.67, DFF_X1 5.67, DFFR_X1 6.67, DLH_X1 3.33).
 GE_TABLE: dict[str, float] = {

@@ -55,10 +55,11 @@ def build_parser() -> checks.Parser:
                         "table's fit), auto (CACTI if installed, else the fit; the default)")
     p.add_argument("--timing", action="store_true",
                    help="check the clock against the critical path: both chips synthesized flattened and mapped to "
-                        "--liberty (default: the open Nangate45 library in ../shared/liberty), the delays scaled to "
+                        "--liberty (default: the open OSU 0.18 um library the set-up installs), the delays scaled to "
                         "the table's node and supply; a clock that cannot be met is a note with the shortfall")
-    p.add_argument("--liberty-node", type=checks.positive_float, default=45.0, metavar="NM",
-                   help="technology node of the --timing liberty, to scale its delays (default 45: Nangate45)")
+    p.add_argument("--liberty-node", type=checks.positive_float, default=None, metavar="NM",
+                   help="technology node of the --liberty file, to scale its delays with --timing (default 45, "
+                        "e.g. Nangate45; the default library is 180 nm); needs --liberty")
     p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
     p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
@@ -168,6 +169,9 @@ def main(argv=None) -> int:
     except SystemExit as e:
         return int(e.code or 0)
     try:
+        if args.liberty_node is not None and args.liberty is None:
+            raise ValueError("--liberty-node is the node of the --liberty file: give --liberty FILE with it "
+                             "(the default library's node, 180 nm, is known)")
         if args.out:
             checks.check_out_dir(args.out, OUT_FILES)
         n_test = -(-args.samples // 10) * 10  # what measure_counters takes from the embedded split

@@ -20,21 +20,22 @@ from ..counters import counter_names
 from ..layers import b_name, organisation
 from ..rtlgen import top_parameters
 from .area import TOP, AreaError, SynthResult, default_cache_dir, read_liberty, synthesize
+from .libs import LibraryMissing
 from .cacti import INSTALL as CACTI_INSTALL
 from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, memory_specs, traffic
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
 from .tech import Tech, load_tech
 
-# BRIEF §2 / COST_REFS §5: SPOON (ISCAS 2020, pre-silicon figures)
+# docs/sources.md §5: SPOON (ISCAS 2020, pre-silicon figures)
 SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
          "learning_overhead_power_pct": 16.8, "learning_overhead_area_pct": 11.8,
          "latency_ms": 0.12,
-         "note": "SPOON does not state the overhead conventions (COST_REFS §5): 16.8 % power reads as "
+         "note": "SPOON does not state the overhead conventions (docs/sources.md §5): 16.8 % power reads as "
                  "% of inference-only (366 vs 313 nJ), 11.8 % area is 13.4 % of inference-only if it "
                  "is % of total"}
 DEFAULT_RATE_HZ = 1000.0 / SPOON["latency_ms"]  # one classification per SPOON latency (8,333 /s)
-DEFAULT_CLOCK_MHZ = 100.0   # SPOON's 0.12 ms = 12,000 cycles at 100 MHz (BRIEF)
+DEFAULT_CLOCK_MHZ = 100.0   # SPOON's 0.12 ms = 12,000 cycles at 100 MHz (docs/sources.md §5)
 CLOCK_GATING = ("none", "enable")
 REPO_RTL = Path(__file__).resolve().parents[2] / "rtl"
 
@@ -138,7 +139,7 @@ def check_memories(syn: SynthResult, cfg: Config, learning: bool) -> list[str]:
 
 
 # the brackets of the estimate's ranges (docs/estimate.md §2)
-SRAM_SILICON_FACTOR = 3.19   # COST_REFS §2c [S:SR1]: measured 28-nm FDSOI SRAM over CACTI (16 KB x 64 b)
+SRAM_SILICON_FACTOR = 3.19   # docs/sources.md §2c: measured 28-nm FDSOI SRAM over CACTI (16 KB x 64 b)
 LOGIC_ENERGY_FIELDS = {"add": ("pj_fixed", "pj_per_bit"), "compare": ("pj_per_bit",),
                        "multiply": ("pj_per_bit2",), "register_update": ("pj_per_bit",),
                        "lfsr_step": ("energy_pj",), "regfile": ("read_pj_per_bit", "write_pj_per_bit")}
@@ -228,15 +229,16 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
              cache: bool = True, counters: tuple | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
              sram_model: str | None = None, clock_gating: str = "none", timing: bool = False,
-             liberty_node_nm: float = 45.0) -> dict:
+             liberty_node_nm: float | None = None) -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
     info) skips the model run (tests). ``clock_mhz``: the processor clock; the cycle-exact model's
     cycles per sample give the latencies, and leakage is charged per sample over its own
     duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
     "none" (every flip-flop clocked on every busy cycle, as the RTL is) or "enable" (the
     flip-flops with an enable gated); the ranges span both either way. ``timing``: synthesize
-    both chips flattened and mapped to ``liberty`` (default: the open Nangate45 library beside the
-    repository, ``clock.DEFAULT_LIB``), whose node is ``liberty_node_nm``, and check the clock
+    both chips flattened and mapped to ``liberty`` (default: the OSU 0.18 µm library the set-up
+    installs, ``libs.default_liberty``), whose node is ``liberty_node_nm`` (default: 180 nm for
+    the default library, 45 nm for a given one), and check the clock
     against the critical path (``timing.py``; key ``timing``)."""
     if rate <= 0:
         raise ValueError(f"--rate must be > 0, got {rate}")
@@ -259,13 +261,16 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         rtl_files(rtl_dir)
     ff = None
     if timing:
-        from .clock import DEFAULT_LIB
+        from .libs import OSU018_NODE_NM, default_liberty
         from .timing import flipflop_timing
         if not synth:
             raise ValueError("--timing needs synthesis: leave out --no-synth")
-        timing_lib = liberty if liberty is not None else DEFAULT_LIB
-        if not Path(timing_lib).exists():
-            raise ValueError(f"--timing: liberty file '{timing_lib}' not found (give one with --liberty)")
+        try:
+            timing_lib = liberty if liberty is not None else default_liberty()
+        except LibraryMissing as e:
+            raise ValueError(f"--timing: {e}") from None
+        if liberty_node_nm is None:
+            liberty_node_nm = 45.0 if liberty is not None else OSU018_NODE_NM
         with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
             read_liberty(timing_lib, Path(td))
         ff = flipflop_timing(timing_lib)   # a library without the flip-flop tables fails here
@@ -375,6 +380,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
             path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
             timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
                                   max(access) if access else None)
+            timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm)
         T = timing_res["learning"]
         if T["slack_ns"] < 0:
             notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "

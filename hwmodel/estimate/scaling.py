@@ -1,8 +1,8 @@
-"""Technology-node and supply scaling of energies and areas (docs/estimate.md §2; COST_REFS §1c).
+"""Technology-node and supply scaling of energies and areas (docs/estimate.md §2; docs/sources.md §1c).
 
 ``energy_factor(from_nm, from_v, to_nm, to_v)`` uses the Stillmaker–Baas polynomial
 EF(node, V) = a·V² + b·V + c with the per-node coefficients of Accelergy's ``hwcomponents``
-(``scaling/techscaling.py``, COST_REFS §1c), **linearly interpolated in the node between the two
+(``scaling/techscaling.py``, docs/sources.md §1c), **linearly interpolated in the node between the two
 bracketing table nodes** (28 nm: one third of the way from 32 nm to 20 nm). hwcomponents' own
 interpolation lands 28 nm near 20 nm and gives ×0.200 for 45 nm / 0.9 V → 28 nm / 0.6 V; the
 interpolation here gives ×0.305. ``area_factor`` interpolates hwcomponents' cumulative area
@@ -13,8 +13,10 @@ paper's low-power delay fits.
 """
 from __future__ import annotations
 
-# node (nm) -> (a, b, c) of EF(V) = a·V² + b·V + c   (hwcomponents, COST_REFS §1c)
+# node (nm) -> (a, b, c) of EF(V) = a·V² + b·V + c   (hwcomponents, docs/sources.md §1c)
+# 180 nm: the same paper's one fit for that node (linear in V; no HP/LP split above 45 nm)
 ENERGY_COEFFS: dict[float, tuple[float, float, float]] = {
+    180: (0.0, 24.64, -17.98),
     130: (7.171, -6.709, 2.904), 90: (4.762, -4.781, 2.092), 65: (3.755, -4.398, 1.975),
     45: (1.103, -0.362, 0.2767), 32: (0.9559, -0.7823, 0.471), 20: (0.373, -0.1582, 0.04104)}
 # node -> area relative to 45 nm (hwcomponents: 45 -> 32 nm x0.46, 32 -> 20 nm x0.46)
@@ -22,9 +24,11 @@ AREA_REL_45: dict[float, float] = {45: 1.0, 32: 0.46, 20: 0.46 * 0.46}
 
 
 # node (nm) -> (a, b, c, d) of the delay factor DF(V) = a·V³ + b·V² + c·V + d, Stillmaker–Baas
-# (Integration 58, 2017, with its corrigendum; COST_REFS §1c), low-power (LP) PTM fits: the
-# flavour of the itrs-lstp SRAM and of the logic leakage (leakage.py)
+# (Integration 58, 2017, with its corrigendum; docs/sources.md §1c), low-power (LP) PTM fits: the
+# flavour of the itrs-lstp SRAM and of the logic leakage (leakage.py); 180-65 nm have one fit each
 DELAY_COEFFS: dict[float, tuple[float, float, float, float]] = {
+    180: (0.0, 97.09, -356.7, 406.5), 130: (-76.65, 334.9, -493.4, 275.8),
+    90: (-60.34, 262.5, -384.2, 210.9), 65: (-53.3, 230.4, -333.9, 178.6),
     45: (-285.7, 1239.0, -1795.0, 898.8), 32: (-325.9, 1374.0, -1922.0, 913.2),
     20: (-160.5, 514.1, -558.6, 217.5)}
 

@@ -5,13 +5,14 @@ paths cross module boundaries; the SRAM models stay black boxes, as foundry macr
 the flip-flops and the logic to the liberty (``dfflibmap``; ``abc -liberty -constr -D``) and
 reads the delay ABC's ``stime`` prints: the worst combinational path of the whole chip, from a
 flip-flop output, a memory output or an input port to a flip-flop input, a memory input or an
-output port, with every input driven by a BUF_X1-like cell and every output loaded by
+output port, with every input driven by the library's smallest buffer (``driver_cell``) and every output loaded by
 ``LOAD_FF``, and no wire load. Yosys 0.23's ``sta`` cannot read liberty cells, and without
 ``-constr`` ABC reports no delay. ABC's mapping is heuristic: the same netlist moves by about
 ±2.5 % with incidental script differences.
 
-``flipflop_timing(liberty)``: clock-to-Q and setup of the library's smallest D flip-flop from its
-tables (smallest input transition; the load index at or above ``LOAD_FF``).
+``flipflop_timing(liberty)``: clock-to-Q and setup of the library's smallest plain D flip-flop
+from its tables (smallest input transition; the load index at or above ``LOAD_FF``, in the
+library's own capacitance unit and either order of the table's variables).
 
 ``check(...)`` scales the library's delays to the technology table's node and supply with
 ``scaling.delay_factor`` and compares two requirements with the clock period:
@@ -23,7 +24,6 @@ tables (smallest input transition; the load index at or above ``LOAD_FF``).
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -33,12 +33,11 @@ from pathlib import Path
 
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
                    synth_front, top_parameter_names)
-from .clock import _block
+from .libs import block, liberty_text, nominal_voltage, plain_dff, units
 from .scaling import delay_factor
 
 LOAD_FF = 3.0          # fF on every output of the flattened netlist (set_load)
-DRIVER = "BUF_X1"      # the cell driving every input (set_driving_cell), if the library has it
-TIMING_VERSION = "1"
+TIMING_VERSION = "2"
 _DELAY = re.compile(r'WireLoad = "[^"]*".*?Delay =\s*([\d.]+) ps')
 _POINTS = re.compile(r"Start-point = \S+?(?: \((.*?)\))?\.\s+End-point = \S+?(?: \((.*)\))?\.\s*$")
 
@@ -47,48 +46,72 @@ class TimingError(AreaError):
     """A liberty without the cells timing needs, or a synthesis that reports no delay."""
 
 
-def _liberty_text(path: str | Path) -> str:
-    raw = Path(path).read_bytes()
-    return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("latin-1")
+def _templates(text: str) -> dict[str, tuple[str, ...]]:
+    """lu_table_template name -> its variable names in order (variable_1, variable_2, ...)."""
+    out = {}
+    for m in re.finditer(r"lu_table_template\s*\(\s*\"?([\w.]+)\"?\s*\)", text):
+        body = block(text, m.end())
+        out[m.group(1)] = tuple(v for _, v in sorted(re.findall(r"variable_(\d)\s*:\s*(\w+)", body)))
+    return out
 
 
-def _table_values(group: str, kind: str) -> tuple[list[float], list[list[float]]]:
-    """(index_2 or [], rows of values) of the first ``kind`` table in ``group``."""
-    m = re.search(kind + r"\s*\([^)]*\)\s*\{(.*?)\}", group, re.S)
+def _table(group: str, kind: str, templates: dict) -> tuple[tuple[str, ...], list[list[float]], list[list[float]]]:
+    """(variables, [index_1, index_2], rows of values) of the first ``kind`` table in ``group``."""
+    m = re.search(kind + r"\s*\(\s*\"?([\w.]*)\"?\s*\)\s*\{(.*?)\}", group, re.S)
     if m is None:
         raise ValueError(f"no {kind} table")
-    body = m.group(1)
-    i2 = re.search(r'index_2\s*\(\s*"([^"]*)"', body)
+    body = m.group(2)
+    idx = [[float(x) for x in i.group(1).split(",")] if i else []
+           for i in (re.search(rf'index_{n}\s*\(\s*"([^"]*)"', body) for n in (1, 2))]
     vals = re.search(r"values\s*\((.*?)\)\s*;", body, re.S)
     rows = [[float(x) for x in r.split(",")] for r in re.findall(r'"([^"]*)"', vals.group(1))]
-    return ([float(x) for x in i2.group(1).split(",")] if i2 else []), rows
+    return templates.get(m.group(1), ()), idx, rows
+
+
+def _delay_at(group: str, kind: str, templates: dict, load: float) -> float:
+    """The ``kind`` delay at the smallest input transition and the first load index >= ``load``
+    (the last if none), whichever order the template declares its two variables in."""
+    var, idx, rows = _table(group, kind, templates)
+    if len(var) == 2 and var[0] == "total_output_net_capacitance":
+        j = next((k for k, c in enumerate(idx[0]) if c >= load), len(idx[0]) - 1)
+        return rows[j][0]
+    j = next((k for k, c in enumerate(idx[1]) if c >= load), len(idx[1]) - 1)
+    return rows[0][j]
 
 
 def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
-    """Clock-to-Q (the slower of rise and fall) and setup (the larger of the rise and fall
-    constraints) of the library's smallest plain D flip-flop, in the library's ns, with its name
-    and nominal voltage."""
-    text = _liberty_text(liberty)
-    vm = re.search(r"nom_voltage\s*:\s*([0-9.]+)", text)
-    cells = [(m.start(), m.group(1)) for m in re.finditer(r"\bcell\s*\(\s*\"?(DFF_X(\d+))\"?\s*\)", text)]
-    if not cells or vm is None:
-        raise TimingError(f"liberty file '{liberty}': no D flip-flop cell (DFF_X1) or no nom_voltage for timing")
-    pos, name = min(cells, key=lambda c: int(c[1][5:]))
-    cell = _block(text, pos)
+    """Clock-to-Q (the slower of rise and fall, at ``LOAD_FF``) and setup (the larger of the rise
+    and fall constraints at the smallest transitions) of the library's smallest plain D flip-flop
+    (``libs.plain_dff``), in ns, with its name and the library's nominal voltage."""
+    text = liberty_text(liberty)
+    vnom = nominal_voltage(text)
+    dff = plain_dff(text)
+    if dff is None or vnom is None:
+        raise TimingError(f"liberty file '{liberty}': no plain D flip-flop cell or no nom_voltage for timing")
+    name, cell, _, d_pin = dff
     try:
-        q = _block(cell, re.search(r"\bpin\s*\(\s*\"?Q\"?\s*\)", cell).start())
-        load, rise = _table_values(q, "cell_rise")
-        _, fall = _table_values(q, "cell_fall")
-        j = next((k for k, c in enumerate(load) if c >= LOAD_FF), len(load) - 1)
-        cq = max(rise[0][j], fall[0][j])
-        d = _block(cell, re.search(r"\bpin\s*\(\s*\"?D\"?\s*\)", cell).start())
+        u = units(text)
+        tpl = _templates(text)
+        load = LOAD_FF / u["cap_ff"]
+        outs = [m for m in re.finditer(r"\bpin\s*\(\s*\"?(\w+)\"?\s*\)", cell)
+                if re.search(r"\bdirection\s*:\s*\"?output", block(cell, m.end()))]
+        q = block(cell, next(m for m in outs if re.search(r"cell_rise", block(cell, m.end()))).end())
+        cq = max(_delay_at(q, "cell_rise", tpl, load), _delay_at(q, "cell_fall", tpl, load))
+        d = block(cell, re.search(r"\bpin\s*\(\s*\"?" + d_pin + r"\"?\s*\)", cell).end())
         k = d.index("setup_rising")
         setup_group = d[d.rindex("timing", 0, k):]
-        setup = max(_table_values(setup_group, "rise_constraint")[1][0][0],
-                    _table_values(setup_group, "fall_constraint")[1][0][0])
-    except (AttributeError, ValueError, IndexError):
+        setup = max(_table(setup_group, "rise_constraint", tpl)[2][0][0],
+                    _table(setup_group, "fall_constraint", tpl)[2][0][0])
+    except (AttributeError, ValueError, IndexError, StopIteration):
         raise TimingError(f"liberty file '{liberty}': cell {name}: no clock-to-Q or setup table") from None
-    return {"cell": name, "clk_to_q_ns": cq, "setup_ns": setup, "nom_voltage": float(vm.group(1))}
+    return {"cell": name, "clk_to_q_ns": cq * u["time_ns"], "setup_ns": setup * u["time_ns"],
+            "nom_voltage": vnom}
+
+
+def driver_cell(areas: dict[str, float]) -> str | None:
+    """The smallest buffer of the library (BUF_X1, BUFX2, ..._buf_1), to drive every input."""
+    bufs = {n: a for n, a in areas.items() if re.match(r"(?i)^(.*_)?buf(_?x?\d+)?$", n) and a > 0}
+    return min(bufs, key=lambda n: (bufs[n], n)) if bufs else None
 
 
 def critical_path(files: list[str | Path], top: str, params: dict[str, int], liberty: str | Path, *,
@@ -110,7 +133,7 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
         h = hashlib.sha256()
         for p in sorted(paths):
             h.update(p.name.encode() + b"\0" + p.read_bytes())
-        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF, DRIVER]).encode())
+        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF]).encode())
         h.update(Path(liberty).read_bytes())
         key = Path(cache_dir) / f"{top}-timing-{h.hexdigest()[:20]}.json"
         if key.exists():
@@ -121,8 +144,10 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     with tempfile.TemporaryDirectory(prefix="hwmodel-timing-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp)
-        driver = DRIVER if DRIVER in lib.areas else None
-        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF}\n")
+        driver = driver_cell(lib.areas)
+        # ABC reads set_load in fF whatever the library's unit (measured: on OSU 0.18 µm, "300"
+        # adds 0.36 ns to the worst path, as 300 fF on a BUFX2 would, not 300 pF)
+        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF:g}\n")
         lines = synth_front(paths, top, bbs, prm) + [
             "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
             f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
