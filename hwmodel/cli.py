@@ -17,7 +17,7 @@ import numpy as np
 from . import checks
 from .checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
 from .config import Config, ConfigError, list_presets
-from .counters import as_dict, word_bits
+from .counters import counter_word_bits, named
 from .data import DataError
 from .eventio import EventFormatError
 from .model import ModelError, Processor
@@ -133,8 +133,9 @@ def cmd_train(args) -> int:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())
         if rep.test_counters is not None:
-            r["event_savings"] = event_savings(rep.processor.cfg if rep.processor else cfg, rep.test_counters,
-                                               len(prep.y_test))
+            chip_cfg = rep.processor.cfg if rep.processor else cfg
+            r["event_savings"] = event_savings(chip_cfg, rep.test_counters, len(prep.y_test))
+            r["counters_per_sample"] = _per_sample(chip_cfg, rep.test_counters, len(prep.y_test))
     if single:
         rep = sr.reports[0]
         res = rep.results
@@ -378,6 +379,11 @@ def _print_seeds(res: dict) -> None:
               "per inference sample" + (f", {lc:,.0f} per learning sample" if lc else ""))
 
 
+def _per_sample(cfg: Config, counts: np.ndarray, n: int) -> dict[str, float]:
+    """The inference phases' counters per sample, by the names of ``cfg``'s stack (spec §15)."""
+    return {k: v / n for k, v in named(cfg, counts)["inference"].items()}
+
+
 def cmd_eval(args) -> int:
     from .provenance import version_info
     from .train import check_spec, load_data, warn_sparse
@@ -389,7 +395,7 @@ def cmd_eval(args) -> int:
     r = proc.evaluate(prep.test, prep.y_test)
     res = {"test_accuracy": r.accuracy(prep.y_test), "n_test": len(prep.y_test),
            "config": proc.cfg.name, "data": source, "code_version": version_info(),
-           "counters_per_sample": {k: v / len(prep.y_test) for k, v in as_dict(r.counters)["inference"].items()}}
+           "counters_per_sample": _per_sample(proc.cfg, r.counters, len(prep.y_test))}
     if args.json:
         print(json.dumps(res, sort_keys=True))
     else:
@@ -406,9 +412,9 @@ def cmd_info(args) -> int:
                "one": cfg.one, "depth": cfg.depth}
     res = {"config": cfg.to_dict(), "derived": derived, "layers": lay, "memories": mems,
            "presets": list_presets()}
-    if cfg.depth == 1:   # the counters (and their word widths) cover one hidden layer so far
+    res["counter_word_bits"] = counter_word_bits(cfg)     # every depth, by the stack's counter names
+    if cfg.depth == 1:
         derived["ymax"] = cfg.ymax
-        res["counter_word_bits"] = word_bits(cfg)
     if args.json:
         print(json.dumps(res, sort_keys=True))
         return 0

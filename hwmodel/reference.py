@@ -14,7 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from .arith import NEAREST, ROUNDING_CODES, STOCHASTIC, TRUNCATE  # mode codes only
-from .counters import IDX, zeros
+from .counters import counter_index, zeros
+
+IDX = counter_index(1)  # this reference has one hidden layer: the counters of spec §11 by name
 
 # the parameter vector of a one-hidden-layer configuration (``param_vector``)
 (P_CIN, P_C, P_K, P_S, P_PAD, P_O, P_POOL, P_Q, P_PB, P_THETA, P_NIN, P_N1, P_W1B, P_A1B,
@@ -97,7 +99,7 @@ def run_sample(prm, events, label, learn, st):
     N1, N2, NIN, YMAX, ONE = p[P_N1], p[P_N2], p[P_NIN], p[P_YMAX], p[P_ONE]
     PB, THETA, W1B, A1B, AS = p[P_PB], p[P_THETA], p[P_W1B], p[P_A1B], p[P_AS]
     W2B, A2B, SS, L, LR1, LR2, mode = p[P_W2B], p[P_A2B], p[P_SS], p[P_L], p[P_LR1], p[P_LR2], p[P_MODE]
-    cnt = zeros()
+    cnt = zeros(1)
 
     def count(name, phase=0, k=1):
         cnt[phase, IDX[name]] += k

@@ -23,6 +23,7 @@ import numpy as np
 from . import roms
 from .checks import interruption_point
 from .config import Config
+from .counters import counter_index
 from .data import Split
 from .encode import EventBatch, encode_images
 from .floatref import GAINS, FloatResult, quantize, train_reference
@@ -221,6 +222,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         bar = progress("on-chip DRTP (integer)", epochs) if progress else None
         learn_time = 0.0
         learn_cycles = [0, 0]  # cycles and samples of the learning passes (spec §16)
+        cyc = counter_index(cfg)["cycles"]
         done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
         try:
             for e in range(epochs):
@@ -228,7 +230,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                 t0 = time.perf_counter()
                 ep = proc.train_epoch(prep.train, prep.y_train, orders[e])
                 learn_time += time.perf_counter() - t0
-                learn_cycles[0] += int(ep.counters[:, -1].sum())  # "cycles" is the last counter
+                learn_cycles[0] += int(ep.counters[:, cyc].sum())
                 learn_cycles[1] += len(prep.y_train)
                 acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
                 vacc = _acc(proc, prep.val, prep.y_val)
@@ -256,7 +258,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                    test_accuracy_per_epoch=curve,
                    learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
                    infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None,
-                   cycles_per_inference_sample=(float(te.counters[:, -1].sum()) / len(prep.y_test)
+                   cycles_per_inference_sample=(float(te.counters[:, cyc].sum()) / len(prep.y_test)
                                                 if len(prep.y_test) else None),
                    cycles_per_learning_sample=(learn_cycles[0] / learn_cycles[1] if learn_cycles[1] else None))
         if vcurve:
@@ -574,7 +576,8 @@ def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -
 def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:
     """Per-sample cost of the event-driven conv layer (from counters) beside a frame-based
     computation of the same layer (``counters.frame_baseline``)."""
-    from .counters import IDX, frame_baseline
+    from .counters import counter_index, frame_baseline
+    IDX = counter_index(cfg)
     inf = counters[0] / max(1, n_samples)
     ev_acc = sum(inf[IDX[k]] for k in ("conv_kernel_rd", "conv_pot_rd", "conv_pot_wr", "conv_spk_rd", "conv_spk_wr"))
     fb = frame_baseline(cfg)

@@ -24,6 +24,28 @@ def test_train_json_keys_and_outputs(tmp_path, capsys):
     assert ev["test_accuracy"] == pytest.approx(res["test_accuracy"])
 
 
+@pytest.mark.parametrize("sizes, depth", [("", 0), ("12", 1), ("12,8", 2), ("12,8,6", 3)])
+def test_eval_counters_equal_trains_at_every_depth(tmp_path, capsys, sizes, depth):
+    """eval --json of the weights train --out wrote gives train --json's counters per test sample,
+    named by the layer stack at that depth (spec §15), and info names the same counters."""
+    from hwmodel.counters import counter_names
+    run = tmp_path / "run"
+    sets = ["--set", f"hidden.sizes={sizes}"]
+    assert main(["train", "--config", "tiny", *sets, "--epochs", "1", "--n-train", "200", "--n-test", "60",
+                 "--no-float", "--no-baselines", "--val-size", "0", "--json", "--out", str(run)]) == 0
+    tr = json.loads(capsys.readouterr().out)
+    assert main(["eval", "--weights", str(run / "weights.npz"), "--n-test", "60", "--json"]) == 0
+    ev = json.loads(capsys.readouterr().out)
+    names = list(counter_names(depth))
+    assert sorted(tr["counters_per_sample"]) == sorted(names) and ev["counters_per_sample"] == tr["counters_per_sample"]
+    assert ev["test_accuracy"] == tr["test_accuracy"]
+    c = ev["counters_per_sample"]
+    assert c["cycles"] == pytest.approx(tr["cycles_per_inference_sample"]) and c["cycles"] > 0
+    assert c[f"fc{depth + 1}_out_wr"] > 0 and c["events"] > 0 and c["lfsr_step"] == 0
+    assert main(["info", "--config", "tiny", *sets, "--json"]) == 0
+    assert list(json.loads(capsys.readouterr().out)["counter_word_bits"]) == sorted(names)   # sort_keys
+
+
 def test_info_json(capsys):
     assert main(["info", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from hwmodel.config import Config
-from hwmodel.counters import COUNTERS, IDX, MEMORIES, N_COUNTERS
+from hwmodel.counters import counter_index, counter_names
+import spec10
 from hwmodel.estimate import (BLOCKS, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
                               estimate, load_tech, memory_area, memory_specs)
 from hwmodel.estimate import fit as fitmod
@@ -140,7 +141,7 @@ def test_doubling_weight_bits_doubles_fc1_memory(tech):
 # ---- counters -> energy -------------------------------------------------------------------------
 def test_every_counter_has_a_block_and_cost(tech):
     costs = counter_costs(Config.load("spoon"), tech)
-    assert set(costs) == set(COUNTERS)
+    assert set(costs) == set(counter_names(1))
     for n, items in costs.items():
         # cycles cost only the clock of the chip's flip-flops (their count comes from synthesis)
         assert (items == []) if n == "cycles" else items, n
@@ -152,9 +153,10 @@ def test_every_counter_has_a_block_and_cost(tech):
 
 def test_energy_is_counts_times_costs(tech):
     cfg = Config.load("spoon")
-    per = np.zeros((2, N_COUNTERS))
-    per[0, IDX["conv_add"]] = 1000
-    per[1, IDX["lfsr_step"]] = 10
+    idx = counter_index(1)
+    per = np.zeros((2, len(idx)))
+    per[0, idx["conv_add"]] = 1000
+    per[1, idx["lfsr_step"]] = 10
     en = energy_breakdown(cfg, per, tech)
     assert math.isclose(en["inference"]["blocks"]["conv_core"], 1000 * tech.add_pj(cfg.bits["PB"]) / 1000)
     assert math.isclose(en["learning"]["blocks"]["drtp_unit"], 10 * tech.c["lfsr_step"]["energy_pj"] / 1000)
@@ -184,7 +186,7 @@ def test_learning_energy_and_overheads_positive(tech, tiny_counters):
     assert r["learning_overhead_power_pct"] > r["learning_overhead_power_pct_of_total"] > 0
     assert r["area_mm2"] > r["area_mm2_inference_only"]
     tr = r["traffic"]
-    assert set(tr) == set(MEMORIES)
+    assert set(tr) == set(spec10.MEMORIES)
     fc1 = tr["fc1_w"]["per_learning_sample"]
     assert fc1["reads"] == fc1["writes"] and fc1["read_bits"] == fc1["reads"] * 8
     assert tr["b_lut"]["per_learning_sample"]["reads"] == 1.0
@@ -316,3 +318,20 @@ def test_breakdown_by_fc_layer_adds_up(tech, tiny_counters):
                         r["energy_per_classification_dynamic_nj"], rel_tol=1e-9)
     assert bl["fc1"]["area_mm2"] > bl["fc1"]["area_mm2_inference_only"]       # B LUT, dact
     assert bl["fc1"]["learning_energy_nj"] > 0 and bl["shared"]["energy_per_classification_nj"] > 0
+
+
+@pytest.mark.parametrize("sizes, depth", [("", 0), ("12", 1), ("12,8", 2), ("12,8,6", 3)])
+def test_estimate_actions_are_the_models_named_counters_at_every_depth(sizes, depth):
+    """The estimator's action table lists every counter of the stack by name, with the model's
+    own counts per classification (inference phases) and per learning sample (learning phases)."""
+    from hwmodel.estimate import measure_counters
+    cfg = Config.load("tiny").with_sets([f"hidden.sizes={sizes}"])
+    inf, lrn, info = measure_counters(cfg, samples=10, train_samples=20)
+    r = estimate(cfg, synth=False, counters=(inf, lrn, info), rate=100.0)
+    names = counter_names(depth)
+    assert [a["counter"] for a in r["actions"]] == list(names)
+    idx = counter_index(cfg)
+    for a in r["actions"]:
+        assert a["per_classification"] == pytest.approx(inf[0][idx[a["counter"]]])
+        assert a["per_learning_sample"] == pytest.approx(lrn[1][idx[a["counter"]]])
+    assert all(set(v) <= set(names) for v in r["energy_nj_by_counter"].values())

@@ -136,7 +136,7 @@ def test_reference_agrees_on_real_digits_with_learning():
 def test_batched_spoon_on_real_digits_with_learning():
     """spoon's serial organisation (N1 = 128, 1,152 FC1 inputs; the one-lane reference) trained on
     real digits in one batched call."""
-    from hwmodel.counters import IDX
+    from hwmodel.counters import counter_index
     from hwmodel.encode import encode_images
     cfg = Config.preset("spoon_serial")
     x, y = _digits(5)
@@ -144,4 +144,5 @@ def test_batched_spoon_on_real_digits_with_learning():
     np.testing.assert_array_equal(res.preds, rpreds)
     np.testing.assert_array_equal(res.counters, rcnts.sum(axis=0))
     _same_state(proc, ref_state)
-    assert res.counters[1, IDX["fc1_upd"]] > 0 and res.counters[1, IDX["lfsr_step"]] > 0
+    idx = counter_index(cfg)
+    assert res.counters[1, idx["fc1_upd"]] > 0 and res.counters[1, idx["lfsr_step"]] > 0

@@ -14,12 +14,14 @@ import pytest
 
 from hwmodel import roms
 from hwmodel.config import Config
-from hwmodel.counters import IDX
+from hwmodel.counters import counter_index
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch, encode_images
 from hwmodel.model import Processor
 from hwmodel.reference import ref_lfsr_step
 from hwmodel.train import epoch_orders
+
+IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 
 from naive_runner import events, small
 

@@ -7,7 +7,8 @@ import tomllib
 
 import pytest
 
-from hwmodel import counters, layers
+from hwmodel import layers
+import spec10
 from hwmodel.config import Config, ConfigError, DepthError, PRESET_DIR, list_presets
 
 
@@ -27,11 +28,11 @@ def test_one_hidden_layer_files_keep_their_layout_and_meaning(name):
     # organisation; lanes change the words, never the bits of a layer whose lanes divide it)
     serial = cfg.replace(**{f"{ly}.{f}": v for ly in ("fc1", "fc2")
                             for f, v in (("lanes", 1), ("weight_banks", 1), ("weight_ports", "1r1w"))})
-    assert layers.memories(serial) == counters.memory_sizes(serial)
-    assert list(layers.memories(cfg)) == list(counters.memory_sizes(cfg))
+    assert layers.memories(serial) == spec10.memory_sizes(serial)
+    assert list(layers.memories(cfg)) == list(spec10.memory_sizes(cfg))
     if all(ly.neurons % ly.lanes == 0 for ly in (cfg.hidden[0], cfg.output)):
         assert ({m: v["bits"] for m, v in layers.memories(cfg).items() if not m.startswith("lfsr")}
-                == {m: v["bits"] for m, v in counters.memory_sizes(cfg).items() if not m.startswith("lfsr")})
+                == {m: v["bits"] for m, v in spec10.memory_sizes(cfg).items() if not m.startswith("lfsr")})
 
 
 @pytest.mark.parametrize("name", sorted(DEEP_PRESETS))

@@ -4,10 +4,13 @@ import numpy as np
 import pytest
 
 from hwmodel.config import Config
-from hwmodel.counters import IDX, word_bits
+from hwmodel.counters import counter_index, counter_names, counter_word_bits
+from spec10 import word_bits
 from hwmodel.data import embedded_split
 from hwmodel.encode import EventBatch, encode_images
 from hwmodel.model import ModelError, Processor
+
+IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +61,22 @@ def test_counters_follow_spec_formulas(tiny_data):
         assert c[0, IDX["conv_add"]] == C * c[0, IDX["conv_kernel_rd"]]
     wb = word_bits(cfg)
     assert wb["b_lut_rd"] == N1 * 2 and wb["conv_pot_rd"] == C * 10
+    assert counter_word_bits(cfg) == wb                   # the stack's widths are spec §11's at K = 1
+
+
+def test_counter_word_bits_at_every_depth():
+    """Two hidden layers: layer 2 multiplies its weights by layer 1's activations and reads a
+    row of its own B LUT; no hidden layer: the output layer adds (binary spike inputs)."""
+    deep = Config.preset("spoon_deep")
+    h1, h2, out = deep.hidden[0], deep.hidden[1], deep.output
+    wb = counter_word_bits(deep)
+    assert list(wb) == list(counter_names(deep))
+    assert wb["fc2_mac"] == h2.wb * h1.yb and wb["fc3_mac"] == out.wb * h2.yb
+    assert wb["b2_lut_rd"] == h2.neurons * h2.bb and wb["fc2_tanh"] == h2.ab and wb["fc3_out_rd"] == out.ob
+    flat = Config.preset("spoon").replace(**{"hidden.sizes": ""})
+    wb0 = counter_word_bits(flat)
+    assert list(wb0) == list(counter_names(0)) and wb0["fc1_add"] == flat.output.ab
+    assert wb0["fc1_w_rd"] == flat.output.wb and "b_lut_rd" not in wb0
 
 
 def test_truncate_and_nearest_do_not_step_the_lfsr(tiny_data):

@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from hwmodel import reference, roms, stack_reference
 from hwmodel.config import Config
-from hwmodel.counters import COUNTERS, counter_names
+from hwmodel.counters import counter_names
+from spec10 import COUNTERS
 from hwmodel.encode import EventBatch
 from hwmodel.eventio import EVENT_DTYPE
 from hwmodel.stack import StackProcessor
