@@ -7,6 +7,7 @@ exits with status 2; an interruption (Ctrl-C, SIGTERM) exits with 130.
 from __future__ import annotations
 
 import argparse
+import re
 import ctypes
 import errno
 import os
@@ -85,6 +86,48 @@ def seed(text: str) -> int:
     if not 0 <= v < 2**32:
         raise argparse.ArgumentTypeError(f"must be in 0..2^32-1, got {v}")
     return v
+
+
+SEEDS_HELP = ("chip seeds: a comma-separated list of seeds and inclusive ranges, e.g. 0,1,2 or 0-4 "
+              "(= 0,1,2,3,4) or 7 (one seed, 7); each in 0..2^32-1, none repeated")
+
+
+def parse_seed_list(text: str) -> list[int]:
+    """``--seeds`` in every command line: a comma-separated list of chip seeds and inclusive
+    ranges ``A-B``; one integer is one seed (``--seeds 5`` is seed 5, not five seeds). Raises
+    ValueError naming the problem."""
+    items = [t.strip() for t in text.split(",")]
+    if not text.strip() or any(not t for t in items):
+        raise ValueError(f"{text!r}: expected comma-separated seeds or ranges, e.g. 0,1,2 or 0-4")
+    vals: list[int] = []
+    for t in items:
+        rng = re.fullmatch(r"(\d+)\s*-\s*(\d+)", t)
+        try:
+            a, b = (int(rng.group(1)), int(rng.group(2))) if rng else (int(t), int(t))
+        except ValueError:
+            raise ValueError(f"{text!r}: seeds are integers or ranges A-B, e.g. 0,1,2 or 0-4") from None
+        if b < a:
+            raise ValueError(f"{text!r}: range {t} is empty (write the lower seed first)")
+        for v in (a, b):
+            if not 0 <= v < 2**32:
+                raise ValueError(f"seed {v} must be in 0..2^32-1")
+        if b - a >= 10_000:
+            raise ValueError(f"{text!r}: range {t} has {b - a + 1} seeds (at most 10,000)")
+        vals += range(a, b + 1)
+    seen: set[int] = set()
+    for v in vals:
+        if v in seen:
+            raise ValueError(f"seed {v} is given twice")
+        seen.add(v)
+    return vals
+
+
+def seed_list(text: str) -> list[int]:
+    """argparse type of ``--seeds`` (``parse_seed_list``)."""
+    try:
+        return parse_seed_list(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def positive_float(text: str) -> float:

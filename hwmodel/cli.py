@@ -40,28 +40,7 @@ def _data_spec(args):
                     args.window_us, args.max_events, getattr(args, "val_size", None))
 
 
-def seed_list(text: str) -> list[int]:
-    """``--seeds``: comma-separated chip seeds (``0,1,2``), or one count N meaning 0..N-1; every
-    seed in 0..2^32-1, none repeated."""
-    import argparse
-    items = [t.strip() for t in text.split(",")]
-    if not text.strip() or any(not t for t in items):
-        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated seeds (0,1,2) or a count (5 = 0..4)")
-    try:
-        vals = [int(t) for t in items]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: seeds are integers, e.g. 0,1,2 or 5") from None
-    if len(vals) == 1 and "," not in text:
-        if vals[0] < 1:
-            raise argparse.ArgumentTypeError(f"a count of seeds must be >= 1, got {vals[0]}")
-        return list(range(vals[0]))
-    for v in vals:
-        if not 0 <= v < 2**32:
-            raise argparse.ArgumentTypeError(f"seed {v} must be in 0..2^32-1")
-    dup = sorted({v for v in vals if vals.count(v) > 1})
-    if dup:
-        raise argparse.ArgumentTypeError(f"seed {dup[0]} is given twice")
-    return vals
+seed_list = checks.seed_list   # --seeds: one reading in every command line (hwmodel.checks.parse_seed_list)
 
 
 def _bar_factory(enabled: bool):
@@ -474,9 +453,9 @@ def build_parser() -> checks.Parser:
                                    "float DRTP reference. Ctrl-C keeps what finished (the on-chip result) and "
                                    "exits with 130.")
     config_opts(t)
-    t.add_argument("--seeds", type=seed_list, default=None, metavar="LIST|N",
-                   help="run every chip seed of LIST (0,1,2) or 0..N-1 (a count N), and report every accuracy "
-                        "as mean, std and 95 %% interval over the seeds (replaces --seed)")
+    t.add_argument("--seeds", type=seed_list, default=None, metavar="LIST",
+                   help="run every chip seed of LIST and report every accuracy as mean, std and 95 %% interval "
+                        "over the seeds (replaces --seed); " + checks.SEEDS_HELP.replace("%", "%%"))
     data(t)
     t.add_argument("--val-size", type=checks.nonneg, default=None, metavar="N",
                    help="training samples set aside as the validation split on which every choice is made "

@@ -168,19 +168,12 @@ def load_grid(spec: str) -> Grid:
 
 
 def parse_seeds(text: str) -> list[int]:
+    """``--seeds``, read as every command line reads it (``checks.parse_seed_list``)."""
+    from .checks import parse_seed_list
     try:
-        seeds = [int(s) for s in text.split(",") if s.strip()]
-    except ValueError:
-        raise GridError(f"--seeds {text!r}: expected comma-separated integers, e.g. 0,1,2") from None
-    if not seeds:
-        raise GridError(f"--seeds {text!r}: no seed given")
-    for v in seeds:
-        if not 0 <= v < 2**32:
-            raise GridError(f"--seeds {text!r}: seed {v} must be in 0..2^32-1")
-    dup = sorted({v for v in seeds if seeds.count(v) > 1})
-    if dup:
-        raise GridError(f"--seeds {text!r}: seed {dup[0]} is given twice")
-    return seeds
+        return parse_seed_list(text)
+    except ValueError as e:
+        raise GridError(f"--seeds {e}") from None
 
 
 # ---- points ---------------------------------------------------------------------------------
@@ -1157,7 +1150,7 @@ def build_parser() -> checks.Parser:
                    help="local worker processes, >= 1 (default: all cores)")
     b.add_argument("--epochs", type=checks.count, default=None, metavar="E",
                    help="epochs per run, >= 1 (default: the grid's)")
-    b.add_argument("--seeds", default=None, help="comma-separated chip seeds, e.g. 0,1,2 (default: the grid's)")
+    b.add_argument("--seeds", default=None, metavar="LIST", help=checks.SEEDS_HELP + " (default: the grid's)")
     b.add_argument("--data", metavar="DIR",
                    help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder with "
                         "--events nmnist / aer; checked once before any work")

@@ -22,6 +22,7 @@ import sys
 import time
 from pathlib import Path
 
+from hwmodel import checks
 from hwmodel.config import Config
 from hwmodel.layers import memories
 from hwmodel.provenance import version_info
@@ -46,14 +47,14 @@ def linear_weight_bits(cfg: Config) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--seeds", default="0,1,2", help="chip seeds (default 0,1,2)")
+    ap.add_argument("--seeds", default="0,1,2", help=checks.SEEDS_HELP + " (default 0,1,2)")
     ap.add_argument("--epochs", type=int, default=10, help="epochs per run (default 10)")
     ap.add_argument("--out", default="runs/depth_table", help="output prefix: OUT.json, OUT.md")
     a = ap.parse_args(argv)
     try:
-        seeds = [int(s) for s in a.seeds.split(",")]
-    except ValueError:
-        print(f"error: --seeds {a.seeds!r}: expected comma-separated integers", file=sys.stderr)
+        seeds = checks.parse_seed_list(a.seeds)
+    except ValueError as e:
+        print(f"error: --seeds {e}", file=sys.stderr)
         return 2
     if a.epochs < 1:
         print(f"error: --epochs {a.epochs}: must be >= 1", file=sys.stderr)

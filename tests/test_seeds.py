@@ -86,11 +86,13 @@ def test_summarize_and_interval_helpers():
 @pytest.mark.parametrize("argv, needle", [
     (["--seeds", ""], "--seeds"),
     (["--seeds", "0,,1"], "--seeds"),
-    (["--seeds", "-1"], "must be >= 1"),
+    (["--seeds", "-1"], "seed -1 must be in 0..2^32-1"),
     (["--seeds", "0,-1"], "seed -1 must be in 0..2^32-1"),
     (["--seeds", "0,1,1"], "seed 1 is given twice"),
+    (["--seeds", "0-2,2"], "seed 2 is given twice"),
+    (["--seeds", "3-1"], "range 3-1 is empty"),
+    (["--seeds", "0-99999"], "at most 10,000"),
     (["--seeds", "0,x"], "seeds are integers"),
-    (["--seeds", "0"], "must be >= 1"),
     (["--seeds", "0,1", "--seed", "3"], "--seed and --seeds"),
     (["--val-size", "300"], "--val-size 300 is not smaller than the training set (300 samples)"),
     (["--val-size", "5000"], "not smaller than the training set"),
@@ -109,9 +111,13 @@ def test_bad_seed_and_validation_options(argv, needle, capsys, tmp_path):
     assert not out.exists()  # refused before any work
 
 
-def test_seed_count_and_val_size_zero(capsys):
-    assert cli.seed_list("5") == [0, 1, 2, 3, 4] and cli.seed_list("7,3") == [7, 3]
-    assert cli.main(["train", *TINY, "--seeds", "2", "--val-size", "0", "--no-float", "--epochs", "1", "--json"]) == 0
+def test_seeds_read_the_same_in_every_command_and_val_size_zero(capsys):
+    """--seeds is a list of seeds and ranges everywhere: one integer is one seed (train, the
+    sweep and the depth script share hwmodel.checks.parse_seed_list)."""
+    from hwmodel import sweep
+    for text, want in (("5", [5]), ("0", [0]), ("7,3", [7, 3]), ("0-4", [0, 1, 2, 3, 4]), ("1-2, 9", [1, 2, 9])):
+        assert cli.seed_list(text) == want and sweep.parse_seeds(text) == want
+    assert cli.main(["train", *TINY, "--seeds", "0-1", "--val-size", "0", "--no-float", "--epochs", "1", "--json"]) == 0
     res = json.loads(capsys.readouterr().out)
     assert res["seeds"] == [0, 1] and res["n_val"] == 0 and res["n_train"] == 300
     assert "val_accuracy_mean" not in res and "test_accuracy_ci95" in res
