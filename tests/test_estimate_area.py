@@ -147,10 +147,13 @@ def test_spoon_rtl_area_flow():
 SPLIT_FF_LIB = """library (split) {
   capacitive_load_unit (1,ff); nom_voltage : 1.0; time_unit : "1ns";
   cell (NAND2_A) { area : 1.0; }
-  cell (DFFR_A) { area : 5.0; ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
+  cell (DFFR_A) { area : 3.0; ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; clear : "!RN"; }
     pin (D) { direction : input; } pin (CK) { direction : input; clock : true; } pin (RN) { direction : input; } }
   cell (DFF_A) { area : 4.0; ff (IQ, IQN) { next_state : "D"; clocked_on : "CK"; }
-    pin (D) { direction : input; capacitance : 0.5; }
+    pin (D) { direction : input; capacitance : 0.5;
+      timing () { related_pin : "CK"; timing_type : setup_rising;
+        rise_constraint (ct) { index_1 ("0.01, 0.5"); index_2 ("0.01, 0.5"); values ("0.05, 0.5", "0.5, 0.5"); }
+        fall_constraint (ct) { index_1 ("0.01, 0.5"); index_2 ("0.01, 0.5"); values ("0.07, 0.5", "0.5, 0.5"); } } }
     pin (CK) { direction : input; clock : true; capacitance : 1.0;
       internal_power () { when : "!D & !Q"; rise_power (t) { index_1 ("0.1, 1"); values ("2, 9"); }
                                            fall_power (t) { index_1 ("0.1, 1"); values ("4, 9"); } }
@@ -158,14 +161,19 @@ SPLIT_FF_LIB = """library (split) {
                                          fall_power (t) { index_1 ("0.1, 1"); values ("8, 9"); } }
       internal_power () { when : "D & !Q"; rise_power (t) { index_1 ("0.1, 1"); values ("100, 9"); }
                                           fall_power (t) { index_1 ("0.1, 1"); values ("100, 9"); } } }
-    pin (Q) { direction : output; function : "IQ"; } }
+    pin (Q) { direction : output; function : "IQ";
+      timing () { related_pin : "CK"; timing_type : rising_edge;
+        cell_rise (lt) { index_1 ("1, 4"); index_2 ("0.01, 0.5"); values ("0.1, 0.2", "0.3, 0.4"); }
+        cell_fall (lt) { index_1 ("1, 4"); index_2 ("0.01, 0.5"); values ("0.15, 0.25", "0.35, 0.45"); } } } }
+  lu_table_template (lt) { variable_1 : total_output_net_capacitance; variable_2 : input_net_transition; }
 }
 """
 
 
 def test_flipflop_clock_energy_of_a_state_split_library(tmp_path):
     """The clock pin's internal energy of the states with D = Q (rise + fall at the smallest
-    transition, averaged) + C·V², in the library's units; the flip-flop with a clear is passed over."""
+    transition, averaged) + C·V², in the library's units; the smaller flip-flop with a clear is
+    passed over."""
     from hwmodel.estimate import clock
     p = tmp_path / "split.lib"
     p.write_text(SPLIT_FF_LIB)
@@ -175,6 +183,20 @@ def test_flipflop_clock_energy_of_a_state_split_library(tmp_path):
     q.write_text(SPLIT_FF_LIB.replace("(1,ff)", "(1,pf)"))
     assert clock.ff_clock_fj(q)["fj_per_cycle"] == pytest.approx(11000.0)
     assert clock.pj_per_cycle(p, lib_node_nm=45) == pytest.approx(11e-3 * 0.257296 / 1.0177, rel=1e-3)
+
+
+def test_flipflop_timing_of_a_load_first_library(tmp_path):
+    """Clock-to-Q where the table lists the load first (variable_1): the row of the first load
+    >= 3 fF (4 fF), the smallest transition, the slower edge; setup: the larger constraint at the
+    smallest transitions; a library in ps gives the same in ns."""
+    from hwmodel.estimate.timing import flipflop_timing
+    p = tmp_path / "split.lib"
+    p.write_text(SPLIT_FF_LIB)
+    assert flipflop_timing(p) == {"cell": "DFF_A", "clk_to_q_ns": 0.35, "setup_ns": 0.07, "nom_voltage": 1.0}
+    q = tmp_path / "split_ps.lib"
+    q.write_text(SPLIT_FF_LIB.replace('time_unit : "1ns"', 'time_unit : "1ps"'))
+    ff = flipflop_timing(q)
+    assert ff["clk_to_q_ns"] == pytest.approx(0.35e-3) and ff["setup_ns"] == pytest.approx(0.07e-3)
 
 
 def test_flipflop_clock_entry_against_an_open_liberty(osu):

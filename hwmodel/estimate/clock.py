@@ -20,7 +20,7 @@ import re
 import sys
 from pathlib import Path
 
-from .libs import LibraryMissing, OSU018_NODE_NM, block, default_liberty, liberty_text, nominal_voltage, plain_dff, units
+from .libs import LibraryMissing, OSU018_NODE_NM, block, default_liberty, flipflop, pin_group, units
 from .scaling import energy_factor
 
 
@@ -36,15 +36,9 @@ def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
     """Clock energy per cycle (fJ) of the library's smallest plain D flip-flop at the library's
     nominal voltage, with its parts (``internal_fj``, ``pin_cap_ff``), ``nom_voltage`` and ``cell``."""
     path = default_liberty() if path is None else path
-    text = liberty_text(path)
-    vnom = nominal_voltage(text)
-    dff = plain_dff(text)
-    if dff is None or vnom is None:
-        raise ValueError(f"liberty '{path}': no plain D flip-flop cell or no nom_voltage")
-    cell, body, ck, d = dff
+    text, vnom, (cell, body, ck, d) = flipflop(path)
     u = units(text)
-    p = re.search(r"\bpin\s*\(\s*\"?" + re.escape(ck) + r"\"?\s*\)", body)
-    pb = block(body, p.end())
+    pb = pin_group(body, ck)
     cap = float(re.search(r"\bcapacitance\s*:\s*([0-9.eE+-]+)", pb).group(1)) * u["cap_ff"]
     groups = []
     for g in re.finditer(r"internal_power\s*\(\s*\)", pb):

@@ -113,8 +113,8 @@ def _area(body: str) -> float:
 
 def plain_dff(text: str) -> tuple[str, str, str, str] | None:
     """(cell, body, clock pin, data pin) of the smallest plain D flip-flop: an ``ff`` group whose
-    ``next_state`` is one input pin, clocked on a positive edge, with no clear or preset and no
-    other input; None when the library has none."""
+    ``next_state`` is one pin (no enable or scan mux) clocked on a positive edge, with no clear or
+    preset; None when the library has none."""
     best = None
     for name, body in cells(text):
         ff = re.search(r"\bff\s*\([^)]*\)\s*\{", body)
@@ -127,11 +127,26 @@ def plain_dff(text: str) -> tuple[str, str, str, str] | None:
         ck = re.search(r'clocked_on\s*:\s*"\s*(\w+)\s*"', grp)
         if ns is None or ck is None:
             continue
-        inputs = {m.group(1) for m in re.finditer(r"\bpin\s*\(\s*\"?(\w+)\"?\s*\)\s*\{", body)
-                  if re.search(r"\bdirection\s*:\s*\"?input", block(body, m.end() - 1))}
-        if inputs != {ns.group(1), ck.group(1)}:
-            continue
         cand = (_area(body), name, body, ck.group(1), ns.group(1))
         if best is None or cand[:2] < best[:2]:
             best = cand
     return None if best is None else best[1:]
+
+
+def flipflop(path: str | Path, what: str = "") -> tuple[str, float, tuple[str, str, str, str]]:
+    """(library text, nominal voltage, ``plain_dff``) of a liberty file; ValueError naming the
+    file when it has no plain D flip-flop or no ``nom_voltage`` (``what``: for which use)."""
+    text = liberty_text(path)
+    vnom = nominal_voltage(text)
+    dff = plain_dff(text)
+    if dff is None or vnom is None:
+        raise ValueError(f"liberty file '{path}': no plain D flip-flop cell or no nom_voltage{what}")
+    return text, vnom, dff
+
+
+def pin_group(body: str, pin: str) -> str:
+    """The group of pin ``pin`` inside a cell's body."""
+    m = re.search(r"\bpin\s*\(\s*\"?" + re.escape(pin) + r"\"?\s*\)", body)
+    if m is None:
+        raise ValueError(f"no pin {pin}")
+    return block(body, m.end())

@@ -33,7 +33,7 @@ from pathlib import Path
 
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
                    synth_front, top_parameter_names)
-from .libs import block, liberty_text, nominal_voltage, plain_dff, units
+from .libs import block, flipflop, pin_group, units
 from .scaling import delay_factor
 
 LOAD_FF = 3.0          # fF on every output of the flattened netlist (set_load)
@@ -83,12 +83,10 @@ def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
     """Clock-to-Q (the slower of rise and fall, at ``LOAD_FF``) and setup (the larger of the rise
     and fall constraints at the smallest transitions) of the library's smallest plain D flip-flop
     (``libs.plain_dff``), in ns, with its name and the library's nominal voltage."""
-    text = liberty_text(liberty)
-    vnom = nominal_voltage(text)
-    dff = plain_dff(text)
-    if dff is None or vnom is None:
-        raise TimingError(f"liberty file '{liberty}': no plain D flip-flop cell or no nom_voltage for timing")
-    name, cell, _, d_pin = dff
+    try:
+        text, vnom, (name, cell, _, d_pin) = flipflop(liberty, " for timing")
+    except ValueError as e:
+        raise TimingError(str(e)) from None
     try:
         u = units(text)
         tpl = _templates(text)
@@ -97,7 +95,7 @@ def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
                 if re.search(r"\bdirection\s*:\s*\"?output", block(cell, m.end()))]
         q = block(cell, next(m for m in outs if re.search(r"cell_rise", block(cell, m.end()))).end())
         cq = max(_delay_at(q, "cell_rise", tpl, load), _delay_at(q, "cell_fall", tpl, load))
-        d = block(cell, re.search(r"\bpin\s*\(\s*\"?" + d_pin + r"\"?\s*\)", cell).end())
+        d = pin_group(cell, d_pin)
         k = d.index("setup_rising")
         setup_group = d[d.rindex("timing", 0, k):]
         setup = max(_table(setup_group, "rise_constraint", tpl)[2][0][0],
