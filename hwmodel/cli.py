@@ -70,6 +70,11 @@ def _kernels(path):
     return k
 
 
+def _cores() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -107,7 +112,7 @@ def cmd_train(args) -> int:
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
                    float_reference=not args.no_float, conv_kernels=kernels, progress=_bar_factory(not quiet),
                    rounding_repeats=args.rounding_repeats, log=None if quiet else _log,
-                   baselines=not args.no_baselines)
+                   baselines=not args.no_baselines, jobs=args.jobs or _cores())
     for rep in sr.reports:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())
@@ -478,6 +483,9 @@ def build_parser() -> checks.Parser:
                    help=f"write the learning curves (validation accuracy per epoch) as DIR/{CURVES_PNG} "
                         "(--out gets it too)")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
+    t.add_argument("--jobs", type=checks.count, default=None, metavar="N",
+                   help="threads for the float references' gain grids (default: every core this process may "
+                        "use); the results do not depend on it")
     t.add_argument("--no-baselines", action="store_true",
                    help="skip the two integer baselines trained beside the chip on the same data, split, seed and "
                         "conv front end: the linear read-out (no hidden layer; linear_test_accuracy) and the "

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from .checks import interruption_point
+from .parallel import check, map_threads
 from .config import Config
 
 DRTP, BP = 0, 1
@@ -35,16 +35,31 @@ GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)
 # Hidden layer k's B values are B[boff[k]:boff[k+1]] as (N_out, nout[k]). Layer 0 reads the spikes
 # (x = 1 on the active inputs and the bias); layer k >= 1 reads y_{k-1} and the bias YMAX_{k-1}.
 
+@njit(cache=True, nogil=True, inline="always")
+def _output(W, w0, n, m, yb, y0, inv_sig, one, lab, e):
+    """Output layer k >= 1 of one sample: e = sigmoid error (lab < 0: the potentials z)."""
+    for o in range(m):
+        acc = 0.0
+        for i in range(n + 1):
+            acc += W[w0 + i * m + o] * yb[y0 + i]
+        if lab >= 0:
+            e[o] = one / (1.0 + math.exp(-acc * inv_sig)) - (one if o == lab else 0.0)
+        else:
+            e[o] = acc
+
+
 @njit(cache=True, nogil=True)
-def _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e):
-    """Forward pass of one sample; fills y (activations, bias slot included), d (derivative
-    windows) and e (output errors; lab < 0: no label, e holds the output potentials)."""
+def _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, nl):
+    """Forward pass of one sample through layers 0 .. nl-1 (nl = L: all of them); fills y
+    (activations, bias slot included), d (derivative windows) and e (output errors; lab < 0: no
+    label, e holds the output potentials)."""
     L = nin.shape[0]
-    for k in range(L):
+    for k in range(nl):
         n, m, w0 = nin[k], nout[k], woff[k]
+        if k == L - 1 and k > 0:
+            _output(W, w0, n, m, yb, yoff[k - 1], inv_sig, one, lab, e)
+            continue
         z = np.empty(m)
-        for j in range(m):
-            z[j] = 0.0
         if k == 0:
             for j in range(m):
                 z[j] = W[w0 + n * m + j]                 # bias row first, as the chip does
@@ -74,6 +89,61 @@ def _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, i
                     e[o] = z[o]
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, algo, norm, L):
+    """The hidden layers' error signals g_k: DRTP from row ``lab`` of B_k, BP backwards from e."""
+    for k in range(L - 2, -1, -1):
+        m, y0 = nout[k], yoff[k]
+        if algo == DRTP:
+            b0 = boff[k] + lab * m
+            for j in range(m):
+                g[y0 + j] = d[y0 + j] * B[b0 + j]
+        else:
+            mn, w1 = nout[k + 1], woff[k + 1]
+            for j in range(m):
+                acc = 0.0
+                if k + 1 == L - 1:
+                    for o in range(mn):
+                        acc += W[w1 + j * mn + o] * e[o]
+                else:
+                    z1 = yoff[k + 1]
+                    for o in range(mn):
+                        acc += W[w1 + j * mn + o] * g[z1 + o]
+                g[y0 + j] = d[y0 + j] * acc * norm[k + 1]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, g0, eta, wclip, nz):
+    """W_k -= eta * gv[g0 + j] * x_i for every input i (the spikes, or y_{k-1} with its bias).
+    Only the columns listed in ``nz`` (where the signal is not 0: an update by 0 leaves the
+    weight as it is, clipped or not, since every weight already lies inside the clip range) are
+    touched; the result is the same as updating every column."""
+    cnt = 0
+    for j in range(m):
+        if gv[g0 + j] != 0.0:
+            nz[cnt] = j
+            cnt += 1
+    if cnt == 0:
+        return
+    if k == 0:
+        for t in range(a0, a1 + 1):
+            i = idx[t] if t < a1 else n
+            r = w0 + i * m
+            for c in range(cnt):
+                j = nz[c]
+                w = W[r + j] - eta * gv[g0 + j]
+                W[r + j] = max(-wclip, min(wclip, w))
+    else:
+        xp = yoff[k - 1]
+        for i in range(n + 1):
+            x = yb[xp + i]
+            r = w0 + i * m
+            for c in range(cnt):
+                j = nz[c]
+                w = W[r + j] - eta * gv[g0 + j] * x
+                W[r + j] = max(-wclip, min(wclip, w))
+
+
 @njit(cache=True, nogil=True)
 def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, ymax, yoff, inv_sig,
                  one, eta, algo, wclip, norm, frozen):
@@ -82,52 +152,51 @@ def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, y
     d = np.zeros(yoff[L - 1] + 1)
     g = np.zeros(yoff[L - 1] + 1)
     e = np.empty(nout[L - 1])
+    nz = np.empty(nout.max(), np.int64)
     for s in order:
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
-        _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e)
-        # hidden error signals g_k: DRTP from B_k, BP backwards from the output error
-        for k in range(L - 2, -1, -1):
-            m, y0 = nout[k], yoff[k]
-            if algo == DRTP:
-                b0 = boff[k] + lab * m
-                for j in range(m):
-                    g[y0 + j] = d[y0 + j] * B[b0 + j]
-            else:
-                mn, w1 = nout[k + 1], woff[k + 1]
-                for j in range(m):
-                    acc = 0.0
-                    if k + 1 == L - 1:
-                        for o in range(mn):
-                            acc += W[w1 + j * mn + o] * e[o]
-                    else:
-                        z1 = yoff[k + 1]
-                        for o in range(mn):
-                            acc += W[w1 + j * mn + o] * g[z1 + o]
-                    g[y0 + j] = d[y0 + j] * acc * norm[k + 1]
+        _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, L)
+        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, algo, norm, L)
         # updates, layer by layer: u = -g_j * x_i (hidden), -e_o * x_i (output)
         for k in range(L):
             if frozen and k < L - 1:
                 continue
-            n, m, w0 = nin[k], nout[k], woff[k]
-            out = k == L - 1
-            if k == 0:
-                for t in range(a0, a1 + 1):
-                    i = idx[t] if t < a1 else n
-                    r = w0 + i * m
-                    for j in range(m):
-                        gj = e[j] if out else g[yoff[k] + j]
-                        w = W[r + j] - eta[k] * gj
-                        W[r + j] = max(-wclip[k], min(wclip[k], w))
+            if k == L - 1:
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, e, 0, eta[k], wclip[k], nz)
             else:
-                xp = yoff[k - 1]
-                for i in range(n + 1):
-                    x = yb[xp + i]
-                    r = w0 + i * m
-                    for j in range(m):
-                        gj = e[j] if out else g[yoff[k] + j]
-                        w = W[r + j] - eta[k] * gj * x
-                        W[r + j] = max(-wclip[k], min(wclip[k], w))
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g, yoff[k], eta[k],
+                              wclip[k], nz)
+
+
+@njit(cache=True, nogil=True)
+def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, ymax, yoff, inv_sig,
+                  one, eta_h, wclip, frozen, WO, eta_o):
+    """Float DRTP of a stack with K >= 1 hidden layers and G output layers ``WO[g]`` (learning
+    rates ``eta_o[g]``) that share the hidden layers: DRTP's hidden updates read only B, the
+    label and the hidden layers' own state, so every output gain sees the same hidden layers.
+    Per output layer the arithmetic, and its order, is ``_epoch_stack``'s."""
+    L = nin.shape[0]
+    G = WO.shape[0]
+    n, m, y0 = nin[L - 1], nout[L - 1], yoff[L - 2]
+    yb = np.zeros(yoff[L - 1] + 1)
+    d = np.zeros(yoff[L - 1] + 1)
+    g = np.zeros(yoff[L - 1] + 1)
+    e = np.empty(m)
+    nz = np.empty(nout.max(), np.int64)
+    for s in order:
+        a0, a1 = off[s], off[s + 1]
+        lab = labels[s]
+        _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, L - 1)
+        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, DRTP, wclip, L)   # (norm: unused by DRTP)
+        if not frozen:
+            for k in range(L - 1):
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g, yoff[k], eta_h[k],
+                              wclip[k], nz)
+        for q in range(G):
+            Wq = WO[q]
+            _output(Wq, 0, n, m, yb, y0, inv_sig, one, lab, e)
+            _update_layer(L - 1, idx, a0, a1, Wq, 0, n, m, yb, yoff, e, 0, eta_o[q], wclip[L - 1], nz)
 
 
 @njit(cache=True, nogil=True)
@@ -139,14 +208,38 @@ def _predict_stack(idx, off, W, woff, nin, nout, inv_as, ymax, yoff):
     d = np.zeros(yoff[L - 1] + 1)
     e = np.empty(nout[L - 1])
     for s in range(n_s):
-        _forward_stack(idx, off[s], off[s + 1], W, woff, nin, nout, inv_as, ymax, yb, yoff, d, 0.0, 0.0, -1, e)
-        best = 0
-        bestv = -np.inf
-        for o in range(nout[L - 1]):
-            if e[o] > bestv:
-                bestv = e[o]
-                best = o
-        out[s] = best
+        _forward_stack(idx, off[s], off[s + 1], W, woff, nin, nout, inv_as, ymax, yb, yoff, d, 0.0, 0.0, -1, e, L)
+        out[s] = _argmax(e)
+    return out
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _argmax(e):
+    best = 0
+    bestv = -np.inf
+    for o in range(e.shape[0]):
+        if e[o] > bestv:
+            bestv = e[o]
+            best = o
+    return best
+
+
+@njit(cache=True, nogil=True)
+def _predict_shared(idx, off, W, woff, nin, nout, inv_as, ymax, yoff, WO):
+    """Predictions (G, samples) of the G networks that share the hidden layers of ``W``."""
+    L = nin.shape[0]
+    G = WO.shape[0]
+    n, m, y0 = nin[L - 1], nout[L - 1], yoff[L - 2]
+    n_s = off.shape[0] - 1
+    out = np.empty((G, n_s), np.int64)
+    yb = np.zeros(yoff[L - 1] + 1)
+    d = np.zeros(yoff[L - 1] + 1)
+    e = np.empty(m)
+    for s in range(n_s):
+        _forward_stack(idx, off[s], off[s + 1], W, woff, nin, nout, inv_as, ymax, yb, yoff, d, 0.0, 0.0, -1, e, L - 1)
+        for q in range(G):
+            _output(WO[q], 0, n, m, yb, y0, 0.0, 0.0, -1, e)
+            out[q, s] = _argmax(e)
     return out
 
 
@@ -184,6 +277,9 @@ class FloatStack:
         wbs = [h.wb for h in hid] + [outl.wb]
         # float DRTP has no weight range; BP is trained inside the integer range it will be loaded into
         self.wclip = np.array([np.inf if self.algo == DRTP else float((1 << (b - 1)) - 1) for b in wbs])
+        for k in range(L):   # the kernels skip updates by 0, which is exact only inside the clip range
+            if np.abs(self.W[self.woff[k]:self.woff[k + 1]]).max(initial=0.0) > self.wclip[k]:
+                raise ValueError(f"layer {k + 1}: initial weights beyond the weight range +-{self.wclip[k]:g}")
         self.norm = np.array([1.0 / 2.0 ** (b - 1) for b in wbs])
         self.norm[-1] = 1.0 / (cfg.one * 2.0 ** (wbs[-1] - 1))
         self.inv_sig = 2.0 ** -(outl.sig_shift + outl.lut_frac)
@@ -242,11 +338,55 @@ def _closeness(g: tuple[float, float]) -> float:
     return -(abs(math.log2(g[0])) + abs(math.log2(g[1])))
 
 
+def _train_points(cfg: Config, weights, bfs, algo: str, frozen: bool, points: list[tuple[float, float]],
+                  train, val, epochs: int, orders, stop) -> list[tuple[tuple[float, float], list[float], np.ndarray]]:
+    """Train the networks of ``points`` (gains (hidden, output)); returns, per point in order, its
+    validation curve and its final flat weights. Float DRTP with hidden layers trains the points
+    that share one hidden gain together (``_epoch_shared``): exactly what separate runs compute."""
+    idx, off, y = train
+    vidx, voff, vy = val
+    net = FloatStack(cfg, weights, bfs, algo, frozen)
+    L = cfg.depth + 1
+    if len(points) > 1:
+        g1 = points[0][0]
+        assert net.algo == DRTP and L > 1 and all(p[0] == g1 for p in points)
+        h = net.woff[L - 1]
+        WO = np.stack([net.W[h:].copy() for _ in points])
+        eta_h = net.lr[:-1] * g1
+        eta_o = np.array([net.lr[-1] * p[1] for p in points])
+        curves: list[list[float]] = [[] for _ in points]
+        for e in range(epochs):
+            check(stop)
+            _epoch_shared(idx, off, y, orders[e], net.W, net.woff, net.nin, net.nout, net.B, net.boff, net.inv_as,
+                          net.ymax, net.yoff, net.inv_sig, float(cfg.one), eta_h, net.wclip, net.frozen, WO, eta_o)
+            preds = _predict_shared(vidx, voff, net.W, net.woff, net.nin, net.nout, net.inv_as, net.ymax, net.yoff, WO)
+            for q in range(len(points)):
+                curves[q].append(float(np.mean(preds[q] == vy)))
+        return [(p, curves[q], np.concatenate([net.W[:h], WO[q]])) for q, p in enumerate(points)]
+    curve = []
+    for e in range(epochs):
+        check(stop)
+        net.train(idx, off, y, orders[e], points[0])
+        curve.append(float(np.mean(net.predict(vidx, voff) == vy)))
+    return [(points[0], curve, net.W.copy())]
+
+
+def _jobs_of(todo: list[tuple[float, float]], shared: bool) -> list[list[tuple[float, float]]]:
+    """The training jobs of a grid step: the points of one hidden gain together when they can
+    share the hidden layers, else one point each; in grid order."""
+    if not shared:
+        return [[g] for g in todo]
+    groups: dict[float, list[tuple[float, float]]] = {}
+    for g in todo:
+        groups.setdefault(g[0], []).append(g)
+    return list(groups.values())
+
+
 def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.ndarray, np.ndarray],
                     val: tuple[np.ndarray, np.ndarray, np.ndarray],
                     test: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, orders: list[np.ndarray],
                     gains: tuple[float, ...] = GAINS, progress=None, frozen: bool = False,
-                    extend: int = MAX_EXTEND) -> FloatResult:
+                    extend: int = MAX_EXTEND, jobs: int = 1) -> FloatResult:
     """Train on ``train`` for every pair of gains (hidden, output) and keep the pair with the best
     accuracy on ``val`` (equal accuracies: the pair nearest to 1); test accuracy is only reported.
     When the best pair lies on an edge of the grid, the grid grows in that direction (half the
@@ -255,48 +395,52 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     pair is still on an edge when the bound stops it. The hidden gain does not matter when no
     hidden layer learns (``frozen`` or no hidden layer): it is then fixed to 1.
 
+    Speed, with results identical to one run per pair: float DRTP trains the pairs of one hidden
+    gain together on shared hidden layers (their updates do not depend on the output layer), and
+    ``jobs`` > 1 trains independent runs on that many threads.
+
     ``init`` = (weights per layer, B fields per hidden layer), or the one-hidden-layer triple
     (w1, w2, b_fields). ``train``/``val``/``test`` are (idx, off, labels) CSR triples of disjoint
     samples and ``orders[e]`` the order of the training samples in epoch e (the orders the integer
-    model uses). ``progress`` (tqdm-like) is updated once per training run; its ``total`` grows
-    with the grid."""
+    model uses). ``progress`` (tqdm-like) is updated once per pair trained; its ``total`` is set
+    to the pairs known so far and grows with the grid."""
     if len(init) == 3 and cfg.depth == 1 and not isinstance(init[0], (list, tuple)):
         weights, bfs = [init[0], init[1]], [init[2]]
     else:
         weights, bfs = list(init[0]), list(init[1])
-    idx, off, y = train
-    vidx, voff, vy = val
-    if len(vy) == 0:
+    if len(val[2]) == 0:
         raise ValueError("the gains are chosen on a validation set: it is empty")
     axes = [sorted(set(gains)), sorted(set(gains))]
     if frozen or cfg.depth == 0:
         axes[0] = [1.0]
+    shared = algo == "drtp" and cfg.depth >= 1
     grown = {(a, d): 0 for a in (0, 1) for d in (-1, 1)}
     done: dict[tuple[float, float], float] = {}
     grid: list[dict] = []
-    best = None  # (key, (g1, g2), net, curve)
+    best = None  # (key, (g1, g2), flat weights, curve)
+
+    def run(points, stop):
+        return _train_points(cfg, weights, bfs, algo, frozen, points, train, val, epochs, orders, stop)
     while True:
         todo = [(g1, g2) for g1 in axes[0] for g2 in axes[1] if (g1, g2) not in done]
         if progress is not None and getattr(progress, "total", None) is not None:
             want = len(done) + len(todo)
-            if progress.total < want:
+            if progress.total != want:
                 progress.total = want
                 if hasattr(progress, "refresh"):
                     progress.refresh()
-        for g in todo:
-            net = FloatStack(cfg, weights, bfs, algo, frozen)
-            curve = []
-            for e in range(epochs):
-                interruption_point()
-                net.train(idx, off, y, orders[e], g)
-                curve.append(float(np.mean(net.predict(vidx, voff) == vy)))
+        results = {}
+        bump = None if progress is None else (lambda pts, _r: progress.update(len(pts)))
+        for out in map_threads(run, _jobs_of(todo, shared), jobs, bump):
+            for g, curve, w in out:
+                results[g] = (curve, w)
+        for g in todo:                       # in grid order: the tie-break sees the same sequence
+            curve, w = results.pop(g)
             done[g] = curve[-1]
             grid.append({"g1": g[0], "g2": g[1], "val_accuracy": curve[-1]})
             key = (curve[-1], _closeness(g))
             if best is None or key > best[0]:
-                best = (key, g, net, curve)
-            if progress is not None:
-                progress.update(1)
+                best = (key, g, w, curve)
         grew = False
         for a in (0, 1):
             vals = axes[a]
@@ -312,10 +456,12 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
                 grew = True
         if not grew:
             break
-    g, net, curve = best[1], best[2], best[3]
+    g, curve = best[1], best[3]
+    net = FloatStack(cfg, weights, bfs, algo, frozen)
+    net.W[:] = best[2]
     free = [a for a in (0, 1) if not (a == 0 and (frozen or cfg.depth == 0))]
     at_edge = any(g[a] in (axes[a][0], axes[a][-1]) for a in free)
-    tr_acc = float(np.mean(net.predict(idx, off) == y))
+    tr_acc = float(np.mean(net.predict(train[0], train[1]) == train[2]))
     te_acc = float(np.mean(net.predict(test[0], test[1]) == test[2]))
     return FloatResult(algo, g, curve[-1], tr_acc, te_acc, net.weights(), grid, curve, at_edge,
                        ((axes[0][0], axes[0][-1]), (axes[1][0], axes[1][-1])))

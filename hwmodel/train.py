@@ -189,11 +189,12 @@ def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None) -> flo
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
                  conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, ...] | None = None,
-                 saturation: bool = True, baselines: bool = True) -> TrainReport:
+                 saturation: bool = True, baselines: bool = True, jobs: int = 1) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
-    them (nothing else changes: same contents, B, initial weights and sample order).
+    them (nothing else changes: same contents, B, initial weights and sample order). ``jobs``:
+    threads for the float references' gain grids (results do not depend on it).
 
     The float references choose their gains on ``prep.val`` (required when a float reference
     runs); the integer model's validation accuracy is recorded after every epoch too
@@ -274,7 +275,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         try:
             bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
                 if progress else None
-            res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar))
+            res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs))
         except KeyboardInterrupt:
             rep.interrupted = "baselines (linear read-out, frozen hidden)"
             res["interrupted"] = rep.interrupted
@@ -301,8 +302,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
             try:
                 # the bar inside the try: a Ctrl-C while it prints its first line (a user who
                 # reacts to that line) must keep what finished as well
-                bar = progress(f"float {algo.upper()} reference (gain grid)", len(GAINS) ** 2) if progress else None
-                fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar)
+                bar = progress(f"float {algo.upper()} reference (gain grid; grows while the best pair is on its "
+                               f"edge)", len(GAINS) ** 2) if progress else None
+                fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar,
+                                     jobs=jobs)
             except KeyboardInterrupt:
                 if bar is not None:
                     bar.close()
@@ -346,7 +349,7 @@ LINEAR_LR_STEPS = (-2, -1, 1, 2)
 
 
 def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndarray],
-                  conv_kernels: np.ndarray | None = None, progress=None) -> dict:
+                  conv_kernels: np.ndarray | None = None, progress=None, jobs: int = 1) -> dict:
     """The two integer baselines of the same data, split, seed, conv front end and sample order:
 
     - the *linear read-out*: no hidden layer, the output layer reads the conv spikes (spec §15,
@@ -356,12 +359,15 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     - the *frozen-hidden* network: this config, the hidden layers keep their initial weights and
       only the output layer learns (with this config's shifts).
 
-    Returns ``linear_*`` and ``frozen_*`` accuracies (test and validation) and the chosen shifts."""
+    The runs of each search step (and the frozen network) are independent: ``jobs`` threads run
+    them, with the results of a serial search. Returns ``linear_*`` and ``frozen_*`` accuracies
+    (test and validation) and the chosen shifts."""
+    from .parallel import check, map_threads
     from .stack import StackProcessor
 
-    def train(proc):
+    def train(proc, stop):
         for e in range(epochs):
-            interruption_point()
+            check(stop)
             proc.run(prep.train.subset(orders[e]), np.asarray(prep.y_train)[orders[e]], learn=True)
         return proc
 
@@ -374,28 +380,28 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     lr0 = max(0, o.lr_shift - (yb - 1))
     tried: dict[tuple[int, int], tuple] = {}
 
-    def one(ss, lr):
-        if (ss, lr) not in tried:
-            c = cfg.replace(**{"hidden.sizes": "", "output.lr_shift": lr, "output.sig_shift": ss})
-            p = train(StackProcessor.from_config(c, conv_kernels))
-            v = acc(p, prep.val, prep.y_val)
-            tried[(ss, lr)] = (v if v is not None else -1.0, p)
-            if progress is not None:
-                progress.update(1)
-        return tried[(ss, lr)][0]
+    def one(job, stop):
+        if job is None:                    # the frozen-hidden network
+            return train(StackProcessor.from_config(cfg, conv_kernels, frozen_hidden=True), stop)
+        ss, lr = job
+        c = cfg.replace(**{"hidden.sizes": "", "output.lr_shift": lr, "output.sig_shift": ss})
+        p = train(StackProcessor.from_config(c, conv_kernels), stop)
+        v = acc(p, prep.val, prep.y_val)
+        return (v if v is not None else -1.0, p)
+
+    bump = None if progress is None else (lambda _j, _r: progress.update(1))
     sss = list(range(max(0, o.sig_shift - (yb - 1)), o.sig_shift + 1))
-    best_ss = max(sss, key=lambda ss: (one(ss, lr0), -ss))
-    for d in LINEAR_LR_STEPS:
-        if 0 <= lr0 + d <= 40:
-            one(best_ss, lr0 + d)
+    step1 = [(ss, lr0) for ss in sss] + [None]
+    *lin, fz = map_threads(one, step1, jobs, bump)
+    tried.update(zip(step1[:-1], lin))
+    best_ss = max(sss, key=lambda ss: (tried[(ss, lr0)][0], -ss))
+    step2 = [(best_ss, lr0 + d) for d in LINEAR_LR_STEPS if 0 <= lr0 + d <= 40 and (best_ss, lr0 + d) not in tried]
+    tried.update(zip(step2, map_threads(one, step2, jobs, bump)))
     (ss, lr), (v, best) = max(tried.items(), key=lambda kv: (kv[1][0], -abs(kv[0][1] - lr0)))
     out.update(linear_test_accuracy=acc(best, prep.test, prep.y_test), linear_val_accuracy=acc(best, prep.val, prep.y_val),
                linear_sig_shift=ss, linear_lr_shift=lr, linear_search_runs=len(tried),
                linear_weight_bits=(cfg.n_in + 1) * o.neurons * o.wb)
-    fz = train(StackProcessor.from_config(cfg, conv_kernels, frozen_hidden=True))
     out.update(frozen_test_accuracy=acc(fz, prep.test, prep.y_test), frozen_val_accuracy=acc(fz, prep.val, prep.y_val))
-    if progress is not None:
-        progress.update(1)
     return out
 
 
@@ -481,7 +487,7 @@ class SeedsReport:
 def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mode: str = "on-chip",
               float_reference: bool = True, progress=None, conv_kernels: np.ndarray | None = None,
               rounding_repeats: int = 1, log: Callable[[str], object] | None = None,
-              baselines: bool = True) -> SeedsReport:
+              baselines: bool = True, jobs: int = 1) -> SeedsReport:
     """``run_training`` for every chip seed (``cfg`` with ``seed = s``), then the summary over
     seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object.
 
@@ -500,7 +506,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
             log(f"seed {s} ({i + 1} of {len(seeds)})")
         try:
             rep = run_training(cs, prep, epochs=epochs, mode=mode, float_reference=float_reference,
-                               progress=progress, conv_kernels=conv_kernels, baselines=baselines)
+                               progress=progress, conv_kernels=conv_kernels, baselines=baselines, jobs=jobs)
         except KeyboardInterrupt:
             if not per_seed:
                 raise

@@ -61,3 +61,4 @@ def test_baselines_are_what_they_claim():
         fz.run(prep.train.subset(orders[e]), np.asarray(prep.y_train)[orders[e]], learn=True)
     assert np.array_equal(fz.weights(1), w1)
     assert fz.copy().run(prep.test).accuracy(prep.y_test) == r["frozen_test_accuracy"]
+    assert run_baselines(cfg, prep, 2, orders, jobs=2) == r          # threads: the same search and results

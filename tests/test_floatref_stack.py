@@ -102,3 +102,53 @@ def test_float_stack_checks_shapes():
     cfg = Config.preset("tiny").replace(**{"hidden.sizes": "9,7"})
     with pytest.raises(ValueError, match="weight matrices"):
         FloatStack(cfg, [np.zeros((cfg.n_in + 1, 9))], [], "drtp")
+
+
+def _csr(X):
+    idx = np.concatenate([np.flatnonzero(r) for r in X]).astype(np.int64)
+    off = np.concatenate([[0], np.cumsum(X.sum(1))]).astype(np.int64)
+    return idx, off
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+@pytest.mark.parametrize("frozen", [False, True])
+def test_shared_hidden_drtp_equals_separate_runs(depth, frozen):
+    """Float DRTP of several output gains on one shared hidden trajectory gives, bit for bit, the
+    weights and validation curves of one run per gain pair."""
+    from hwmodel.floatref import _train_points
+    cfg, Ws, Bs, X, labels = case(depth, 11 + depth)
+    idx, off = _csr(X)
+    tr = (idx, off, labels)
+    va = (idx, off, labels[::-1].copy())
+    orders = [np.arange(len(labels)), np.arange(len(labels))[::-1].copy(), np.roll(np.arange(len(labels)), 5)]
+    pts = [(2.0, 0.25), (2.0, 1.0), (2.0, 4.0)]
+    together = _train_points(cfg, Ws, Bs, "drtp", frozen, pts, tr, va, 3, orders, None)
+    for (g, curve, w), p in zip(together, pts):
+        (g1, curve1, w1), = _train_points(cfg, Ws, Bs, "drtp", frozen, [p], tr, va, 3, orders, None)
+        assert g == g1 == p and curve == curve1
+        np.testing.assert_array_equal(w, w1)
+    assert not np.array_equal(together[0][2], together[2][2])     # the output gains did matter
+
+
+@pytest.mark.parametrize("algo", ["drtp", "bp"])
+def test_gain_search_on_threads_equals_serial(algo):
+    """train_reference with 2 threads: the same grid, gains, curves, accuracies and weights."""
+    from hwmodel.floatref import train_reference
+    cfg, Ws, Bs, X, labels = case(2, 5)
+    idx, off = _csr(X)
+    data = (idx, off, labels)
+    orders = [np.arange(len(labels)), np.arange(len(labels))[::-1].copy()]
+    a = train_reference(cfg, algo, (Ws, Bs), data, data, data, 2, orders, gains=(0.5, 1.0, 2.0), jobs=1)
+    b = train_reference(cfg, algo, (Ws, Bs), data, data, data, 2, orders, gains=(0.5, 1.0, 2.0), jobs=2)
+    assert (a.gains, a.grid, a.val_curve, a.test_accuracy, a.gain_range) == (b.gains, b.grid, b.val_curve,
+                                                                               b.test_accuracy, b.gain_range)
+    for x, y in zip(a.weights, b.weights):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_bp_weights_must_start_inside_their_range():
+    cfg, Ws, Bs, X, labels = case(1, 3)
+    Ws[1][0, 0] = 200.0                        # beyond s8's 127
+    with pytest.raises(ValueError, match="layer 2: initial weights beyond the weight range"):
+        FloatStack(cfg, Ws, Bs, "bp")
+    FloatStack(cfg, Ws, Bs, "drtp")            # float DRTP has no weight range

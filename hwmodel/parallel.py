@@ -1,0 +1,59 @@
+"""Independent runs on threads: the Numba kernels release the GIL, so a gain grid or a baseline
+search runs on every core of this process without copying its data into other processes.
+
+``map_threads(fn, items, jobs)`` calls ``fn(item, stop)`` for every item and yields the results
+in item order, whatever order they finish in, so a caller that picks the best result sees the
+same sequence as a serial loop. ``stop`` is a ``threading.Event`` that long runs check between
+epochs (``check(stop)``): Ctrl-C or an error in one run sets it, the other runs stop at their next
+check, and the exception is raised to the caller. ``jobs`` <= 1 runs serially in the caller's
+thread, with ``stop`` None.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Callable, Iterable, Iterator, TypeVar
+
+from .checks import interruption_point
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def check(stop: threading.Event | None) -> None:
+    """Between two epochs of a run: raise KeyboardInterrupt if Ctrl-C arrived or another run
+    of the same map failed."""
+    if stop is not None and stop.is_set():
+        raise KeyboardInterrupt
+    interruption_point()
+
+
+def map_threads(fn: Callable[[T, threading.Event | None], R], items: Iterable[T], jobs: int,
+                done: Callable[[T, R], object] | None = None) -> Iterator[R]:
+    """``fn(item, stop)`` for every item on ``jobs`` threads; results in item order. ``done(item,
+    result)`` is called as each run finishes (from its thread: progress bars)."""
+    items = list(items)
+    if jobs <= 1 or len(items) <= 1:
+        for it in items:
+            r = fn(it, None)
+            if done is not None:
+                done(it, r)
+            yield r
+        return
+    from concurrent.futures import ThreadPoolExecutor
+    stop = threading.Event()
+
+    def task(it):
+        r = fn(it, stop)
+        if done is not None:
+            done(it, r)
+        return r
+    ex = ThreadPoolExecutor(max_workers=min(jobs, len(items)), thread_name_prefix="hwmodel")
+    futs = [ex.submit(task, it) for it in items]
+    try:
+        for f in futs:
+            yield f.result()
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        ex.shutdown(wait=True, cancel_futures=True)
