@@ -882,6 +882,17 @@ def watch_parent(pid: int, poll_s: float = 0.5) -> None:
     threading.Thread(target=watch, name="hwmodel-watch-parent", daemon=True).start()
 
 
+def _warm_task() -> int:
+    """A one-sample training of the tiny chip with both float references: every Numba kernel a
+    task runs is loaded from the cache (or compiled) in this worker."""
+    from .data import embedded_split
+    from .train import carve_validation, prepare, run_training
+    cfg = Config.load("tiny")
+    prep = carve_validation(prepare(cfg, embedded_split(40, 10)), 10)
+    run_training(cfg, prep, epochs=1, mode="both", float_reference=True, saturation=False, baselines=False)
+    return os.getpid()
+
+
 class LocalExecutor:
     """A ``concurrent.futures.ProcessPoolExecutor`` (forkserver on Linux: workers never inherit
     the parent's threads or locks)."""
@@ -899,6 +910,12 @@ class LocalExecutor:
     def submit(self, tasks: list[dict]) -> None:
         for t in tasks:
             self.futs[self.ex.submit(run_task, t)] = t
+
+    def warm_up(self, jobs: int) -> None:
+        """Start the workers and load (or compile) their kernels before the first task, so that
+        every task's time is its own and the progress bar's first ETA is not a start-up's."""
+        for f in [self.ex.submit(_warm_task) for _ in range(jobs)]:
+            f.result()
 
     def completed(self):
         """(task, row, exception) for every not yet reported, not cancelled task, as it finishes."""
@@ -1021,6 +1038,58 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
         lock.release()
 
 
+# What a task costs before one of its kind has finished, relative to an integer point run
+# (measured on spoon's quick grid, one worker of this 2-core machine: the float DRTP reference
+# 2.5 s against a point's 0.85 s; an --offchip point also trains the BP gain grid, about 30x).
+TASK_WEIGHT = {"reference": 3.0, "point": 1.0, "offchip": 30.0}
+
+
+def task_kind(task: dict[str, Any]) -> str:
+    return "reference" if task["kind"] == "reference" else ("offchip" if task.get("offchip") else "point")
+
+
+class WorkEstimate:
+    """The sweep's progress in task-seconds, so that its ETA weighs each remaining run by what its
+    kind costs: done = the measured wall times of the finished runs; left = per remaining run the
+    mean time of its kind so far, or, before one of its kind has finished, its ``TASK_WEIGHT`` x
+    the mean time per weight unit of the finished runs (x 1 s before any run finished). With the
+    bar's rate = done / elapsed (the workers in parallel included), ETA = left / rate."""
+
+    def __init__(self, tasks: list[dict[str, Any]]):
+        self.left = {k: 0 for k in TASK_WEIGHT}
+        for t in tasks:
+            self.left[task_kind(t)] += 1
+        self.runs, self.finished_runs = len(tasks), 0
+        self.sum = {k: 0.0 for k in TASK_WEIGHT}
+        self.cnt = {k: 0 for k in TASK_WEIGHT}
+
+    def estimate(self, kind: str) -> float:
+        if self.cnt[kind]:
+            return self.sum[kind] / self.cnt[kind]
+        units = sum(self.cnt[k] * TASK_WEIGHT[k] for k in TASK_WEIGHT)
+        per_unit = sum(self.sum.values()) / units if units else 1.0
+        return TASK_WEIGHT[kind] * per_unit
+
+    def finish(self, task: dict[str, Any], seconds: float | None) -> float:
+        """Record a finished run (``seconds`` None: failed, counted at its estimate); returns the
+        task-seconds it adds to ``done``."""
+        k = task_kind(task)
+        sec = self.estimate(k) if seconds is None else float(seconds)
+        self.left[k] -= 1
+        self.sum[k] += sec
+        self.cnt[k] += 1
+        self.finished_runs += 1
+        return sec
+
+    @property
+    def done(self) -> float:
+        return sum(self.sum.values())
+
+    @property
+    def total(self) -> float:
+        return self.done + sum(n * self.estimate(k) for k, n in self.left.items())
+
+
 def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, argv, log, allow_mixed,
                 connect_timeout) -> dict[str, Any]:
     log = log or (lambda msg: print(msg, file=sys.stderr))
@@ -1083,17 +1152,27 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
         elif insert_result(conn, row):
             st["done"] += 1
         if bar is not None:
-            if row is not None:
-                bar.set_postfix_str(f"{_describe(task, 48)}: {100 * row['test_accuracy']:.1f} %")
-            bar.update(1)
+            add = work.finish(task, None if row is None else row.get("wall_time"))
+            bar.total = work.total
+            bar.set_description_str(f"sweep {work.finished_runs}/{work.runs} runs", refresh=False)
+            bar.set_postfix_str(f"{_describe(task, 40)}: {100 * row['test_accuracy']:.1f} %" if row else "failed",
+                                refresh=False)
+            bar.update(add)
 
+    work = None
     abort = False
     try:
         if ex is not None:
+            if progress and hasattr(ex, "warm_up"):
+                log(f"starting {jobs} worker(s): loading the model's kernels")
+                ex.warm_up(min(jobs, len(tasks)))
             ex.submit(tasks)
             if progress:
                 from tqdm import tqdm
-                bar = tqdm(total=len(tasks), desc="sweep", unit="run", file=sys.stderr, dynamic_ncols=True)
+                work = WorkEstimate(tasks)
+                # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
+                bar = tqdm(total=work.total, desc=f"sweep 0/{work.runs} runs", file=sys.stderr, dynamic_ncols=True,
+                           smoothing=0, bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
             try:
                 for task, row, exc in ex.completed():
                     handle(task, row, exc)

@@ -402,3 +402,29 @@ def test_layer_list_is_a_sweep_axis(tmp_path, capsys):
     (e,) = json.loads((out / "results.json").read_text())["experiments"]
     assert e["axes"] == ["hidden.sizes"]
     capsys.readouterr()
+
+
+def test_work_estimate_weighs_remaining_runs_by_their_kind():
+    """The progress bar's work: finished runs at their own times, remaining ones at the mean of
+    their kind, or, before one of their kind finished, at their prior weight x the time per unit."""
+    tasks = [{"kind": "reference"}] * 2 + [{"kind": "point"}] * 4 + [{"kind": "point", "offchip": True}]
+    w = sweep.WorkEstimate(tasks)
+    wr, wp, wo = (sweep.TASK_WEIGHT[k] for k in ("reference", "point", "offchip"))
+    assert w.total == pytest.approx(2 * wr + 4 * wp + wo)                     # 1 s per unit before any run
+    assert w.finish(tasks[0], 6.0) == 6.0
+    unit = 6.0 / wr
+    assert w.total == pytest.approx(6.0 + 6.0 + 4 * wp * unit + wo * unit)
+    w.finish(tasks[2], 1.0)
+    assert w.estimate("point") == 1.0 and w.total == pytest.approx(7.0 + 6.0 + 3 * 1.0 + wo * 7.0 / (wr + wp))
+    assert w.finish(tasks[3], None) == 1.0                                     # a failed run: its estimate
+    assert (w.finished_runs, w.runs, w.done) == (3, 7, 8.0)
+
+
+def test_local_workers_load_their_kernels_before_the_first_task():
+    ex = sweep.LocalExecutor(1)
+    try:
+        f = ex.ex.submit(sweep._warm_task)
+        assert f.result(timeout=300) != os.getpid()          # ran (a tiny training) in the worker
+        ex.warm_up(1)
+    finally:
+        ex.close()
