@@ -299,14 +299,35 @@ def atomic_dir(path: str | Path):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """One file, written to a temporary name and renamed over ``path``."""
+def atomic_write(path: str | Path, write) -> None:
+    """The project's one way to write a file: ``write(f)`` fills a binary file object opened on a
+    fresh temporary file beside ``path`` (the folder is created), which then becomes an ordinary
+    file (0666 less the umask) and is renamed over ``path``, so a reader never sees a part of it;
+    on any error (a full disk, Ctrl-C) the temporary file is removed and ``path`` is untouched.
+    Concurrent writers of the same path each use their own temporary file."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)   # mkstemp makes 0600
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def atomic_write_bytes(path: str | Path, *parts) -> None:
+    """``atomic_write`` of bytes-like parts, in order."""
+    def write(f):
+        for part in parts:
+            f.write(part)
+    atomic_write(path, write)
+
+
+def atomic_write_text(path: str | Path, text: str) -> None:
+    """``atomic_write`` of a text (UTF-8)."""
+    atomic_write_bytes(path, text.encode())

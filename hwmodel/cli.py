@@ -148,7 +148,7 @@ def cmd_train(args) -> int:
             if png is not None:
                 (tmp / CURVES_PNG).write_bytes(png)
     if args.plot and png is not None:
-        _write_bytes(Path(args.plot) / CURVES_PNG, png)
+        checks.atomic_write_bytes(Path(args.plot) / CURVES_PNG, png)
     if args.json:
         print(json.dumps(res, sort_keys=True))
     else:
@@ -183,19 +183,6 @@ def _val_choices(args) -> str | None:
     return (" and ".join(what) + " are chosen") if what else None
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    import os
-    import tempfile
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 CURVE_STYLE = (("integer_val_accuracy", "on-chip integer DRTP, validation", "tab:blue", "-"),

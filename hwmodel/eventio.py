@@ -11,13 +11,14 @@ layouts are documented in ``docs/events.md``.
 from __future__ import annotations
 
 import os
-import secrets
 import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+
+from .checks import atomic_write_bytes
 
 EVENT_DTYPE = np.dtype([("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
 """One event: timestamp ``t`` (µs or ticks), column ``x``, row ``y``,
@@ -151,22 +152,6 @@ def _make_events(
     return ev
 
 
-def _atomic_write(path: Path, parts: list[bytes | memoryview]) -> None:
-    """Write ``parts`` to a fresh temporary file next to ``path``, then
-    rename it over ``path`` so readers never see a partial file."""
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            for part in parts:
-                f.write(part)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 # --------------------------------------------------------------------------
 # N-MNIST .bin
 # --------------------------------------------------------------------------
@@ -265,7 +250,7 @@ def write_nmnist(path: PathLike, events: np.ndarray) -> None:
     rec[:, 2] = (p.astype(np.int64) << 7) | (t >> 16)
     rec[:, 3] = (t >> 8) & 0xFF
     rec[:, 4] = t & 0xFF
-    _atomic_write(Path(path), [rec.tobytes()])
+    atomic_write_bytes(path, rec.tobytes())
 
 
 def list_nmnist_folder(root: PathLike, split: str) -> list[tuple[Path, int]]:
@@ -367,7 +352,7 @@ def write_aer(
     header = _AER_HEADER.pack(
         AER_MAGIC, AER_VERSION, width, height, events.shape[0], label
     )
-    _atomic_write(Path(path), [header, np.ascontiguousarray(events).data])
+    atomic_write_bytes(path, header, np.ascontiguousarray(events).data)
 
 
 def read_aer_header(path: PathLike) -> AerHeader:

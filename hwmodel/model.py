@@ -8,12 +8,11 @@ is what the RTL testbenches compare word for word; ``save``/``load`` keep the wh
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .checks import atomic_write
 from .config import Config, ConfigError
 from .layers import memories as memory_sizes
 from .stack import RunResult, StackProcessor, build_state
@@ -85,20 +84,10 @@ class Processor(StackProcessor):
         from .provenance import version_info
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=p.name, suffix=".tmp")
-        os.close(fd)
-        try:
-            with open(tmp, "wb") as f:
-                np.savez(f, config=np.array(self.cfg.to_toml()),
-                         provenance=np.array(json.dumps(provenance or version_info(), sort_keys=True)),
-                         **{k: v for k, v in self.st.items()})
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a saved file is an ordinary file
-            os.replace(tmp, p)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_write(p, lambda f: np.savez(f, config=np.array(self.cfg.to_toml()),
+                                           provenance=np.array(json.dumps(provenance or version_info(),
+                                                                          sort_keys=True)),
+                                           **{k: v for k, v in self.st.items()}))
 
     @classmethod
     def load(cls, path: str | Path) -> "Processor":

@@ -25,6 +25,7 @@ from typing import Any
 from .estimate.core import SPOON  # SPOON's published figures (docs/sources.md §5)
 from .plots import img_tag, png_bytes as _png, pyplot as _plt
 from .precision import Precision, PrecisionError
+from .stats import t_interval as t_stats  # one t interval for the whole project
 
 EXIT_INPUT = 2
 TOLERANCES_PP = (0.5, 1.0, 2.0)
@@ -40,21 +41,6 @@ SPOON_OVERHEAD = {"power_pct": SPOON["learning_overhead_power_pct"], "area_pct":
 
 class ReportError(ValueError):
     """A missing or empty database."""
-
-
-def t_stats(values: list[float], level: float = 0.95) -> tuple[float | None, float | None, list[float] | None]:
-    """(mean, sample std, [low, high] the ``level`` t interval of the mean); std and interval are
-    None for fewer than two values, everything None for none."""
-    n = len(values)
-    if n == 0:
-        return None, None, None
-    m = sum(values) / n
-    if n < 2:
-        return m, None, None
-    sd = math.sqrt(sum((v - m) ** 2 for v in values) / (n - 1))
-    from scipy.stats import t as student_t
-    h = float(student_t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return m, sd, [m - h, m + h]
 
 
 def overlap(a: list[float] | None, b: list[float] | None) -> bool | None:

@@ -12,7 +12,6 @@ and the float references train on the same remaining digits; test accuracy is on
 """
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from . import roms
 from .checks import interruption_point
 from .config import Config
 from .counters import counter_index
+from .stats import t_interval
 from .data import Split
 from .encode import EventBatch, encode_images
 from .floatref import GAINS, FloatResult, quantize, train_reference
@@ -412,19 +412,6 @@ def baseline_runs(cfg: Config) -> int:
 
 
 # ---- several seeds, rounding-noise repeats -----------------------------------------------------------
-def t_interval(values: list[float], level: float = 0.95) -> tuple[float, float | None, list[float] | None]:
-    """(mean, sample std, [low, high]) of ``values``: the ``level`` interval of the mean from the
-    t distribution with n - 1 degrees of freedom; std and interval are None for one value."""
-    n = len(values)
-    m = float(np.mean(values))
-    if n < 2:
-        return m, None, None
-    sd = float(np.std(values, ddof=1))
-    from scipy.stats import t as student_t
-    h = float(student_t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
-    return m, sd, [m - h, m + h]
-
-
 def summarize(per_seed: list[dict], metrics: list[str] = SEED_METRICS) -> dict:
     """``<metric>_mean``, ``_std`` and ``_ci95`` of every metric of ``metrics`` over the results
     that have it (``<metric>_n_seeds`` says how many when that is not all of them: a run stopped

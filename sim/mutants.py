@@ -469,6 +469,13 @@ CATALOGUE: list[Mutant] = [
     Mutant("sweep_eta_unweighted", "sweep", "the sweep's ETA counts every kind of run as equally long",
            (("hwmodel/sweep.py", "        return TASK_WEIGHT[kind] * per_unit", "        return per_unit"),),
            ("tests/test_sweep.py",)),
+    # one file writer and one t interval for the whole project
+    Mutant("atomic_write_leaves_temp", "checks", "a failed write leaves its temporary file behind",
+           (("hwmodel/checks.py", "    finally:\n        if os.path.exists(tmp):\n            os.unlink(tmp)",
+             "    finally:\n        pass"),), ("tests/test_provenance.py",)),
+    Mutant("stats_population_std", "stats", "the spread over seeds is the population std (n, not n - 1)",
+           (("hwmodel/stats.py", "    sd = float(np.std(values, ddof=1))", "    sd = float(np.std(values, ddof=0))"),),
+           ("tests/test_seeds.py",)),
     Mutant("timing_sram_times_unscaled", "estimate",
            "CACTI's access and cycle times used at CACTI's supply, not the table's",
            (("hwmodel/estimate/memories.py", "        slow = delay_factor(tech.node_nm, v, tech.node_nm, tech.vdd)",

@@ -161,3 +161,25 @@ def test_estimate_records_the_version(tmp_path, capsys):
     assert json.loads((out / "estimate.json").read_text())["code_version"] == r["code_version"]
     assert f"Code version: hwmodel {CURRENT}" in (out / "report.md").read_text()
     assert "estimate: running the model" in cap.err and "done in" in cap.err  # progress on stderr
+
+
+def test_atomic_write_replaces_whole_files_or_nothing(tmp_path):
+    """The project's one file writer: an ordinary file (0666 less the umask), the old content kept
+    whole when the writer fails, and no temporary file left behind."""
+    import os
+    import stat
+    from hwmodel.checks import atomic_write, atomic_write_bytes, atomic_write_text
+    p = tmp_path / "sub" / "f.bin"
+    atomic_write_text(p, "old")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert p.read_text() == "old" and stat.S_IMODE(p.stat().st_mode) == 0o666 & ~umask
+
+    def fails(f):
+        f.write(b"half")
+        raise OSError(28, "No space left on device")
+    with pytest.raises(OSError, match="No space left"):
+        atomic_write(p, fails)
+    assert p.read_text() == "old" and sorted(os.listdir(p.parent)) == ["f.bin"]
+    atomic_write_bytes(p, b"a", memoryview(b"bc"))
+    assert p.read_bytes() == b"abc"

@@ -27,6 +27,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..checks import atomic_write_text
+
 FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer
 TOP = "spoon_top"
 YOSYS_TIMEOUT_S = 1800
@@ -338,11 +340,7 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
                           area, cells, memories, lib.nand2_area)
     if key is not None:
         # one temp file per writer: sweep workers may synthesize the same design at once
-        key.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=key.parent)
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(res.to_dict()))
-        os.replace(tmp, key)
+        atomic_write_text(key, json.dumps(res.to_dict()))
     return res
 
 

