@@ -1163,17 +1163,18 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
     abort = False
     try:
         if ex is not None:
-            if progress and hasattr(ex, "warm_up"):
-                log(f"starting {jobs} worker(s): loading the model's kernels")
-                ex.warm_up(min(jobs, len(tasks)))
-            ex.submit(tasks)
-            if progress:
-                from tqdm import tqdm
-                work = WorkEstimate(tasks)
-                # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
-                bar = tqdm(total=work.total, desc=f"sweep 0/{work.runs} runs", file=sys.stderr, dynamic_ncols=True,
-                           smoothing=0, bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
             try:
+                if progress and hasattr(ex, "warm_up"):
+                    log(f"starting {jobs} worker(s): loading the model's kernels")
+                    ex.warm_up(min(jobs, len(tasks)))
+                ex.submit(tasks)
+                if progress:
+                    from tqdm import tqdm
+                    work = WorkEstimate(tasks)
+                    # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
+                    bar = tqdm(total=work.total, desc=f"sweep 0/{work.runs} runs", file=sys.stderr,
+                               dynamic_ncols=True, smoothing=0,
+                               bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
                 for task, row, exc in ex.completed():
                     handle(task, row, exc)
             except KeyboardInterrupt:

@@ -428,3 +428,19 @@ def test_local_workers_load_their_kernels_before_the_first_task():
         ex.warm_up(1)
     finally:
         ex.close()
+
+
+def test_progress_bar_counts_runs_and_workers_warm_up_first(tmp_path, capsys):
+    """With progress on, the local workers load their kernels before the first run, and the bar
+    names finished / all runs and reaches 100 %; the rows are those of a sweep without the bar."""
+    db = tmp_path / "p.sqlite"
+    grid = "epochs = 1\nseeds = [0]\n[axes]\nfc1.weight = [\"s4\", \"s6\"]\n"
+    assert sweep.main(["bitwidths", "--grid", _write(tmp_path, grid), "--db", str(db), "--jobs", "1", *DATA]) == 0
+    err = capsys.readouterr().err.replace("\r", "\n")
+    assert "starting 1 worker(s): loading the model's kernels" in err
+    assert err.index("starting 1 worker") < err.index("sweep 0/3 runs")      # 2 points + the reference
+    assert "sweep 3/3 runs: 100%" in err
+    db2 = tmp_path / "q.sqlite"
+    assert sweep.main(["bitwidths", "--grid", _write(tmp_path, grid), "--db", str(db2), "--jobs", "1",
+                       "--no-progress", *DATA]) == 0
+    assert {k: v[:2] for k, v in _rows(db).items()} == {k: v[:2] for k, v in _rows(db2).items()}
