@@ -38,6 +38,7 @@ mutants: $(VENV)/.installed sysdeps
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_model.py
+	$(PY) bench/bench_floatref.py
 
 clean:
 	rm -rf $(VENV) .deps sim_build runs .pytest_cache
