@@ -14,17 +14,15 @@ samples beside them. ``--make-train`` also times the whole ``python -m hwmodel t
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
-
-import numpy as np
 
 from hwmodel import checks, roms
 from hwmodel.config import Config, ConfigError
 from hwmodel.floatref import GAINS, _train_points, train_reference
 from hwmodel.model import Processor
+from hwmodel.parallel import cores
 from hwmodel.stack import spike_inputs
 from hwmodel.train import DataSpec, epoch_orders, load_data
 
@@ -40,7 +38,7 @@ def main(argv=None) -> int:
         a = ap.parse_args(argv)
     except SystemExit as e:
         return int(e.code or 0)
-    jobs = a.jobs or len(os.sched_getaffinity(0))
+    jobs = a.jobs or cores()
     try:
         cfg = Config.load(a.config)
     except ConfigError as e:

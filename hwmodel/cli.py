@@ -21,6 +21,7 @@ from .counters import counter_word_bits, named
 from .data import DataError
 from .eventio import EventFormatError
 from .model import ModelError, Processor
+from .parallel import cores
 
 DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist", "aer": "spoon_dvs"}
 TRAIN_OUT_FILES = ("weights.npz", "weights_offchip.npz", "weights_seed*.npz", "weights_offchip_seed*.npz",
@@ -70,11 +71,6 @@ def _kernels(path):
     return k
 
 
-def _cores() -> int:
-    import os
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
 def _log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -112,7 +108,7 @@ def cmd_train(args) -> int:
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
                    float_reference=not args.no_float, conv_kernels=kernels, progress=_bar_factory(not quiet),
                    rounding_repeats=args.rounding_repeats, log=None if quiet else _log,
-                   baselines=not args.no_baselines, jobs=args.jobs or _cores())
+                   baselines=not args.no_baselines, jobs=args.jobs or cores())
     for rep in sr.reports:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())

@@ -171,7 +171,7 @@ def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, y
 
 @njit(cache=True, nogil=True)
 def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, ymax, yoff, inv_sig,
-                  one, eta_h, wclip, frozen, WO, eta_o):
+                  one, eta_h, wclip, norm, frozen, WO, eta_o):
     """Float DRTP of a stack with K >= 1 hidden layers and G output layers ``WO[g]`` (learning
     rates ``eta_o[g]``) that share the hidden layers: DRTP's hidden updates read only B, the
     label and the hidden layers' own state, so every output gain sees the same hidden layers.
@@ -188,7 +188,7 @@ def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, 
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
         _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, L - 1)
-        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, DRTP, wclip, L)   # (norm: unused by DRTP)
+        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, DRTP, norm, L)
         if not frozen:
             for k in range(L - 1):
                 _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g, yoff[k], eta_h[k],
@@ -358,7 +358,8 @@ def _train_points(cfg: Config, weights, bfs, algo: str, frozen: bool, points: li
         for e in range(epochs):
             check(stop)
             _epoch_shared(idx, off, y, orders[e], net.W, net.woff, net.nin, net.nout, net.B, net.boff, net.inv_as,
-                          net.ymax, net.yoff, net.inv_sig, float(cfg.one), eta_h, net.wclip, net.frozen, WO, eta_o)
+                          net.ymax, net.yoff, net.inv_sig, float(cfg.one), eta_h, net.wclip, net.norm, net.frozen,
+                          WO, eta_o)
             preds = _predict_shared(vidx, voff, net.W, net.woff, net.nin, net.nout, net.inv_as, net.ymax, net.yoff, WO)
             for q in range(len(points)):
                 curves[q].append(float(np.mean(preds[q] == vy)))
@@ -429,13 +430,13 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
                 progress.total = want
                 if hasattr(progress, "refresh"):
                     progress.refresh()
-        results = {}
         bump = None if progress is None else (lambda pts, _r: progress.update(len(pts)))
-        for out in map_threads(run, _jobs_of(todo, shared), jobs, bump):
-            for g, curve, w in out:
-                results[g] = (curve, w)
-        for g in todo:                       # in grid order: the tie-break sees the same sequence
-            curve, w = results.pop(g)
+        # the jobs, and the points in each, come in grid order (todo is hidden-gain major), so the
+        # tie-break sees the serial sequence; only the best network's weights are kept
+        jobs_list = _jobs_of(todo, shared)
+        assert [p for job in jobs_list for p in job] == todo
+        trained = (r for out in map_threads(run, jobs_list, jobs, bump) for r in out)
+        for g, curve, w in trained:
             done[g] = curve[-1]
             grid.append({"g1": g[0], "g2": g[1], "val_accuracy": curve[-1]})
             key = (curve[-1], _closeness(g))

@@ -10,6 +10,7 @@ thread, with ``stop`` None.
 """
 from __future__ import annotations
 
+import os
 import threading
 from typing import Callable, Iterable, Iterator, TypeVar
 
@@ -17,6 +18,11 @@ from .checks import interruption_point
 
 T = TypeVar("T")
 R = TypeVar("R")
+
+
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity), the default number of threads."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
 def check(stop: threading.Event | None) -> None:

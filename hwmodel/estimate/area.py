@@ -16,7 +16,6 @@ returned with their DEPTH/WIDTH so that their area comes from the memory model.
 """
 from __future__ import annotations
 
-import gzip
 import hashlib
 import json
 import os
@@ -28,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checks import atomic_write_text
+from .libs import decode
 
 FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer
 TOP = "spoon_top"
@@ -111,12 +111,10 @@ def read_liberty(path: str | Path, workdir: Path) -> Liberty:
         raw = p.read_bytes()
     except OSError as e:
         raise AreaError(f"liberty file '{p}': cannot read: {e.strerror or e}") from None
-    if raw[:2] == b"\x1f\x8b":
-        try:
-            raw = gzip.decompress(raw)
-        except (OSError, EOFError) as e:
-            raise AreaError(f"liberty file '{p}': bad gzip data: {e}") from None
-    text = raw.decode("latin-1")
+    try:
+        text = decode(raw)
+    except (OSError, EOFError) as e:
+        raise AreaError(f"liberty file '{p}': bad gzip data: {e}") from None
     if not re.search(r"\blibrary\s*\(", text):
         raise AreaError(f"liberty file '{p}': no 'library (...)' group: not a liberty file")
     areas: dict[str, float] = {}

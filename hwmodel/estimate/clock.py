@@ -20,16 +20,8 @@ import re
 import sys
 from pathlib import Path
 
-from .libs import LibraryMissing, OSU018_NODE_NM, block, default_liberty, flipflop, pin_group, units
+from .libs import OSU018_NODE_NM, block, default_liberty, flipflop, pin_group, table, units
 from .scaling import energy_factor
-
-
-def _first(group: str, kind: str) -> float:
-    m = re.search(kind + r"\s*\([^)]*\)\s*\{(.*?)\}", group, re.S)
-    if m is None:
-        raise ValueError(f"no {kind} table")
-    v = re.search(r'values\s*\(\s*"([^"]*)"', m.group(1))
-    return float(v.group(1).split(",")[0])
 
 
 def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
@@ -51,8 +43,8 @@ def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
             re.search(rf"(^|&)!{d}&!{q}($|&)", w) or re.search(rf"(^|&){d}&{q}($|&)", w))]
     internal = []
     for _, grp in groups:
-        rise = 0.0 if re.search(r"rise_power\s*\(\s*scalar", grp) else _first(grp, "rise_power")
-        fall = 0.0 if re.search(r"fall_power\s*\(\s*scalar", grp) else _first(grp, "fall_power")
+        rise = 0.0 if re.search(r"rise_power\s*\(\s*scalar", grp) else table(grp, "rise_power")[2][0][0]
+        fall = 0.0 if re.search(r"fall_power\s*\(\s*scalar", grp) else table(grp, "fall_power")[2][0][0]
         internal.append((rise + fall) * u["cap_ff"])          # energy unit: capacitance unit x V²
     if not internal:
         raise ValueError(f"liberty '{path}': no clock-pin internal power of {cell} with D = Q")
@@ -62,9 +54,10 @@ def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
 
 
 def pj_per_cycle(path: str | Path | None = None, node_nm: float = 28, vdd: float = 0.6,
-                 lib_node_nm: float = OSU018_NODE_NM) -> float:
-    """``ff_clock_fj`` scaled from the library's node and voltage to ``node_nm`` / ``vdd`` (pJ)."""
-    r = ff_clock_fj(path)
+                 lib_node_nm: float = OSU018_NODE_NM, clock: dict | None = None) -> float:
+    """``ff_clock_fj`` (or the given ``clock``, its result) scaled from the library's node and
+    voltage to ``node_nm`` / ``vdd`` (pJ)."""
+    r = ff_clock_fj(path) if clock is None else clock
     return r["fj_per_cycle"] * 1e-3 * energy_factor(lib_node_nm, r["nom_voltage"], node_nm, vdd)
 
 
@@ -78,8 +71,8 @@ def main(argv=None) -> int:
     try:
         path = Path(a.liberty) if a.liberty else default_liberty()
         r = ff_clock_fj(path)
-        pj = pj_per_cycle(path, lib_node_nm=node)
-    except (OSError, ValueError, AttributeError, LibraryMissing) as e:
+        pj = pj_per_cycle(lib_node_nm=node, clock=r)
+    except (OSError, ValueError, AttributeError) as e:   # LibraryMissing is a ValueError
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"[flipflop_clock] pj_per_cycle = {pj:.5g}   # {r['cell']} of {path.name}: {r['internal_fj']:.3f} fJ "

@@ -3,7 +3,8 @@
 ``python -m hwmodel.estimate.fit [CSV]`` re-derives the ``sram_read``, ``sram_write``,
 ``sram_area`` and ``sram_leakage`` numbers of ``hwmodel/tech/default_28nm_0v6.toml`` from a sweep
 of CACTI-7 SRAM macros at 28 nm (docs/sources.md §2b): by default the sweep is made here, by the
-project's own CACTI build (``cacti.sram_macro``, cached: 40 runs, about a minute the first time),
+project's own CACTI build (``cacti.sram_macro``, cached: 40 runs, about 3 s the first time after
+CACTI's one-time compile of about 20 s),
 over the grid ``SIZES_BYTES`` x ``WORD_BITS`` (one read-write port, one bank); a CSV with the
 columns ``cell_periph, size_bytes, word_bits, read_pJ, write_pJ, leak_uW, area_mm2`` may be given
 instead. Only the ``itrs-lstp`` device is used: lop leakage is unrealistic and hp is a

@@ -54,9 +54,13 @@ def default_liberty() -> Path:
                          + INSTALL_HINT)
 
 
-def liberty_text(path: str | Path) -> str:
-    raw = Path(path).read_bytes()
+def decode(raw: bytes) -> str:
+    """A liberty file's text from its bytes, plain or gzipped (gzip errors: OSError, EOFError)."""
     return (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("latin-1")
+
+
+def liberty_text(path: str | Path) -> str:
+    return decode(Path(path).read_bytes())
 
 
 def block(text: str, start: int) -> str:
@@ -93,6 +97,29 @@ def units(text: str) -> dict[str, float]:
             raise ValueError(f"time_unit '{t.group(1)}' not understood")
         tim = _TIME[t.group(1)]
     return {"cap_ff": cap, "time_ns": tim}
+
+
+def templates(text: str) -> dict[str, tuple[str, ...]]:
+    """lu_table_template name -> its variable names in order (variable_1, variable_2, ...)."""
+    out = {}
+    for m in re.finditer(r"lu_table_template\s*\(\s*\"?([\w.]+)\"?\s*\)", text):
+        body = block(text, m.end())
+        out[m.group(1)] = tuple(v for _, v in sorted(re.findall(r"variable_(\d)\s*:\s*(\w+)", body)))
+    return out
+
+
+def table(group: str, kind: str, tpl: dict | None = None) -> tuple[tuple[str, ...], list[list[float]], list[list[float]]]:
+    """(the template's variables, [index_1, index_2], rows of values) of the first ``kind`` table
+    in ``group`` (``tpl``: ``templates`` of the library; a 1-D table has one row)."""
+    m = re.search(kind + r"\s*\(\s*\"?([\w.]*)\"?\s*\)\s*\{(.*?)\}", group, re.S)
+    if m is None:
+        raise ValueError(f"no {kind} table")
+    body = m.group(2)
+    idx = [[float(x) for x in i.group(1).split(",")] if i else []
+           for i in (re.search(rf'index_{n}\s*\(\s*"([^"]*)"', body) for n in (1, 2))]
+    vals = re.search(r"values\s*\((.*?)\)\s*;", body, re.S)
+    rows = [[float(x) for x in r.split(",")] for r in re.findall(r'"([^"]*)"', vals.group(1))]
+    return (tpl or {}).get(m.group(1), ()), idx, rows
 
 
 def nominal_voltage(text: str) -> float | None:

@@ -33,7 +33,7 @@ from pathlib import Path
 from ..checks import atomic_write_text
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
                    synth_front, top_parameter_names)
-from .libs import block, flipflop, pin_group, units
+from .libs import block, flipflop, pin_group, table, templates, units
 from .scaling import delay_factor
 
 LOAD_FF = 3.0          # fF on every output of the flattened netlist (set_load)
@@ -46,32 +46,10 @@ class TimingError(AreaError):
     """A liberty without the cells timing needs, or a synthesis that reports no delay."""
 
 
-def _templates(text: str) -> dict[str, tuple[str, ...]]:
-    """lu_table_template name -> its variable names in order (variable_1, variable_2, ...)."""
-    out = {}
-    for m in re.finditer(r"lu_table_template\s*\(\s*\"?([\w.]+)\"?\s*\)", text):
-        body = block(text, m.end())
-        out[m.group(1)] = tuple(v for _, v in sorted(re.findall(r"variable_(\d)\s*:\s*(\w+)", body)))
-    return out
-
-
-def _table(group: str, kind: str, templates: dict) -> tuple[tuple[str, ...], list[list[float]], list[list[float]]]:
-    """(variables, [index_1, index_2], rows of values) of the first ``kind`` table in ``group``."""
-    m = re.search(kind + r"\s*\(\s*\"?([\w.]*)\"?\s*\)\s*\{(.*?)\}", group, re.S)
-    if m is None:
-        raise ValueError(f"no {kind} table")
-    body = m.group(2)
-    idx = [[float(x) for x in i.group(1).split(",")] if i else []
-           for i in (re.search(rf'index_{n}\s*\(\s*"([^"]*)"', body) for n in (1, 2))]
-    vals = re.search(r"values\s*\((.*?)\)\s*;", body, re.S)
-    rows = [[float(x) for x in r.split(",")] for r in re.findall(r'"([^"]*)"', vals.group(1))]
-    return templates.get(m.group(1), ()), idx, rows
-
-
-def _delay_at(group: str, kind: str, templates: dict, load: float) -> float:
+def _delay_at(group: str, kind: str, tpl: dict, load: float) -> float:
     """The ``kind`` delay at the smallest input transition and the first load index >= ``load``
     (the last if none), whichever order the template declares its two variables in."""
-    var, idx, rows = _table(group, kind, templates)
+    var, idx, rows = table(group, kind, tpl)
     if len(var) == 2 and var[0] == "total_output_net_capacitance":
         j = next((k for k, c in enumerate(idx[0]) if c >= load), len(idx[0]) - 1)
         return rows[j][0]
@@ -89,7 +67,7 @@ def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
         raise TimingError(str(e)) from None
     try:
         u = units(text)
-        tpl = _templates(text)
+        tpl = templates(text)
         load = LOAD_FF / u["cap_ff"]
         outs = [m for m in re.finditer(r"\bpin\s*\(\s*\"?(\w+)\"?\s*\)", cell)
                 if re.search(r"\bdirection\s*:\s*\"?output", block(cell, m.end()))]
@@ -98,8 +76,8 @@ def flipflop_timing(liberty: str | Path) -> dict[str, float | str]:
         d = pin_group(cell, d_pin)
         k = d.index("setup_rising")
         setup_group = d[d.rindex("timing", 0, k):]
-        setup = max(_table(setup_group, "rise_constraint", tpl)[2][0][0],
-                    _table(setup_group, "fall_constraint", tpl)[2][0][0])
+        setup = max(table(setup_group, "rise_constraint", tpl)[2][0][0],
+                    table(setup_group, "fall_constraint", tpl)[2][0][0])
     except (AttributeError, ValueError, IndexError, StopIteration):
         raise TimingError(f"liberty file '{liberty}': cell {name}: no clock-to-Q or setup table") from None
     return {"cell": name, "clk_to_q_ns": cq * u["time_ns"], "setup_ns": setup * u["time_ns"],
