@@ -18,13 +18,14 @@ import subprocess
 import sys
 import time
 
-from hwmodel import checks, roms
-from hwmodel.config import Config, ConfigError
-from hwmodel.floatref import GAINS, _train_points, train_reference
-from hwmodel.model import Processor
-from hwmodel.parallel import cores
-from hwmodel.stack import spike_inputs
-from hwmodel.train import DataSpec, epoch_orders, load_data
+from hwmodel.util import checks
+from hwmodel.spec import roms
+from hwmodel.spec.config import Config, ConfigError
+from hwmodel.train.floatref import GAINS, _train_points, train_reference
+from hwmodel.engine.processor import Processor
+from hwmodel.util.parallel import cores
+from hwmodel.engine.kernel import spike_inputs
+from hwmodel.train.runs import DataSpec, epoch_orders, load_data
 
 
 def main(argv=None) -> int:

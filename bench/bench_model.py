@@ -1,7 +1,7 @@
 """Throughput of the integer model on one core: Numba kernels vs the plain Python reference.
 
 Prints samples/s for on-chip learning and for inference on a preset (default spoon), for both
-implementations in the same process, and their ratio (the reference is hwmodel.stack_reference,
+implementations in the same process, and their ratio (the reference is naive.stack_reference,
 any depth). JIT compilation is excluded (warm-up run).
 
     python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10] [--set KEY=VALUE]
@@ -9,15 +9,18 @@ any depth). JIT compilation is excluded (warm-up run).
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from hwmodel import stack_reference
-from hwmodel.config import Config
-from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch, encode_images
-from hwmodel.model import Processor
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the naive reference
+from naive import stack_reference  # noqa: E402
+from hwmodel.spec.config import Config
+from hwmodel.data.mnist import embedded_split
+from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.engine.processor import Processor
 
 
 def best_of(fn, repeats=3):

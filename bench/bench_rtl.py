@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT / "sim"))
 
 import spoon_sim  # noqa: E402
 
-from hwmodel.config import Config  # noqa: E402
+from hwmodel.spec.config import Config  # noqa: E402
 
 
 def main() -> int:

@@ -2,9 +2,9 @@
 
 Importing the package first points Numba's on-disk cache at a folder named after the contents of
 the package's sources. Numba's ``cache=True`` checks only the file that defines a cached kernel:
-when a helper that the kernel inlines changes (``arith.py``, ``counters.py``) it would silently
+when a helper that the kernel inlines changes (``engine/arith.py``, ``spec/counters.py``) it would silently
 load the stale machine code. A different source tree now means a different cache folder, so a
-kernel is recompiled whenever any ``hwmodel/*.py`` changes. ``NUMBA_CACHE_DIR`` set by the user
+kernel is recompiled whenever any ``hwmodel/**/*.py`` changes. ``NUMBA_CACHE_DIR`` set by the user
 is left alone.
 """
 from __future__ import annotations
@@ -17,10 +17,12 @@ from pathlib import Path
 
 
 def _source_hash() -> str:
-    """Short hash of the name and contents of every hwmodel/*.py (the kernels' sources)."""
+    """Short hash of the path and contents of every hwmodel/**/*.py (the kernels' sources and
+    every helper they inline, in any subpackage)."""
+    root = Path(__file__).parent
     h = hashlib.sha256()
-    for p in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(p.name.encode() + b"\0")
+    for p in sorted(root.rglob("*.py")):
+        h.update(p.relative_to(root).as_posix().encode() + b"\0")
         h.update(p.read_bytes())
         h.update(b"\0")
     return h.hexdigest()[:12]

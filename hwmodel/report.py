@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from .estimate.core import SPOON  # SPOON's published figures (docs/sources.md §5)
-from .plots import img_tag, png_bytes as _png, pyplot as _plt
-from .precision import Precision, PrecisionError
-from .stats import t_interval as t_stats  # one t interval for the whole project
+from hwmodel.util.plots import img_tag, png_bytes as _png, pyplot as _plt
+from hwmodel.spec.precision import Precision, PrecisionError
+from hwmodel.util.stats import t_interval as t_stats  # one t interval for the whole project
 
 EXIT_INPUT = 2
 TOLERANCES_PP = (0.5, 1.0, 2.0)
@@ -198,7 +198,7 @@ def _rows(conn: sqlite3.Connection, sql: str, args=()) -> list[dict[str, Any]]:
 
 def check_db(db: str | Path) -> Path:
     """A readable sweep database (``ReportError`` otherwise), checked before any work."""
-    from .sweep import StoreError, check_db as check_sweep_db
+    from hwmodel.sweep import StoreError, check_db as check_sweep_db
     p = Path(db)
     if not p.exists():
         raise ReportError(f"database '{p}' not found")
@@ -219,7 +219,7 @@ def load(db: str | Path) -> list[Experiment]:
         conn = sqlite3.connect(":memory:")
         try:
             src.backup(conn)  # an older schema reads as the sweep would migrate it; the file is not changed
-            from .sweep import SCHEMA_VERSION, migrate
+            from hwmodel.sweep import SCHEMA_VERSION, migrate
             found = int(conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0])
             if found < SCHEMA_VERSION:
                 migrate(conn, found)
@@ -567,7 +567,7 @@ def short_label(p: Point, axes: list[str]) -> str:
 
 def _scope_text(exp: Experiment) -> str:
     scopes = sorted({sc for p in exp.points for sc in p.scopes})
-    from .sweep import COST_SCOPES
+    from hwmodel.sweep import COST_SCOPES
     return "; ".join(f"{sc}: {COST_SCOPES.get(sc, sc)}" for sc in scopes) or "cost scope unknown"
 
 
@@ -859,7 +859,7 @@ def _md_table(head: list[str], rows: list[list[Any]]) -> str:
 
 
 def render_md(db: str, secs: list[Section]) -> str:
-    from .provenance import code_version
+    from hwmodel.util.provenance import code_version
     out = [f"# Sweep report\n\nDatabase: `{db}`; report written by hwmodel {code_version()}\n"]
     for s in secs:
         out.append(f"## {s.title}\n")
@@ -882,7 +882,7 @@ def _html_table(head: list[str], rows: list[list[Any]]) -> str:
 
 def render_html(db: str, secs: list[Section]) -> str:
     e = html.escape
-    from .provenance import code_version
+    from hwmodel.util.provenance import code_version
     body = [f"<h1>Sweep report</h1><p>Database: <code>{e(db)}</code>; report written by hwmodel "
             f"{e(code_version())}</p>"]
     for s in secs:
@@ -913,7 +913,7 @@ OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
 def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
     """Write the report files into ``out`` as one set (temporary folder, then rename)."""
-    from .checks import atomic_dir, check_out_dir
+    from hwmodel.util.checks import atomic_dir, check_out_dir
     check_out_dir(out, OUT_FILES)
     check_db(db)
     exps = load(db)
@@ -924,7 +924,7 @@ def write_report(db: str | Path, out: str | Path) -> dict[str, Any]:
 
 
 def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> dict[str, Any]:
-    from .provenance import version_info
+    from hwmodel.util.provenance import version_info
     for s in secs:
         for _, fname, png in s.images:
             (out / fname).write_bytes(png)
@@ -967,9 +967,9 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
 
 
 def main(argv=None) -> int:
-    from .checks import ctrl_c_raises
+    from hwmodel.util.checks import ctrl_c_raises
     ctrl_c_raises()
-    from .checks import EXIT_INTERRUPTED, OutputError, Parser, add_version
+    from hwmodel.util.checks import EXIT_INTERRUPTED, OutputError, Parser, add_version
     p = Parser(prog="python -m hwmodel.report",
                description="Report of a sweep database (docs/sweep.md): report.md (with PNG plots), "
                            "report.html, results.csv, results.json.")

@@ -27,11 +27,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import checks
-from .config import Config, ConfigError, flat_keys, read_toml
-from .layers import memories as memory_sizes  # every depth (spec §15)
-from .precision import Precision, PrecisionError
-from .provenance import code_version
+from hwmodel.util import checks
+from hwmodel.spec.config import Config, ConfigError, flat_keys, read_toml
+from hwmodel.spec.layers import memories as memory_sizes  # every depth (spec §15)
+from hwmodel.spec.precision import Precision, PrecisionError
+from hwmodel.util.provenance import code_version
 
 GRID_DIR = Path(__file__).parent / "presets" / "grids"
 EXIT_INPUT = 2
@@ -169,7 +169,7 @@ def load_grid(spec: str) -> Grid:
 
 def parse_seeds(text: str) -> list[int]:
     """``--seeds``, read as every command line reads it (``checks.parse_seed_list``)."""
-    from .checks import parse_seed_list
+    from hwmodel.util.checks import parse_seed_list
     try:
         return parse_seed_list(text)
     except ValueError as e:
@@ -312,9 +312,9 @@ class Plan:
 def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,
               events: str = "image", window_us: int | None = None, max_events: int | None = None,
               val_size: int | None = None) -> dict[str, Any]:
-    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.DataSpec`` (the
+    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.runs.DataSpec`` (the
     validation size resolved when the training set size is known)."""
-    from .train import STREAM_SOURCES, DataSpec
+    from hwmodel.train.runs import STREAM_SOURCES, DataSpec
     folder = str(Path(folder).resolve()) if folder else None
     if folder is None and events not in STREAM_SOURCES:
         n_train = 4000 if n_train is None else n_train
@@ -324,7 +324,7 @@ def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split
 
 
 def data_key(spec: dict[str, Any]) -> str:
-    from .train import DataSpec
+    from hwmodel.train.runs import DataSpec
     return DataSpec(**spec).key()
 
 
@@ -333,8 +333,8 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
     options, the folder, its files (IDX files are read and checked; N-MNIST and .aer folders are
     listed, .aer headers read), the sample counts against what the data has, and the sensor
     size against the base config. A broken --data folder is one error, not one per run."""
-    from .data import DataError, embedded_path, list_aer_folder, load_idx_folder
-    from .train import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
+    from hwmodel.data.mnist import DataError, embedded_path, list_aer_folder, load_idx_folder
+    from hwmodel.train.runs import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
     ds = DataSpec(**spec)
     check_spec(ds)
     why = "the float reference's gains and the report's recommendations are chosen"
@@ -343,8 +343,8 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
         embedded_path()
         return
     if ds.events == "nmnist":
-        from .data import _stratified_take
-        from .eventio import list_nmnist_folder
+        from hwmodel.data.mnist import _stratified_take
+        from hwmodel.data.eventio import list_nmnist_folder
         for split, n, opt in (("Train", ds.n_train, "--n-train"), ("Test", ds.n_test, "--n-test")):
             try:
                 items = list_nmnist_folder(ds.folder, split)
@@ -355,7 +355,7 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
             raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
                               f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
     elif ds.events == "aer":
-        from .data import _stratified_take
+        from hwmodel.data.mnist import _stratified_take
         listed = list_aer_folder(ds.folder)
         for split, n, opt in (("Train", ds.n_train, "--n-train"), ("Test", ds.n_test, "--n-test")):
             _stratified_take(listed[split], n, 0, f"{opt} {n}: .aer folder '{Path(ds.folder) / split}'")
@@ -400,7 +400,7 @@ _PREPS: dict[str, Any] = {}
 def _prepared(cfg: Config, spec: dict[str, Any]):
     """Event batches, cached per process: they depend only on the data and on the input and
     encoding sections of the config."""
-    from .train import DataSpec, load_data
+    from hwmodel.train.runs import DataSpec, load_data
     d = cfg.to_dict()
     key = data_key(spec) + canonical([d["input"], d["encoding"]])
     if key not in _PREPS:
@@ -431,7 +431,7 @@ def cost_columns(cfg: Config, rep, prep, synth: bool = False) -> dict[str, Any]:
     energy; without it, memories and datapath actions only (``cost_scope``)."""
     import numpy as np
 
-    from .counters import counter_names
+    from hwmodel.spec.counters import counter_names
     from .estimate.core import DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
     n_te = len(prep.y_test)
     inf = rep.test_counters / n_te
@@ -460,7 +460,7 @@ def cost_columns(cfg: Config, rep, prep, synth: bool = False) -> dict[str, Any]:
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
     """Train one (point, seed) and return its result row (a plain dict). Runs in a worker: the
     local process pool and Dask both call this function."""
-    from .train import run_training
+    from hwmodel.train.runs import run_training
     t0 = time.perf_counter()
     cfg = Config.from_dict(tomllib.loads(task["config_toml"]))
     prep = _prepared(cfg, task["data"])
@@ -885,8 +885,8 @@ def watch_parent(pid: int, poll_s: float = 0.5) -> None:
 def _warm_task() -> int:
     """A one-sample training of the tiny chip with both float references: every Numba kernel a
     task runs is loaded from the cache (or compiled) in this worker."""
-    from .data import embedded_split
-    from .train import carve_validation, prepare, run_training
+    from hwmodel.data.mnist import embedded_split
+    from hwmodel.train.runs import carve_validation, prepare, run_training
     cfg = Config.load("tiny")
     prep = carve_validation(prepare(cfg, embedded_split(40, 10)), 10)
     run_training(cfg, prep, epochs=1, mode="both", float_reference=True, saturation=False, baselines=False)
@@ -1299,10 +1299,10 @@ def plan_from_args(args) -> Plan:
 
 
 def main(argv=None) -> int:
-    from .checks import ctrl_c_raises
+    from hwmodel.util.checks import ctrl_c_raises
     ctrl_c_raises()
-    from .data import DataError
-    from .eventio import EventFormatError
+    from hwmodel.data.mnist import DataError
+    from hwmodel.data.eventio import EventFormatError
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(argv)

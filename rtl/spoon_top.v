@@ -8,7 +8,7 @@
 // layer's weight memory a wmem of FC_BANKS banks). Each FC layer has the organisation of spec §16:
 // FC_LANES units per cycle (lane words in fc{k}_w, fc{k}_acc, fc{k}_dact; one LFSR per lane) and
 // a weight memory of FC_BANKS banks of FC_PORTS macros (0 "1r1w", 1 "1rw"). All sizes come from
-// hwmodel.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0 removes the
+// hwmodel.hw.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0 removes the
 // learning hardware (B LUTs, update datapaths, LFSRs, error registers, the layers' weight-write
 // paths).
 //
@@ -24,7 +24,7 @@
 // a memory id (docs/rtl.md), acc_we = 1 writes acc_wdata (low bits), acc_we = 0 reads:
 // acc_rdata is valid in the cycle after the read is performed and holds until the next read.
 //
-// Parameters: only the primary ones below are set from outside (hwmodel.rtlgen). The FC layers
+// Parameters: only the primary ones below are set from outside (hwmodel.hw.rtlgen). The FC layers
 // are described by packed vectors with one 16-bit field per FC layer, field k-1 = layer k at bits
 // [16(k-1), 16(k-1)+16) (the output layer is field NH); the hidden-only fields (FC_YB, FC_AS,
 // FC_BB) of the output layer are ignored. O, Q, N_IN, the LFSR seeds and every width are derived
@@ -74,7 +74,7 @@ module spoon_top #(
     parameter integer SAW    = (Q * Q > 1) ? $clog2(Q * Q) : 1,
     parameter integer ACC_AW = f_acc_aw(0),
     parameter integer ACC_DW = f_acc_dw(0),
-    parameter integer NCNT   = 19 + 10 * NH    // counters: hwmodel.counters.counter_names(NH)
+    parameter integer NCNT   = 19 + 10 * NH    // counters: hwmodel.spec.counters.counter_names(NH)
 ) (
     input  wire                  clk,
     input  wire                  rst,
@@ -484,7 +484,7 @@ module spoon_top #(
 `ifndef SYNTHESIS
                 wire cf_b, cf_d;
 `endif
-                // fc{k}_dact: read only by the DRTP update, so learning-only (hwmodel.layers.
+                // fc{k}_dact: read only by the DRTP update, so learning-only (hwmodel.spec.layers.
                 // organisation: learning_only) like the B LUT
                 if (LEARNING != 0) begin : g_dact
                     sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
@@ -538,7 +538,7 @@ module spoon_top #(
                     if (sel_q == ID_B) rd[BW-1:0]  = b_rdata;
                     if (sel_q == ID_L) rd[31:0]    = lfsr_rd;
                 end
-                // the counters of hidden layer k (hwmodel.counters.hidden_counter_names)
+                // the counters of hidden layer k (hwmodel.spec.counters.hidden_counter_names)
                 assign cinc[32*(CB+5) +: 32] = {31'd0, act_we};
                 assign cinc[32*(CB+6) +: 32] = {31'd0, xr_re[g+1]};   // fc{k}_act reads by layer k+1
                 assign cinc[32*(CB+7) +: 32] = {31'd0, c_act};
@@ -582,7 +582,7 @@ module spoon_top #(
                     if (sel_q == ID_L)    rd[31:0]    = lfsr_rd;
                     if (sel_q == ID_PRED) rd[OW-1:0]  = pred_q;
                 end
-                // the counters of the output layer (hwmodel.counters.output_counter_names)
+                // the counters of the output layer (hwmodel.spec.counters.output_counter_names)
                 assign cinc[32*(CB+5) +: 32] = {31'd0, lut_re};
                 assign cinc[32*(CB+6) +: 32] = {31'd0, out_we};
                 assign cinc[32*(CB+7) +: 32] = {31'd0, out_re};
@@ -659,7 +659,7 @@ module spoon_top #(
         end
 
     // ---- access counters of docs/spec.md §11 / §15 / §16 (simulation only) -------------------------
-    // cnt_inf_q / cnt_lrn_q: 64 bits per counter, counter c (hwmodel.counters.counter_names(NH)
+    // cnt_inf_q / cnt_lrn_q: 64 bits per counter, counter c (hwmodel.spec.counters.counter_names(NH)
     // order) at bits [64c, 64c+64); inference phases / update phases (learn_phase). Counted from
     // the engines' memory strobes and operation counts (cinc; host accesses excluded); cumulative
     // since reset (the testbench takes differences).

@@ -11,7 +11,7 @@
 //
 // $readmemh: BANKS = 1 reads INIT_BASE.hex (the logical file); BANKS >= 2 reads one file per
 // bank, INIT_BASE_bNN.hex (NN = bank, two digits; ROWS words, rows past DEPTH zero), as the
-// macros of a real chip would be initialised; hwmodel.rtlgen writes both.
+// macros of a real chip would be initialised; hwmodel.hw.rtlgen writes both.
 module wmem #(
     parameter integer DEPTH     = 16,
     parameter integer WIDTH     = 8,

@@ -18,12 +18,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hwmodel.config import Config  # noqa: E402
-from hwmodel.data import embedded_split  # noqa: E402
-from hwmodel.encode import EventBatch, encode_images  # noqa: E402
-from hwmodel.layers import organisation  # noqa: E402
-from hwmodel.model import Processor  # noqa: E402
-from hwmodel.train import epoch_orders  # noqa: E402
+from hwmodel.spec.config import Config  # noqa: E402
+from hwmodel.data.mnist import embedded_split  # noqa: E402
+from hwmodel.data.encode import EventBatch, encode_images  # noqa: E402
+from hwmodel.spec.layers import organisation  # noqa: E402
+from hwmodel.engine.processor import Processor  # noqa: E402
+from hwmodel.train.runs import epoch_orders  # noqa: E402
 
 
 def organisation_overrides(cfg: Config, p: int) -> dict:

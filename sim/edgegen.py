@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hwmodel.config import Config, ConfigError
+from hwmodel.spec.config import Config, ConfigError
 
 THEMES = ("narrow", "tie", "ymax", "zero_err", "structure", "rate", "wide")
 # depth of each theme's default seed (seed < len(THEMES)); later rounds add seed // len(THEMES)
@@ -243,9 +243,9 @@ def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
 def sample_batch(cfg: Config, images, events: str = "image", seed: int = 0):
     """Digits as events: the config's encoder (TTFS/rate), or DVS-emulated streams (the system
     testbench and the corner count use this one function, so they see the same samples)."""
-    from hwmodel.encode import EventBatch, encode_images
+    from hwmodel.data.encode import EventBatch, encode_images
     if events == "dvs":
-        from hwmodel.dvs import dvs_dataset
+        from hwmodel.data.dvs import dvs_dataset
         return EventBatch.from_streams(dvs_dataset(images, np.zeros(len(images), np.int64), seed=seed), cfg)
     return EventBatch.from_streams(encode_images(images, cfg), cfg)
 
@@ -253,8 +253,8 @@ def sample_batch(cfg: Config, images, events: str = "image", seed: int = 0):
 def model_corners(case: EdgeCase, offset: int = 0) -> dict[str, int]:
     """Run the case's samples (as tests/test_rtl_edge.py co-simulates them) through the model
     alone and count the corners."""
-    from hwmodel.data import embedded_split
-    from hwmodel.model import Processor
+    from hwmodel.data.mnist import embedded_split
+    from hwmodel.engine.processor import Processor
     cfg = case.cfg
     proc = Processor.from_config(cfg)
     sp = embedded_split()

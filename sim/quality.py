@@ -28,7 +28,7 @@ def lint(params: dict | None = None) -> tuple[bool, str]:
     why = spoon_sim.setup_verilator()
     if why:
         raise RuntimeError(why)
-    from hwmodel.rtlgen import verilog_parameters
+    from hwmodel.hw.rtlgen import verilog_parameters
     cmd = ["verilator", "--lint-only", "-Wall", f"-I{RTL}", "--top-module", "spoon_top"]
     for k, v in verilog_parameters(params or {}).items():
         if not (isinstance(v, str) and v.startswith('"')):     # numbers and sized literals
@@ -74,8 +74,8 @@ def synth(params: dict, log: Path | None = None) -> tuple[bool, dict, str]:
 
 
 def main(argv: list[str]) -> int:
-    from hwmodel import rtlgen
-    from hwmodel.config import Config
+    from hwmodel.hw import rtlgen
+    from hwmodel.spec.config import Config
     cfg = Config.load(argv[1] if len(argv) > 1 else "tiny")
     ok_all = True
     for learning in (True, False):

@@ -11,7 +11,7 @@ plugin.
   folder); ``run`` prints ``waveform: PATH`` for each dump (``pytest -s`` shows it) and lists
   them in the report under ``"waveforms"``.
 * Build folders: ``sim/sim_build/<config-name>-<learn|infer>-<hash>-<sim>[-waves]``, one per
-  parameter set; ``hwmodel.rtlgen`` writes the parameter header and memory files into ``<folder>/gen``.
+  parameter set; ``hwmodel.hw.rtlgen`` writes the parameter header and memory files into ``<folder>/gen``.
 * Verilator's run-time library (verilated.o, verilated_vpi.o, ...: the same objects for every
   design, about half of a build's compile time) is compiled once and copied into each new build
   folder from ``sim/sim_build/_verilator_runtime-<key>`` (not for waveform builds, whose defines
@@ -169,7 +169,7 @@ def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Bui
     default suite; the long runs and bench/bench_rtl.py keep the optimised build."""
     from cocotb_tools.runner import get_runner
 
-    from hwmodel import rtlgen
+    from hwmodel.hw import rtlgen
     why = unavailable()
     if why:
         raise RuntimeError(why)

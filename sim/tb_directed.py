@@ -21,16 +21,16 @@ import cocotb
 import numpy as np
 from cocotb.triggers import FallingEdge
 
-from hwmodel import roms
-from hwmodel.config import Config
-from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch, encode_images
-from hwmodel.eventio import EVENT_DTYPE
+from hwmodel.spec import roms
+from hwmodel.spec.config import Config
+from hwmodel.data.mnist import embedded_split
+from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.data.eventio import EVENT_DTYPE
 from tb_lib import Chip, compare_all, compare_counters, out_name, tb_args, writable, write_report
 
 
 async def _setup(dut, n: int = 6):
-    from hwmodel.model import Processor
+    from hwmodel.engine.processor import Processor
     cfg = Config.from_toml(tb_args()["config"])
     chip = Chip(dut, cfg, True)
     await chip.start()
@@ -241,7 +241,7 @@ async def reset_mid_sample(dut):
     """Reset during the event phase, then during the learning phase: every register returns to
     its reset value; memories keep what was written (the host reloads them); the chip then
     runs samples exactly like a fresh model."""
-    from hwmodel.model import Processor
+    from hwmodel.engine.processor import Processor
     cfg, chip, proc, batch, labels = await _setup(dut)
     d = dut
     errors, stats = [], {}

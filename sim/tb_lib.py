@@ -1,7 +1,7 @@
 """cocotb helpers shared by the testbenches: clock/reset, the host access port, sample driver,
 counter read-back and the model comparison with first-mismatch reports, for a layer stack of
-any depth (docs/spec.md §15): memory names and ids from hwmodel.layers / hwmodel.rtlgen, counter
-names from hwmodel.counters.counter_names."""
+any depth (docs/spec.md §15): memory names and ids from hwmodel.spec.layers / hwmodel.hw.rtlgen, counter
+names from hwmodel.spec.counters.counter_names."""
 from __future__ import annotations
 
 import json
@@ -11,13 +11,13 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import FallingEdge
 
-from hwmodel.counters import counter_names
-from hwmodel.layers import is_learning_only, memories
-from hwmodel.rtlgen import mem_depths, mem_ids, mem_widths
+from hwmodel.spec.counters import counter_names
+from hwmodel.spec.layers import is_learning_only, memories
+from hwmodel.hw.rtlgen import mem_depths, mem_ids, mem_widths
 
 
 def learning_only(name: str) -> bool:
-    """Memories and registers absent when LEARNING = 0 (hwmodel.layers.LEARNING_ONLY): the B
+    """Memories and registers absent when LEARNING = 0 (hwmodel.spec.layers.LEARNING_ONLY): the B
     LUTs, the derivative flags and the rounding LFSRs."""
     return is_learning_only(name)
 

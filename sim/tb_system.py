@@ -1,6 +1,6 @@
 """System testbench of spoon_top against hwmodel.Processor (bit for bit), at any depth: every
 memory word of every layer (docs/spec.md §15 names), every LFSR, pred, the result port and every
-counter of hwmodel.counters.counter_names(K).
+counter of hwmodel.spec.counters.counter_names(K).
 
 Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
 (0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
@@ -15,10 +15,10 @@ import time
 import cocotb
 import numpy as np
 
-from hwmodel.config import Config
-from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch
-from hwmodel.model import Processor
+from hwmodel.spec.config import Config
+from hwmodel.data.mnist import embedded_split
+from hwmodel.data.encode import EventBatch
+from hwmodel.engine.processor import Processor
 from tb_lib import (Chip, check_ports, compare_all, compare_counters, initialised, out_name, tb_args,
                     write_report)
 
@@ -205,8 +205,8 @@ async def conv_scatter(dut):
     channel 0 all +max, channel 1 all -min, others from the ROM. Sample 1 is the single event
     (6, 3): six positions (0,1) (0,2) (0,3) (1,1) (1,2) (1,3). Sample 2 repeats it 80 times plus
     random events so that potentials saturate at +2^(PB-1)-1 and -2^(PB-1)."""
-    from hwmodel import roms
-    from hwmodel.eventio import EVENT_DTYPE
+    from hwmodel.spec import roms
+    from hwmodel.data.eventio import EVENT_DTYPE
     args = tb_args()
     cfg = Config.from_toml(args["config"])
     assert (cfg.conv.kernel, cfg.conv.stride, cfg.conv.padding) == (5, 2, 0), "needs K=5 S=2 PAD=0"

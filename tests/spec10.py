@@ -1,10 +1,10 @@
 """Spec §10 and §11 for one hidden layer, written again by hand from the spec (not from the layer
 stack): the memories' words and widths, which counters read and write each memory, and each
-counter's width. The tests compare the stack's general code (hwmodel.layers, hwmodel.counters)
+counter's width. The tests compare the stack's general code (hwmodel.spec.layers, hwmodel.spec.counters)
 with these tables at K = 1."""
 from __future__ import annotations
 
-from hwmodel.config import Config
+from hwmodel.spec.config import Config
 
 # spec §11, in its order
 COUNTERS = (

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from hwmodel import cli, report, sweep
-from hwmodel.config import Config
+from hwmodel.spec.config import Config
 from hwmodel.estimate import cli as est_cli
-from hwmodel.eventio import EVENT_DTYPE, write_aer
+from hwmodel.data.eventio import EVENT_DTYPE, write_aer
 
 MAINS = {"hwmodel": cli.main, "sweep": sweep.main, "report": report.main, "estimate": est_cli.main}
 UNWRITABLE = "/proc/1/hwmodel-test"  # cannot be created, not even by root
@@ -262,7 +262,7 @@ def no_work(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("work started before the input was checked")
     import hwmodel.estimate.core as core
-    import hwmodel.train as train
+    import hwmodel.train.runs as train
     monkeypatch.setattr(train, "run_training", boom)
     monkeypatch.setattr(sweep, "run_task", boom)
     monkeypatch.setattr(core, "measure_counters", boom)

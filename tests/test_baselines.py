@@ -6,9 +6,9 @@ import json
 import numpy as np
 
 from hwmodel.cli import main
-from hwmodel.config import Config
-from hwmodel.data import embedded_split
-from hwmodel.train import carve_validation, epoch_orders, prepare, run_baselines
+from hwmodel.spec.config import Config
+from hwmodel.data.mnist import embedded_split
+from hwmodel.train.runs import carve_validation, epoch_orders, prepare, run_baselines
 
 ARGS = ["train", "--config", "tiny", "--n-train", "400", "--n-test", "150", "--epochs", "2", "--no-float",
         "--no-progress"]
@@ -46,7 +46,7 @@ def test_baselines_are_what_they_claim():
     orders = epoch_orders(len(prep.y_train), 2, cfg.seed)
     r = run_baselines(cfg, prep, 2, orders)
     assert r["linear_search_runs"] >= 5
-    from hwmodel.stack import StackProcessor
+    from hwmodel.engine.kernel import StackProcessor
     # the reported read-out is the K = 0 stack with the chosen shifts, trained on the same digits
     lin = StackProcessor.from_config(cfg.replace(**{"hidden.sizes": "", "output.sig_shift": r["linear_sig_shift"],
                                                     "output.lr_shift": r["linear_lr_shift"]}))

@@ -28,7 +28,7 @@ def test_train_json_keys_and_outputs(tmp_path, capsys):
 def test_eval_counters_equal_trains_at_every_depth(tmp_path, capsys, sizes, depth):
     """eval --json of the weights train --out wrote gives train --json's counters per test sample,
     named by the layer stack at that depth (spec §15), and info names the same counters."""
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     run = tmp_path / "run"
     sets = ["--set", f"hidden.sizes={sizes}"]
     assert main(["train", "--config", "tiny", *sets, "--epochs", "1", "--n-train", "200", "--n-test", "60",
@@ -82,7 +82,7 @@ def test_loaded_kernels_are_used_and_checked(tmp_path, capsys):
                "--n-train", "100", "--n-test", "50", "--no-float", "--json", "--out", str(tmp_path / "o")])
     assert rc == 0
     capsys.readouterr()
-    from hwmodel.model import Processor
+    from hwmodel.engine.processor import Processor
     p = Processor.load(tmp_path / "o" / "weights.npz")
     assert p.memories()["conv_kernel"][12].tolist() == [7, 7, 7, 7] and p.memories()["conv_kernel"].sum() == 28
     np.save(tmp_path / "bad.npy", np.zeros((4, 1, 3, 3), np.int64))

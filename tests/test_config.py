@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from hwmodel.config import Config, ConfigError, flat_keys, list_presets
-from hwmodel.precision import Precision, PrecisionError
+from hwmodel.spec.config import Config, ConfigError, flat_keys, list_presets
+from hwmodel.spec.precision import Precision, PrecisionError
 
 SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec.md"
 
@@ -100,10 +100,10 @@ def test_identity_conv_is_a_pixel_pass_through():
     """conv.init = "identity" (spec §3): K = 1, C = CIN, weight max; one event fires its pixel."""
     import numpy as np
 
-    from hwmodel import roms
-    from hwmodel.encode import EventBatch
-    from hwmodel.eventio import EVENT_DTYPE
-    from hwmodel.model import Processor
+    from hwmodel.spec import roms
+    from hwmodel.data.encode import EventBatch
+    from hwmodel.data.eventio import EVENT_DTYPE
+    from hwmodel.engine.processor import Processor
     over = {"conv.init": "identity", "conv.kernel": 1, "conv.stride": 1, "conv.channels": 1, "conv.threshold": 7}
     cfg = Config.preset("spoon").replace(**over)
     k = roms.conv_kernels(cfg)

@@ -5,7 +5,7 @@ import struct
 import numpy as np
 import pytest
 
-from hwmodel.data import DataError, embedded_split, load_idx_folder, read_idx
+from hwmodel.data.mnist import DataError, embedded_split, load_idx_folder, read_idx
 
 
 def write_idx(path, arr, gz=False):

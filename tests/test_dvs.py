@@ -1,4 +1,4 @@
-"""Tests for hwmodel.dvs: DVS emulation of static images."""
+"""Tests for hwmodel.data.dvs: DVS emulation of static images."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwmodel.dvs import dvs_dataset, dvs_events, saccade_path
-from hwmodel.eventio import EVENT_DTYPE, validate_events
+from hwmodel.data.dvs import dvs_dataset, dvs_events, saccade_path
+from hwmodel.data.eventio import EVENT_DTYPE, validate_events
 
 
 def blob_image(height: int = 28, width: int = 28, seed: int = 0) -> np.ndarray:

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from hwmodel.config import Config
-from hwmodel.encode import EventBatch, rate_events, ttfs_events
-from hwmodel.eventio import EVENT_DTYPE, EventFormatError
+from hwmodel.spec.config import Config
+from hwmodel.data.encode import EventBatch, rate_events, ttfs_events
+from hwmodel.data.eventio import EVENT_DTYPE, EventFormatError
 
 
 def test_ttfs_brighter_first_ties_in_raster_order():

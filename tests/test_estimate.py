@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwmodel.config import Config
-from hwmodel.counters import counter_index, counter_names
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_index, counter_names
 import spec10
 from hwmodel.estimate import (BLOCKS, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
                               estimate, load_tech, memory_area, memory_specs)
@@ -196,7 +196,7 @@ def test_learning_energy_and_overheads_positive(tech, tiny_counters):
 def test_leakage_is_charged_per_sample_duration(tech, tiny_counters):
     """Leakage energy = leakage power x the sample's own cycles / clock: a learning sample (more
     cycles) pays more, the rate changes only the average power, a faster clock less leakage."""
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     cfg = Config.load("tiny")
     ci = counter_names(cfg).index("cycles")
     inf, lrn, _ = tiny_counters
@@ -291,7 +291,7 @@ def test_action_table_reproduces_the_energies(tech, tiny_counters):
     """The Accelergy-style table (energy per action x action counts) is the whole dynamic energy:
     summed, it gives the classification's and the learning phases' energies; every counter is a
     row with its component and action."""
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     cfg = Config.load("tiny")
     r = estimate(cfg, tech, synth=False, counters=tiny_counters)
     acts = r["actions"]

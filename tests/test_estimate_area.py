@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from hwmodel.config import Config
+from hwmodel.spec.config import Config
 from hwmodel.estimate import AreaError, GE_TABLE, cell_ge, read_liberty, synthesize
 from hwmodel.estimate import libs
 from hwmodel.estimate.area import find_yosys
@@ -223,7 +223,7 @@ def test_clock_energy_counts_every_synthesized_flipflop_on_every_busy_cycle():
     """Clock energy per sample = flip-flops of the chip (Yosys) x its busy cycles x the table's
     energy per flip-flop and cycle; the inference-only chip clocks fewer flip-flops; the range's
     low end gates the flip-flops that have an enable."""
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     from hwmodel.estimate import measure_counters
     cfg = Config.load("tiny")
     tech = load_tech()

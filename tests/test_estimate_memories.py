@@ -9,12 +9,12 @@ import math
 
 import pytest
 
-from hwmodel.config import Config
+from hwmodel.spec.config import Config
 from hwmodel.estimate import scaling
 from hwmodel.estimate.core import check_memories, memory_area, synthesize_design
 from hwmodel.estimate.memories import FIT_TOLERANCE, MemSpec, memory_list, sram_cost
 from hwmodel.estimate.tech import load_tech
-from hwmodel.layers import organisation
+from hwmodel.spec.layers import organisation
 from conftest import require_tool  # noqa: E402
 
 

@@ -1,4 +1,4 @@
-"""Tests for hwmodel.eventio: event validation, N-MNIST .bin and .aer files."""
+"""Tests for hwmodel.data.eventio: event validation, N-MNIST .bin and .aer files."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from hwmodel.eventio import (
+from hwmodel.data.eventio import (
     AER_HEADER_BYTES,
     EVENT_DTYPE,
     AerHeader,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from hwmodel.cli import main
-from hwmodel.config import Config
-from hwmodel.counters import frame_baseline
-from hwmodel.data import load_nmnist
-from hwmodel.eventio import EVENT_DTYPE, write_nmnist
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import frame_baseline
+from hwmodel.data.mnist import load_nmnist
+from hwmodel.data.eventio import EVENT_DTYPE, write_nmnist
 
 
 def make_nmnist(root, per_class=2, seed=0):
@@ -73,7 +73,7 @@ def test_frame_baseline_counts():
 
 
 def test_stopping_rules():
-    from hwmodel.encode import stop_stream
+    from hwmodel.data.encode import stop_stream
     ev = np.zeros(5, EVENT_DTYPE)
     ev["t"] = [100, 150, 199, 200, 400]
     assert stop_stream(ev, window_us=100)["t"].tolist() == [100, 150, 199]

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from hwmodel.config import Config
-from hwmodel.floatref import FloatStack
+from hwmodel.spec.config import Config
+from hwmodel.train.floatref import FloatStack
 
 
 def numpy_epoch(cfg, Ws, Bs, X, labels, order, gains, algo, frozen):
@@ -115,7 +115,7 @@ def _csr(X):
 def test_shared_hidden_drtp_equals_separate_runs(depth, frozen):
     """Float DRTP of several output gains on one shared hidden trajectory gives, bit for bit, the
     weights and validation curves of one run per gain pair."""
-    from hwmodel.floatref import _train_points
+    from hwmodel.train.floatref import _train_points
     cfg, Ws, Bs, X, labels = case(depth, 11 + depth)
     idx, off = _csr(X)
     tr = (idx, off, labels)
@@ -133,7 +133,7 @@ def test_shared_hidden_drtp_equals_separate_runs(depth, frozen):
 @pytest.mark.parametrize("algo", ["drtp", "bp"])
 def test_gain_search_on_threads_equals_serial(algo):
     """train_reference with 2 threads: the same grid, gains, curves, accuracies and weights."""
-    from hwmodel.floatref import train_reference
+    from hwmodel.train.floatref import train_reference
     cfg, Ws, Bs, X, labels = case(2, 5)
     idx, off = _csr(X)
     data = (idx, off, labels)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from hwmodel import checks, cli, sweep
-from hwmodel.model import Processor
+from hwmodel.util import checks
+from hwmodel import cli, sweep
+from hwmodel.engine.processor import Processor
 
 TINY = ["--config", "tiny", "--n-train", "200", "--n-test", "100"]
 
@@ -63,7 +64,7 @@ def test_ctrl_c_in_train_keeps_finished_epochs(tmp_path, capsys, monkeypatch):
 
 def test_ctrl_c_before_anything_finished_saves_nothing(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli, "_bar_factory", _bars_interrupting_at(0))
-    monkeypatch.setattr("hwmodel.train.Processor.train_epoch",
+    monkeypatch.setattr("hwmodel.train.runs.Processor.train_epoch",
                         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     out = tmp_path / "run"
     assert cli.main(["train", *TINY, "--epochs", "3", "--out", str(out)]) == 130
@@ -325,7 +326,7 @@ def test_ctrl_c_lost_in_a_finalizer_is_raised_at_the_next_interruption_point():
     """A SIGINT handled while Python runs a __del__ (as when llvmlite frees objects while Numba
     compiles) raises a KeyboardInterrupt that Python discards; the recorded interrupt is raised
     again at the next interruption point of the long loops."""
-    from hwmodel import checks
+    from hwmodel.util import checks
     old = signal.getsignal(signal.SIGINT)
     checks.ctrl_c_raises()
     try:
@@ -350,7 +351,7 @@ def test_ctrl_c_lost_in_a_finalizer_prints_no_traceback_and_is_raised(tmp_path):
     (the tool promises no traceback on Ctrl-C), and the interruption point raises it."""
     code = (
         "import os, signal\n"
-        "from hwmodel import checks\n"
+        "from hwmodel.util import checks\n"
         "checks.ctrl_c_raises()\n"
         "class F:\n"
         "    def __del__(self):\n"

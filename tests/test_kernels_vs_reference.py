@@ -10,11 +10,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hwmodel import reference
-from hwmodel.config import Config
-from hwmodel.eventio import EVENT_DTYPE
+from naive import reference
+from hwmodel.spec.config import Config
+from hwmodel.data.eventio import EVENT_DTYPE
 
-from naive_runner import run_both, run_both_batched
+from naive.runner import run_both, run_both_batched
 
 
 def _small_or_any(draw, lo, hi, small_hi):
@@ -116,14 +116,14 @@ def test_batched_numba_equals_reference(case, learn):
 
 
 def _digits(n):
-    from hwmodel.data import embedded_split
+    from hwmodel.data.mnist import embedded_split
     sp = embedded_split(20, 10)
     return sp.x_train[:n], sp.y_train[:n]
 
 
 def test_reference_agrees_on_real_digits_with_learning():
     """tiny preset on real encoded digits, one sample per call (slow reference: a few samples)."""
-    from hwmodel.encode import encode_images
+    from hwmodel.data.encode import encode_images
     cfg = Config.preset("tiny")
     x, y = _digits(4)
     proc, res, ref_state, rpreds, rcnts = run_both(cfg, encode_images(x, cfg), y, True)
@@ -136,8 +136,8 @@ def test_reference_agrees_on_real_digits_with_learning():
 def test_batched_spoon_on_real_digits_with_learning():
     """spoon's serial organisation (N1 = 128, 1,152 FC1 inputs; the one-lane reference) trained on
     real digits in one batched call."""
-    from hwmodel.counters import counter_index
-    from hwmodel.encode import encode_images
+    from hwmodel.spec.counters import counter_index
+    from hwmodel.data.encode import encode_images
     cfg = Config.preset("spoon_serial")
     x, y = _digits(5)
     proc, res, ref_state, rpreds, rcnts = run_both_batched(cfg, encode_images(x, cfg), y, True)

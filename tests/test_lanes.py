@@ -3,7 +3,7 @@
 The values a layer computes do not depend on its organisation except through the lane LFSRs of
 stochastic rounding; the counters count words for memories and units for operations; the cycles
 follow §16's table. Expected values are worked out by hand in the comments (the kernel against
-the plainly written ``hwmodel.stack_reference`` on generated organisations is tests/test_stack.py).
+the plainly written ``naive.stack_reference`` on generated organisations is tests/test_stack.py).
 """
 import json
 import subprocess
@@ -12,18 +12,18 @@ import sys
 import numpy as np
 import pytest
 
-from hwmodel import roms
-from hwmodel.config import Config
-from hwmodel.counters import counter_index
-from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch, encode_images
-from hwmodel.model import Processor
-from hwmodel.reference import ref_lfsr_step
-from hwmodel.train import epoch_orders
+from hwmodel.spec import roms
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_index
+from hwmodel.data.mnist import embedded_split
+from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.engine.processor import Processor
+from naive.reference import ref_lfsr_step
+from hwmodel.train.runs import epoch_orders
 
 IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 
-from naive_runner import events, small
+from naive.runner import events, small
 
 
 def _digits(cfg, n, offset=0):

@@ -7,9 +7,9 @@ import tomllib
 
 import pytest
 
-from hwmodel import layers
+from hwmodel.spec import layers
 import spec10
-from hwmodel.config import Config, ConfigError, DepthError, PRESET_DIR, list_presets
+from hwmodel.spec.config import Config, ConfigError, DepthError, PRESET_DIR, list_presets
 
 
 DEEP_PRESETS = {"spoon_deep": [128, 64], "pixel_fc": [500, 500]}

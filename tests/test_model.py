@@ -3,12 +3,12 @@ spec's formulas, bad labels are rejected, weights save and load exactly."""
 import numpy as np
 import pytest
 
-from hwmodel.config import Config
-from hwmodel.counters import counter_index, counter_names, counter_word_bits
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_index, counter_names, counter_word_bits
 from spec10 import word_bits
-from hwmodel.data import embedded_split
-from hwmodel.encode import EventBatch, encode_images
-from hwmodel.model import ModelError, Processor
+from hwmodel.data.mnist import embedded_split
+from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.engine.processor import ModelError, Processor
 
 IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 

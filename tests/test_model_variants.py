@@ -11,18 +11,18 @@ Each example below names the variant(s) it separates from the spec:
     updating (and stepping the LFSR for) saturated units.
 
 Every datapath example runs through a real ``Processor`` (the Numba kernels) and through
-``hwmodel.reference`` from the same hand-written state.
+``naive.reference`` from the same hand-written state.
 """
 import numpy as np
 import pytest
 
-from hwmodel import reference
-from hwmodel.arith import NEAREST, STOCHASTIC, TRUNCATE, round_shift
-from hwmodel.counters import counter_index
+from naive import reference
+from hwmodel.engine.arith import NEAREST, STOCHASTIC, TRUNCATE, round_shift
+from hwmodel.spec.counters import counter_index
 
 IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 
-from naive_runner import ENGINES, events, run_one, small
+from naive.runner import ENGINES, events, run_one, small
 
 ROUNDS = {"arith": round_shift.py_func, "arith-jit": round_shift, "reference": reference.ref_round}
 

@@ -1,10 +1,10 @@
 """The Numba cache cannot serve a stale kernel after a helper module changes.
 
 Numba's ``cache=True`` only checks the source file that defines a kernel, so editing a helper it
-inlines (``hwmodel/arith.py``) used to leave the old machine code in use. ``hwmodel/__init__.py``
+inlines (``hwmodel/engine/arith.py``) used to leave the old machine code in use. ``hwmodel/__init__.py``
 points ``NUMBA_CACHE_DIR`` at a folder named after a hash of the package sources. This test runs
 a kernel in fresh interpreters on a private copy of the package: once, after editing only
-``arith.py`` (the result must change), and once more without edits (same result, from cache).
+``engine/arith.py`` (the result must change), and once more without edits (same result, from cache).
 """
 import json
 import os
@@ -19,11 +19,11 @@ SCRIPT = r"""
 import json, os
 import numpy as np
 import hwmodel
-from hwmodel.config import Config
-from hwmodel.encode import EventBatch
-from hwmodel.eventio import EVENT_DTYPE
-from hwmodel.stack import run_stack
-from hwmodel.model import Processor
+from hwmodel.spec.config import Config
+from hwmodel.data.encode import EventBatch
+from hwmodel.data.eventio import EVENT_DTYPE
+from hwmodel.engine.kernel import run_stack
+from hwmodel.engine.processor import Processor
 
 # s5 potentials (max 15): 40 events on one pixel drive the potentials into saturation
 cfg = Config.preset("tiny").replace(**{"conv.potential": "s5", "conv.threshold": 12})
@@ -65,7 +65,7 @@ def test_editing_a_helper_recompiles_the_kernels(tmp_path):
     assert first["misses"] == 1  # compiled here
 
     # saturate one below the top instead: sat_5 would clamp to 14
-    arith = pkg_root / "hwmodel" / "arith.py"
+    arith = pkg_root / "hwmodel" / "engine" / "arith.py"
     src = arith.read_text()
     assert src.count("hi = (1 << (bits - 1)) - 1") == 1
     arith.write_text(src.replace("hi = (1 << (bits - 1)) - 1", "hi = (1 << (bits - 1)) - 2"))

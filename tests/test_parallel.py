@@ -1,11 +1,11 @@
-"""hwmodel.parallel: results in item order whatever order the runs finish in; one failing or
+"""hwmodel.util.parallel: results in item order whatever order the runs finish in; one failing or
 interrupted run stops the others at their next check and is raised to the caller."""
 import threading
 import time
 
 import pytest
 
-from hwmodel.parallel import check, map_threads
+from hwmodel.util.parallel import check, map_threads
 
 
 def test_results_come_in_item_order():

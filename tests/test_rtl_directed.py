@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
 import spoon_sim  # noqa: E402
 
 from conftest import require_tool  # noqa: E402
-from hwmodel.config import Config  # noqa: E402
+from hwmodel.spec.config import Config  # noqa: E402
 
 TESTS = ["out_of_array", "gaps_backpressure", "start_while_busy", "access_while_busy",
          "reset_mid_sample", "events_between_samples"]

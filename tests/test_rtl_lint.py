@@ -15,8 +15,8 @@ import quality  # noqa: E402
 import spoon_sim  # noqa: E402
 
 from conftest import require_tool  # noqa: E402
-from hwmodel import rtlgen  # noqa: E402
-from hwmodel.config import Config  # noqa: E402
+from hwmodel.hw import rtlgen  # noqa: E402
+from hwmodel.spec.config import Config  # noqa: E402
 
 RTL = spoon_sim.RTL_DIR
 
@@ -245,7 +245,7 @@ def test_rtlgen_files_lanes(tmp_path):
     files in the lane layout (P weights per word), one file per bank of a banked weight memory
     (word a in bank a mod B at row a div B, rows padded to ceil(words / B)), memory widths and
     depths of the lane layouts."""
-    from hwmodel.model import Processor
+    from hwmodel.engine.processor import Processor
     cfg = tiny_lanes()
     p = rtlgen.top_parameters(cfg)
     assert rtlgen.unpack(p["FC_LANES"], 2) == [5, 3]

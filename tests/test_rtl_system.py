@@ -16,7 +16,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
 import spoon_sim  # noqa: E402
 
-from hwmodel.config import Config  # noqa: E402
+from hwmodel.spec.config import Config  # noqa: E402
 
 from conftest import require_tool  # noqa: E402
 
@@ -73,7 +73,7 @@ def random_config(seed: int) -> Config:
     """A valid configuration with every width, size and mode drawn at random (28x28 input)."""
     import numpy as np
 
-    from hwmodel.config import ConfigError
+    from hwmodel.spec.config import ConfigError
     rng = np.random.default_rng(seed)
     r = lambda lo, hi: int(rng.integers(lo, hi + 1))  # noqa: E731
     while True:
@@ -165,7 +165,7 @@ def test_rtl_depth(depth):
     cfg = depth_config(depth)
     assert cfg.depth == depth
     rep = _system(cfg, n_learn=4, n_infer=2)
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     tot = dict(zip(counter_names(depth), rep["total_counters_model"][1]))
     for k in range(1, depth + 2):
         assert tot[f"fc{k}_upd"] > 0, f"layer {k} never updated a weight"
@@ -237,7 +237,7 @@ def test_rtl_lanes(name):
     Every layer must have updated weights."""
     cfg = lanes_config(name)
     rep = _system(cfg, n_learn=4, n_infer=2)
-    from hwmodel.counters import counter_names
+    from hwmodel.spec.counters import counter_names
     tot = dict(zip(counter_names(cfg.depth), rep["total_counters_model"][1]))
     for k in range(1, cfg.depth + 2):
         assert tot[f"fc{k}_upd"] > 0, f"layer {k} never updated a weight"

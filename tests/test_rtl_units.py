@@ -1,4 +1,4 @@
-"""Unit tests of the RTL datapath blocks against hwmodel.arith (cocotb, one harness build).
+"""Unit tests of the RTL datapath blocks against hwmodel.engine.arith (cocotb, one harness build).
 
 tanh_unit exhaustively over its input range, sigmoid_unit on edges + a large random sample,
 lfsr32 against lfsr_step and the spec's worked example, round_shift in all three modes over all

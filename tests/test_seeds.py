@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from hwmodel import cli
-from hwmodel.config import Config
-from hwmodel.train import (SEED_METRICS, DataSpec, load_data, rounding_lfsr_starts, run_training, summarize,
+from hwmodel.spec.config import Config
+from hwmodel.train.runs import (SEED_METRICS, DataSpec, load_data, rounding_lfsr_starts, run_training, summarize,
                            t_interval)
 
 TINY = ["--config", "tiny", "--n-train", "300", "--n-test", "100", "--epochs", "2", "--no-progress"]
@@ -113,7 +113,7 @@ def test_bad_seed_and_validation_options(argv, needle, capsys, tmp_path):
 
 def test_seeds_read_the_same_in_every_command_and_val_size_zero(capsys):
     """--seeds is a list of seeds and ranges everywhere: one integer is one seed (train, the
-    sweep and the depth script share hwmodel.checks.parse_seed_list)."""
+    sweep and the depth script share hwmodel.util.checks.parse_seed_list)."""
     from hwmodel import sweep
     for text, want in (("5", [5]), ("0", [0]), ("7,3", [7, 3]), ("0-4", [0, 1, 2, 3, 4]), ("1-2, 9", [1, 2, 9])):
         assert cli.seed_list(text) == want and sweep.parse_seeds(text) == want
@@ -154,7 +154,7 @@ def test_rounding_repeats_in_the_cli(capsys):
 
 
 def test_ctrl_c_keeps_the_finished_seeds(tmp_path, capsys, monkeypatch):
-    from hwmodel import train
+    from hwmodel.train import runs as train
     real = train.run_training
 
     def stop_at_seed_1(cfg, *a, **k):

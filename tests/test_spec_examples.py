@@ -1,9 +1,9 @@
 """The worked examples of docs/spec.md §14, each checked against values worked out by hand.
 
 Every arithmetic example runs on both implementations of the spec primitives: the kernels'
-helpers (``hwmodel.arith.*.py_func``) and the reference's own (``hwmodel.reference.ref_*``).
+helpers (``hwmodel.engine.arith.*.py_func``) and the reference's own (``naive.reference.ref_*``).
 Examples about the datapath (conv scatter, hard-tanh, rounding and LFSR stepping inside an update,
-the FC2 error) also run through a real ``Processor`` and through ``hwmodel.reference.run`` on a
+the FC2 error) also run through a real ``Processor`` and through ``naive.reference.run`` on a
 small configuration whose state the test writes itself. Expected values are literals with the
 arithmetic in a comment, never the output of another implementation.
 """
@@ -12,14 +12,15 @@ import math
 import numpy as np
 import pytest
 
-from hwmodel import reference, roms
-from hwmodel.arith import NEAREST, STOCHASTIC, TRUNCATE, lfsr_step, round_shift, sat, sext
-from hwmodel.config import Config
-from hwmodel.counters import counter_index
+from naive import reference
+from hwmodel.spec import roms
+from hwmodel.engine.arith import NEAREST, STOCHASTIC, TRUNCATE, lfsr_step, round_shift, sat, sext
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_index
 
 IDX = counter_index(1)  # the chips of these tests have one hidden layer: counters by their stack names
 
-from naive_runner import ENGINES, events, run_one, small
+from naive.runner import ENGINES, events, run_one, small
 
 STEPS = {"arith": lfsr_step.py_func, "reference": reference.ref_lfsr_step}
 ROUNDS = {"arith": round_shift.py_func, "reference": reference.ref_round}

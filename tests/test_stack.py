@@ -1,6 +1,6 @@
-"""The layer-stack kernels (hwmodel.stack, docs/spec.md §15) against the two plain references:
-the independent one-hidden-layer reference (hwmodel.reference) and the stack reference
-(hwmodel.stack_reference).
+"""The layer-stack kernels (hwmodel.engine.kernel, docs/spec.md §15) against the two plain references:
+the independent one-hidden-layer reference (naive.reference) and the stack reference
+(naive.stack_reference).
 
 (a) K = 1: the kernel gives the reference's state (every array of its layout), predictions and
     counters on the tiny and spoon presets with real digits and on generated one-hidden-layer
@@ -17,13 +17,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hwmodel import reference, roms, stack_reference
-from hwmodel.config import Config
-from hwmodel.counters import counter_names
+from naive import reference, stack_reference
+from hwmodel.spec import roms
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names
 from spec10 import COUNTERS
-from hwmodel.encode import EventBatch
-from hwmodel.eventio import EVENT_DTYPE
-from hwmodel.stack import StackProcessor
+from hwmodel.data.encode import EventBatch
+from hwmodel.data.eventio import EVENT_DTYPE
+from hwmodel.engine.kernel import StackProcessor
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
@@ -200,7 +201,7 @@ def memories_cover_state(sp: StackProcessor):
 # ---- (a) K = 1: the stack kernel equals the independent one-hidden-layer reference -------------
 
 def both_k1(cfg, streams, labels, learn, record, passes=1):
-    """The stack kernel against ``hwmodel.reference`` (§5–§11 written plainly, K = 1), on the
+    """The stack kernel against ``naive.reference`` (§5–§11 written plainly, K = 1), on the
     reference's own state layout (``reference.state_views``): every array, prediction, counter."""
     batch = EventBatch.from_streams(streams, cfg)
     sp = StackProcessor.from_config(cfg)
@@ -224,8 +225,8 @@ def both_k1(cfg, streams, labels, learn, record, passes=1):
 
 
 def _digits(cfg, n):
-    from hwmodel.data import embedded_split
-    from hwmodel.encode import encode_images
+    from hwmodel.data.mnist import embedded_split
+    from hwmodel.data.encode import encode_images
     sp = embedded_split(400, 10)
     return encode_images(sp.x_train[:n], cfg), sp.y_train[:n]
 
@@ -563,9 +564,9 @@ def test_reference_primitives_on_worked_examples():
 def test_frozen_hidden_layers_keep_their_weights_and_the_output_learns():
     """The frozen-hidden baseline: with every hidden layer frozen, learning changes only the
     output layer's weights and LFSR; the forward pass is the unfrozen network's."""
-    from hwmodel.data import embedded_split
-    from hwmodel.encode import EventBatch, encode_images
-    from hwmodel.stack import StackProcessor
+    from hwmodel.data.mnist import embedded_split
+    from hwmodel.data.encode import EventBatch, encode_images
+    from hwmodel.engine.kernel import StackProcessor
     cfg = Config.preset("tiny").replace(**{"hidden.sizes": "12,8", "drtp.rounding": "stochastic"})
     sp = embedded_split(40, 10)
     b = EventBatch.from_streams(encode_images(sp.x_train[:20], cfg), cfg)

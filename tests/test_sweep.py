@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from hwmodel import report, sweep
-from hwmodel.config import Config
-from hwmodel.model import Processor
+from hwmodel.spec.config import Config
+from hwmodel.engine.processor import Processor
 
 DATA = ["--config", "tiny", "--n-train", "200", "--n-test", "100"]
 GRID = """

@@ -6,12 +6,13 @@ import json
 import numpy as np
 import pytest
 
-from hwmodel import cli, roms
-from hwmodel.config import Config
-from hwmodel.floatref import train_reference
-from hwmodel.model import Processor
-from hwmodel.stack import spike_inputs
-from hwmodel.train import (DataSpec, default_val_size, epoch_orders, load_data, run_training, saturation_stats,
+from hwmodel import cli
+from hwmodel.spec import roms
+from hwmodel.spec.config import Config
+from hwmodel.train.floatref import train_reference
+from hwmodel.engine.processor import Processor
+from hwmodel.engine.kernel import spike_inputs
+from hwmodel.train.runs import (DataSpec, default_val_size, epoch_orders, load_data, run_training, saturation_stats,
                            validation_split)
 
 PNG = b"\x89PNG\r\n\x1a\n"

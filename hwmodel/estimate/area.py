@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..checks import atomic_write_text
+from hwmodel.util.checks import atomic_write_text
 from .libs import decode
 
 FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer

@@ -79,7 +79,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 
-from ..checks import atomic_write_text
+from hwmodel.util.checks import atomic_write_text
 from pathlib import Path
 
 INSTALL = "pip install --no-deps --ignore-requires-python hwcomponents-cacti==1.0.40"

@@ -12,11 +12,11 @@ import sys
 import time
 from contextlib import contextmanager
 
-from .. import checks
-from ..checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
-from ..config import Config, ConfigError
-from ..data import DataError
-from ..model import ModelError
+from hwmodel.util import checks
+from hwmodel.util.checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
+from hwmodel.spec.config import Config, ConfigError
+from hwmodel.data.mnist import DataError
+from hwmodel.engine.processor import ModelError
 from .area import AreaError
 from .cacti import CactiError, CactiUnavailable
 from .core import CLOCK_GATING, DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
@@ -162,7 +162,7 @@ def print_summary(r: dict) -> None:
 
 
 def main(argv=None) -> int:
-    from ..checks import ctrl_c_raises
+    from hwmodel.util.checks import ctrl_c_raises
     ctrl_c_raises()
     try:
         args = build_parser().parse_args(argv)
@@ -184,7 +184,7 @@ def main(argv=None) -> int:
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
                          cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
                          clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
-        from ..provenance import version_info
+        from hwmodel.util.provenance import version_info
         r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
         if args.out:
             from .report import write_report

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import Config
-from ..counters import counter_names
-from ..layers import b_name, organisation
-from ..rtlgen import top_parameters
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names
+from hwmodel.spec.layers import b_name, organisation
+from hwmodel.hw.rtlgen import top_parameters
 from .area import TOP, AreaError, SynthResult, default_cache_dir, read_liberty, synthesize
 from .libs import LibraryMissing
 from .cacti import INSTALL as CACTI_INSTALL
@@ -73,7 +73,7 @@ def rtl_files(rtl_dir: str | Path | None) -> list[Path]:
 def synthesize_design(cfg: Config, learning: bool, *, rtl_dir=None, liberty=None,
                       cache: bool = True) -> SynthResult:
     """Synthesize spoon_top for ``cfg`` with LEARNING = 0/1 (top parameters from
-    hwmodel.rtlgen; the RTL derives the rest)."""
+    hwmodel.hw.rtlgen; the RTL derives the rest)."""
     files = rtl_files(rtl_dir)
     return synthesize(files, TOP, top_parameters(cfg, learning), liberty=liberty,
                       cache_dir=default_cache_dir() if cache else None)
@@ -87,7 +87,7 @@ def critical_path_design(cfg: Config, learning: bool, liberty, *, rtl_dir=None, 
 
 
 def rtl_memory_name(instance: str, cfg: Config) -> str | None:
-    """The memory of ``hwmodel.layers.organisation`` an ``sram`` instance of rtl/spoon_top.v
+    """The memory of ``hwmodel.spec.layers.organisation`` an ``sram`` instance of rtl/spoon_top.v
     implements (one bank of it for a banked weight memory), from its instance path."""
     parts = instance.split(".")
     leaf = parts[-1]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import Config
-from ..counters import counter_names
-from ..layers import b_name
-from ..rtlgen import clog2
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names
+from hwmodel.spec.layers import b_name
+from hwmodel.hw.rtlgen import clog2
 from .memories import MemSpec, memory_list
 from .memories import cost as mem_cost
 from .tech import Tech
@@ -21,7 +21,7 @@ BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "contro
 
 def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
     """memory -> (read counter, write counter) of every counted memory (spec §11, §15): for one
-    hidden layer exactly ``hwmodel.counters.MEMORIES``."""
+    hidden layer exactly ``hwmodel.spec.counters.MEMORIES``."""
     m: dict[str, tuple[str | None, str | None]] = {
         "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
         "conv_spk": ("conv_spk_rd", "conv_spk_wr")}
@@ -190,9 +190,9 @@ def measure_counters(cfg: Config, samples: int = 100, train_samples: int = 500, 
 
     Returns (inference counters per sample (2, N), learning counters per sample (2, N), info).
     """
-    from ..data import embedded_split
-    from ..encode import EventBatch, encode_images
-    from ..model import Processor
+    from hwmodel.data.mnist import embedded_split
+    from hwmodel.data.encode import EventBatch, encode_images
+    from hwmodel.engine.processor import Processor
 
     n_test = -(-samples // 10) * 10  # the stratified split takes the same count of every class
     split = embedded_split(max(train_samples, 1), n_test, split_seed)

@@ -1,7 +1,7 @@
 """Every memory costed as the RTL builds it (docs/estimate.md §2-§3).
 
-The organisation comes from ``hwmodel.layers.organisation`` (words, width, banks, ports,
-learning-only), the same description ``hwmodel.rtlgen`` generates the RTL from. A memory of at
+The organisation comes from ``hwmodel.spec.layers.organisation`` (words, width, banks, ports,
+learning-only), the same description ``hwmodel.hw.rtlgen`` generates the RTL from. A memory of at
 most ``regfile.max_bits`` bits is a flip-flop register file; a larger one is SRAM: ``banks``
 macros of ceil(words / banks) rows with single-port ("1rw") or read+write ("1r1w") ports.
 
@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config import Config
-from ..layers import organisation
+from hwmodel.spec.config import Config
+from hwmodel.spec.layers import organisation
 from .scaling import delay_factor
 
 # 1r1w / 1rw ratios measured with hwmodel.estimate.cacti (CACTI 7, 28 nm itrs-lstp) on

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..plots import img_tag, png_bytes as _png, pyplot as _plt
+from hwmodel.util.plots import img_tag, png_bytes as _png, pyplot as _plt
 from .energy import BLOCKS
 
 
@@ -206,7 +206,7 @@ def render_html(r: dict, images: dict[str, bytes]) -> str:
 
 def write_report(r: dict, out: str | Path) -> Path:
     """Write the report files into ``out`` as one set (temporary folder, then rename)."""
-    from ..checks import atomic_dir, check_out_dir
+    from hwmodel.util.checks import atomic_dir, check_out_dir
     d = check_out_dir(out, ("report.md", "report.html", "estimate.json", "*.png"))
     images = {fn: fn_plot(r) for fn, _, fn_plot in IMAGES}
     with atomic_dir(d) as tmp:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import read_toml
+from hwmodel.spec.config import read_toml
 
 TECH_DIR = Path(__file__).resolve().parent.parent / "tech"
 DEFAULT_TECH = TECH_DIR / "default_28nm_0v6.toml"

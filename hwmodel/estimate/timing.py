@@ -30,7 +30,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from ..checks import atomic_write_text
+from hwmodel.util.checks import atomic_write_text
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
                    synth_front, top_parameter_names)
 from .libs import block, flipflop, pin_group, table, templates, units

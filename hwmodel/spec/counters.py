@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .config import Config
+from hwmodel.spec.config import Config
 
 PHASES = ("inference", "learning")
 # the conv front end's counters, first at every depth

@@ -31,9 +31,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from .precision import Precision, PrecisionError
+from hwmodel.spec.precision import Precision, PrecisionError
 
-PRESET_DIR = Path(__file__).parent / "presets"
+PRESET_DIR = Path(__file__).resolve().parents[1] / "presets"
 ROUNDING_MODES = ("truncate", "nearest", "stochastic")
 ENCODINGS = ("ttfs", "rate")
 

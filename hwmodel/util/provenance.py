@@ -12,14 +12,14 @@ import functools
 import hashlib
 from pathlib import Path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+PACKAGE_DIR = Path(__file__).resolve().parents[1]
 REPO_RTL_DIR = PACKAGE_DIR.parent / "rtl"
 
 # command lines, orchestration and presentation: no effect on any number that is stored
-NOT_MODEL = {"cli.py", "__main__.py", "__init__.py", "report.py", "plots.py", "provenance.py", "checks.py",
-             "sweep.py", "rtlgen.py", "estimate/cli.py", "estimate/report.py", "estimate/__main__.py",
-             "estimate/__init__.py"}
-MODEL_GLOBS = ("*.py", "estimate/*.py", "presets/*.toml", "tech/*.toml")
+# (every package's __init__.py and __main__.py too: docstrings, re-exports and entry points)
+NOT_MODEL = {"cli", "report.py", "sweep.py", "util/plots.py", "util/provenance.py", "util/checks.py",
+             "hw/rtlgen.py", "estimate/cli.py", "estimate/report.py"}
+MODEL_GLOBS = ("**/*.py", "presets/*.toml", "tech/*.toml")
 
 
 def _hash_files(root: Path, files: list[Path]) -> str:
@@ -34,7 +34,9 @@ def model_files() -> list[Path]:
     out = []
     for g in MODEL_GLOBS:
         for f in PACKAGE_DIR.glob(g):
-            if f.is_file() and f.relative_to(PACKAGE_DIR).as_posix() not in NOT_MODEL:
+            rel = f.relative_to(PACKAGE_DIR)
+            if (f.is_file() and f.name not in ("__init__.py", "__main__.py")
+                    and not {rel.as_posix(), rel.parts[0]} & NOT_MODEL):
                 out.append(f)
     return out
 
@@ -48,13 +50,13 @@ def model_hash() -> str:
 @functools.lru_cache(maxsize=None)
 def rtl_hash(rtl_dir: str | None = None) -> str | None:
     """12 hex digits of the SHA-256 of ``rtl_dir/*.v`` (default: the repository's rtl/) and of
-    hwmodel/rtlgen.py (which generates its parameters); None when there is no RTL folder."""
+    hwmodel/hw/rtlgen.py (which generates its parameters); None when there is no RTL folder."""
     d = Path(rtl_dir) if rtl_dir else REPO_RTL_DIR
     files = sorted(d.glob("*.v")) if d.is_dir() else []
     if not files:
         return None
     h = hashlib.sha256(_hash_files(d, files).encode())
-    gen = PACKAGE_DIR / "rtlgen.py"
+    gen = PACKAGE_DIR / "hw" / "rtlgen.py"
     if gen.is_file():
         h.update(gen.read_bytes())
     return h.hexdigest()[:12]

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .checks import atomic_write_bytes
+from hwmodel.util.checks import atomic_write_bytes
 
 EVENT_DTYPE = np.dtype([("t", "<i8"), ("x", "<u2"), ("y", "<u2"), ("p", "u1")])
 """One event: timestamp ``t`` (µs or ticks), column ``x``, row ``y``,

@@ -1,7 +1,8 @@
-"""Integer helpers shared by the Numba kernels and the plain reference (docs/spec.md §3, §9).
+"""Integer helpers of the Numba kernels (docs/spec.md §3, §9). RTL twins: rtl/round_shift.v, rtl/lfsr32.v.
 
 Every saturation, shift and rounding of the spec is one function here, compiled with Numba and
-also callable from plain Python (``.py_func``), so the kernels and the reference cannot drift.
+also callable from plain Python (``.py_func``: the ROM generators and the RTL unit benches use the
+kernels' own code; the naive reference in tests/naive writes these rules again, independently).
 Values are carried in int64: the widest spec product (s17 x s16) is far below 2**63, so the
 container never wraps; every narrowing to a hardware width is an explicit ``sat``.
 """

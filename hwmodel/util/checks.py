@@ -42,7 +42,7 @@ def add_version(p: argparse.ArgumentParser, prog: str) -> None:
             super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
 
         def __call__(self, parser, namespace, values, option_string=None):
-            from .provenance import version_line
+            from hwmodel.util.provenance import version_line
             print(version_line(prog))
             parser.exit(0)
 

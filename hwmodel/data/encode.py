@@ -7,8 +7,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .config import Config
-from .eventio import EVENT_DTYPE, EventFormatError
+from hwmodel.spec.config import Config
+from hwmodel.data.eventio import EVENT_DTYPE, EventFormatError
 
 
 def ttfs_events(image: np.ndarray, threshold: int = 0) -> np.ndarray:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .eventio import EVENT_DTYPE
+from hwmodel.data.eventio import EVENT_DTYPE
 
 
 def saccade_path(

@@ -1,7 +1,7 @@
 """On-chip random contents and ROMs, generated exactly as docs/spec.md §3 and §8 define.
 
 These functions produce the conv kernels, the DRTP B LUT, the initial FC weights and the sigmoid
-LUT. The RTL flow loads the same arrays (``hwmodel.rtlgen`` writes them as memory files).
+LUT. The RTL flow loads the same arrays (``hwmodel.hw.rtlgen`` writes them as memory files).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 
 from numba import njit
 
-from .arith import MASK32, lfsr_step, sext
-from .config import Config
+from hwmodel.engine.arith import MASK32, lfsr_step, sext
+from hwmodel.spec.config import Config
 
 STREAM_CONV, STREAM_B, STREAM_FC1, STREAM_FC2, STREAM_LFSR1, STREAM_LFSR2 = 1, 2, 3, 4, 5, 6
 

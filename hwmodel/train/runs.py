@@ -19,16 +19,16 @@ from typing import Callable
 
 import numpy as np
 
-from . import roms
-from .checks import interruption_point
-from .config import Config
-from .counters import counter_index
-from .stats import t_interval
-from .data import Split
-from .encode import EventBatch, encode_images
-from .floatref import GAINS, FloatResult, quantize, train_reference
-from .model import Processor
-from .stack import spike_inputs
+from hwmodel.spec import roms
+from hwmodel.util.checks import interruption_point
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_index
+from hwmodel.util.stats import t_interval
+from hwmodel.data.mnist import Split
+from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.train.floatref import GAINS, FloatResult, quantize, train_reference
+from hwmodel.engine.processor import Processor
+from hwmodel.engine.kernel import spike_inputs
 
 MODES = ("on-chip", "off-chip", "both")
 
@@ -362,8 +362,8 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     The runs of each search step (and the frozen network) are independent: ``jobs`` threads run
     them, with the results of a serial search. Returns ``linear_*`` and ``frozen_*`` accuracies
     (test and validation) and the chosen shifts."""
-    from .parallel import check, map_threads
-    from .stack import StackProcessor
+    from hwmodel.util.parallel import check, map_threads
+    from hwmodel.engine.kernel import StackProcessor
 
     def train(proc, stop):
         for e in range(epochs):
@@ -569,7 +569,7 @@ def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -
 def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:
     """Per-sample cost of the event-driven conv layer (from counters) beside a frame-based
     computation of the same layer (``counters.frame_baseline``)."""
-    from .counters import counter_index, frame_baseline
+    from hwmodel.spec.counters import counter_index, frame_baseline
     IDX = counter_index(cfg)
     inf = counters[0] / max(1, n_samples)
     ev_acc = sum(inf[IDX[k]] for k in ("conv_kernel_rd", "conv_pot_rd", "conv_pot_wr", "conv_spk_rd", "conv_spk_wr"))
@@ -630,7 +630,7 @@ class DataSpec:
 
 
 def _stop_all(streams, spec: DataSpec):
-    from .encode import stop_stream
+    from hwmodel.data.encode import stop_stream
     if spec.window_us is None and spec.max_events is None:
         return streams
     return [stop_stream(s, spec.window_us, spec.max_events) for s in streams]
@@ -642,7 +642,7 @@ EMBEDDED_DIGITS = 5000
 def check_spec(spec: DataSpec) -> None:
     """The checks that need no data: counts >= 1, windows > 0, a folder where one is needed and
     that exists, embedded sizes. Raises ``DataError`` naming the option."""
-    from .data import DataError
+    from hwmodel.data.mnist import DataError
     if spec.events not in EVENT_SOURCES:
         raise DataError(f"events {spec.events!r}: must be one of {', '.join(EVENT_SOURCES)}")
     for opt, v, lo in (("--n-train", spec.n_train, 1), ("--n-test", spec.n_test, 1),
@@ -676,7 +676,7 @@ def check_spec(spec: DataSpec) -> None:
 
 def check_val_size(val_size: int, n_train: int) -> None:
     """The validation split must leave at least one training sample."""
-    from .data import DataError
+    from hwmodel.data.mnist import DataError
     if val_size >= n_train:
         raise DataError(f"--val-size {val_size} is not smaller than the training set ({n_train} samples): "
                         f"the validation digits are carved from it and at least one must be left to train on")
@@ -684,13 +684,13 @@ def check_val_size(val_size: int, n_train: int) -> None:
 
 def check_val_needed(val_size: int | None, why: str) -> None:
     """A choice (``why``) is made on validation: ``--val-size 0`` cannot be used for it."""
-    from .data import DataError
+    from hwmodel.data.mnist import DataError
     if val_size == 0:
         raise DataError(f"--val-size 0: {why} on the validation split; give --val-size N >= 1")
 
 
 def check_sensor(cfg: Config, width: int, height: int, what: str) -> None:
-    from .config import ConfigError
+    from hwmodel.spec.config import ConfigError
     if (cfg.input.width, cfg.input.height) != (width, height):
         hint = " (use --config nmnist)" if (width, height) == (34, 34) else \
             " (use --config spoon_dvs)" if (width, height) == (28, 28) else ""
@@ -700,7 +700,7 @@ def check_sensor(cfg: Config, width: int, height: int, what: str) -> None:
 
 def _check_prepared(cfg: Config, prep: Prepared, spec: DataSpec) -> None:
     """Labels the chip can learn, and events left after the stopping rules."""
-    from .data import DataError
+    from hwmodel.data.mnist import DataError
     n_cls = cfg.output.neurons
     for part, y in (("training", prep.y_train), ("test", prep.y_test)):
         if len(y) and (y.min() < 0 or y.max() >= n_cls):
@@ -730,8 +730,8 @@ def warn_sparse(prep: Prepared, log) -> None:
 
 def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
     """Validated event batches for ``spec`` under ``cfg``, and a description of the source."""
-    from .config import ConfigError
-    from .data import embedded_split, load_aer_folder, load_idx_folder, load_nmnist
+    from hwmodel.spec.config import ConfigError
+    from hwmodel.data.mnist import embedded_split, load_aer_folder, load_idx_folder, load_nmnist
     check_spec(spec)
     if spec.events in STREAM_SOURCES:
         if spec.events == "nmnist":
@@ -740,7 +740,7 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
                                   f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
             ss = load_nmnist(spec.folder, spec.n_train, spec.n_test, spec.split_seed)
         else:
-            from .data import list_aer_folder
+            from hwmodel.data.mnist import list_aer_folder
             w, h = list_aer_folder(spec.folder)["sensor"]
             check_sensor(cfg, w, h, "the .aer files are from a sensor of")
             ss = load_aer_folder(spec.folder, spec.n_train, spec.n_test, spec.split_seed)
@@ -756,11 +756,11 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
         raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}-wide input; the images are "
                           f"{split.x_train.shape[2]} wide")
     if spec.events == "dvs":
-        from .dvs import dvs_dataset
+        from hwmodel.data.dvs import dvs_dataset
         tr = dvs_dataset(split.x_train, split.y_train, seed=spec.split_seed)
         te = dvs_dataset(split.x_test, split.y_test, seed=spec.split_seed + DVS_TEST_SEED_OFFSET)
         prep = prepare_streams(cfg, _stop_all(tr, spec), split.y_train, _stop_all(te, spec), split.y_test)
-        source = split.source + ", DVS-emulated (hwmodel.dvs defaults)"
+        source = split.source + ", DVS-emulated (hwmodel.data.dvs defaults)"
     elif spec.window_us is not None or spec.max_events is not None:
         prep = prepare_streams(cfg, _stop_all(encode_images(split.x_train, cfg), spec), split.y_train,
                                _stop_all(encode_images(split.x_test, cfg), spec), split.y_test)

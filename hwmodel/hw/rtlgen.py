@@ -28,9 +28,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from .arith import ROUNDING_CODES
-from .config import Config
-from .layers import b_name, memories
+from hwmodel.engine.arith import ROUNDING_CODES
+from hwmodel.spec.config import Config
+from hwmodel.spec.layers import b_name, memories
 
 # access-port memory ids of the one-hidden-layer stack (docs/rtl.md); ``mem_ids`` for any depth
 MEM_IDS = {
@@ -198,7 +198,7 @@ def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True)
     memories of two or more banks), "parameters": the top parameters for the simulators
     (``verilog_parameters``) with ``MEM_DIR`` (the absolute folder, quoted)}.
     """
-    from .model import Processor  # local: the model imports numba
+    from hwmodel.engine.processor import Processor  # local: the model imports numba
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

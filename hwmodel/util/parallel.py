@@ -14,7 +14,7 @@ import os
 import threading
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from .checks import interruption_point
+from hwmodel.util.checks import interruption_point
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -4,7 +4,7 @@ Numba kernels.
 It walks the spec line by line with Python integers (which never wrap) and counts every access at
 the moment it happens (the kernels count per phase with formulas). It shares no arithmetic with
 the kernels: saturation, rounding and the LFSR step are written again here from the spec text
-(``ref_sat``, ``ref_round``, ``ref_lfsr_step``), so a slip in ``hwmodel.arith`` cannot hide by
+(``ref_sat``, ``ref_round``, ``ref_lfsr_step``), so a slip in ``hwmodel.engine.arith`` cannot hide by
 being copied into both. This is the one place where a rule of the spec may be written twice.
 Only the parameter-vector layout (``P_*``), the rounding-mode codes and the counter names are
 imported. Slow by design.
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .arith import NEAREST, ROUNDING_CODES, STOCHASTIC, TRUNCATE  # mode codes only
-from .counters import counter_index, zeros
+from hwmodel.engine.arith import NEAREST, ROUNDING_CODES, STOCHASTIC, TRUNCATE  # mode codes only
+from hwmodel.spec.counters import counter_index, zeros
 
 IDX = counter_index(1)  # this reference has one hidden layer: the counters of spec §11 by name
 
@@ -26,9 +26,9 @@ N_PARAMS = 25
 
 def param_vector(cfg) -> np.ndarray:
     """The reference's parameters of a one-hidden-layer ``Config`` (spec §2): the serial
-    organisation (one lane per layer; lanes are spec §16, checked against hwmodel.stack_reference)."""
+    organisation (one lane per layer; lanes are spec §16, checked against naive.stack_reference)."""
     if cfg.fc1.lanes != 1 or cfg.fc2.lanes != 1:
-        raise ValueError("hwmodel.reference models one lane per layer (spec §5-§11); lanes: stack_reference")
+        raise ValueError("naive.reference models one lane per layer (spec §5-§11); lanes: stack_reference")
     b = cfg.bits
     vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
             cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
@@ -43,7 +43,7 @@ def state_views(proc) -> dict[str, np.ndarray]:
     """The reference's state layout (one array per memory of spec §10: ``kern``, ``pot``, ``spk``,
     ``w1`` (N_IN+1, N1), ``acc1``, ``act1``, ``dact1``, ``bf`` (N2, N1), ``w2`` (N1+1, N2),
     ``acc2``, ``out2``, ``lut``, ``lfsr``) as views into the flat buffers of a one-hidden-layer
-    ``hwmodel.model.Processor``: writing a view writes the processor's state."""
+    ``hwmodel.engine.processor.Processor``: writing a view writes the processor's state."""
     cfg, s = proc.cfg, proc.st
     n1, n2 = cfg.fc1.neurons, cfg.fc2.neurons
     w1 = proc.weights(1)

@@ -152,7 +152,7 @@ def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int 
 # ---- N-MNIST (recorded event streams) -------------------------------------------------------
 @dataclass(frozen=True)
 class StreamSplit:
-    train: list  # event arrays (hwmodel.eventio.EVENT_DTYPE)
+    train: list  # event arrays (hwmodel.data.eventio.EVENT_DTYPE)
     y_train: np.ndarray
     test: list
     y_test: np.ndarray
@@ -177,7 +177,7 @@ def load_nmnist(root: str | Path, n_train: int | None = None, n_test: int | None
                 seed: int = 0) -> StreamSplit:
     """N-MNIST from a user folder (Train/<digit>/*.bin, Test/<digit>/*.bin), optionally a
     stratified subset. Files are read one at a time."""
-    from .eventio import list_nmnist_folder, read_nmnist
+    from hwmodel.data.eventio import list_nmnist_folder, read_nmnist
     r = Path(root)
     if not r.is_dir():
         raise DataError(f"N-MNIST folder '{r}' does not exist")
@@ -208,7 +208,7 @@ def list_aer_folder(root: str | Path) -> dict[str, list[tuple[Path, int]]]:
     """``{"Train": [(path, label)], "Test": [...]}`` from ``<root>/Train/**/*.aer`` and
     ``<root>/Test/**/*.aer`` (or lower-case train/ test/); each header is checked, every file
     must carry a label (>= 0) and all files the same sensor size. Returns also ``"sensor"``."""
-    from .eventio import EventFormatError, read_aer_header
+    from hwmodel.data.eventio import EventFormatError, read_aer_header
     r = Path(root)
     if not r.is_dir():
         raise DataError(f".aer folder '{r}' does not exist")
@@ -242,7 +242,7 @@ def load_aer_folder(root: str | Path, n_train: int | None = None, n_test: int | 
                     seed: int = 0) -> StreamSplit:
     """Labelled ``.aer`` samples (docs/events.md §3) from ``<root>/Train`` and ``<root>/Test``,
     optionally a stratified subset (as N-MNIST)."""
-    from .eventio import read_aer
+    from hwmodel.data.eventio import read_aer
     r = Path(root)
     listed = list_aer_folder(r)
     parts = []

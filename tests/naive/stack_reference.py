@@ -1,5 +1,5 @@
 """Plainly written, independent reference of the layer stack (docs/spec.md §15 with §3, §6–§9),
-used only to check the Numba kernels of ``hwmodel.stack``.
+used only to check the Numba kernels of ``hwmodel.engine.kernel``.
 
 It walks the spec line by line with Python integers (which never wrap), on the memories under
 their spec names (``fc{k}_w`` as a flat array at address i·N_k + j, ``b_lut``/``b{k}_lut`` as
@@ -7,26 +7,26 @@ their spec names (``fc{k}_w`` as a flat array at address i·N_k + j, ``b_lut``/`
 counts every access at the moment it happens, by its spec name (the kernels count per phase
 with formulas, through a layer table). It reads the configuration itself and shares no
 arithmetic, layout or index table with the kernels: saturation, rounding and the LFSR step are
-those of the independent one-hidden-layer reference (``hwmodel.reference``, written from the
-spec text, not the kernels' ``hwmodel.arith``). The counter order (``counter_names``) and the
+those of the independent one-hidden-layer reference (``naive.reference``, written from the
+spec text, not the kernels' ``hwmodel.engine.arith``). The counter order (``counter_names``) and the
 rounding-mode codes are imported. Slow by design.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from .arith import ROUNDING_CODES  # mode names -> codes only
-from .config import Config
-from .counters import counter_names
-from .reference import ref_lfsr_step, ref_sat  # noqa: F401  (re-exported: tests use them here)
-from .reference import ref_round as _ref_round
+from hwmodel.engine.arith import ROUNDING_CODES  # mode names -> codes only
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names
+from naive.reference import ref_lfsr_step, ref_sat  # noqa: F401  (re-exported: tests use them here)
+from naive.reference import ref_round as _ref_round
 
 
-# ---- spec primitives: the independent reference's (hwmodel.reference), not the kernels' -------
+# ---- spec primitives: the independent reference's (naive.reference), not the kernels' -------
 
 def ref_round(u, s, mode, lfsr):
     """R(u, s) of spec §9 with rounding mode ``mode`` (its name); returns (value, LFSR state
-    afterwards): ``hwmodel.reference.ref_round`` with the mode by name."""
+    afterwards): ``naive.reference.ref_round`` with the mode by name."""
     if mode not in ROUNDING_CODES:
         raise ValueError(f"unknown rounding mode {mode!r}")
     return _ref_round(u, s, ROUNDING_CODES[mode], lfsr)

@@ -3,7 +3,7 @@
 Errors in the input (options, config, data, events, weight files, output folders) are found
 before any work starts and print one line ``error: ...`` on stderr with exit status 2; no
 traceback. Ctrl-C (or SIGTERM) prints one line and exits with 130; ``train`` then keeps what
-finished (see ``hwmodel.train.run_training``) and still writes ``--out``.
+finished (see ``hwmodel.train.runs.run_training``) and still writes ``--out``.
 """
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from . import checks
-from .checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
-from .config import Config, ConfigError, list_presets
-from .counters import counter_word_bits, named
-from .data import DataError
-from .eventio import EventFormatError
-from .model import ModelError, Processor
-from .parallel import cores
+from hwmodel.util import checks
+from hwmodel.util.checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
+from hwmodel.spec.config import Config, ConfigError, list_presets
+from hwmodel.spec.counters import counter_word_bits, named
+from hwmodel.data.mnist import DataError
+from hwmodel.data.eventio import EventFormatError
+from hwmodel.engine.processor import ModelError, Processor
+from hwmodel.util.parallel import cores
 
 DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist", "aer": "spoon_dvs"}
 TRAIN_OUT_FILES = ("weights.npz", "weights_offchip.npz", "weights_seed*.npz", "weights_offchip_seed*.npz",
@@ -36,12 +36,12 @@ def _config(args) -> Config:
 
 
 def _data_spec(args):
-    from .train import DataSpec
+    from hwmodel.train.runs import DataSpec
     return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
                     args.window_us, args.max_events, getattr(args, "val_size", None))
 
 
-seed_list = checks.seed_list   # --seeds: one reading in every command line (hwmodel.checks.parse_seed_list)
+seed_list = checks.seed_list   # --seeds: one reading in every command line (hwmodel.util.checks.parse_seed_list)
 
 
 def _bar_factory(enabled: bool):
@@ -76,8 +76,8 @@ def _log(msg: str) -> None:
 
 
 def cmd_train(args) -> int:
-    from .provenance import version_info
-    from .train import check_spec, check_val_needed, event_savings, load_data, run_seeds, warn_sparse
+    from hwmodel.util.provenance import version_info
+    from hwmodel.train.runs import check_spec, check_val_needed, event_savings, load_data, run_seeds, warn_sparse
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = _config(args)
@@ -190,7 +190,7 @@ CURVE_STYLE = (("integer_val_accuracy", "on-chip integer DRTP, validation", "tab
 def plot_learning_curves(res: dict) -> bytes:
     """Validation accuracy per epoch, integer and float side by side (mean ± std over seeds as a
     band when there are several), as PNG bytes."""
-    from .plots import png_bytes, pyplot
+    from hwmodel.util.plots import png_bytes, pyplot
     plt = pyplot()
     lc = res.get("learning_curves") or {}
     ep = lc.get("epoch", [])
@@ -352,8 +352,8 @@ def _per_sample(cfg: Config, counts: np.ndarray, n: int) -> dict[str, float]:
 
 
 def cmd_eval(args) -> int:
-    from .provenance import version_info
-    from .train import check_spec, load_data, warn_sparse
+    from hwmodel.util.provenance import version_info
+    from hwmodel.train.runs import check_spec, load_data, warn_sparse
     spec = _data_spec(args)
     check_spec(spec)
     proc = Processor.load(args.weights)
@@ -371,7 +371,7 @@ def cmd_eval(args) -> int:
 
 
 def cmd_info(args) -> int:
-    from . import layers as stack
+    from hwmodel.spec import layers as stack
     cfg = _config(args)
     mems = stack.organisation(cfg)
     lay = stack.layers(cfg)
@@ -498,7 +498,7 @@ def _on_sigterm(signum, frame):
 
 
 def main(argv=None) -> int:
-    from .checks import ctrl_c_raises
+    from hwmodel.util.checks import ctrl_c_raises
     ctrl_c_raises()
     try:
         args = build_parser().parse_args(argv)

@@ -1,8 +1,8 @@
-"""The bit-accurate processor model: state, sample processing, persistence.
+"""The bit-accurate processor model: state, sample processing, persistence. RTL twin: rtl/spoon_top.v.
 
 ``Processor.from_config(cfg)`` builds the whole chip state of docs/spec.md §10 / §15 (a conv
 front end, any number of hidden layers, the output layer) from a validated configuration; ``run``
-processes event batches through the Numba kernel of the layer stack (``hwmodel.stack``) in
+processes event batches through the Numba kernel of the layer stack (``hwmodel.engine.kernel``) in
 inference or learning mode. ``memories()`` returns every memory in the spec's word layout, which
 is what the RTL testbenches compare word for word; ``save``/``load`` keep the whole state.
 """
@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from .checks import atomic_write
-from .config import Config, ConfigError
-from .layers import memories as memory_sizes
-from .stack import RunResult, StackProcessor, build_state
+from hwmodel.util.checks import atomic_write
+from hwmodel.spec.config import Config, ConfigError
+from hwmodel.spec.layers import memories as memory_sizes
+from hwmodel.engine.kernel import RunResult, StackProcessor, build_state
 
 __all__ = ["ModelError", "Processor", "RunResult", "check_state", "state_ranges"]
 
-# the state arrays of the layer stack (hwmodel.stack: flat buffers shared by the FC layers)
+# the state arrays of the layer stack (hwmodel.engine.kernel: flat buffers shared by the FC layers)
 STATE_ARRAYS = ("kern", "pot", "spk", "w", "acc", "act", "dact", "bf", "out", "lut", "lfsr")
 # the arrays of files written before the layer stack (one hidden layer, one array per memory)
 LEGACY_ARRAYS = ("kern", "pot", "spk", "w1", "acc1", "act1", "dact1", "bf", "w2", "acc2", "out2",
@@ -78,10 +78,10 @@ class Processor(StackProcessor):
     # ---- persistence --------------------------------------------------------------------------
     def save(self, path: str | Path, provenance: dict | None = None) -> None:
         """Write the whole state and the config to ``path`` (.npz) atomically; ``provenance``
-        (``hwmodel.provenance.version_info()`` by default) is stored as JSON text."""
+        (``hwmodel.util.provenance.version_info()`` by default) is stored as JSON text."""
         import json
 
-        from .provenance import version_info
+        from hwmodel.util.provenance import version_info
         p = Path(path)
         p.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(p, lambda f: np.savez(f, config=np.array(self.cfg.to_toml()),
@@ -153,7 +153,7 @@ class Processor(StackProcessor):
 
 def _from_legacy(cfg: Config, arrays: dict[str, np.ndarray], what: str) -> dict[str, np.ndarray]:
     """The arrays of a file written before the layer stack (one hidden layer; ``w1``, ``acc1``,
-    ... ``out2``) in the flat layout of ``hwmodel.stack``."""
+    ... ``out2``) in the flat layout of ``hwmodel.engine.kernel``."""
     if cfg.depth != 1:
         raise ModelError(f"{what}: one-hidden-layer arrays (w1, w2, ...) but the config inside has "
                          f"{cfg.depth} hidden layers")

@@ -1,9 +1,9 @@
 """The layer stack as data (docs/spec.md §15): one description per layer and every memory of a
 configuration of any depth, in the order of spec §10 (for one hidden layer exactly
-``hwmodel.counters.memory_sizes``)."""
+``hwmodel.spec.counters.memory_sizes``)."""
 from __future__ import annotations
 
-from .config import Config
+from hwmodel.spec.config import Config
 
 
 def fc_name(k: int) -> str:

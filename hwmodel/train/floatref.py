@@ -12,7 +12,7 @@ z / 2^(SS+LF) scaled by ONE), from the same initial weights and B values:
   read as values in [-1, 1]) so that it has the magnitude of a B entry and one gain grid fits both.
 
 Learning rates are eta_k = g_k * 2^-LR_k with gains g chosen on a validation split carved from the
-training data (``hwmodel.train.validation_split``); the grid grows when the best gains lie on its edge.
+training data (``hwmodel.train.runs.validation_split``); the grid grows when the best gains lie on its edge.
 """
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from .parallel import check, map_threads
-from .config import Config
+from hwmodel.util.parallel import check, map_threads
+from hwmodel.spec.config import Config
 
 DRTP, BP = 0, 1
 GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)

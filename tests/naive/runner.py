@@ -1,11 +1,11 @@
 """Helpers to run the Numba model and the plain reference side by side on one state."""
 import numpy as np
 
-from hwmodel import reference
-from hwmodel.config import Config
-from hwmodel.encode import EventBatch
-from hwmodel.eventio import EVENT_DTYPE
-from hwmodel.model import Processor
+from naive import reference
+from hwmodel.spec.config import Config
+from hwmodel.data.encode import EventBatch
+from hwmodel.data.eventio import EVENT_DTYPE
+from hwmodel.engine.processor import Processor
 
 ENGINES = ("kernels", "reference")
 
@@ -62,7 +62,7 @@ def events(*xy):
 
 def run_one(engine, cfg, state, ev, label, learn):
     """One sample through ``engine`` ("kernels": ``Processor.run(record=True)``, "reference":
-    ``hwmodel.reference.run``) starting from ``Processor.from_config(cfg)`` with the arrays in
+    ``naive.reference.run``) starting from ``Processor.from_config(cfg)`` with the arrays in
     ``state`` written over its state. Returns (state after, predicted class, counters (2, N))."""
     proc = Processor.from_config(cfg)
     views = reference.state_views(proc)

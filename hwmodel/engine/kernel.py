@@ -1,12 +1,13 @@
 """Numba kernels of the layer stack (docs/spec.md §15): the conv front end, K >= 0 hidden layers
-and the output layer, for any K.
+and the output layer, for any K. RTL twins: rtl/controller.v (the phase loop), rtl/conv_core.v and
+rtl/aer_in.v (events, conv scatter), rtl/fc_layer.v, fc_update.v, tanh_unit.v, sigmoid_unit.v.
 
 ``run_stack`` processes a batch of samples back to back in the order of spec §15 (clear, events,
 then for every FC layer k = 1..K+1: forward, activation, update when learning). Nothing in the
 state is numbered by hand: the FC layers share flat buffers, and a per-layer table (``lay``, one
 row per layer k-1, columns ``L_*``) holds each layer's sizes, precisions, offsets into the
-buffers and the indices of its counters. ``hwmodel.stack_reference`` is the plainly written
-version of the same spec these kernels are tested against (any K), and ``hwmodel.reference`` the
+buffers and the indices of its counters. ``naive.stack_reference`` is the plainly written
+version of the same spec these kernels are tested against (any K), and ``naive.reference`` the
 independent one-hidden-layer reference of §5–§11 (K = 1; tests/test_kernels_vs_reference.py).
 
 State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of ``lay``):
@@ -22,7 +23,7 @@ State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of 
     lut   (2^L,)       int32    sig_lut
     lfsr  (sum P_k,)   int64    the lane LFSRs of lfsr_fc1 .. lfsr_fc{K+1}, layer by layer (lane 0
                                 first; one per layer when every layer has one lane)
-Counters: int64 (2, len(counter_names(K))), names and order from ``hwmodel.counters.counter_names``.
+Counters: int64 (2, len(counter_names(K))), names and order from ``hwmodel.spec.counters.counter_names``.
 
 Speed (bench/bench_model.py): each layer's memories are taken as views (a 2-D weight view keeps the
 inner loops free of index wrap-around checks, so they vectorize); the DRTP update walks a compact
@@ -37,10 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from . import roms
-from .arith import ROUNDING_CODES, STOCHASTIC, round_shift, sat
-from .config import Config
-from .counters import counter_names, hidden_counter_names, output_counter_names
+from hwmodel.spec import roms
+from hwmodel.engine.arith import ROUNDING_CODES, STOCHASTIC, round_shift, sat
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names, hidden_counter_names, output_counter_names
 
 # ---- global parameter vector (conv front end, output layer, rounding) --------------------------
 (G_CIN, G_C, G_K, G_S, G_PAD, G_O, G_POOL, G_Q, G_PB, G_THETA, G_NIN, G_MODE, G_SS, G_LUTB, G_ONE,
@@ -469,7 +470,7 @@ class RunResult:
 
 class StackProcessor:
     """Whole-chip state of a stack of any depth plus the processing entry points (the
-    counterpart of ``hwmodel.model.Processor``)."""
+    counterpart of ``hwmodel.engine.processor.Processor``)."""
 
     def __init__(self, cfg: Config, state: dict[str, np.ndarray]):
         self.cfg = cfg
