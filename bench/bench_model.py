@@ -13,14 +13,13 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the naive reference
-from naive import stack_reference  # noqa: E402
 from hwmodel.spec.config import Config
 from hwmodel.data.mnist import embedded_split
 from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.engine.processor import Processor
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the naive reference
+from naive import stack_reference  # noqa: E402
 
 
 def best_of(fn, repeats=3):

@@ -3,7 +3,7 @@ cycles per wall-clock second, for the tiny and spoon presets.
 
     python bench/bench_rtl.py [--samples N] [--presets tiny,spoon]
 
-Uses the same builds as the co-simulation tests (SIM=verilator by default; see sim/spoon_sim.py).
+Uses the same builds as the co-simulation tests (SIM=verilator by default; see sim/runner.py).
 Cycles are counted from the start handshake to `done` (events streamed as fast as the event
 port accepts them, one per clock at most).
 """
@@ -15,9 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sim"))
 
-import spoon_sim  # noqa: E402
+from sim import runner  # noqa: E402
 
 from hwmodel.spec.config import Config  # noqa: E402
 
@@ -27,17 +26,17 @@ def main() -> int:
     ap.add_argument("--samples", type=int, default=20, help="samples per mode (default 20)")
     ap.add_argument("--presets", default="tiny,spoon")
     a = ap.parse_args()
-    why = spoon_sim.unavailable()
+    why = runner.unavailable()
     if why:
         print(f"RTL simulation unavailable: {why}")
         return 1
-    print(f"simulator: {spoon_sim.sim_name()}")
+    print(f"simulator: {runner.sim_name()}")
     print(f"{'preset':8} {'mode':6} {'samples':>7} {'ev/sample':>9} {'cycles/sample':>14} "
           f"{'min':>8} {'max':>8} {'sim cycles/s':>13}")
     for name in a.presets.split(","):
         cfg = Config.preset(name.strip())
-        b = spoon_sim.build_top(cfg)
-        rep = spoon_sim.run(b, "tb_system", "bench",
+        b = runner.build_top(cfg)
+        rep = runner.run(b, "sim.benches.tb_system", "bench",
                             {"config": str(b.gen["dir"] / "config.toml"), "n_learn": a.samples,
                              "n_infer": a.samples}, tag=f"bench{a.samples}")
         for mode in ("learn", "infer"):

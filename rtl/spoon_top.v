@@ -647,7 +647,7 @@ module spoon_top #(
     // ---- single-port check (simulation only) -------------------------------------------------------
     // port_conflict: some 1rw macro (conv memories, fc{k}_act / _dact / _out, B LUTs, sig_lut,
     // fc{k}_w with weight_ports = 1rw) has seen a read and a write in one cycle since time 0; the
-    // testbench fails on it (sim/tb_lib.py). Sticky, not reset.
+    // testbench fails on it (sim/chip.py). Sticky, not reset.
     wire port_conflict = |conflict_l | u_conv_kernel.conflict_q | u_conv_pot.conflict_q |
                          u_conv_spk.conflict_q;
     reg  conflict_told_q;

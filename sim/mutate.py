@@ -44,8 +44,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "sim"))
-from mutants import CATALOGUE, Mutant  # noqa: E402
+from sim.mutants import CATALOGUE, Mutant
 
 SKIP_DIRS = {".git", ".venv", "sim_build", "__pycache__", ".hypothesis", ".pytest_cache", "runs",
              "build", ".numba_cache"}

@@ -1,6 +1,6 @@
 """Quality gates of the RTL: Verilator lint (-Wall) and Yosys synthesis without latches.
 
-    python sim/quality.py [preset]      # lint + synth, LEARNING = 1 and 0, prints cell counts
+    python -m sim.quality [preset]      # lint + synth, LEARNING = 1 and 0, prints cell counts
 
 Synthesis treats ``sram`` as a black box (the memory macro that replaces it), reads every other
 file with SYNTHESIS defined (Yosys default: the simulation-only counters drop out), sets the
@@ -15,17 +15,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-SIM_DIR = Path(__file__).resolve().parent
-sys.path.insert(0, str(SIM_DIR.parent))
-sys.path.insert(0, str(SIM_DIR))
-import spoon_sim  # noqa: E402
+from sim import runner
 
-RTL = spoon_sim.RTL_DIR
+RTL = runner.RTL_DIR
 
 
 def lint(params: dict | None = None) -> tuple[bool, str]:
     """verilator --lint-only -Wall on spoon_top with ``params`` (numeric ones); (ok, output)."""
-    why = spoon_sim.setup_verilator()
+    why = runner.setup_verilator()
     if why:
         raise RuntimeError(why)
     from hwmodel.hw.rtlgen import verilog_parameters
@@ -33,7 +30,7 @@ def lint(params: dict | None = None) -> tuple[bool, str]:
     for k, v in verilog_parameters(params or {}).items():
         if not (isinstance(v, str) and v.startswith('"')):     # numbers and sized literals
             cmd.append(f"-G{k}={v}")
-    cmd += [str(RTL / f) for f in spoon_sim.RTL_FILES]
+    cmd += [str(RTL / f) for f in runner.RTL_FILES]
     r = subprocess.run(cmd, capture_output=True, text=True)
     out = r.stdout + r.stderr
     return r.returncode == 0 and "%Warning" not in out and "%Error" not in out, out
@@ -43,7 +40,7 @@ def synth(params: dict, log: Path | None = None) -> tuple[bool, dict, str]:
     """Yosys synthesis of spoon_top; (ok, {module: cells}, log text)."""
     if not shutil.which("yosys"):
         raise RuntimeError("yosys is not installed")
-    files = " ".join(str(RTL / f) for f in spoon_sim.RTL_FILES if f != "sram.v")
+    files = " ".join(str(RTL / f) for f in runner.RTL_FILES if f != "sram.v")
     cp = " ".join(f"-set {k} {v}" for k, v in params.items() if not isinstance(v, str))
     script = (f"read_verilog -lib {RTL / 'sram.v'}\nread_verilog {files}\n"
               f"chparam {cp} spoon_top\nsynth -top spoon_top\ncheck -assert\n"

@@ -1,10 +1,6 @@
 import os
-import sys
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
 
 ALLOW_MISSING = "HWMODEL_ALLOW_MISSING_TOOLS"
 

@@ -8,7 +8,7 @@ state is numbered by hand: the FC layers share flat buffers, and a per-layer tab
 row per layer k-1, columns ``L_*``) holds each layer's sizes, precisions, offsets into the
 buffers and the indices of its counters. ``naive.stack_reference`` is the plainly written
 version of the same spec these kernels are tested against (any K), and ``naive.reference`` the
-independent one-hidden-layer reference of §5–§11 (K = 1; tests/test_kernels_vs_reference.py).
+independent one-hidden-layer reference of §5–§11 (K = 1; tests/engine/test_kernels_vs_reference.py).
 
 State layout (``StackProcessor.st``; L = K + 1 FC layers, layer k is row k-1 of ``lay``):
     kern  (CIN*K*K, C) int32    conv_kernel, row = (ci*K + ky)*K + kx, column = co

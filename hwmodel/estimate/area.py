@@ -4,7 +4,7 @@ Logic flow (generic, no library): ``read_verilog`` all ``rtl/*.v``, blackbox the
 (``sram*``), ``chparam`` the top with ``rtlgen.top_parameters(cfg, learning)`` (the RTL derives
 every other size and width), ``hierarchy; synth -top spoon_top; abc -g cmos;
 opt_clean; write_json``; every generic cell is converted to NAND2 equivalents with ``GE_TABLE``
-(calibrated against ``stat -liberty`` on Nangate45, tests/test_estimate_area.py), then to µm² with
+(calibrated against ``stat -liberty`` on Nangate45, tests/estimate/test_estimate_area.py), then to µm² with
 the technology's NAND2 area. ``abc -g cmos2`` (NAND/NOR only) overestimates the liberty area by
 about 30 % on the calibration RTL, the full ``cmos`` gate set is within a few percent, which is why
 the flow uses it. With ``liberty=FILE``: ``dfflibmap -liberty; abc -liberty`` and the cell areas of

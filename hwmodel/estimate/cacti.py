@@ -31,7 +31,7 @@ The cfg (``cfg_text``) and what matters in it
     wire signalling ``Global_30``, semi-global wires inside and outside the mat. With these,
     all 120 rows of ``cacti7_28nm_sram_sweep.csv`` and the 60 rows of
     ``cacti7_22_28_32_45nm_sram.csv`` (8-128-bit words, 0.5-64 KB, hp/lstp/lop, 22-45 nm) are
-    reproduced to their printed precision (tests/test_cacti.py). Measured sensitivity (20 sweep
+    reproduced to their printed precision (tests/estimate/test_cacti.py). Measured sensitivity (20 sweep
     rows): temperature 360 K multiplies lstp leakage up to ~10x; ``ED`` or ``NONE`` instead of
     ``ED^2`` changes the chosen organisation (energy/delay off by up to 75-85 %); ECC adds ~11 %
     area; ``fullswing`` wires change read energy up to 33 %; global wires change area up to 41 %.

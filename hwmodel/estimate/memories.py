@@ -11,7 +11,7 @@ dynamic energy × (VDD / V_CACTI)², leakage × VDD / V_CACTI (current held cons
 rules as the fit). Without CACTI (``sram_model = "fit"``, or "auto" when it is not installed)
 the fit of ``sram_read`` / ``sram_write`` / ``sram_area`` / ``sram_leakage`` costs one bank of
 ceil(words / banks) rows, and a 1r1w macro pays ``TWO_PORT`` (CACTI's own ratios, below).
-``tests/test_estimate_memories.py`` checks that the two agree within ``FIT_TOLERANCE`` on a
+``tests/estimate/test_estimate_memories.py`` checks that the two agree within ``FIT_TOLERANCE`` on a
 grid of organisations inside the fit's data.
 """
 from __future__ import annotations
@@ -27,7 +27,7 @@ from .scaling import delay_factor
 # 1.36-1.40, leakage 1.31. Used only by the fit (CACTI costs the ports itself).
 TWO_PORT = {"area": 2.0, "read": 1.4, "write": 1.4, "leak": 1.31}
 # agreement of the fit with CACTI inside the fit's data (0.5-64 KB per bank, 8-128-bit words),
-# relative: measured on tests/test_estimate_memories.py's grid (36 organisations, 1rw/1r1w, 1/2
+# relative: measured on tests/estimate/test_estimate_memories.py's grid (36 organisations, 1rw/1r1w, 1/2
 # banks) at most 31 % read, 27 % write, 13 % area, 44 % leakage (the fit takes one median
 # leakage per bit); the fit's own errors against its data are rms 17 % / max 42 % (read)
 FIT_TOLERANCE = {"read_pj": 0.35, "write_pj": 0.35, "area_um2": 0.15, "leak_uw": 0.5}

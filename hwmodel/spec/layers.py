@@ -79,7 +79,7 @@ def is_learning_only(name: str) -> bool:
     """A memory or register the inference-only chip (RTL ``LEARNING = 0``) does not have: the B
     LUTs, the derivative flags ``fc{k}_dact`` (read only by the DRTP update) and the rounding
     LFSRs. rtl/spoon_top.v generates exactly these under ``LEARNING != 0``; the co-simulation
-    (sim/tb_lib.py) and the estimator read this function, and tests/test_estimate_memories.py checks
+    (sim/chip.py) and the estimator read this function, and tests/estimate/test_estimate_memories.py checks
     it against the synthesized RTL."""
     return (name.startswith("lfsr_") or name.endswith("_dact")
             or (name.startswith("b") and name.endswith("_lut")))

@@ -9,21 +9,18 @@ random operands. The
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-import spoon_sim  # noqa: E402
+from sim import runner
 
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 
 @pytest.fixture(autouse=True)
 def _simulator():
     """The RTL tests fail, not skip, when the simulator is missing (tests/conftest.py)."""
-    require_tool(spoon_sim.unavailable(), "RTL simulation")
+    require_tool(runner.unavailable(), "RTL simulation")
 
 BASE = dict(A1B=13, YB=8, AS=2, A2B=20, SS=10, L=6, RS_IW=12, RS_S=3, W1B=8, BB=2, LR1=3,
             W2B=8, OB=8, LR2=15, RMODE=2, SEED=1)
@@ -40,13 +37,13 @@ _builds: dict = {}
 def _build(params):
     key = tuple(sorted(params.items()))
     if key not in _builds:
-        _builds[key] = spoon_sim.build_units(params)
+        _builds[key] = runner.build_units(params)
     return _builds[key]
 
 
 @pytest.mark.parametrize("test", TESTS)
 def test_rtl_unit(test):
-    spoon_sim.run(_build(BASE), "tb_units", test, {"params": BASE}, tag="base")
+    runner.run(_build(BASE), "sim.units.tb_units", test, {"params": BASE}, tag="base")
 
 
 @pytest.mark.slow
@@ -56,4 +53,4 @@ def test_rtl_unit_other_widths(test, which):
     p = ALT if which == "alt" else ALT2
     if test == "tanh_exhaustive" and p["A1B"] > 16:
         pytest.skip("exhaustive range too large")
-    spoon_sim.run(_build(p), "tb_units", test, {"params": p}, tag=which)
+    runner.run(_build(p), "sim.units.tb_units", test, {"params": p}, tag=which)

@@ -5,7 +5,7 @@ import pytest
 
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_index, counter_names, counter_word_bits
-from spec10 import word_bits
+from naive.spec10 import word_bits
 from hwmodel.data.mnist import embedded_split
 from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.engine.processor import ModelError, Processor

@@ -6,7 +6,7 @@
 //   w_new = sat_W1B(w + R(u, LR1))  (R: round_shift in mode RMODE; rnd = the LFSR after its step)
 //
 // fc_layer computes the same through fc_update directly; this wrapper exposes fc_update in
-// that configuration to the unit tests (sim/unit_harness.v).
+// that configuration to the unit tests (sim/units/unit_harness.v).
 module drtp_update #(
     parameter integer W1B   = 8,
     parameter integer BB    = 2,

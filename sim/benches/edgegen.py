@@ -251,7 +251,7 @@ def sample_batch(cfg: Config, images, events: str = "image", seed: int = 0):
 
 
 def model_corners(case: EdgeCase, offset: int = 0) -> dict[str, int]:
-    """Run the case's samples (as tests/test_rtl_edge.py co-simulates them) through the model
+    """Run the case's samples (as tests/rtl/test_rtl_edge.py co-simulates them) through the model
     alone and count the corners."""
     from hwmodel.data.mnist import embedded_split
     from hwmodel.engine.processor import Processor

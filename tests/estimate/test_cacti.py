@@ -12,7 +12,7 @@ import pytest
 from hwmodel.estimate import cacti
 from hwmodel.estimate.cacti import CactiError, CactiUnavailable, sram, sram_macro
 
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 
 @pytest.fixture(scope="session")

@@ -5,25 +5,22 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-import quality  # noqa: E402
-import spoon_sim  # noqa: E402
+from sim import quality
+from sim import runner
 
-from conftest import require_tool  # noqa: E402
-from hwmodel.hw import rtlgen  # noqa: E402
-from hwmodel.spec.config import Config  # noqa: E402
+from conftest import require_tool
+from hwmodel.hw import rtlgen
+from hwmodel.spec.config import Config
 
-RTL = spoon_sim.RTL_DIR
+RTL = runner.RTL_DIR
 
 
 @pytest.fixture
 def verilator():
-    require_tool(spoon_sim.setup_verilator(), "verilator")
+    require_tool(runner.setup_verilator(), "verilator")
 
 
 @pytest.fixture
@@ -180,7 +177,7 @@ def test_rtl_illegal_parameters_stop_verilator(verilator, make, rule):
 
 def test_rtl_illegal_parameters_stop_icarus_and_yosys(yosys):
     require_tool(None if shutil.which("iverilog") else "iverilog is not installed", "iverilog")
-    files = [str(RTL / f) for f in spoon_sim.RTL_FILES]
+    files = [str(RTL / f) for f in runner.RTL_FILES]
     r = subprocess.run(["iverilog", "-g2005", "-o", "/dev/null", "-Pspoon_top.PB=3", "-Pspoon_top.WC=4",
                         "-s", "spoon_top", *files], capture_output=True, text=True)
     assert r.returncode != 0 and "illegal_parameter_PB_range" in r.stdout + r.stderr

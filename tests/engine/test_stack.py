@@ -21,7 +21,7 @@ from naive import reference, stack_reference
 from hwmodel.spec import roms
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_names
-from spec10 import COUNTERS
+from naive.spec10 import COUNTERS
 from hwmodel.data.encode import EventBatch
 from hwmodel.data.eventio import EVENT_DTYPE
 from hwmodel.engine.kernel import StackProcessor

@@ -12,7 +12,7 @@ import pytest
 
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_index, counter_names
-import spec10
+from naive import spec10
 from hwmodel.estimate import (BLOCKS, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
                               estimate, load_tech, memory_area, memory_specs)
 from hwmodel.estimate import fit as fitmod

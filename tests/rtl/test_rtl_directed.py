@@ -1,19 +1,16 @@
-"""Directed tests of spoon_top's interfaces (sim/tb_directed.py; the rules are in docs/rtl.md):
+"""Directed tests of spoon_top's interfaces (sim/benches/tb_directed.py; the rules are in docs/rtl.md):
 out-of-array events, gaps and back-pressure on the event port, start while busy, the access port
 used while busy, reset in the middle of a sample, events presented between samples. Each test
 ends by comparing every memory word, register, counter and the result with the model."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-import spoon_sim  # noqa: E402
+from sim import runner
 
-from conftest import require_tool  # noqa: E402
-from hwmodel.spec.config import Config  # noqa: E402
+from conftest import require_tool
+from hwmodel.spec.config import Config
 
 TESTS = ["out_of_array", "gaps_backpressure", "start_while_busy", "access_while_busy",
          "reset_mid_sample", "events_between_samples"]
@@ -21,14 +18,14 @@ TESTS = ["out_of_array", "gaps_backpressure", "start_while_busy", "access_while_
 
 @pytest.fixture(scope="module")
 def tiny_build():
-    require_tool(spoon_sim.unavailable(), "RTL simulation")
-    return spoon_sim.build_top(Config.preset("tiny"), quick=True)
+    require_tool(runner.unavailable(), "RTL simulation")
+    return runner.build_top(Config.preset("tiny"), quick=True)
 
 
 @pytest.mark.parametrize("test", TESTS)
 def test_rtl_interface(tiny_build, test):
     b = tiny_build
-    rep = spoon_sim.run(b, "tb_directed", test, {"config": str(b.gen["dir"] / "config.toml")}, tag=test)
+    rep = runner.run(b, "sim.benches.tb_directed", test, {"config": str(b.gen["dir"] / "config.toml")}, tag=test)
     assert rep.get("words", 0) > 0            # memories were really compared
     if test == "out_of_array":
         assert rep["dropped"] > 0

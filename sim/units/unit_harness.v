@@ -1,5 +1,5 @@
 // unit_harness: simulation-only wrapper exposing the datapath blocks of rtl/ to the cocotb unit
-// tests (sim/tb_units.py) in one build: tanh_unit, sigmoid_unit, lfsr32, round_shift in the
+// tests (sim/units/tb_units.py) in one build: tanh_unit, sigmoid_unit, lfsr32, round_shift in the
 // three modes (two shifts), drtp_update and out_update.
 module unit_harness #(
     parameter integer A1B = 16, parameter integer YB = 8, parameter integer AS = 2,

@@ -5,7 +5,6 @@ chip (checked against the synthesized RTL), and the corrected node scaling."""
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import pytest
 
@@ -15,7 +14,7 @@ from hwmodel.estimate.core import check_memories, memory_area, synthesize_design
 from hwmodel.estimate.memories import FIT_TOLERANCE, MemSpec, memory_list, sram_cost
 from hwmodel.estimate.tech import load_tech
 from hwmodel.spec.layers import organisation
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 
 def _need(tool: str) -> None:

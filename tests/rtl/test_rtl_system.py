@@ -8,23 +8,20 @@ bit-width configurations with 20+ learning samples each. They fail when no simul
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-import spoon_sim  # noqa: E402
+from sim import runner
 
-from hwmodel.spec.config import Config  # noqa: E402
+from hwmodel.spec.config import Config
 
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 
 @pytest.fixture(autouse=True)
 def _simulator():
     """The RTL tests fail, not skip, when the simulator is missing (tests/conftest.py)."""
-    require_tool(spoon_sim.unavailable(), "RTL simulation")
+    require_tool(runner.unavailable(), "RTL simulation")
 
 # extra configurations: (name, overrides); each differs from tiny in several widths/modes
 EXTRA = {
@@ -137,9 +134,9 @@ def depth_config(depth: int) -> Config:
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
             offset: int = 0, events: str = "image", quick: bool = True) -> dict:
     """Co-simulate ``cfg``; ``quick``: the unoptimised, fast-to-build Verilator model (tiny-sized
-    designs; the spoon-sized long runs pass False: spoon_sim.build_top)."""
-    b = spoon_sim.build_top(cfg, learning=learning, quick=quick)
-    rep = spoon_sim.run(b, "tb_system", "system",
+    designs; the spoon-sized long runs pass False: runner.build_top)."""
+    b = runner.build_top(cfg, learning=learning, quick=quick)
+    rep = runner.run(b, "sim.benches.tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
                          "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
                          "offset": offset, "events": events}, tag=f"{n_learn}-{n_infer}-{every}-{events}")
@@ -153,8 +150,8 @@ def test_rtl_tiny_learn_and_infer():
 
 
 def test_rtl_tiny_access_port():
-    b = spoon_sim.build_top(tiny(), quick=True)
-    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+    b = runner.build_top(tiny(), quick=True)
+    runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
 @pytest.mark.parametrize("depth", sorted(DEPTHS))
@@ -176,8 +173,8 @@ def test_rtl_depth(depth):
 
 def test_rtl_depth3_access_port():
     """Every memory and register of a three-hidden-layer stack, through its access-port id."""
-    b = spoon_sim.build_top(depth_config(3), quick=True)
-    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+    b = runner.build_top(depth_config(3), quick=True)
+    runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
 # lane-parallel FC layers with banked single- or two-port weight memories (spec §16): each
@@ -247,8 +244,8 @@ def test_rtl_lanes_access_port():
     """Every memory of a lanes configuration through the access port: banked weight memories at
     logical addresses, lane words of P weights / accumulators / derivative bits, one LFSR per
     lane (address = lane)."""
-    b = spoon_sim.build_top(lanes_config("p4b2rw_p3b1rw"), quick=True)
-    spoon_sim.run(b, "tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+    b = runner.build_top(lanes_config("p4b2rw_p3b1rw"), quick=True)
+    runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
 def test_rtl_extra_config_fast():
@@ -276,8 +273,8 @@ def test_rtl_spoon_dvs_streams():
 def test_rtl_conv_scatter():
     """Spec §14 scatter example and saturating-add edges (K=5, S=2 config, pooled)."""
     cfg = extra("w6_nearest_pool2")
-    b = spoon_sim.build_top(cfg, quick=True)
-    spoon_sim.run(b, "tb_system", "conv_scatter", {"config": str(b.gen["dir"] / "config.toml")})
+    b = runner.build_top(cfg, quick=True)
+    runner.run(b, "sim.benches.tb_system", "conv_scatter", {"config": str(b.gen["dir"] / "config.toml")})
 
 
 @pytest.mark.slow

@@ -8,7 +8,7 @@ import tomllib
 import pytest
 
 from hwmodel.spec import layers
-import spec10
+from naive import spec10
 from hwmodel.spec.config import Config, ConfigError, DepthError, PRESET_DIR, list_presets
 
 

@@ -7,7 +7,7 @@ import pytest
 from hwmodel.spec.config import Config, ConfigError, flat_keys, list_presets
 from hwmodel.spec.precision import Precision, PrecisionError
 
-SPEC = Path(__file__).resolve().parents[1] / "docs" / "spec.md"
+SPEC = Path(__file__).resolve().parents[2] / "docs" / "spec.md"
 
 
 def test_presets_load_and_spoon_is_default():

@@ -1,4 +1,4 @@
-"""Edge-seeking randomized co-simulation (sim/edgegen.py): legal configurations of 0 to 3 hidden
+"""Edge-seeking randomized co-simulation (sim/benches/edgegen.py): legal configurations of 0 to 3 hidden
 layers built to reach the corners (saturating widths, argmax ties, activations on +-YMAX, zero
 output errors, shift 0, every rounding mode, CIN 2, padding, pooling, one-unit hidden layers,
 dense layers k >= 2 with zero inputs, saturated units and weights at the rails, TTFS/rate/DVS
@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import json
 import os
-import sys
-from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sim"))
-import edgegen  # noqa: E402
-import spoon_sim  # noqa: E402
+from sim.benches import edgegen
+from sim import runner
 
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 DEFAULT_SEEDS = list(range(len(edgegen.THEMES)))            # one case per theme
 SLOW_SEEDS = list(range(len(edgegen.THEMES), 8 * len(edgegen.THEMES)))
@@ -36,10 +33,10 @@ def seeds() -> list[int]:
 
 
 def _cosim(seed: int) -> dict:
-    require_tool(spoon_sim.unavailable(), "RTL simulation")
+    require_tool(runner.unavailable(), "RTL simulation")
     case = edgegen.edge_case(seed)
-    b = spoon_sim.build_top(case.cfg, quick=True)
-    rep = spoon_sim.run(b, "tb_system", "system",
+    b = runner.build_top(case.cfg, quick=True)
+    rep = runner.run(b, "sim.benches.tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": 1,
                          "n_learn": case.n_learn, "n_infer": case.n_infer, "full_every": 1,
                          "events": case.events, "corners": 1}, tag=f"edge{seed}")
@@ -47,7 +44,7 @@ def _cosim(seed: int) -> dict:
     assert rep["pred_mismatch"] == 0 and rep["counter_mismatch"] == 0
     line = f"edge seed {seed} ({case.theme}): {edgegen.format_hits(rep.get('corners', {}))}"
     print(line)
-    (spoon_sim.BUILD_ROOT / f"corners-edge{seed}.txt").write_text(line + "\n")
+    (runner.BUILD_ROOT / f"corners-edge{seed}.txt").write_text(line + "\n")
     return rep
 
 
@@ -87,8 +84,8 @@ def test_edge_corner_coverage():
     report = "\n".join(f"seed {r['seed']:3d} {r['theme']:9s} {edgegen.format_hits(r['corners'])}"
                        for r in rows)
     print(report)
-    spoon_sim.BUILD_ROOT.mkdir(parents=True, exist_ok=True)
-    (spoon_sim.BUILD_ROOT / "corner_report.json").write_text(json.dumps(
+    runner.BUILD_ROOT.mkdir(parents=True, exist_ok=True)
+    (runner.BUILD_ROOT / "corner_report.json").write_text(json.dumps(
         {"seeds": seeds(), "total": total, "cases": rows}, indent=1))
     missing = [c for c in edgegen.CORNERS if total.get(c, 0) == 0]
     assert not missing, f"corners never reached: {missing}\n{report}"

@@ -33,10 +33,12 @@ RTL_DIR = ROOT / "rtl"
 BUILD_ROOT = SIM_DIR / "sim_build"
 RTL_FILES = ["sram.v", "wmem.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
              "fc_update.v", "aer_in.v", "controller.v", "conv_core.v", "fc_layer.v", "spoon_top.v"]
-# the unit-test harness (sim/unit_harness.v): the datapath blocks and the wrappers drtp_update /
-# out_update, which expose fc_update in the configurations of a hidden and of the output layer
-UNIT_FILES = ["sram.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
-              "fc_update.v", "drtp_update.v", "out_update.v"]
+UNITS_DIR = SIM_DIR / "units"
+# the unit-test harness (sim/units/unit_harness.v): the datapath blocks of rtl/ and the test-only
+# wrappers drtp_update / out_update (sim/units/), which expose fc_update in the configurations of a
+# hidden and of the output layer
+UNIT_RTL_FILES = ["sram.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v", "fc_update.v"]
+UNIT_TB_FILES = ["drtp_update.v", "out_update.v", "unit_harness.v"]
 
 
 def sim_name() -> str:
@@ -86,9 +88,9 @@ def waves() -> bool:
 
 
 def _paths() -> None:
-    for p in (str(SIM_DIR), str(ROOT)):
-        if p not in sys.path:
-            sys.path.insert(0, p)
+    """The repository root on sys.path: the cocotb benches import the ``sim`` package."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
 
 
 @dataclass
@@ -193,7 +195,7 @@ def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Bui
 
 
 def build_units(params: dict) -> Build:
-    """Build the unit-test harness (sim/unit_harness.v) with ``params``."""
+    """Build the unit-test harness (sim/units/unit_harness.v) with ``params``."""
     from cocotb_tools.runner import get_runner
     why = unavailable()
     if why:
@@ -205,7 +207,7 @@ def build_units(params: dict) -> Build:
     runner = get_runner(sim)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else []
     _prepare_build(runner, bdir, False)
-    runner.build(sources=[RTL_DIR / f for f in UNIT_FILES] + [SIM_DIR / "unit_harness.v"],
+    runner.build(sources=[RTL_DIR / f for f in UNIT_RTL_FILES] + [UNITS_DIR / f for f in UNIT_TB_FILES],
                  hdl_toplevel="unit_harness", parameters=params, build_dir=bdir, waves=waves(),
                  build_args=args, timescale=("1ns", "1ps"), log_file=bdir / "build.log")
     _save_runtime(bdir)
@@ -213,7 +215,8 @@ def build_units(params: dict) -> Build:
 
 
 def run(b: Build, module: str, testcase: str | None, args: dict, tag: str = "run") -> dict:
-    """Run cocotb ``module`` (in sim/) on build ``b``; ``args`` reach the testbench as JSON.
+    """Run the cocotb bench ``module`` (dotted, e.g. ``sim.benches.tb_system``) on build ``b``;
+    ``args`` reach the testbench as JSON.
 
     Returns the JSON report the testbench writes; raises AssertionError with the testbench's
     failure message when a test failed.
@@ -227,7 +230,7 @@ def run(b: Build, module: str, testcase: str | None, args: dict, tag: str = "run
     a = dict(args)
     a["report"] = str(report)
     xml = b.build_dir / f"results-{module}-{testcase or 'all'}-{tag}.xml"
-    env = {"SPOON_TB_ARGS": json.dumps(a), "PYTHONPATH": os.pathsep.join([str(SIM_DIR), str(ROOT)] + sys.path)}
+    env = {"SPOON_TB_ARGS": json.dumps(a), "PYTHONPATH": os.pathsep.join([str(ROOT)] + sys.path)}
     log = b.build_dir / f"sim-{module}-{testcase or 'all'}-{tag}.log"
     try:
         b.runner.test(test_module=module, hdl_toplevel=b.top, build_dir=b.build_dir,

@@ -2,10 +2,10 @@
 memory word of every layer (docs/spec.md §15 names), every LFSR, pred, the result port and every
 counter of hwmodel.spec.counters.counter_names(K).
 
-Arguments arrive as JSON in SPOON_TB_ARGS (see sim/spoon_sim.py): config (TOML path), learning
+Arguments arrive as JSON in SPOON_TB_ARGS (see sim/runner.py): config (TOML path), learning
 (0/1), n_learn, n_infer, full_every (compare every memory every k samples; the end of each run is
 always compared), offset (first training digit), events ("image": the config's encoder, or
-"dvs": DVS-emulated streams), corners (count the corners of sim/edgegen.py per sample into the
+"dvs": DVS-emulated streams), corners (count the corners of sim/benches/edgegen.py per sample into the
 report), report (JSON path written at the end).
 """
 from __future__ import annotations
@@ -19,12 +19,12 @@ from hwmodel.spec.config import Config
 from hwmodel.data.mnist import embedded_split
 from hwmodel.data.encode import EventBatch
 from hwmodel.engine.processor import Processor
-from tb_lib import (Chip, check_ports, compare_all, compare_counters, initialised, out_name, tb_args,
+from sim.chip import (Chip, check_ports, compare_all, compare_counters, initialised, out_name, tb_args,
                     write_report)
 
 
 def _batch(cfg, images, events: str = "image", seed: int = 0):
-    from edgegen import sample_batch
+    from sim.benches.edgegen import sample_batch
     return sample_batch(cfg, images, events, seed)
 
 
@@ -69,7 +69,7 @@ async def system(dut):
                 stats["pred_mismatch"] += 1
                 errors.append(f"{where}: pred model {int(res.preds[0])}, RTL {pred}")
             if args.get("corners"):
-                from edgegen import corner_hits, merge
+                from sim.benches.edgegen import corner_hits, merge
                 hits = corner_hits(cfg, str(args.get("events", "image")), proc.memories(),
                                    int(labels[k]), learn)
                 merge(stats.setdefault("corners", {}), hits)

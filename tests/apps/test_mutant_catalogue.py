@@ -8,7 +8,7 @@ import pytest
 
 from sim.mutants import CATALOGUE
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_ids_are_unique():

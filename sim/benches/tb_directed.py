@@ -2,7 +2,7 @@
 
 Each test drives one interface rule and then proves the chip is still exactly the model: the
 prediction, the result outputs, every counter and every memory word and register are compared
-(tb_lib.compare_all). Arguments arrive as JSON in SPOON_TB_ARGS: config (TOML path).
+(sim.chip.compare_all). Arguments arrive as JSON in SPOON_TB_ARGS: config (TOML path).
 
 - out_of_array:   events with x or y >= W are dropped, set the sticky ev_err (cleared by the next
                   start), are not counted, and change no memory;
@@ -26,7 +26,7 @@ from hwmodel.spec.config import Config
 from hwmodel.data.mnist import embedded_split
 from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.data.eventio import EVENT_DTYPE
-from tb_lib import Chip, compare_all, compare_counters, out_name, tb_args, writable, write_report
+from sim.chip import Chip, compare_all, compare_counters, out_name, tb_args, writable, write_report
 
 
 async def _setup(dut, n: int = 6):

@@ -1,6 +1,6 @@
 """Area flow: GE table calibration against `yosys stat -liberty` on the open OSU 0.18 µm library
 the set-up installs, liberty errors, the LEARNING = 1 / 0 synthesis flow on calibration RTL
-(tests/data/calib), the flip-flop clock energy and timing read from liberty files, and (slow) the
+(tests/estimate/calib), the flip-flop clock energy and timing read from liberty files, and (slow) the
 spoon RTL."""
 from __future__ import annotations
 
@@ -19,10 +19,10 @@ from hwmodel.estimate.cli import main
 from hwmodel.estimate.core import estimate
 from hwmodel.estimate.tech import load_tech
 
-REPO = Path(__file__).resolve().parents[1]
-CALIB = REPO / "tests" / "data" / "calib"
+REPO = Path(__file__).resolve().parents[2]
+CALIB = REPO / "tests" / "estimate" / "calib"
 
-from conftest import require_tool  # noqa: E402
+from conftest import require_tool
 
 
 @pytest.fixture

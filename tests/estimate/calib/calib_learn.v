@@ -1,4 +1,4 @@
-// Calibration RTL for the LEARNING = 1 / 0 area flow (tests/test_estimate_area.py): a miniature
+// Calibration RTL for the LEARNING = 1 / 0 area flow (tests/estimate/test_estimate_area.py): a miniature
 // of the processor's structure. `calib_learn` owns two memories (instances of a behavioural
 // `sram`, which the flow blackboxes and sizes with the memory model), a forward accumulator that
 // is always present, and an update unit that only exists when LEARNING != 0. Not part of the

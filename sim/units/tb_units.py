@@ -1,4 +1,4 @@
-"""Unit testbenches of the datapath blocks (sim/unit_harness.v) against hwmodel.engine.arith.
+"""Unit testbenches of the datapath blocks (sim/units/unit_harness.v) against hwmodel.engine.arith.
 
 Parameters of the harness arrive in SPOON_TB_ARGS["params"]. Combinational blocks are driven,
 then sampled after a 1 ns settle (no clock edges needed)."""
@@ -9,7 +9,7 @@ import numpy as np
 from cocotb.triggers import FallingEdge, Timer
 
 from hwmodel.engine.arith import lfsr_step, round_shift, sat
-from tb_lib import start_clock, tb_args, write_report
+from sim.chip import start_clock, tb_args, write_report
 
 lfsr_py = lfsr_step.py_func
 rshift = round_shift.py_func

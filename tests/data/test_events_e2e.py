@@ -3,7 +3,6 @@ the real byte format), and the event-driven vs frame-based comparison."""
 import json
 
 import numpy as np
-import pytest
 
 from hwmodel.cli import main
 from hwmodel.spec.config import Config
