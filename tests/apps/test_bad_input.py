@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hwmodel import cli, report, sweep
+from hwmodel.sweep import executors as sweep_executors
 from hwmodel.spec.config import Config
 from hwmodel.estimate import cli as est_cli
 from hwmodel.data.eventio import EVENT_DTYPE, write_aer
@@ -264,7 +265,7 @@ def no_work(monkeypatch):
     import hwmodel.estimate.core as core
     import hwmodel.train.runs as train
     monkeypatch.setattr(train, "run_training", boom)
-    monkeypatch.setattr(sweep, "run_task", boom)
+    monkeypatch.setattr(sweep_executors, "run_task", boom)
     monkeypatch.setattr(core, "measure_counters", boom)
     monkeypatch.setattr(report, "build_sections", boom)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hwmodel import cli, report, sweep
+from hwmodel.sweep import cli as sweep_cli, run as sweep_run
 from hwmodel.util import provenance
 from hwmodel.estimate import cli as est_cli
 
@@ -23,7 +24,7 @@ def test_code_version_format_and_hash_sensitivity(tmp_path):
     names = {f.relative_to(provenance.PACKAGE_DIR).as_posix() for f in provenance.model_files()}
     assert {"engine/kernel.py", "engine/processor.py", "train/runs.py", "spec/config.py", "presets/spoon.toml",
             "estimate/energy.py"} <= names
-    assert not names & {"cli/__init__.py", "report.py", "sweep.py", "estimate/cli.py", "__init__.py"}  # wording only
+    assert not names & {"cli/__init__.py", "report/cli.py", "sweep/cli.py", "estimate/cli.py", "__init__.py"}  # wording only
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "b.py").write_text("y = 2\n")
     files = sorted(tmp_path.glob("*.py"))
@@ -119,7 +120,8 @@ def test_rows_from_a_worker_of_another_version_are_not_stored(swept, tmp_path, c
     src, db0, argv0 = swept
     db = tmp_path / "w.sqlite"
     argv = [a if a != str(db0) else str(db) for a in argv0]
-    monkeypatch.setattr(sweep, "code_version", lambda: "9.9.9+model.ffffffffffff")  # the parent only
+    for parent in (sweep_run, sweep_cli):   # the parent only
+        monkeypatch.setattr(parent, "code_version", lambda: "9.9.9+model.ffffffffffff")
     assert sweep.main(argv) == 1
     err = capsys.readouterr().err
     assert "runs code version " + CURRENT in err and "row not stored" in err

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from hwmodel import report, sweep
+from hwmodel.spec.layers import memories
+from hwmodel.sweep import executors
 from hwmodel.spec.config import Config
 from hwmodel.engine.processor import Processor
 
@@ -118,7 +120,7 @@ def test_points_canonical_and_clamped():
 def test_memory_sizes_match_the_model(preset):
     cfg = Config.preset(preset)
     mems = Processor.from_config(cfg).memories()
-    sizes = sweep.memory_sizes(cfg)
+    sizes = memories(cfg)
     assert set(sizes) == set(mems)
     for name, arr in mems.items():
         assert sizes[name]["words"] == arr.shape[0], name
@@ -423,7 +425,7 @@ def test_work_estimate_weighs_remaining_runs_by_their_kind():
 def test_local_workers_load_their_kernels_before_the_first_task():
     ex = sweep.LocalExecutor(1)
     try:
-        f = ex.ex.submit(sweep._warm_task)
+        f = ex.ex.submit(executors._warm_task)
         assert f.result(timeout=300) != os.getpid()          # ran (a tiny training) in the worker
         ex.warm_up(1)
     finally:

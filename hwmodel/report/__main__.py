@@ -1,0 +1,5 @@
+import sys
+
+from hwmodel.report.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from hwmodel.sweep.cli import main
+
+sys.exit(main())
