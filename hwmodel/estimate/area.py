@@ -248,6 +248,18 @@ def _is_bb(mod: dict) -> bool:
     return _const(a.get("blackbox", 0)) not in (None, 0)
 
 
+def hash_sources(paths: list[Path], include_dirs: list[Path] | None = None):
+    """SHA-256 (running) of the Verilog sources and of every ``*.vh`` include beside them or in
+    ``include_dirs``: the part of a synthesis cache key that the RTL decides."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    for d in sorted({*(Path(d) for d in include_dirs or []), *(p.parent for p in paths)}):
+        for p in sorted(d.glob("*.vh")):
+            h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h
+
+
 def synth_front(paths: list[Path], top: str, blackboxes: list[str], params: dict[str, int],
                 include_dirs: list[Path] | None = None) -> list[str]:
     """The Yosys script up to ``synth``: read the RTL, black-box the memories, set the top's
@@ -297,12 +309,7 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
     prm = {k: int(v) for k, v in (params or {}).items() if k in names}
     key = None
     if cache_dir is not None:
-        h = hashlib.sha256()
-        for p in sorted(paths):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
-        for d in include_dirs or []:
-            for p in sorted(Path(d).glob("*.vh")):
-                h.update(p.name.encode() + p.read_bytes())
+        h = hash_sources(paths, include_dirs)
         h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION]).encode())
         if liberty is not None:
             h.update(Path(liberty).read_bytes() if Path(liberty).exists() else str(liberty).encode())

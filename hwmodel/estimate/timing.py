@@ -24,15 +24,14 @@ library's own capacitance unit and either order of the table's variables).
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import tempfile
 from pathlib import Path
 
 from hwmodel.util.checks import atomic_write_text
-from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, read_liberty, run_yosys,
-                   synth_front, top_parameter_names)
+from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, hash_sources, read_liberty,
+                   run_yosys, synth_front, top_parameter_names)
 from .libs import block, flipflop, pin_group, table, templates, units
 from .scaling import delay_factor
 
@@ -106,9 +105,7 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     prm = {k: int(v) for k, v in params.items() if k in names}
     key = None
     if cache_dir is not None:
-        h = hashlib.sha256()
-        for p in sorted(paths):
-            h.update(p.name.encode() + b"\0" + p.read_bytes())
+        h = hash_sources(paths)
         h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF]).encode())
         h.update(Path(liberty).read_bytes())
         key = Path(cache_dir) / f"{top}-timing-{h.hexdigest()[:20]}.json"

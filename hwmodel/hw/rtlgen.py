@@ -30,6 +30,7 @@ from pathlib import Path
 
 from hwmodel.engine.arith import ROUNDING_CODES
 from hwmodel.spec.config import Config
+from hwmodel.spec.ids import CONV_IDS, HIDDEN_ROLES, OUTPUT_IDS, hidden_ids, include_text
 from hwmodel.spec.layers import b_name, memories
 
 # access-port memory ids of the one-hidden-layer stack (docs/rtl.md); ``mem_ids`` for any depth
@@ -54,20 +55,19 @@ def clog2(n: int) -> int:
 
 
 def mem_ids(cfg: Config) -> dict[str, int]:
-    """Access-port id of every memory and register of ``cfg`` (pred included), by spec name.
-
-    Ids belong to roles: 0-2 the conv memories; the first hidden layer 3 w, 4 acc, 5 act,
-    6 dact, 7 B LUT, 12 LFSR; the output layer 8 w, 9 acc, 10 out, 11 sig_lut, 13 LFSR, 14 pred
-    whatever the depth; hidden layer k >= 2 16 + 8(k-2) + (0 w, 1 acc, 2 act, 3 dact, 4 B LUT,
-    5 LFSR). For one hidden layer this is ``MEM_IDS``."""
-    ids = {"conv_kernel": 0, "conv_pot": 1, "conv_spk": 2}
+    """Access-port id of every memory and register of ``cfg`` (pred included), by spec name, from
+    the one table of ``hwmodel.spec.ids`` (which rtl/spoon_ids.vh repeats). For one hidden layer
+    this is ``MEM_IDS``."""
+    ids = {f"conv_{r if r != 'kern' else 'kernel'}": v for r, v in CONV_IDS.items()}
     for k in range(1, cfg.depth + 1):
-        f = f"fc{k}"
-        base = (3, 4, 5, 6, 7, 12) if k == 1 else tuple(16 + 8 * (k - 2) + r for r in range(6))
-        for name, i in zip((f"{f}_w", f"{f}_acc", f"{f}_act", f"{f}_dact", b_name(k), f"lfsr_{f}"), base):
-            ids[name] = i
+        f, h = f"fc{k}", hidden_ids(k)
+        names = {"w": f"{f}_w", "acc": f"{f}_acc", "act": f"{f}_act", "dact": f"{f}_dact", "b": b_name(k),
+                 "lfsr": f"lfsr_{f}"}
+        ids.update({names[r]: h[r] for r in HIDDEN_ROLES})
     f = f"fc{cfg.depth + 1}"
-    ids.update({f"{f}_w": 8, f"{f}_acc": 9, f"{f}_out": 10, "sig_lut": 11, f"lfsr_{f}": 13, "pred": 14})
+    names = {"w": f"{f}_w", "acc": f"{f}_acc", "out": f"{f}_out", "sig_lut": "sig_lut", "lfsr": f"lfsr_{f}",
+             "pred": "pred"}
+    ids.update({names[r]: v for r, v in OUTPUT_IDS.items()})
     return ids
 
 
@@ -221,3 +221,10 @@ def generate(cfg: Config, out_dir: str | Path, proc=None, learning: bool = True)
     params = verilog_parameters(top_parameters(cfg, learning))
     params["MEM_DIR"] = f'"{out.resolve()}"'
     return {"dir": out.resolve(), "files": files, "bank_files": bank_files, "parameters": params}
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] != ["ids"]:
+        sys.exit("usage: python -m hwmodel.hw.rtlgen ids > rtl/spoon_ids.vh")
+    sys.stdout.write(include_text())

@@ -14,7 +14,7 @@ from numba import njit
 from hwmodel.engine.arith import MASK32, lfsr_step, sext
 from hwmodel.spec.config import Config
 
-STREAM_CONV, STREAM_B, STREAM_FC1, STREAM_FC2, STREAM_LFSR1, STREAM_LFSR2 = 1, 2, 3, 4, 5, 6
+from hwmodel.spec.ids import STREAM_B, STREAM_CONV, STREAM_FC1, STREAM_FC2, STREAM_LFSR2, hidden_streams
 
 
 def stream_seed(seed: int, k: int) -> int:
@@ -102,17 +102,9 @@ def _sigma(u: float) -> float:
 # ---- the layer stack (spec §15): per-layer contents, any depth -------------------------------
 # The first hidden layer keeps streams 2 (B), 3 (initial weights) and 5 (LFSR), the output layer
 # 4 (initial weights) and 6 (LFSR) whatever the depth; hidden layer h >= 2 uses 16 + 4h (B),
-# 17 + 4h (initial weights) and 18 + 4h (LFSR). For one hidden layer these functions give exactly
-# b_fields, fc1_init, fc2_init and sigmoid_lut above.
-
-def hidden_streams(h: int) -> tuple[int, int, int]:
-    """(B, initial weights, LFSR) stream numbers of hidden layer h = 1..K (spec §15)."""
-    if h < 1:
-        raise ValueError(f"hidden layers are numbered from 1, got {h}")
-    if h == 1:
-        return STREAM_B, STREAM_FC1, STREAM_LFSR1
-    return 16 + 4 * h, 17 + 4 * h, 18 + 4 * h
-
+# 17 + 4h (initial weights) and 18 + 4h (LFSR) (``hwmodel.spec.ids.hidden_streams``, the one table
+# the RTL includes too). For one hidden layer these functions give exactly b_fields, fc1_init,
+# fc2_init and sigmoid_lut above.
 
 def layer_streams(cfg: Config, k: int) -> tuple[int | None, int, int]:
     """(B or None, initial weights, LFSR) stream numbers of FC layer k = 1..K+1; the output layer

@@ -49,10 +49,10 @@ def model_hash() -> str:
 
 @functools.lru_cache(maxsize=None)
 def rtl_hash(rtl_dir: str | None = None) -> str | None:
-    """12 hex digits of the SHA-256 of ``rtl_dir/*.v`` (default: the repository's rtl/) and of
+    """12 hex digits of the SHA-256 of ``rtl_dir/*.v`` and ``*.vh`` (default: the repository's rtl/) and of
     hwmodel/hw/rtlgen.py (which generates its parameters); None when there is no RTL folder."""
     d = Path(rtl_dir) if rtl_dir else REPO_RTL_DIR
-    files = sorted(d.glob("*.v")) if d.is_dir() else []
+    files = sorted([*d.glob("*.v"), *d.glob("*.vh")]) if d.is_dir() else []
     if not files:
         return None
     h = hashlib.sha256(_hash_files(d, files).encode())

@@ -178,7 +178,7 @@ def test_rtl_illegal_parameters_stop_verilator(verilator, make, rule):
 def test_rtl_illegal_parameters_stop_icarus_and_yosys(yosys):
     require_tool(None if shutil.which("iverilog") else "iverilog is not installed", "iverilog")
     files = [str(RTL / f) for f in runner.RTL_FILES]
-    r = subprocess.run(["iverilog", "-g2005", "-o", "/dev/null", "-Pspoon_top.PB=3", "-Pspoon_top.WC=4",
+    r = subprocess.run(["iverilog", "-g2005", "-o", "/dev/null", f"-I{RTL}", "-Pspoon_top.PB=3", "-Pspoon_top.WC=4",
                         "-s", "spoon_top", *files], capture_output=True, text=True)
     assert r.returncode != 0 and "illegal_parameter_PB_range" in r.stdout + r.stderr
     ok, _, text = quality.synth(with_field(rtlgen.top_parameters(Config.preset("tiny"), True), "FC_AB", 1, 15))
@@ -270,3 +270,14 @@ def test_rtlgen_files_lanes(tmp_path):
     # lane l of word i*G + g is the weight of input i to unit g*P + l; padding lanes are 0
     w = proc.memories()["fc1_w"]
     assert w.shape == ((n_in + 1) * 4, 5) and (w[3::4, 1:] == 0).all()
+
+
+def test_rtl_ids_include_is_generated():
+    """rtl/spoon_ids.vh holds exactly the ids and streams of hwmodel/spec/ids.py (regenerate it with
+    ``python -m hwmodel.hw.rtlgen ids > rtl/spoon_ids.vh``), and spoon_top reads its numbers from
+    there only: no 8'd literal id left beside the include."""
+    from hwmodel.spec.ids import include_text
+    assert (RTL / "spoon_ids.vh").read_text() == include_text()
+    top = (RTL / "spoon_top.v").read_text()
+    assert '`include "spoon_ids.vh"' in top
+    assert not re.search(r"localparam \[7:0\]\s+ID_\w+\s*=\s*8'd\d+", top)
