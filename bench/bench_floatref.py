@@ -24,7 +24,7 @@ from hwmodel.spec.config import Config, ConfigError
 from hwmodel.train.floatref import GAINS, _train_points, train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.util.parallel import cores
-from hwmodel.engine.kernel import spike_inputs
+from hwmodel.engine.conv import spike_inputs
 from hwmodel.train.runs import DataSpec, epoch_orders, load_data
 
 

@@ -6,7 +6,7 @@ exact old text, new text; each old text must occur exactly once in its file), th
 to run (the rest of the default suite follows if they pass) and, for mutants that cannot change
 any observable result, ``equivalent`` = the reason.
 
-Model mutants change the kernel (hwmodel/engine/arith.py, hwmodel/engine/kernel.py) and both plain references
+Model mutants change the engine (hwmodel/engine/arith.py, fc.py, layout.py) and both plain references
 (tests/naive/reference.py, and tests/naive/stack_reference.py where the rule is written there too)
 together: the kernel-vs-reference tests cannot see them, only the spec/variant tests and the
 co-simulation can.
@@ -265,7 +265,7 @@ CATALOGUE: list[Mutant] = [
         equivalent="the check only watches: no engine issues a read and a write of a 1rw macro in "
                    "one cycle (docs/rtl.md, Ports), so removing it changes no value; the mutant "
                    "fc_no_write_slot shows that the check fires when they do"),
-    # ---- model arithmetic: kernel (engine/arith.py / engine/kernel.py) and references changed together -------
+    # ---- model arithmetic: engine (arith.py, fc.py, layout.py) and references changed together ---------
     Mutant("model_random_before_step", "model", "stochastic bits from the LFSR state before its step",
            (("hwmodel/engine/arith.py", "    lfsr = lfsr_step(lfsr)\n    return (u + (lfsr & ((1 << s) - 1))) >> s, lfsr",
              "    r = lfsr\n    lfsr = lfsr_step(lfsr)\n    return (u + (r & ((1 << s) - 1))) >> s, lfsr"),
@@ -288,26 +288,26 @@ CATALOGUE: list[Mutant] = [
             ("tests/naive/reference.py", "        return (u + lfsr % 2 ** s) // 2 ** s, lfsr",
              "        return (u + (lfsr & 2 ** s)) // 2 ** s, lfsr")), SPEC),
     Mutant("model_window_inclusive", "model", "derivative window -YMAX <= t <= YMAX",
-           (("hwmodel/engine/kernel.py", "dk[j] = 1 if (t > -YMAX and t < YMAX) else 0",
+           (("hwmodel/engine/fc.py", "dk[j] = 1 if (t > -YMAX and t < YMAX) else 0",
              "dk[j] = 1 if (t >= -YMAX and t <= YMAX) else 0"),
             ("tests/naive/stack_reference.py", "put(mem[f\"{f}_dact\"], g, lane, 1 if -YMAX < t < YMAX else 0)",
              "put(mem[f\"{f}_dact\"], g, lane, 1 if -YMAX <= t <= YMAX else 0)"),
             ("tests/naive/reference.py", "st[\"dact1\"][j] = 1 if -YMAX < t < YMAX else 0",
              "st[\"dact1\"][j] = 1 if -YMAX <= t <= YMAX else 0")), SPEC),
     Mutant("model_target_one_minus_one", "model", "target ONE-1 for the label",
-           (("hwmodel/engine/kernel.py", "err[o] = np.int64(out[o]) - (ONE if o == label else 0)",
+           (("hwmodel/engine/fc.py", "err[o] = np.int64(out[o]) - (ONE if o == label else 0)",
              "err[o] = np.int64(out[o]) - (ONE - 1 if o == label else 0)"),
             ("tests/naive/stack_reference.py", "err.append(int(mem[f\"{f}_out\"][o]) - (ONE if o == label else 0))",
              "err.append(int(mem[f\"{f}_out\"][o]) - (ONE - 1 if o == label else 0))"),
             ("tests/naive/reference.py", "target = ONE if o == label else 0",
              "target = ONE - 1 if o == label else 0")), SPEC),
     Mutant("model_argmax_ties_high", "model", "argmax ties go to the highest index",
-           (("hwmodel/engine/kernel.py", "if v > ak[best]:", "if v >= ak[best]:"),
+           (("hwmodel/engine/fc.py", "if v > ak[best]:", "if v >= ak[best]:"),
             ("tests/naive/stack_reference.py", "if best is None or a > best:", "if best is None or a >= best:"),
             ("tests/naive/reference.py", "if best is None or a > best:", "if best is None or a >= best:")),
            SPEC),
     Mutant("model_tanh_shift_rounded", "model", "hard-tanh shift rounds instead of flooring",
-           (("hwmodel/engine/kernel.py", "t = ak[j] >> AS", "t = (ak[j] + ((np.int64(1) << AS) >> 1)) >> AS"),
+           (("hwmodel/engine/fc.py", "t = ak[j] >> AS", "t = (ak[j] + ((np.int64(1) << AS) >> 1)) >> AS"),
             ("tests/naive/stack_reference.py", "t = get(ACC, g, lane) // 2 ** layer.act_shift",
              "t = (get(ACC, g, lane) + 2 ** layer.act_shift // 2) // 2 ** layer.act_shift"),
             ("tests/naive/reference.py", "t = int(st[\"acc1\"][j]) // 2 ** AS",
@@ -321,8 +321,8 @@ CATALOGUE: list[Mutant] = [
             ("tests/naive/reference.py", "    if mode == TRUNCATE:\n        return u // 2 ** s, lfsr",
              "    if mode == TRUNCATE:\n        return u // 2 ** s, ref_lfsr_step(lfsr)")), SPEC),
     Mutant("model_fc1_update_saturated", "model", "DRTP also updates saturated units",
-           (("hwmodel/engine/kernel.py", "                    if dk[j]:\n                        jl[nd] = j",
-             "                    if True:\n                        jl[nd] = j"),
+           (("hwmodel/engine/fc.py", "        if dk[j]:\n            jl[nd] = j",
+             "        if True:\n            jl[nd] = j"),
             ("tests/naive/stack_reference.py",
              "lanes_on = [lane for lane in range(P) if g * P + lane < N and get(dact, g, lane) == 1]",
              "lanes_on = [lane for lane in range(P) if g * P + lane < N]"),
@@ -330,22 +330,22 @@ CATALOGUE: list[Mutant] = [
              "                if False:\n                    continue")), SPEC),
     # ---- the layer stack (spec §15): rules only layers k >= 2 have ------------------------------
     Mutant("model_deep_bias_input", "model", "bias input of layers k >= 2 is YMAX_{k-1} - 1",
-           (("hwmodel/engine/kernel.py", "row[L_XMAX] = 1 if k == 1 else cfg.hidden[r - 1].ymax",
-             "row[L_XMAX] = 1 if k == 1 else cfg.hidden[r - 1].ymax - 1"),
+           (("hwmodel/engine/layout.py", '"XMAX": 1 if k == 1 else cfg.hidden[r - 1].ymax,',
+             '"XMAX": 1 if k == 1 else cfg.hidden[r - 1].ymax - 1,'),
             ("tests/naive/stack_reference.py", "xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 1))",
              "xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 2))"),
             ("tests/naive/reference.py", "    ys.append(YMAX)\n", "    ys.append(YMAX - 1)\n"),
             ("tests/naive/reference.py", "        ys_l.append(YMAX)\n", "        ys_l.append(YMAX - 1)\n")),
            ("tests/engine/test_stack.py",) + SPEC),
     Mutant("model_deep_update_ignores_x", "model", "DRTP update of layers k >= 2 is u = -b_j (x_i dropped)",
-           (("hwmodel/engine/kernel.py", "round_shift(ub[q] * x, LR, MODE, s)", "round_shift(ub[q], LR, MODE, s)"),
-            ("hwmodel/engine/kernel.py", "round_shift(ub[q] * x, LR, MODE, ls[lq[q]])", "round_shift(ub[q], LR, MODE, ls[lq[q]])"),
+           (("hwmodel/engine/fc.py", "round_shift(ub[q] * x, LR, MODE, s)", "round_shift(ub[q], LR, MODE, s)"),
+            ("hwmodel/engine/fc.py", "round_shift(ub[q] * x, LR, MODE, ls[lq[q]])", "round_shift(ub[q], LR, MODE, ls[lq[q]])"),
             ("tests/naive/stack_reference.py", "ref_round(-brow[j] * x, layer.lr_shift,", "ref_round(-brow[j], layer.lr_shift,")),
            ("tests/engine/test_stack.py",)),
     # ---- cycles (spec §16) ------------------------------------------------------------------------
     Mutant("model_update_drain_fixed", "model",
            "a hidden update's drain is always 2 cycles (the last written word's extra cycle lost)",
-           (("hwmodel/engine/kernel.py", "c[1, CY] += 1 + npass + 2 + last + 2 + slots", "c[1, CY] += 1 + npass + 2 + 2 + slots"),
+           (("hwmodel/engine/fc.py", "c[1, CY] += 1 + npass + 2 + last + 2 + slots", "c[1, CY] += 1 + npass + 2 + 2 + slots"),
             ("tests/naive/stack_reference.py", 'count("cycles", 1, 2 + last_active + 2)', 'count("cycles", 1, 2 + 2)'),
             ("tests/naive/reference.py", 'count("cycles", 1, 2 + int(st["dact1"][N1 - 1]) + 2)',
              'count("cycles", 1, 2 + 2)')), SPEC),
@@ -357,13 +357,13 @@ CATALOGUE: list[Mutant] = [
            (("hwmodel/spec/roms.py", "    return [int(s0)] + [stream_seed(int(s0), lane) for lane in range(1, lanes)]",
              "    return [int(s0)] * lanes"),), ("tests/engine/test_lanes.py",)),
     Mutant("model_write_slots_with_banks", "model", "write slots also with two or more 1rw banks",
-           (("hwmodel/engine/kernel.py", 'row[L_SLOT] = 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0',
-             'row[L_SLOT] = 1 if layer.weight_ports == "1rw" else 0'),
+           (("hwmodel/engine/layout.py", '"SLOT": 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0}',
+             '"SLOT": 1 if layer.weight_ports == "1rw" else 0}'),
             ("tests/naive/stack_reference.py",
              'slot = 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0',
              'slot = 1 if layer.weight_ports == "1rw" else 0')), ("tests/engine/test_lanes.py",)),
     Mutant("model_update_words_as_units", "model", "a DRTP update counts one weight-word access per updated unit",
-           (("hwmodel/engine/kernel.py", "c[1, lay[k, L_C_WRD]] += ni * nga", "c[1, lay[k, L_C_WRD]] += ni * nd"),
+           (("hwmodel/engine/fc.py", "c[1, row[L_C_WRD]] += ni * nga", "c[1, row[L_C_WRD]] += ni * nd"),
             ("tests/naive/stack_reference.py",
              '                        count(f"{f}_w_rd", 1)\n                        for lane in lanes_on:',
              '                        count(f"{f}_w_rd", 1, len(lanes_on))\n                        for lane in lanes_on:')),
@@ -481,6 +481,18 @@ CATALOGUE: list[Mutant] = [
            "CACTI's access and cycle times used at CACTI's supply, not the table's",
            (("hwmodel/estimate/memories.py", "        slow = delay_factor(tech.node_nm, v, tech.node_nm, tech.vdd)",
              "        slow = 1.0"),), ("tests/estimate/test_estimate_memories.py",)),
+    # the engine's blocks (hwmodel/engine/conv.py, layout.py): the model alone, against its references
+    Mutant("engine_events_cost_no_cycle", "conv", "the event phase's cycles leave out the cycle of each event",
+           (("hwmodel/engine/conv.py", "c[0, CY] += e1 - e0 + 2 * npos", "c[0, CY] += 2 * npos"),),
+           ("tests/engine/test_model.py",)),
+    Mutant("engine_scatter_short_rows", "conv", "the scatter never reaches the last row of conv outputs",
+           (("hwmodel/engine/conv.py", "        oy_hi = min(O - 1, (y + PAD) // S)\n",
+             "        oy_hi = min(O - 2, (y + PAD) // S)\n"),),
+           ("tests/engine/test_kernels_vs_reference.py",)),
+    Mutant("engine_dense_inputs_from_acc", "layout", "layers k >= 2 read the previous layer's accumulators "
+           "offset instead of its activations",
+           (("hwmodel/engine/layout.py", '"XOFF": -1 if k == 1 else lay[r - 1, L["YOFF"]],',
+             '"XOFF": -1 if k == 1 else lay[r - 1, L["AOFF"]],'),), ("tests/engine/test_stack.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

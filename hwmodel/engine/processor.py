@@ -15,7 +15,8 @@ import numpy as np
 from hwmodel.util.checks import atomic_write
 from hwmodel.spec.config import Config, ConfigError
 from hwmodel.spec.layers import memories as memory_sizes
-from hwmodel.engine.kernel import RunResult, StackProcessor, build_state
+from hwmodel.engine.kernel import RunResult, StackProcessor
+from hwmodel.engine.layout import build_state
 
 __all__ = ["ModelError", "Processor", "RunResult", "check_state", "state_ranges"]
 

@@ -28,7 +28,7 @@ from hwmodel.data.mnist import Split
 from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.train.floatref import GAINS, FloatResult, quantize, train_reference
 from hwmodel.engine.processor import Processor
-from hwmodel.engine.kernel import spike_inputs
+from hwmodel.engine.conv import spike_inputs
 
 MODES = ("on-chip", "off-chip", "both")
 

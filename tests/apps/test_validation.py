@@ -11,7 +11,7 @@ from hwmodel.spec import roms
 from hwmodel.spec.config import Config
 from hwmodel.train.floatref import train_reference
 from hwmodel.engine.processor import Processor
-from hwmodel.engine.kernel import spike_inputs
+from hwmodel.engine.conv import spike_inputs
 from hwmodel.train.runs import (DataSpec, default_val_size, epoch_orders, load_data, run_training, saturation_stats,
                            validation_split)
 
