@@ -25,7 +25,8 @@ from hwmodel.train.floatref import GAINS, _train_points, train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.util.parallel import cores
 from hwmodel.engine.conv import spike_inputs
-from hwmodel.train.runs import DataSpec, epoch_orders, load_data
+from hwmodel.data.select import DataSpec, load_data
+from hwmodel.train.runs import epoch_orders
 
 
 def main(argv=None) -> int:

@@ -5,7 +5,7 @@ identity conv) the integer model trains on chip at depth 1 and depth 2; the dept
 trains, on the same data, split, seeds and front end, the linear read-out (depth 0, its sigmoid
 and learning-rate shifts chosen on validation) and the frozen-hidden network (hidden layers keep
 their initial weights). Every run uses the embedded split (3,000 training digits, 1,000
-validation, 1,000 test) and `run_seeds` of hwmodel.train.runs, as `python -m hwmodel train --seeds`
+validation, 1,000 test) and `run_seeds` of hwmodel.train.seeds, as `python -m hwmodel train --seeds`
 does. No float reference (the integer accuracies are what the table compares).
 
 Each finished (front end, depth) row is written to OUT.json at once; a rerun skips the rows
@@ -26,7 +26,8 @@ from hwmodel.util import checks
 from hwmodel.spec.config import Config
 from hwmodel.spec.layers import memories
 from hwmodel.util.provenance import version_info
-from hwmodel.train.runs import DataSpec, load_data, run_seeds
+from hwmodel.data.select import DataSpec, load_data
+from hwmodel.train.seeds import run_seeds
 
 # front end -> (preset, overrides of the front end, hidden sizes at depth 1, at depth 2)
 FRONT_ENDS = {

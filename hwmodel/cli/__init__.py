@@ -36,7 +36,7 @@ def _config(args) -> Config:
 
 
 def _data_spec(args):
-    from hwmodel.train.runs import DataSpec
+    from hwmodel.data.select import DataSpec
     return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
                     args.window_us, args.max_events, getattr(args, "val_size", None))
 
@@ -77,7 +77,9 @@ def _log(msg: str) -> None:
 
 def cmd_train(args) -> int:
     from hwmodel.util.provenance import version_info
-    from hwmodel.train.runs import check_spec, check_val_needed, event_savings, load_data, run_seeds, warn_sparse
+    from hwmodel.data.select import check_spec, check_val_needed, load_data, warn_sparse
+    from hwmodel.train.runs import event_savings
+    from hwmodel.train.seeds import run_seeds
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = _config(args)
@@ -353,7 +355,7 @@ def _per_sample(cfg: Config, counts: np.ndarray, n: int) -> dict[str, float]:
 
 def cmd_eval(args) -> int:
     from hwmodel.util.provenance import version_info
-    from hwmodel.train.runs import check_spec, load_data, warn_sparse
+    from hwmodel.data.select import check_spec, load_data, warn_sparse
     spec = _data_spec(args)
     check_spec(spec)
     proc = Processor.load(args.weights)

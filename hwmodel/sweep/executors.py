@@ -58,7 +58,8 @@ def _warm_task() -> int:
     """A one-sample training of the tiny chip with both float references: every Numba kernel a
     task runs is loaded from the cache (or compiled) in this worker."""
     from hwmodel.data.mnist import embedded_split
-    from hwmodel.train.runs import carve_validation, prepare, run_training
+    from hwmodel.data.select import carve_validation, prepare
+    from hwmodel.train.runs import run_training
     cfg = Config.load("tiny")
     prep = carve_validation(prepare(cfg, embedded_split(40, 10)), 10)
     run_training(cfg, prep, epochs=1, mode="both", float_reference=True, saturation=False, baselines=False)

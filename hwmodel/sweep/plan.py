@@ -150,9 +150,9 @@ class Plan:
 def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,
               events: str = "image", window_us: int | None = None, max_events: int | None = None,
               val_size: int | None = None) -> dict[str, Any]:
-    """The samples of a sweep, as the plain-dict form of ``hwmodel.train.runs.DataSpec`` (the
+    """The samples of a sweep, as the plain-dict form of ``hwmodel.data.select.DataSpec`` (the
     validation size resolved when the training set size is known)."""
-    from hwmodel.train.runs import STREAM_SOURCES, DataSpec
+    from hwmodel.data.select import DataSpec, STREAM_SOURCES
     folder = str(Path(folder).resolve()) if folder else None
     if folder is None and events not in STREAM_SOURCES:
         n_train = 4000 if n_train is None else n_train
@@ -162,7 +162,7 @@ def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split
 
 
 def data_key(spec: dict[str, Any]) -> str:
-    from hwmodel.train.runs import DataSpec
+    from hwmodel.data.select import DataSpec
     return DataSpec(**spec).key()
 
 
@@ -172,7 +172,7 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
     listed, .aer headers read), the sample counts against what the data has, and the sensor
     size against the base config. A broken --data folder is one error, not one per run."""
     from hwmodel.data.mnist import DataError, embedded_path, list_aer_folder, load_idx_folder
-    from hwmodel.train.runs import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
+    from hwmodel.data.select import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
     ds = DataSpec(**spec)
     check_spec(ds)
     why = "the float reference's gains and the report's recommendations are chosen"

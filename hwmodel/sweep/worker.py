@@ -22,7 +22,7 @@ _PREPS: dict[str, Any] = {}
 def _prepared(cfg: Config, spec: dict[str, Any]):
     """Event batches, cached per process: they depend only on the data and on the input and
     encoding sections of the config."""
-    from hwmodel.train.runs import DataSpec, load_data
+    from hwmodel.data.select import DataSpec, load_data
     d = cfg.to_dict()
     key = data_key(spec) + canonical([d["input"], d["encoding"]])
     if key not in _PREPS:

@@ -12,7 +12,7 @@ z / 2^(SS+LF) scaled by ONE), from the same initial weights and B values:
   read as values in [-1, 1]) so that it has the magnitude of a B entry and one gain grid fits both.
 
 Learning rates are eta_k = g_k * 2^-LR_k with gains g chosen on a validation split carved from the
-training data (``hwmodel.train.runs.validation_split``); the grid grows when the best gains lie on its edge.
+training data (``hwmodel.data.select.validation_split``); the grid grows when the best gains lie on its edge.
 """
 from __future__ import annotations
 

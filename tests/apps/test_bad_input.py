@@ -264,7 +264,9 @@ def no_work(monkeypatch):
         raise AssertionError("work started before the input was checked")
     import hwmodel.estimate.core as core
     import hwmodel.train.runs as train
+    import hwmodel.train.seeds as seeds
     monkeypatch.setattr(train, "run_training", boom)
+    monkeypatch.setattr(seeds, "run_training", boom)
     monkeypatch.setattr(sweep_executors, "run_task", boom)
     monkeypatch.setattr(core, "measure_counters", boom)
     monkeypatch.setattr(report, "build_sections", boom)

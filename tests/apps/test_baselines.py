@@ -8,7 +8,9 @@ import numpy as np
 from hwmodel.cli import main
 from hwmodel.spec.config import Config
 from hwmodel.data.mnist import embedded_split
-from hwmodel.train.runs import carve_validation, epoch_orders, prepare, run_baselines
+from hwmodel.data.select import carve_validation, prepare
+from hwmodel.train.baselines import run_baselines
+from hwmodel.train.runs import epoch_orders
 
 ARGS = ["train", "--config", "tiny", "--n-train", "400", "--n-test", "150", "--epochs", "2", "--no-float",
         "--no-progress"]

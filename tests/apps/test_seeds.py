@@ -11,8 +11,10 @@ import pytest
 
 from hwmodel import cli
 from hwmodel.spec.config import Config
-from hwmodel.train.runs import (SEED_METRICS, DataSpec, load_data, rounding_lfsr_starts, run_training, summarize,
-                           t_interval)
+from hwmodel.data.select import DataSpec, load_data
+from hwmodel.train.runs import run_training
+from hwmodel.train.seeds import SEED_METRICS, rounding_lfsr_starts, summarize
+from hwmodel.util.stats import t_interval
 
 TINY = ["--config", "tiny", "--n-train", "300", "--n-test", "100", "--epochs", "2", "--no-progress"]
 T975_DF2 = 4.302652729911275  # t quantile 0.975 with 2 degrees of freedom
@@ -154,7 +156,7 @@ def test_rounding_repeats_in_the_cli(capsys):
 
 
 def test_ctrl_c_keeps_the_finished_seeds(tmp_path, capsys, monkeypatch):
-    from hwmodel.train import runs as train
+    from hwmodel.train import seeds as train   # run_seeds calls run_training from there
     real = train.run_training
 
     def stop_at_seed_1(cfg, *a, **k):

@@ -12,8 +12,8 @@ from hwmodel.spec.config import Config
 from hwmodel.train.floatref import train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.engine.conv import spike_inputs
-from hwmodel.train.runs import (DataSpec, default_val_size, epoch_orders, load_data, run_training, saturation_stats,
-                           validation_split)
+from hwmodel.data.select import DataSpec, default_val_size, load_data, validation_split
+from hwmodel.train.runs import epoch_orders, run_training, saturation_stats
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
