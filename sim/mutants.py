@@ -442,7 +442,7 @@ CATALOGUE: list[Mutant] = [
            (("hwmodel/spec/counters.py", "        in_bits = h.yb\n", ""),), ("tests/engine/test_model.py",)),
     Mutant("eval_counters_one_layer", "cli",
            "eval and train name the counters of one hidden layer at every depth",
-           (("hwmodel/cli/__init__.py", '    return {k: v / n for k, v in named(cfg, counts)["inference"].items()}',
+           (("hwmodel/cli/evaluate.py", '    return {k: v / n for k, v in named(cfg, counts)["inference"].items()}',
              '    return {k: v / n for k, v in named(cfg.depth if cfg.depth != 2 else 1, counts[:, :29])["inference"].items()}'),),
            ("tests/apps/test_cli.py",)),
     Mutant("seeds_one_integer_is_a_count", "checks", "--seeds N read as the seeds 0..N-1",

@@ -17,6 +17,7 @@ import pytest
 
 from hwmodel.util import checks
 from hwmodel import cli, sweep
+from hwmodel.cli import train as cli_train
 from hwmodel.engine.processor import Processor
 
 TINY = ["--config", "tiny", "--n-train", "200", "--n-test", "100"]
@@ -43,7 +44,7 @@ def _bars_interrupting_at(epoch: int):
 
 
 def test_ctrl_c_in_train_keeps_finished_epochs(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_bar_factory", _bars_interrupting_at(2))
+    monkeypatch.setattr(cli_train, "bar_factory", _bars_interrupting_at(2))
     out = tmp_path / "run"
     rc = cli.main(["train", *TINY, "--epochs", "6", "--mode", "both", "--out", str(out)])
     cap = capsys.readouterr()
@@ -63,7 +64,7 @@ def test_ctrl_c_in_train_keeps_finished_epochs(tmp_path, capsys, monkeypatch):
 
 
 def test_ctrl_c_before_anything_finished_saves_nothing(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_bar_factory", _bars_interrupting_at(0))
+    monkeypatch.setattr(cli_train, "bar_factory", _bars_interrupting_at(0))
     monkeypatch.setattr("hwmodel.train.runs.Processor.train_epoch",
                         lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
     out = tmp_path / "run"

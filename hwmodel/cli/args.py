@@ -1,0 +1,59 @@
+"""What every command reads from its options: the configuration, the data, conv kernels from a file,
+progress bars and log lines on stderr."""
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+
+from hwmodel.util import checks
+from hwmodel.spec.config import Config
+from hwmodel.engine.processor import ModelError
+
+DEFAULT_CONFIG = {"image": "spoon", "dvs": "spoon_dvs", "nmnist": "nmnist", "aer": "spoon_dvs"}
+
+
+def config_from_args(args) -> Config:
+    cfg = Config.load(args.config or DEFAULT_CONFIG[getattr(args, "events", "image")])
+    seed = getattr(args, "seed", None)
+    return cfg.with_sets(args.set, **({} if seed is None else {"seed": seed}))
+
+
+def data_spec_from_args(args):
+    from hwmodel.data.select import DataSpec
+    return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
+                    args.window_us, args.max_events, getattr(args, "val_size", None))
+
+
+seed_list = checks.seed_list   # --seeds: one reading in every command line (hwmodel.util.checks.parse_seed_list)
+
+
+def bar_factory(enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    def make(desc: str, total: int):
+        return tqdm(total=total, desc=desc, unit="it", leave=False, file=sys.stderr, dynamic_ncols=True)
+    return make
+
+
+def load_kernels(path):
+    """Conv kernels from a .npy file of integers, shape (C, CIN, K, K); None: random from the seed."""
+    if path is None:
+        return None
+    try:
+        k = np.load(path, allow_pickle=False)
+    except Exception as e:  # noqa: BLE001 - missing, truncated, corrupt, pickled: one line
+        msg = (getattr(e, "strerror", None) or str(e)).splitlines()[0] if str(e) else type(e).__name__
+        raise ModelError(f"kernel file '{path}': cannot read: {msg}") from None
+    if not isinstance(k, np.ndarray):
+        k.close()
+        raise ModelError(f"kernel file '{path}': an .npz archive, expected one .npy array")
+    if not np.issubdtype(k.dtype, np.integer):
+        raise ModelError(f"kernel file '{path}': dtype {k.dtype} is not an integer type")
+    return k
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)

@@ -1,0 +1,168 @@
+"""``python -m hwmodel train``: train, write ``--out`` as one set, plot the learning curves."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from hwmodel.util import checks
+from hwmodel.util.checks import EXIT_INTERRUPTED
+from hwmodel.spec.config import ConfigError
+from hwmodel.data.mnist import DataError
+from hwmodel.engine.processor import Processor
+from hwmodel.util.parallel import cores
+from hwmodel.cli.args import bar_factory, config_from_args, data_spec_from_args, load_kernels, log
+from hwmodel.cli.evaluate import per_sample
+from hwmodel.cli.text import print_seeds, print_train
+
+TRAIN_OUT_FILES = ("weights.npz", "weights_offchip.npz", "weights_seed*.npz", "weights_offchip_seed*.npz",
+                   "config.toml", "results.json", "learning_curves.png")
+CURVES_PNG = "learning_curves.png"
+
+
+def cmd_train(args) -> int:
+    from hwmodel.util.provenance import version_info
+    from hwmodel.data.select import check_spec, check_val_needed, load_data, warn_sparse
+    from hwmodel.train.runs import event_savings
+    from hwmodel.train.seeds import run_seeds
+    if args.seeds is not None and args.seed is not None:
+        raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
+    cfg = config_from_args(args)
+    spec = data_spec_from_args(args)
+    check_spec(spec)
+    why = _val_choices(args)
+    if why:
+        check_val_needed(spec.resolved_val(), why)
+    if args.rounding_repeats > 1:
+        if args.mode == "off-chip":
+            raise DataError("--rounding-repeats repeats the on-chip training: use --mode on-chip or both")
+        if cfg.drtp.rounding != "stochastic":
+            raise ConfigError(f"--rounding-repeats {args.rounding_repeats}: config '{cfg.name}' rounds "
+                              f"'{cfg.drtp.rounding}', which does not use the rounding LFSRs (needs stochastic)")
+    if args.out:
+        checks.check_out_dir(args.out, TRAIN_OUT_FILES)
+    if args.plot:
+        checks.check_out_dir(args.plot, ["*"], what="--plot")
+    kernels = load_kernels(args.kernels)
+    if kernels is not None:
+        Processor.from_config(cfg, kernels)  # shape and range, before any work
+    prep, source = load_data(cfg, spec)
+    if why:
+        check_val_needed(prep.n_val, why)
+    warn_sparse(prep, log)
+    quiet = args.no_progress or args.json
+    single = args.seeds is None
+    sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
+                   float_reference=not args.no_float, conv_kernels=kernels, progress=bar_factory(not quiet),
+                   rounding_repeats=args.rounding_repeats, log=None if quiet else log,
+                   baselines=not args.no_baselines, jobs=args.jobs or cores())
+    for rep in sr.reports:
+        r = rep.results
+        r.update(data=source, events=args.events, code_version=version_info())
+        if rep.test_counters is not None:
+            chip_cfg = rep.processor.cfg if rep.processor else cfg
+            r["event_savings"] = event_savings(chip_cfg, rep.test_counters, len(prep.y_test))
+            r["counters_per_sample"] = per_sample(chip_cfg, rep.test_counters, len(prep.y_test))
+    if single:
+        rep = sr.reports[0]
+        res = rep.results
+        if "rounding_repeats" in sr.results:
+            res["rounding_repeats"] = sr.results["rounding_repeats"]
+        interrupted = rep.interrupted or sr.interrupted
+        if sr.interrupted and not rep.interrupted:
+            res["interrupted"] = sr.interrupted
+    else:
+        res = sr.results
+        res.update(data=source, events=args.events, code_version=version_info())
+        interrupted = sr.interrupted
+    png = None
+    if args.out or args.plot:
+        png = plot_learning_curves(res)
+    if args.out:
+        with checks.atomic_dir(args.out) as tmp:  # weights, config and results as one set
+            for rep in sr.reports:
+                sfx = "" if single else f"_seed{rep.results['seed']}"
+                if rep.processor is not None:
+                    rep.processor.save(tmp / f"weights{sfx}.npz")
+                if rep.offchip is not None:
+                    rep.offchip.save(tmp / f"weights_offchip{sfx}.npz")
+            (tmp / "config.toml").write_text(cfg.to_toml())
+            (tmp / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True))
+            if png is not None:
+                (tmp / CURVES_PNG).write_bytes(png)
+    if args.plot and png is not None:
+        checks.atomic_write_bytes(Path(args.plot) / CURVES_PNG, png)
+    if args.json:
+        print(json.dumps(res, sort_keys=True))
+    else:
+        if single:
+            print_train(res)
+        else:
+            print_seeds(res)
+        if args.out:
+            first = "weights.npz" if single else f"weights_seed{res['seeds'][0]}.npz ..."
+            print(f"wrote {Path(args.out) / first}, config.toml, results.json, {CURVES_PNG}")
+        if args.plot:
+            print(f"wrote {Path(args.plot) / CURVES_PNG}")
+    if interrupted:
+        if single:
+            kept = "the on-chip result" + (f" after {res['epochs_completed']} epoch(s)"
+                                           if "epochs_completed" in res else "")
+        else:
+            kept = f"{res['n_seeds']} seed(s)"
+        log(f"interrupted: {interrupted} stopped; kept {kept}"
+             + (f", saved to {args.out}" if args.out else " (nothing saved: no --out)"))
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _val_choices(args) -> str | None:
+    """What this train command chooses on the validation split (None: nothing)."""
+    what = []
+    if not args.no_float:
+        what.append("the float DRTP reference's gains")
+    if args.mode in ("off-chip", "both"):
+        what.append("the off-chip BP gains")
+    return (" and ".join(what) + " are chosen") if what else None
+
+
+CURVE_STYLE = (("integer_val_accuracy", "on-chip integer DRTP, validation", "tab:blue", "-"),
+               ("float_val_accuracy", "float DRTP reference (chosen gains), validation", "tab:orange", "-"),
+               ("offchip_float_val_accuracy", "off-chip BP in float (chosen gains), validation", "tab:green", "-"),
+               ("integer_test_accuracy", "on-chip integer DRTP, test (reported, not used)", "tab:blue", ":"))
+
+
+def plot_learning_curves(res: dict) -> bytes:
+    """Validation accuracy per epoch, integer and float side by side (mean ± std over seeds as a
+    band when there are several), as PNG bytes."""
+    from hwmodel.util.plots import png_bytes, pyplot
+    plt = pyplot()
+    lc = res.get("learning_curves") or {}
+    ep = lc.get("epoch", [])
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    n = 0
+    for name, label, color, ls in CURVE_STYLE:
+        if lc.get(name):  # one seed
+            ax.plot(ep[:len(lc[name])], [100 * v for v in lc[name]], ls, color=color, marker="o", ms=3, label=label)
+            n += 1
+        elif lc.get(f"{name}_mean"):
+            m = np.array(lc[f"{name}_mean"]) * 100
+            x = ep[:len(m)]
+            ax.plot(x, m, ls, color=color, marker="o", ms=3, label=f"{label}, mean")
+            if lc.get(f"{name}_std"):
+                s = np.array(lc[f"{name}_std"]) * 100
+                ax.fill_between(x, m - s, m + s, color=color, alpha=0.15, lw=0)
+            n += 1
+    seeds = res.get("seeds", [res.get("seed")])
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("accuracy (%)")
+    band = " (band: ± std over seeds)" if len(seeds) > 1 else ""
+    ax.set_title(f"{res.get('config', '')}: learning curves on {res.get('n_val', 0)} validation digits, "
+                 f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}{band}", fontsize=9)
+    if ep:
+        ax.set_xticks(ep if len(ep) <= 20 else ep[::max(1, len(ep) // 10)])
+    ax.grid(alpha=0.3)
+    if n:
+        ax.legend(fontsize=7, loc="lower right")
+    return png_bytes(fig)
