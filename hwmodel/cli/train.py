@@ -22,16 +22,44 @@ CURVES_PNG = "learning_curves.png"
 
 
 def cmd_train(args) -> int:
-    from hwmodel.util.provenance import version_info
-    from hwmodel.data.select import check_spec, check_val_needed, load_data, warn_sparse
-    from hwmodel.train.runs import event_savings
+    from hwmodel.data.select import check_val_needed, load_data, warn_sparse
     from hwmodel.train.seeds import run_seeds
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = config_from_args(args)
     spec = data_spec_from_args(args)
-    check_spec(spec)
     why = _val_choices(args)
+    kernels = _check_before_work(args, cfg, spec, why)
+    prep, source = load_data(cfg, spec)
+    if why:
+        check_val_needed(prep.n_val, why)
+    warn_sparse(prep, log)
+    quiet = args.no_progress or args.json
+    single = args.seeds is None
+    sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
+                   float_reference=not args.no_float, conv_kernels=kernels, progress=bar_factory(not quiet),
+                   rounding_repeats=args.rounding_repeats, log=None if quiet else log,
+                   baselines=not args.no_baselines, jobs=args.jobs or cores())
+    res, interrupted = _results(args, sr, cfg, prep, source, single)
+    _write(args, sr, cfg, res, single)
+    _print(args, res, single)
+    if interrupted:
+        if single:
+            kept = "the on-chip result" + (f" after {res['epochs_completed']} epoch(s)"
+                                           if "epochs_completed" in res else "")
+        else:
+            kept = f"{res['n_seeds']} seed(s)"
+        log(f"interrupted: {interrupted} stopped; kept {kept}"
+            + (f", saved to {args.out}" if args.out else " (nothing saved: no --out)"))
+        return EXIT_INTERRUPTED
+    return 0
+
+
+def _check_before_work(args, cfg, spec, why: str | None):
+    """Every check of the options, the data and the output folders before any work; returns the
+    conv kernels of --kernels (None: random)."""
+    from hwmodel.data.select import check_spec, check_val_needed
+    check_spec(spec)
     if why:
         check_val_needed(spec.resolved_val(), why)
     if args.rounding_repeats > 1:
@@ -47,16 +75,14 @@ def cmd_train(args) -> int:
     kernels = load_kernels(args.kernels)
     if kernels is not None:
         Processor.from_config(cfg, kernels)  # shape and range, before any work
-    prep, source = load_data(cfg, spec)
-    if why:
-        check_val_needed(prep.n_val, why)
-    warn_sparse(prep, log)
-    quiet = args.no_progress or args.json
-    single = args.seeds is None
-    sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
-                   float_reference=not args.no_float, conv_kernels=kernels, progress=bar_factory(not quiet),
-                   rounding_repeats=args.rounding_repeats, log=None if quiet else log,
-                   baselines=not args.no_baselines, jobs=args.jobs or cores())
+    return kernels
+
+
+def _results(args, sr, cfg, prep, source: str, single: bool) -> tuple[dict, str | None]:
+    """The results of one seed (``single``) or the summary over seeds, with the data, the code
+    version and the counters; and what was interrupted (None: nothing)."""
+    from hwmodel.train.runs import event_savings
+    from hwmodel.util.provenance import version_info
     for rep in sr.reports:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())
@@ -64,21 +90,22 @@ def cmd_train(args) -> int:
             chip_cfg = rep.processor.cfg if rep.processor else cfg
             r["event_savings"] = event_savings(chip_cfg, rep.test_counters, len(prep.y_test))
             r["counters_per_sample"] = per_sample(chip_cfg, rep.test_counters, len(prep.y_test))
-    if single:
-        rep = sr.reports[0]
-        res = rep.results
-        if "rounding_repeats" in sr.results:
-            res["rounding_repeats"] = sr.results["rounding_repeats"]
-        interrupted = rep.interrupted or sr.interrupted
-        if sr.interrupted and not rep.interrupted:
-            res["interrupted"] = sr.interrupted
-    else:
+    if not single:
         res = sr.results
         res.update(data=source, events=args.events, code_version=version_info())
-        interrupted = sr.interrupted
-    png = None
-    if args.out or args.plot:
-        png = plot_learning_curves(res)
+        return res, sr.interrupted
+    rep = sr.reports[0]
+    res = rep.results
+    if "rounding_repeats" in sr.results:
+        res["rounding_repeats"] = sr.results["rounding_repeats"]
+    if sr.interrupted and not rep.interrupted:
+        res["interrupted"] = sr.interrupted
+    return res, rep.interrupted or sr.interrupted
+
+
+def _write(args, sr, cfg, res: dict, single: bool) -> None:
+    """--out (weights, config, results and curves as one set) and --plot."""
+    png = plot_learning_curves(res) if (args.out or args.plot) else None
     if args.out:
         with checks.atomic_dir(args.out) as tmp:  # weights, config and results as one set
             for rep in sr.reports:
@@ -93,28 +120,21 @@ def cmd_train(args) -> int:
                 (tmp / CURVES_PNG).write_bytes(png)
     if args.plot and png is not None:
         checks.atomic_write_bytes(Path(args.plot) / CURVES_PNG, png)
+
+
+def _print(args, res: dict, single: bool) -> None:
     if args.json:
         print(json.dumps(res, sort_keys=True))
+        return
+    if single:
+        print_train(res)
     else:
-        if single:
-            print_train(res)
-        else:
-            print_seeds(res)
-        if args.out:
-            first = "weights.npz" if single else f"weights_seed{res['seeds'][0]}.npz ..."
-            print(f"wrote {Path(args.out) / first}, config.toml, results.json, {CURVES_PNG}")
-        if args.plot:
-            print(f"wrote {Path(args.plot) / CURVES_PNG}")
-    if interrupted:
-        if single:
-            kept = "the on-chip result" + (f" after {res['epochs_completed']} epoch(s)"
-                                           if "epochs_completed" in res else "")
-        else:
-            kept = f"{res['n_seeds']} seed(s)"
-        log(f"interrupted: {interrupted} stopped; kept {kept}"
-             + (f", saved to {args.out}" if args.out else " (nothing saved: no --out)"))
-        return EXIT_INTERRUPTED
-    return 0
+        print_seeds(res)
+    if args.out:
+        first = "weights.npz" if single else f"weights_seed{res['seeds'][0]}.npz ..."
+        print(f"wrote {Path(args.out) / first}, config.toml, results.json, {CURVES_PNG}")
+    if args.plot:
+        print(f"wrote {Path(args.plot) / CURVES_PNG}")
 
 
 def _val_choices(args) -> str | None:
