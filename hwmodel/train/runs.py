@@ -140,128 +140,150 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     res["learning_curves"] = curves
 
     if mode in ("on-chip", "both"):
-        bar = progress("on-chip DRTP (integer)", epochs) if progress else None
-        learn_time = 0.0
-        learn_cycles = [0, 0]  # cycles and samples of the learning passes (spec §16)
-        cyc = counter_index(cfg)["cycles"]
-        done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
-        try:
-            for e in range(epochs):
-                interruption_point()
-                t0 = time.perf_counter()
-                ep = proc.train_epoch(prep.train, prep.y_train, orders[e])
-                learn_time += time.perf_counter() - t0
-                learn_cycles[0] += int(ep.counters[:, cyc].sum())
-                learn_cycles[1] += len(prep.y_train)
-                acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
-                vacc = _acc(proc, prep.val, prep.y_val)
-                done = (proc.copy(), done[1] + [acc], done[2] + ([] if vacc is None else [vacc]))
-                if bar is not None:
-                    bar.update(1)
-                    bar.set_postfix(**({"val": f"{vacc:.4f}"} if vacc is not None else {"test": f"{acc:.4f}"}))
-        except KeyboardInterrupt:
+        _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep)
+    if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
+        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep)
+    if (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None:
+        _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
+                          saturation, jobs, rep)
+    return rep
+
+
+def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, progress,
+                   saturation: bool, rep: TrainReport) -> None:
+    """Integer DRTP on the chip model, epoch by epoch (Ctrl-C keeps the last completed epoch);
+    the chip's test, train and validation accuracies, throughput, cycles and saturation."""
+    res, curves = rep.results, rep.results["learning_curves"]
+    bar = progress("on-chip DRTP (integer)", epochs) if progress else None
+    learn_time = 0.0
+    learn_cycles = [0, 0]  # cycles and samples of the learning passes (spec §16)
+    cyc = counter_index(cfg)["cycles"]
+    done = (proc.copy(), [], [])  # the chip after the last completed epoch and its curves (one store)
+    try:
+        for e in range(epochs):
+            interruption_point()
+            t0 = time.perf_counter()
+            ep = proc.train_epoch(prep.train, prep.y_train, orders[e])
+            learn_time += time.perf_counter() - t0
+            learn_cycles[0] += int(ep.counters[:, cyc].sum())
+            learn_cycles[1] += len(prep.y_train)
+            acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
+            vacc = _acc(proc, prep.val, prep.y_val)
+            done = (proc.copy(), done[1] + [acc], done[2] + ([] if vacc is None else [vacc]))
             if bar is not None:
-                bar.close()
-            if not done[1]:
-                raise
-            rep.interrupted = f"on-chip training in epoch {len(done[1]) + 1} of {epochs}"
-            res.update(interrupted=rep.interrupted, epochs_completed=len(done[1]))
-            curves["epoch"] = curves["epoch"][:len(done[1])]
-        proc, curve, vcurve = done
+                bar.update(1)
+                bar.set_postfix(**({"val": f"{vacc:.4f}"} if vacc is not None else {"test": f"{acc:.4f}"}))
+    except KeyboardInterrupt:
         if bar is not None:
             bar.close()
-        t0 = time.perf_counter()
-        te = proc.copy().evaluate(prep.test, prep.y_test)
-        infer_time = time.perf_counter() - t0
-        rep.test_counters = te.counters
-        tr = proc.copy().evaluate(prep.train, prep.y_train)
-        res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
-                   test_accuracy_per_epoch=curve,
-                   learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
-                   infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None,
-                   cycles_per_inference_sample=(float(te.counters[:, cyc].sum()) / len(prep.y_test)
-                                                if len(prep.y_test) else None),
-                   cycles_per_learning_sample=(learn_cycles[0] / learn_cycles[1] if learn_cycles[1] else None))
-        if vcurve:
-            res["val_accuracy"] = vcurve[-1]
-            curves["integer_val_accuracy"] = vcurve
-        curves["integer_test_accuracy"] = curve
-        if saturation:
-            res["saturation"] = saturation_stats(proc, prep.test)
-        rep.processor = proc
+        if not done[1]:
+            raise
+        rep.interrupted = f"on-chip training in epoch {len(done[1]) + 1} of {epochs}"
+        res.update(interrupted=rep.interrupted, epochs_completed=len(done[1]))
+        curves["epoch"] = curves["epoch"][:len(done[1])]
+    proc, curve, vcurve = done
+    if bar is not None:
+        bar.close()
+    t0 = time.perf_counter()
+    te = proc.copy().evaluate(prep.test, prep.y_test)
+    infer_time = time.perf_counter() - t0
+    rep.test_counters = te.counters
+    tr = proc.copy().evaluate(prep.train, prep.y_train)
+    res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
+               test_accuracy_per_epoch=curve,
+               learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
+               infer_samples_per_second=len(prep.y_test) / infer_time if infer_time else None,
+               cycles_per_inference_sample=(float(te.counters[:, cyc].sum()) / len(prep.y_test)
+                                            if len(prep.y_test) else None),
+               cycles_per_learning_sample=(learn_cycles[0] / learn_cycles[1] if learn_cycles[1] else None))
+    if vcurve:
+        res["val_accuracy"] = vcurve[-1]
+        curves["integer_val_accuracy"] = vcurve
+    curves["integer_test_accuracy"] = curve
+    if saturation:
+        res["saturation"] = saturation_stats(proc, prep.test)
+    rep.processor = proc
 
-    if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
+
+def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, progress, jobs: int,
+                     rep: TrainReport) -> None:
+    """The linear read-out and frozen-hidden baselines on the same samples (Ctrl-C: recorded)."""
+    res = rep.results
+    bar = None
+    try:
+        bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
+            if progress else None
+        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs))
+    except KeyboardInterrupt:
+        rep.interrupted = "baselines (linear read-out, frozen hidden)"
+        res["interrupted"] = rep.interrupted
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, mode: str,
+                      float_reference: bool, conv_kernels, progress, saturation: bool, jobs: int,
+                      rep: TrainReport) -> None:
+    """The float DRTP reference and the off-chip BP network (quantized into the integer model), on
+    the exact spike inputs of the chip's conv front end; gains chosen on validation."""
+    res, curves = rep.results, rep.results["learning_curves"]
+    if not prep.n_val:
+        raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
+    g = proc.g
+    kern = proc.st["kern"]
+
+    def csr(batch: EventBatch, y: np.ndarray):
+        c = spike_inputs(g, batch.x, batch.y, batch.c, batch.offsets, kern)
+        return (c[0], c[1], y)
+    init = ([roms.layer_init(cfg, k) for k in range(1, cfg.depth + 2)],
+            [roms.layer_b_fields(cfg, h) for h in range(1, cfg.depth + 1)])
+    train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
+    algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
+    for algo in algos:
         bar = None
         try:
-            bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
-                if progress else None
-            res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs))
+            # the bar inside the try: a Ctrl-C while it prints its first line (a user who
+            # reacts to that line) must keep what finished as well
+            bar = progress(f"float {algo.upper()} reference (gain grid; grows while the best pair is on its "
+                           f"edge)", len(GAINS) ** 2) if progress else None
+            fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar,
+                                 jobs=jobs)
         except KeyboardInterrupt:
-            rep.interrupted = "baselines (linear read-out, frozen hidden)"
+            if bar is not None:
+                bar.close()
+            if rep.processor is None and rep.float_drtp is None:
+                raise  # nothing finished
+            rep.interrupted = f"float {algo.upper()} {'reference' if algo == 'drtp' else 'training (off-chip)'}"
             res["interrupted"] = rep.interrupted
-        finally:
-            if bar is not None:
-                bar.close()
-
-    need_float = (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None
-    if need_float:
-        if not prep.n_val:
-            raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
-        g = proc.g
-        kern = proc.st["kern"]
-
-        def csr(batch: EventBatch, y: np.ndarray):
-            c = spike_inputs(g, batch.x, batch.y, batch.c, batch.offsets, kern)
-            return (c[0], c[1], y)
-        init = ([roms.layer_init(cfg, k) for k in range(1, cfg.depth + 2)],
-                [roms.layer_b_fields(cfg, h) for h in range(1, cfg.depth + 1)])
-        train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
-        algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
-        for algo in algos:
-            bar = None
-            try:
-                # the bar inside the try: a Ctrl-C while it prints its first line (a user who
-                # reacts to that line) must keep what finished as well
-                bar = progress(f"float {algo.upper()} reference (gain grid; grows while the best pair is on its "
-                               f"edge)", len(GAINS) ** 2) if progress else None
-                fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar,
-                                     jobs=jobs)
-            except KeyboardInterrupt:
-                if bar is not None:
-                    bar.close()
-                if rep.processor is None and rep.float_drtp is None:
-                    raise  # nothing finished
-                rep.interrupted = f"float {algo.upper()} {'reference' if algo == 'drtp' else 'training (off-chip)'}"
-                res["interrupted"] = rep.interrupted
-                break
-            if bar is not None:
-                bar.close()
-            search = {"runs": len(fr.grid), "g1_range": list(fr.gain_range[0]), "g2_range": list(fr.gain_range[1]),
-                      "at_edge": fr.at_edge}
-            if algo == "drtp":
-                rep.float_drtp = fr
-                res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
-                           float_val_accuracy=fr.val_accuracy, float_gains=list(fr.gains), float_gain_search=search)
-                curves["float_val_accuracy"] = fr.val_curve
-            else:
-                rep.float_bp = fr
-                off = Processor.from_config(cfg, conv_kernels)
-                for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
-                    off.weights(k + 1)[...] = quantize(w, layer.wb)
-                te_off = off.copy().evaluate(prep.test, prep.y_test)
-                res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
-                           offchip_val_accuracy=_acc(off, prep.val, prep.y_val),
-                           offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
-                           offchip_gains=list(fr.gains), offchip_gain_search=search)
-                curves["offchip_float_val_accuracy"] = fr.val_curve
-                if saturation:
-                    res["offchip_saturation"] = saturation_stats(off, prep.test)
-                rep.offchip = off
-                if rep.test_counters is None:
-                    rep.test_counters = te_off.counters
-        if "test_accuracy" in res and "float_test_accuracy" in res:
-            res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
-    return rep
+            break
+        if bar is not None:
+            bar.close()
+        search = {"runs": len(fr.grid), "g1_range": list(fr.gain_range[0]), "g2_range": list(fr.gain_range[1]),
+                  "at_edge": fr.at_edge}
+        if algo == "drtp":
+            rep.float_drtp = fr
+            res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
+                       float_val_accuracy=fr.val_accuracy, float_gains=list(fr.gains), float_gain_search=search)
+            curves["float_val_accuracy"] = fr.val_curve
+        else:
+            rep.float_bp = fr
+            off = Processor.from_config(cfg, conv_kernels)
+            for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
+                off.weights(k + 1)[...] = quantize(w, layer.wb)
+            te_off = off.copy().evaluate(prep.test, prep.y_test)
+            res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
+                       offchip_val_accuracy=_acc(off, prep.val, prep.y_val),
+                       offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
+                       offchip_gains=list(fr.gains), offchip_gain_search=search)
+            curves["offchip_float_val_accuracy"] = fr.val_curve
+            if saturation:
+                res["offchip_saturation"] = saturation_stats(off, prep.test)
+            rep.offchip = off
+            if rep.test_counters is None:
+                rep.test_counters = te_off.counters
+    if "test_accuracy" in res and "float_test_accuracy" in res:
+        res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
 
 
 def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:
