@@ -106,23 +106,8 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
     log = log or (lambda msg: print(msg, file=sys.stderr))
     jobs = jobs or os.cpu_count() or 1
     current = code_version()
-    done = done_keys(conn, plan)
-    tasks = [t for t in plan.tasks() if (t["point_key"], t["seed"]) not in done]
-    have_ref = reference_seeds(conn, plan)
-    tasks[:0] = [plan.reference_task(s) for s in plan.seeds if s not in have_ref]  # the longest tasks first
-    if tasks and not allow_mixed:
-        other = foreign_versions(conn, plan, current)
-        if other:
-            desc = ", ".join(f"{n} by {v}" for v, n in sorted(other.items()))
-            raise StoreError(f"database '{db}' holds rows of this sweep made by other code ({desc}; this is "
-                             f"{current}): resuming would mix versions; use a new --db, or --allow-mixed")
-    if not allow_mixed:  # also with nothing left to run: a finished sweep made with other options
-        other = foreign_options(conn, plan)
-        if other:
-            desc = "; ".join(f"{n} with {d}" for d, n in sorted(other.items()))
-            asked = ("--synth" if plan.grid.synth else "no --synth") + (", --offchip" if plan.grid.offchip else "")
-            raise StoreError(f"database '{db}' holds rows of this sweep made with other cost options ({desc}; "
-                             f"this run: {asked}): use a new --db, the same options, or --allow-mixed")
+    tasks = _pending_tasks(plan, conn)
+    _refuse_mixed(plan, db, conn, tasks, current, allow_mixed)
     n_total = len(plan.points) * len(plan.seeds)
     n_skipped = n_total - sum(t["kind"] == "point" for t in tasks)
     ex = None
@@ -143,25 +128,80 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
         raise
     sweep_id = cur.lastrowid
     t0 = time.perf_counter()
-    st = {"done": 0, "ref": False, "refs": 0}
-    failures: list[str] = []
-    interrupted = False
-    bar = None
+    rows = _Rows(conn, current, log)
+    interrupted = _drain(ex, tasks, jobs, progress, log, rows) if ex is not None else False
+    wall = time.perf_counter() - t0
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("UPDATE sweeps SET finished_at=?, n_done=?, n_failed=? WHERE id=?",
+                 (datetime.now(timezone.utc).isoformat(timespec="seconds"), rows.done, len(rows.failures), sweep_id))
+    conn.execute("COMMIT")
+    n_rows = conn.execute("SELECT COUNT(*) FROM results WHERE base=? AND epochs=? AND data=?",
+                          (plan.base_id, plan.epochs, plan.data_key)).fetchone()[0]
+    return {"code_version": current, "db": str(db), "grid": plan.grid.name, "base": plan.base_id,
+            "epochs": plan.epochs, "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
+            "points": len(plan.points), "runs": n_total, "skipped": n_skipped, "done": rows.done,
+            "failed": len(rows.failures), "failures": rows.failures, "reference_computed": rows.ref,
+            "references_computed": rows.refs,
+            "interrupted": interrupted, "remaining": n_total - n_rows,
+            "rows_in_db": n_rows, "wall_time": wall}
 
-    def handle(task, row, exc):
-        if exc is None and row.get("code_version") != current:
+
+def _pending_tasks(plan: Plan, conn) -> list[dict[str, Any]]:
+    """The tasks not in the database yet, the float references (the longest) first."""
+    done = done_keys(conn, plan)
+    tasks = [t for t in plan.tasks() if (t["point_key"], t["seed"]) not in done]
+    have_ref = reference_seeds(conn, plan)
+    tasks[:0] = [plan.reference_task(s) for s in plan.seeds if s not in have_ref]  # the longest tasks first
+    return tasks
+
+
+def _refuse_mixed(plan: Plan, db, conn, tasks, current: str, allow_mixed: bool) -> None:
+    """A resume that would mix code versions or cost options in one sweep is refused
+    (``--allow-mixed`` overrides)."""
+    if tasks and not allow_mixed:
+        other = foreign_versions(conn, plan, current)
+        if other:
+            desc = ", ".join(f"{n} by {v}" for v, n in sorted(other.items()))
+            raise StoreError(f"database '{db}' holds rows of this sweep made by other code ({desc}; this is "
+                             f"{current}): resuming would mix versions; use a new --db, or --allow-mixed")
+    if not allow_mixed:  # also with nothing left to run: a finished sweep made with other options
+        other = foreign_options(conn, plan)
+        if other:
+            desc = "; ".join(f"{n} with {d}" for d, n in sorted(other.items()))
+            asked = ("--synth" if plan.grid.synth else "no --synth") + (", --offchip" if plan.grid.offchip else "")
+            raise StoreError(f"database '{db}' holds rows of this sweep made with other cost options ({desc}; "
+                             f"this run: {asked}): use a new --db, the same options, or --allow-mixed")
+
+
+class _Rows:
+    """Stores each finished task's row as it arrives (its own transaction), counts them, keeps the
+    failures, and moves the progress bar (``bar``, ``work``: set when there is one)."""
+
+    def __init__(self, conn, current: str, log):
+        self.conn, self.current, self.log = conn, current, log
+        self.done, self.ref, self.refs = 0, False, 0
+        self.failures: list[str] = []
+        self.bar = None
+        self.work = None
+
+    def say(self, msg: str) -> None:
+        (self.bar.write if self.bar is not None else self.log)(msg)
+
+    def handle(self, task, row, exc) -> None:
+        if exc is None and row.get("code_version") != self.current:
             exc = StoreError(f"worker {row.get('worker')} runs code version {row.get('code_version')}, "
-                             f"this sweep {current}: row not stored (install the same hwmodel on every worker)")
+                             f"this sweep {self.current}: row not stored (install the same hwmodel on every worker)")
             row = None
         if exc is not None:
-            failures.append(f"{_describe(task)}: {type(exc).__name__}: {exc}")
-            (bar.write if bar is not None else log)(f"failed: {failures[-1]}")
+            self.failures.append(f"{_describe(task)}: {type(exc).__name__}: {exc}")
+            self.say(f"failed: {self.failures[-1]}")
         elif task["kind"] == "reference":
-            new = insert_reference(conn, row)
-            st["ref"] = new or st["ref"]
-            st["refs"] += bool(new)
-        elif insert_result(conn, row):
-            st["done"] += 1
+            new = insert_reference(self.conn, row)
+            self.ref = new or self.ref
+            self.refs += bool(new)
+        elif insert_result(self.conn, row):
+            self.done += 1
+        bar, work = self.bar, self.work
         if bar is not None:
             add = work.finish(task, None if row is None else row.get("wall_time"))
             bar.total = work.total
@@ -170,51 +210,40 @@ def _run_locked(plan: Plan, db, conn, *, executor, jobs, scheduler, progress, ar
                                 refresh=False)
             bar.update(add)
 
-    work = None
+
+def _drain(ex, tasks, jobs: int, progress: bool, log, rows: _Rows) -> bool:
+    """Submit the tasks and store every row as it finishes. Ctrl-C: the pending tasks are
+    cancelled and the running ones stored when they finish (a second Ctrl-C aborts them);
+    returns whether the sweep was interrupted."""
+    interrupted = False
     abort = False
     try:
-        if ex is not None:
+        try:
+            if progress and hasattr(ex, "warm_up"):
+                log(f"starting {jobs} worker(s): loading the model's kernels")
+                ex.warm_up(min(jobs, len(tasks)))
+            ex.submit(tasks)
+            if progress:
+                from tqdm import tqdm
+                rows.work = WorkEstimate(tasks)
+                # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
+                rows.bar = tqdm(total=rows.work.total, desc=f"sweep 0/{rows.work.runs} runs", file=sys.stderr,
+                                dynamic_ncols=True, smoothing=0,
+                                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
+            for task, row, exc in ex.completed():
+                rows.handle(task, row, exc)
+        except KeyboardInterrupt:
+            interrupted = True
+            running = ex.cancel_pending()
+            if running:
+                rows.say(f"interrupted: storing the {running} running run(s) when they finish (Ctrl-C again to abort)")
             try:
-                if progress and hasattr(ex, "warm_up"):
-                    log(f"starting {jobs} worker(s): loading the model's kernels")
-                    ex.warm_up(min(jobs, len(tasks)))
-                ex.submit(tasks)
-                if progress:
-                    from tqdm import tqdm
-                    work = WorkEstimate(tasks)
-                    # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
-                    bar = tqdm(total=work.total, desc=f"sweep 0/{work.runs} runs", file=sys.stderr,
-                               dynamic_ncols=True, smoothing=0,
-                               bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
                 for task, row, exc in ex.completed():
-                    handle(task, row, exc)
+                    rows.handle(task, row, exc)
             except KeyboardInterrupt:
-                interrupted = True
-                running = ex.cancel_pending()
-                if running:
-                    (bar.write if bar is not None else log)(
-                        f"interrupted: storing the {running} running run(s) when they finish (Ctrl-C again to abort)")
-                try:
-                    for task, row, exc in ex.completed():
-                        handle(task, row, exc)
-                except KeyboardInterrupt:
-                    abort = True
+                abort = True
     finally:
-        if bar is not None:
-            bar.close()
-        if ex is not None:
-            ex.close(abort=abort)
-    wall = time.perf_counter() - t0
-    conn.execute("BEGIN IMMEDIATE")
-    conn.execute("UPDATE sweeps SET finished_at=?, n_done=?, n_failed=? WHERE id=?",
-                 (datetime.now(timezone.utc).isoformat(timespec="seconds"), st["done"], len(failures), sweep_id))
-    conn.execute("COMMIT")
-    n_rows = conn.execute("SELECT COUNT(*) FROM results WHERE base=? AND epochs=? AND data=?",
-                          (plan.base_id, plan.epochs, plan.data_key)).fetchone()[0]
-    return {"code_version": current, "db": str(db), "grid": plan.grid.name, "base": plan.base_id,
-            "epochs": plan.epochs, "seeds": plan.seeds, "data": plan.data_key, "executor": executor, "jobs": jobs,
-            "points": len(plan.points), "runs": n_total, "skipped": n_skipped, "done": st["done"],
-            "failed": len(failures), "failures": failures, "reference_computed": st["ref"],
-            "references_computed": st["refs"],
-            "interrupted": interrupted, "remaining": n_total - n_rows,
-            "rows_in_db": n_rows, "wall_time": wall}
+        if rows.bar is not None:
+            rows.bar.close()
+        ex.close(abort=abort)
+    return interrupted
