@@ -240,45 +240,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     installs, ``libs.default_liberty``), whose node is ``liberty_node_nm`` (default: 180 nm for
     the default library, 45 nm for a given one), and check the clock
     against the critical path (``timing.py``; key ``timing``)."""
-    if rate <= 0:
-        raise ValueError(f"--rate must be > 0, got {rate}")
-    if not clock_mhz > 0:
-        raise ValueError(f"--clock must be > 0 MHz, got {clock_mhz}")
-    if clock_gating not in CLOCK_GATING:
-        raise ValueError(f"--clock-gating must be one of {', '.join(CLOCK_GATING)}, got {clock_gating!r}")
-    tech = tech if isinstance(tech, Tech) else load_tech(tech)
-    if sram_model is not None:
-        if sram_model not in SRAM_MODELS:
-            raise ValueError(f"--sram must be one of {', '.join(SRAM_MODELS)}, got {sram_model!r}")
-        tech = dataclasses.replace(tech, sram_model=sram_model)
-    if tech.sram_model == "cacti":
-        from .cacti import find_cacti
-        find_cacti()                       # fail before the model run and synthesis
-    if liberty is not None:  # fail early, before the model run and synthesis
-        with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
-            read_liberty(liberty, Path(td))
-    if synth:
-        rtl_files(rtl_dir)
-    ff = None
-    if timing:
-        from .libs import OSU018_NODE_NM, default_liberty
-        from .timing import flipflop_timing
-        if not synth:
-            raise ValueError("--timing needs synthesis: leave out --no-synth")
-        try:
-            timing_lib = liberty if liberty is not None else default_liberty()
-        except LibraryMissing as e:
-            raise ValueError(f"--timing: {e}") from None
-        if liberty_node_nm is None:
-            liberty_node_nm = 45.0 if liberty is not None else OSU018_NODE_NM
-        with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
-            read_liberty(timing_lib, Path(td))
-        ff = flipflop_timing(timing_lib)   # a library without the flip-flop tables fails here
-        from .scaling import delay_factor
-        try:                               # a node or supply outside the delay fits, before any work
-            delay_factor(liberty_node_nm, ff["nom_voltage"], tech.node_nm, tech.vdd)
-        except ValueError as e:
-            raise ValueError(f"--timing: {e}") from None
+    tech, timing_lib, liberty_node_nm, ff = _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty,
+                                                          synth, rtl_dir, timing, liberty_node_nm)
     if counters is None:
         inf_ps, lrn_ps, info = measure_counters(cfg, samples, train_samples)
     else:
@@ -299,54 +262,8 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                          f"throughput ({cyc_class:,.0f} cycles per classification at {clock_mhz:g} MHz)")
     if train_samples <= 0:
         notes.append("learning-sample figures measured on a fresh (untrained) chip")
-    for name, m in memory_specs(cfg, tech).items():
-        if m.kind != "sram":
-            continue
-        c = mem_cost(m, tech)
-        if c["model"] == "fit":
-            if c.get("fallback"):
-                notes.append(f"SRAM {name}: {c['fallback']}, costed by the fit of the technology table "
-                             f"({CACTI_INSTALL})")
-            kb = m.rows * m.width / 8192
-            if not (0.5 <= kb <= 64 and 8 <= m.width <= 128):
-                notes.append(f"SRAM {name} (banks of {m.rows}x{m.width}, {kb:.1f} KB) is outside the fit's "
-                             f"CACTI data (0.5-64 KB, 8-128-bit words): its energy and area are extrapolated")
-        elif c.get("scaled"):
-            notes.append(f"SRAM {name} ({m.rows}x{m.width} per bank) is below CACTI's smallest array: "
-                         f"costed as {c['scaled']['costed']['rows']}x{c['scaled']['costed']['width']} and scaled")
-
-    designs = {}
-    synth_info = {}
-    for learning in (True, False):
-        key = "learning" if learning else "inference_only"
-        mems = memory_area(cfg, tech, learning)
-        area_um2 = {b: 0.0 for b in BLOCKS}
-        leak_uw = {b: 0.0 for b in BLOCKS}
-        area_um2["memories"] = sum(m["area_um2"] for m in mems.values())
-        leak_uw["memories"] = sum(m["leakage_uw"] for m in mems.values())
-        logic_ge = None
-        if synth:
-            syn = synthesize_design(cfg, learning, rtl_dir=rtl_dir, liberty=liberty, cache=cache)
-            logic_ge = {b: float(v) for b, v in syn.ge_by_block.items()}
-            for b, ge in logic_ge.items():
-                b2 = b if b in area_um2 else "control"
-                um2 = syn.area_um2_by_block[b] if syn.area_um2_by_block is not None else ge * tech.ge_um2
-                area_um2[b2] += um2
-                leak_uw[b2] += ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3
-            ffs = {t: n for t, n in syn.cells.items() if re.search(r"(?i)dff|__df", t)}
-            plain = sum(n for t, n in ffs.items() if not t.split("_")[1].endswith("E"))
-            synth_info[key] = {"mode": syn.mode, "total_ge": syn.total_ge, "ge_by_block": logic_ge,
-                               "cells": sum(syn.cells.values()),
-                               "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2,
-                               "flipflops": sum(ffs.values()), "flipflops_without_enable": plain}
-            notes += [f"{key}: {n}" for n in check_memories(syn, cfg, learning)]
-        designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
-                        "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
-                        "leakage_uw": sum(leak_uw.values()), "leakage_uw_by_block": leak_uw,
-                        "memories": mems, "logic_ge_by_block": logic_ge,
-                        "logic_ge_by_layer": syn.ge_by_layer if synth else None}
-    if not synth:
-        notes.append("--no-synth: logic area, logic leakage and clock energy are not included (memories only)")
+    notes += _sram_notes(cfg, tech)
+    designs, synth_info = _designs(cfg, tech, synth, rtl_dir, liberty, cache, notes)
     # clock energy: every flip-flop of the chip on every busy cycle (the RTL has no clock gating);
     # the bracket's other end gates the flip-flops that have an enable
     nff_all = {k: float(synth_info[k]["flipflops"]) if synth else 0.0 for k in ("learning", "inference_only")}
@@ -358,7 +275,6 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     if liberty is not None:
         notes.append(f"logic area from liberty '{liberty}' in that library's µm² (not scaled to "
                      f"{tech.node_nm:g} nm); memories from the technology table")
-
     e_inf = en["inference"]["total_nj"]
     e_lrn = en["learning"]["total_nj"]
     L, I = designs["learning"], designs["inference_only"]
@@ -372,24 +288,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                          f"{c - period_ns:.2f} ns more than the {period_ns:.2f} ns period")
     timing_res = None
     if timing:
-        from .timing import check
-        access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
-        timing_res = {}
-        for learning in (True, False):
-            k = "learning" if learning else "inference_only"
-            path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
-            timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
-                                  max(access) if access else None)
-            timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm)
-        T = timing_res["learning"]
-        if T["slack_ns"] < 0:
-            notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "
-                         f"{T['register_path_ns']:.2f} ns, {-T['slack_ns']:.2f} ns more than the "
-                         f"{T['period_ns']:.2f} ns period (at most {T['max_clock_mhz']:.0f} MHz)")
-        elif T["slack_memory_bound_ns"] is not None and T["slack_memory_bound_ns"] < 0:
-            notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
-                         f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
-                         f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
+        timing_res = _timing(cfg, tech, L, timing_lib, ff, liberty_node_nm, clock_mhz, rtl_dir, cache, notes)
     p_train, p_infer_only = nom["power_training_uw"], nom["power_inference_only_uw"]
     p_class_learning_chip = rate * e_inf * 1e-3 + L["leakage_uw"]
     p_peak = max(e_inf / t_class_us, (e_inf + e_lrn) / t_learn_us) * 1e3 + L["leakage_uw"]
@@ -403,50 +302,22 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     # ranges: every corner of (logic scaling rule) x (SRAM calibration) x (trained / fresh chip)
     # for the energies and power overheads; (CACTI / fit SRAM area) x (NAND2 area by the
     # interpolated or the classical rule) for the areas; leakage power at its nominal value
-    corners = []
     states = [(per, cyc_class, cyc_learn)]
     if fresh is not None:
         states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
     variants = energy_variants(tech)
-    for _, tv in variants:
-        for p_, cc, cl in states:
-            for nf in (nff_all, nff_gated):
-                corners.append(_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
-                                        energy_breakdown(cfg, p_, tv, nf["inference_only"]),
-                                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate))
-    from .scaling import area_factor
-    try:
-        ge_ratio = (tech.node_nm / 45.0) ** 2 / area_factor(45, tech.node_nm)
-    except ValueError:
-        ge_ratio = 1.0
-    alt_mem = {}
-    if tech.sram_model != "fit":
-        ft = dataclasses.replace(tech, sram_model="fit")
-        alt_mem = {k: sum(m["area_um2"] for m in memory_area(cfg, ft, k == "learning").values()) * 1e-6
-                   for k in ("learning", "inference_only")}
-    area_corners = []
-    for d_mem in (False, True):
-        if d_mem and not alt_mem:
-            continue
-        for g in (1.0, ge_ratio):
-            a = {}
-            for k, D in (("learning", L), ("inference_only", I)):
-                mem = D["area_mm2_by_block"]["memories"]
-                logic = D["area_mm2"] - mem
-                if liberty is not None:
-                    g = 1.0
-                a[k] = (alt_mem[k] if d_mem else mem) + logic * g
-            dA = a["learning"] - a["inference_only"]
-            area_corners.append({"area_mm2": a["learning"],
-                                 "learning_overhead_area_pct": _pct(dA, a["inference_only"]),
-                                 "learning_overhead_area_pct_of_total": _pct(dA, a["learning"])})
+    corners = [_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
+                        energy_breakdown(cfg, p_, tv, nf["inference_only"]),
+                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate)
+               for _, tv in variants for p_, cc, cl in states for nf in (nff_all, nff_gated)]
+    area_corners, alt_mem, ge_ratio = _area_corners(cfg, tech, L, I, liberty)
     ranges = {}
     for k in RANGE_KEYS:
         vals = [c[k] for c in (area_corners if k.startswith("area") or "area" in k else corners)
                 if c.get(k) is not None]
         ranges[f"{k}_range"] = [min(vals), max(vals)] if vals else None
     actions = action_table(cfg, per, tech, nff["learning"])
-    res = {
+    return {
         "config": cfg.name,
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
         "measurement": info,
@@ -503,4 +374,165 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "tech_sources": tech.sources(),
         "notes": notes,
     }
-    return res
+
+
+def _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty, synth, rtl_dir, timing, liberty_node_nm):
+    """Every option checked before the model run and synthesis; returns (the technology table,
+    the timing library, its node, the flip-flop timing of the library) (the last three None
+    without --timing)."""
+    if rate <= 0:
+        raise ValueError(f"--rate must be > 0, got {rate}")
+    if not clock_mhz > 0:
+        raise ValueError(f"--clock must be > 0 MHz, got {clock_mhz}")
+    if clock_gating not in CLOCK_GATING:
+        raise ValueError(f"--clock-gating must be one of {', '.join(CLOCK_GATING)}, got {clock_gating!r}")
+    tech = tech if isinstance(tech, Tech) else load_tech(tech)
+    if sram_model is not None:
+        if sram_model not in SRAM_MODELS:
+            raise ValueError(f"--sram must be one of {', '.join(SRAM_MODELS)}, got {sram_model!r}")
+        tech = dataclasses.replace(tech, sram_model=sram_model)
+    if tech.sram_model == "cacti":
+        from .cacti import find_cacti
+        find_cacti()                       # fail before the model run and synthesis
+    if liberty is not None:  # fail early, before the model run and synthesis
+        with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
+            read_liberty(liberty, Path(td))
+    if synth:
+        rtl_files(rtl_dir)
+    if not timing:
+        return tech, None, liberty_node_nm, None
+    from .libs import OSU018_NODE_NM, default_liberty
+    from .timing import flipflop_timing
+    if not synth:
+        raise ValueError("--timing needs synthesis: leave out --no-synth")
+    try:
+        timing_lib = liberty if liberty is not None else default_liberty()
+    except LibraryMissing as e:
+        raise ValueError(f"--timing: {e}") from None
+    if liberty_node_nm is None:
+        liberty_node_nm = 45.0 if liberty is not None else OSU018_NODE_NM
+    with tempfile.TemporaryDirectory(prefix="hwmodel-lib-") as td:
+        read_liberty(timing_lib, Path(td))
+    ff = flipflop_timing(timing_lib)   # a library without the flip-flop tables fails here
+    from .scaling import delay_factor
+    try:                               # a node or supply outside the delay fits, before any work
+        delay_factor(liberty_node_nm, ff["nom_voltage"], tech.node_nm, tech.vdd)
+    except ValueError as e:
+        raise ValueError(f"--timing: {e}") from None
+    return tech, timing_lib, liberty_node_nm, ff
+
+
+def _sram_notes(cfg: Config, tech: Tech) -> list[str]:
+    """What the SRAM model could not cost from its own data (fallbacks, extrapolation, scaling)."""
+    notes = []
+    for name, m in memory_specs(cfg, tech).items():
+        if m.kind != "sram":
+            continue
+        c = mem_cost(m, tech)
+        if c["model"] == "fit":
+            if c.get("fallback"):
+                notes.append(f"SRAM {name}: {c['fallback']}, costed by the fit of the technology table "
+                             f"({CACTI_INSTALL})")
+            kb = m.rows * m.width / 8192
+            if not (0.5 <= kb <= 64 and 8 <= m.width <= 128):
+                notes.append(f"SRAM {name} (banks of {m.rows}x{m.width}, {kb:.1f} KB) is outside the fit's "
+                             f"CACTI data (0.5-64 KB, 8-128-bit words): its energy and area are extrapolated")
+        elif c.get("scaled"):
+            notes.append(f"SRAM {name} ({m.rows}x{m.width} per bank) is below CACTI's smallest array: "
+                         f"costed as {c['scaled']['costed']['rows']}x{c['scaled']['costed']['width']} and scaled")
+    return notes
+
+
+def _designs(cfg: Config, tech: Tech, synth: bool, rtl_dir, liberty, cache: bool,
+             notes: list[str]) -> tuple[dict, dict]:
+    """Area and leakage by block of the learning and the inference-only chip (memories from the
+    table, logic from synthesis), and what synthesis found (cells, flip-flops)."""
+    designs = {}
+    synth_info = {}
+    for learning in (True, False):
+        key = "learning" if learning else "inference_only"
+        mems = memory_area(cfg, tech, learning)
+        area_um2 = {b: 0.0 for b in BLOCKS}
+        leak_uw = {b: 0.0 for b in BLOCKS}
+        area_um2["memories"] = sum(m["area_um2"] for m in mems.values())
+        leak_uw["memories"] = sum(m["leakage_uw"] for m in mems.values())
+        logic_ge = None
+        if synth:
+            syn = synthesize_design(cfg, learning, rtl_dir=rtl_dir, liberty=liberty, cache=cache)
+            logic_ge = {b: float(v) for b, v in syn.ge_by_block.items()}
+            for b, ge in logic_ge.items():
+                b2 = b if b in area_um2 else "control"
+                um2 = syn.area_um2_by_block[b] if syn.area_um2_by_block is not None else ge * tech.ge_um2
+                area_um2[b2] += um2
+                leak_uw[b2] += ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3
+            ffs = {t: n for t, n in syn.cells.items() if re.search(r"(?i)dff|__df", t)}
+            plain = sum(n for t, n in ffs.items() if not t.split("_")[1].endswith("E"))
+            synth_info[key] = {"mode": syn.mode, "total_ge": syn.total_ge, "ge_by_block": logic_ge,
+                               "cells": sum(syn.cells.values()),
+                               "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2,
+                               "flipflops": sum(ffs.values()), "flipflops_without_enable": plain}
+            notes += [f"{key}: {n}" for n in check_memories(syn, cfg, learning)]
+        designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
+                        "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
+                        "leakage_uw": sum(leak_uw.values()), "leakage_uw_by_block": leak_uw,
+                        "memories": mems, "logic_ge_by_block": logic_ge,
+                        "logic_ge_by_layer": syn.ge_by_layer if synth else None}
+    if not synth:
+        notes.append("--no-synth: logic area, logic leakage and clock energy are not included (memories only)")
+    return designs, synth_info
+
+
+def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, clock_mhz: float, rtl_dir,
+            cache: bool, notes: list[str]) -> dict:
+    """Both chips' critical paths against the clock (``timing.py``), with a note when it is missed."""
+    from .timing import check
+    access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
+    timing_res = {}
+    for learning in (True, False):
+        k = "learning" if learning else "inference_only"
+        path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
+        timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
+                              max(access) if access else None)
+        timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm)
+    T = timing_res["learning"]
+    if T["slack_ns"] < 0:
+        notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "
+                     f"{T['register_path_ns']:.2f} ns, {-T['slack_ns']:.2f} ns more than the "
+                     f"{T['period_ns']:.2f} ns period (at most {T['max_clock_mhz']:.0f} MHz)")
+    elif T["slack_memory_bound_ns"] is not None and T["slack_memory_bound_ns"] < 0:
+        notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
+                     f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
+                     f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
+    return timing_res
+
+
+def _area_corners(cfg: Config, tech: Tech, L: dict, I: dict, liberty) -> tuple[list[dict], dict, float]:
+    """The area brackets: (CACTI / fit SRAM area) x (NAND2 area by the interpolated or the
+    classical (node/45)^2 rule); returns (corners, the other SRAM model's areas, the GE ratio)."""
+    from .scaling import area_factor
+    try:
+        ge_ratio = (tech.node_nm / 45.0) ** 2 / area_factor(45, tech.node_nm)
+    except ValueError:
+        ge_ratio = 1.0
+    alt_mem = {}
+    if tech.sram_model != "fit":
+        ft = dataclasses.replace(tech, sram_model="fit")
+        alt_mem = {k: sum(m["area_um2"] for m in memory_area(cfg, ft, k == "learning").values()) * 1e-6
+                   for k in ("learning", "inference_only")}
+    area_corners = []
+    for d_mem in (False, True):
+        if d_mem and not alt_mem:
+            continue
+        for g in (1.0, ge_ratio):
+            a = {}
+            for k, D in (("learning", L), ("inference_only", I)):
+                mem = D["area_mm2_by_block"]["memories"]
+                logic = D["area_mm2"] - mem
+                if liberty is not None:
+                    g = 1.0
+                a[k] = (alt_mem[k] if d_mem else mem) + logic * g
+            dA = a["learning"] - a["inference_only"]
+            area_corners.append({"area_mm2": a["learning"],
+                                 "learning_overhead_area_pct": _pct(dA, a["inference_only"]),
+                                 "learning_overhead_area_pct_of_total": _pct(dA, a["learning"])})
+    return area_corners, alt_mem, ge_ratio
