@@ -493,6 +493,11 @@ CATALOGUE: list[Mutant] = [
            "offset instead of its activations",
            (("hwmodel/engine/layout.py", '"XOFF": -1 if k == 1 else lay[r - 1, L["YOFF"]],',
              '"XOFF": -1 if k == 1 else lay[r - 1, L["AOFF"]],'),), ("tests/engine/test_stack.py",)),
+    # the one declaration of the result rows (hwmodel/sweep/schema.py)
+    Mutant("schema_cost_scope_in_version_5", "sweep", "the cost scope column declared as added by schema 5: "
+           "a schema-5 database is not given it when migrated",
+           (("hwmodel/sweep/schema.py", 'Column("cost_scope", "TEXT", 6,', 'Column("cost_scope", "TEXT", 5,'),),
+           ("tests/apps/test_report_ci.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

@@ -8,15 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hwmodel.sweep.schema import COST_KEYS  # the cost columns of a row, averaged over seeds
 from hwmodel.util.stats import t_interval as t_stats  # one t interval for the whole project
 
 
-# the cost columns of a sweep row (docs/sweep.md), averaged over a point's seeds
-COST_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
-             "energy_per_classification_inference_only_nj", "latency_per_classification_us",
-             "latency_per_learning_sample_us", "area_mm2", "area_mm2_inference_only", "memory_area_mm2",
-             "learning_overhead_power_pct", "learning_overhead_area_pct", "offchip_val_accuracy",
-             "offchip_test_accuracy")
 
 
 class ReportError(ValueError):

@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from hwmodel.sweep.schema import CSV_COLUMNS
 from hwmodel.util.plots import img_tag
 from hwmodel.report.analysis import axis_minima, cheapest_within, fair_overhead, pareto_front, selection_accuracy
 from hwmodel.report.load import COST_KEYS, Experiment, check_db, load
@@ -66,11 +67,7 @@ def render_html(db: str, secs: list[Section]) -> str:
             f"<style>{css}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-CSV_FIXED = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
-             "val_accuracy",
-             "memory_bits", "weight_bits", *COST_KEYS, "cost_scope", "clock_mhz", "rate_hz", "power_mw",
-             "cycles_per_inference_sample", "cycles_per_learning_sample",
-             "n_train", "n_test", "wall_time", "worker", "finished_at")
+CSV_FIXED = CSV_COLUMNS  # the row columns of results.csv (hwmodel/sweep/schema.py)
 OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
 

@@ -11,11 +11,10 @@ from typing import Any, Iterable
 
 from hwmodel.util import checks
 from hwmodel.sweep.plan import Plan
+from hwmodel.sweep.schema import (REFERENCE_COLUMNS, RESULT_COLUMNS, SCHEMA_VERSION,  # noqa: F401
+                                  added_columns, create_sql)
 
 
-SCHEMA_VERSION = 6  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
-# 5: cycles per sample (spec §16); 6: the estimator's whole-sample energies, latency, area, overheads,
-# cost scope and off-chip accuracy (versions 2 to 5 are migrated)
 APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -24,133 +23,17 @@ class StoreError(ValueError):
     """A results database this version cannot extend (or one in use by another sweep)."""
 
 
-# schema 6: the estimator's figures (cost_columns) and the off-chip accuracy
-ADDED_6 = [("results", c, "REAL") for c in (
-    "learning_extra_energy_nj", "energy_per_classification_inference_only_nj", "latency_per_classification_us",
-    "latency_per_learning_sample_us", "clock_mhz", "rate_hz", "power_mw", "area_mm2", "area_mm2_inference_only",
-    "learning_overhead_power_pct", "learning_overhead_area_pct")] + [
-    ("results", "cost_scope", "TEXT"),
-    ("results", "offchip_test_accuracy", "REAL"), ("results", "offchip_val_accuracy", "REAL")]
 # rows before schema 6 held the learning phases' dynamic energy under energy_per_learning_sample_nj:
 # it becomes the learning extra, and the whole sample is the classification plus it
 MIGRATE_6 = ("UPDATE results SET learning_extra_energy_nj = energy_per_learning_sample_nj, "
              "energy_per_learning_sample_nj = energy_per_classification_nj + energy_per_learning_sample_nj, "
              "cost_scope = 'dynamic' WHERE cost_scope IS NULL")
 
-RESULT_COLUMNS = ("code_version", "base", "point_key", "seed", "epochs", "data", "overrides", "config_toml",
-                  "config_json", "test_accuracy", "train_accuracy", "test_accuracy_per_epoch",
-                  "weight_bits", "memory_bits", "memories", "energy_per_classification_nj",
-                  "energy_per_learning_sample_nj", "memory_area_mm2", "n_train", "n_test", "wall_time",
-                  "worker", "finished_at", "val_accuracy", "val_accuracy_per_epoch",
-                  "cycles_per_inference_sample", "cycles_per_learning_sample", *(c for _, c, _ in ADDED_6))
-REFERENCE_COLUMNS = ("code_version", "base", "seed", "epochs", "data", "config_toml", "config_json",
-                     "float_test_accuracy", "float_train_accuracy", "float_gains", "test_accuracy",
-                     "train_accuracy", "weight_bits", "memory_bits", "n_train", "n_test",
-                     "wall_time", "worker", "finished_at", "float_val_accuracy", "val_accuracy")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS results (
-    id INTEGER PRIMARY KEY,
-    base TEXT NOT NULL,
-    point_key TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    epochs INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    overrides TEXT NOT NULL,
-    config_toml TEXT NOT NULL,
-    config_json TEXT NOT NULL,
-    test_accuracy REAL NOT NULL,
-    train_accuracy REAL NOT NULL,
-    test_accuracy_per_epoch TEXT NOT NULL,
-    weight_bits INTEGER NOT NULL,
-    memory_bits INTEGER NOT NULL,
-    memories TEXT NOT NULL,
-    energy_per_classification_nj REAL NOT NULL,
-    energy_per_learning_sample_nj REAL NOT NULL,
-    memory_area_mm2 REAL NOT NULL,
-    n_train INTEGER NOT NULL,
-    n_test INTEGER NOT NULL,
-    wall_time REAL NOT NULL,
-    worker TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    code_version TEXT NOT NULL DEFAULT 'unknown',
-    val_accuracy REAL,
-    val_accuracy_per_epoch TEXT,
-    cycles_per_inference_sample REAL,
-    cycles_per_learning_sample REAL,
-    learning_extra_energy_nj REAL,
-    energy_per_classification_inference_only_nj REAL,
-    latency_per_classification_us REAL,
-    latency_per_learning_sample_us REAL,
-    clock_mhz REAL,
-    rate_hz REAL,
-    power_mw REAL,
-    area_mm2 REAL,
-    area_mm2_inference_only REAL,
-    learning_overhead_power_pct REAL,
-    learning_overhead_area_pct REAL,
-    cost_scope TEXT,
-    offchip_test_accuracy REAL,
-    offchip_val_accuracy REAL,
-    UNIQUE (point_key, seed, epochs, data, base)
-);
-CREATE TABLE IF NOT EXISTS reference (
-    id INTEGER PRIMARY KEY,
-    base TEXT NOT NULL,
-    seed INTEGER NOT NULL,
-    epochs INTEGER NOT NULL,
-    data TEXT NOT NULL,
-    config_toml TEXT NOT NULL,
-    config_json TEXT NOT NULL,
-    float_test_accuracy REAL NOT NULL,
-    float_train_accuracy REAL NOT NULL,
-    float_gains TEXT NOT NULL,
-    test_accuracy REAL NOT NULL,
-    train_accuracy REAL NOT NULL,
-    weight_bits INTEGER NOT NULL,
-    memory_bits INTEGER NOT NULL,
-    n_train INTEGER NOT NULL,
-    n_test INTEGER NOT NULL,
-    wall_time REAL NOT NULL,
-    worker TEXT NOT NULL,
-    finished_at TEXT NOT NULL,
-    code_version TEXT NOT NULL DEFAULT 'unknown',
-    float_val_accuracy REAL,
-    val_accuracy REAL,
-    UNIQUE (base, seed, epochs, data)
-);
-CREATE TABLE IF NOT EXISTS sweeps (
-    id INTEGER PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    finished_at TEXT,
-    argv TEXT NOT NULL,
-    grid TEXT NOT NULL,
-    base TEXT NOT NULL,
-    epochs INTEGER NOT NULL,
-    seeds TEXT NOT NULL,
-    data TEXT NOT NULL,
-    executor TEXT NOT NULL,
-    n_runs INTEGER NOT NULL,
-    n_skipped INTEGER NOT NULL,
-    n_done INTEGER,
-    n_failed INTEGER,
-    code_version TEXT NOT NULL DEFAULT 'unknown'
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
-
-
+# the SQL, the migrations and the row columns of the one declaration (schema.py)
+SCHEMA = create_sql()
 # columns each schema version added: (table, column, declaration); an older database gains the
 # columns of every later version (rows made before: the default, or NULL)
-ADDED_COLUMNS = {
-    3: [("results", "code_version", "TEXT NOT NULL DEFAULT 'unknown'"),
-        ("reference", "code_version", "TEXT NOT NULL DEFAULT 'unknown'"),
-        ("sweeps", "code_version", "TEXT NOT NULL DEFAULT 'unknown'")],
-    4: [("results", "val_accuracy", "REAL"), ("results", "val_accuracy_per_epoch", "TEXT"),
-        ("reference", "float_val_accuracy", "REAL"), ("reference", "val_accuracy", "REAL")],
-    5: [("results", "cycles_per_inference_sample", "REAL"), ("results", "cycles_per_learning_sample", "REAL")],
-    6: ADDED_6,
-}
+ADDED_COLUMNS = added_columns()
 MIGRATIONS = {v: [c for k in range(v + 1, SCHEMA_VERSION + 1) for c in ADDED_COLUMNS[k]]
               for v in range(2, SCHEMA_VERSION)}
 SWEEP_TABLES = {"results", "reference", "sweeps", "meta"}

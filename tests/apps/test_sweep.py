@@ -1,6 +1,7 @@
 """Sweeps and their reports: grid validation, SQLite resume (also after SIGKILL), Dask = local,
 report files. Small: the tiny preset on a few hundred embedded digits."""
 import json
+import re
 import os
 import signal
 import sqlite3
@@ -446,3 +447,22 @@ def test_progress_bar_counts_runs_and_workers_warm_up_first(tmp_path, capsys):
     assert sweep.main(["bitwidths", "--grid", _write(tmp_path, grid), "--db", str(db2), "--jobs", "1",
                        "--no-progress", *DATA]) == 0
     assert {k: v[:2] for k, v in _rows(db).items()} == {k: v[:2] for k, v in _rows(db2).items()}
+
+
+def test_every_result_column_is_declared_once_and_documented():
+    """hwmodel/sweep/schema.py is the one declaration: the SQL of a new database has exactly its
+    columns in its order, every version's migration adds the columns of that version, and
+    docs/sweep.md's table of the results columns names each of them."""
+    from hwmodel.sweep import schema
+    assert len(set(schema.RESULT_COLUMNS)) == len(schema.RESULT_COLUMNS)
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(schema.create_sql())
+    for table, (cols, _) in schema.TABLES.items():
+        assert [r[1] for r in conn.execute(f"PRAGMA table_info({table})")] == ["id", *(c.name for c in cols)]
+    added = schema.added_columns()
+    assert {c for _, c, _ in added[6]} >= {"cost_scope", "learning_extra_energy_nj", "offchip_val_accuracy"}
+    assert [c for _, c, _ in added[5]] == ["cycles_per_inference_sample", "cycles_per_learning_sample"]
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "sweep.md").read_text()
+    section = doc[doc.index("`results`: one row"):doc.index("`UNIQUE (point_key")]
+    named = set(re.findall(r"`(\w+)`", section))
+    assert [c for c in schema.RESULT_COLUMNS if c not in named] == []
