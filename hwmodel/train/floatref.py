@@ -424,12 +424,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
         return _train_points(cfg, weights, bfs, algo, frozen, points, train, val, epochs, orders, stop)
     while True:
         todo = [(g1, g2) for g1 in axes[0] for g2 in axes[1] if (g1, g2) not in done]
-        if progress is not None and getattr(progress, "total", None) is not None:
-            want = len(done) + len(todo)
-            if progress.total != want:
-                progress.total = want
-                if hasattr(progress, "refresh"):
-                    progress.refresh()
+        _set_total(progress, len(done) + len(todo))
         bump = None if progress is None else (lambda pts, _r: progress.update(len(pts)))
         # the jobs, and the points in each, come in grid order (todo is hidden-gain major), so the
         # tie-break sees the serial sequence; only the best network's weights are kept
@@ -442,20 +437,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
             key = (curve[-1], _closeness(g))
             if best is None or key > best[0]:
                 best = (key, g, w, curve)
-        grew = False
-        for a in (0, 1):
-            vals = axes[a]
-            if len(vals) == 1 and a == 0 and (frozen or cfg.depth == 0):
-                continue
-            if best[1][a] == vals[0] and grown[(a, -1)] < extend:
-                vals.insert(0, vals[0] / 2)
-                grown[(a, -1)] += 1
-                grew = True
-            if best[1][a] == vals[-1] and grown[(a, 1)] < extend:
-                vals.append(vals[-1] * 2)
-                grown[(a, 1)] += 1
-                grew = True
-        if not grew:
+        if not _grow(axes, best[1], grown, extend, fixed_hidden=frozen or cfg.depth == 0):
             break
     g, curve = best[1], best[3]
     net = FloatStack(cfg, weights, bfs, algo, frozen)
@@ -466,6 +448,33 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     te_acc = float(np.mean(net.predict(test[0], test[1]) == test[2]))
     return FloatResult(algo, g, curve[-1], tr_acc, te_acc, net.weights(), grid, curve, at_edge,
                        ((axes[0][0], axes[0][-1]), (axes[1][0], axes[1][-1])))
+
+
+def _set_total(progress, want: int) -> None:
+    """A growing search's bar: its total is the pairs known so far."""
+    if progress is not None and getattr(progress, "total", None) is not None and progress.total != want:
+        progress.total = want
+        if hasattr(progress, "refresh"):
+            progress.refresh()
+
+
+def _grow(axes: list[list[float]], best: tuple[float, float], grown: dict, extend: int, fixed_hidden: bool) -> bool:
+    """Grow the grid where the best pair lies on an edge (half the lowest or twice the highest value
+    of that axis), at most ``extend`` times per axis and direction; returns whether it grew."""
+    grew = False
+    for a in (0, 1):
+        vals = axes[a]
+        if len(vals) == 1 and a == 0 and fixed_hidden:
+            continue
+        if best[a] == vals[0] and grown[(a, -1)] < extend:
+            vals.insert(0, vals[0] / 2)
+            grown[(a, -1)] += 1
+            grew = True
+        if best[a] == vals[-1] and grown[(a, 1)] < extend:
+            vals.append(vals[-1] * 2)
+            grown[(a, 1)] += 1
+            grew = True
+    return grew
 
 
 def quantize(w: np.ndarray, bits: int) -> np.ndarray:
