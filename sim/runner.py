@@ -1,6 +1,6 @@
 """Simulation flow of the RTL: simulator setup, one build per parameter set, cocotb test runs.
 
-Used by the pytest functions in ``tests/test_rtl_*.py`` and by ``bench/bench_rtl.py``; the
+Used by the pytest functions in ``tests/rtl/test_rtl_*.py`` and by ``bench/bench_rtl.py``; the
 cocotb runner is driven directly (``cocotb_tools.runner.get_runner``), not through its pytest
 plugin.
 
