@@ -9,34 +9,13 @@ from __future__ import annotations
 import numpy as np
 
 from hwmodel.spec.config import Config
-from hwmodel.spec.counters import counter_names
-from hwmodel.spec.layers import b_name
+from hwmodel.spec.counters import counter_names, memory_counters
 from hwmodel.hw.rtlgen import clog2
 from .memories import MemSpec, memory_list
 from .memories import cost as mem_cost
 from .tech import Tech
 
 BLOCKS = ("memories", "conv_core", "fc_core", "activation", "drtp_unit", "control", "clock")
-
-
-def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
-    """memory -> (read counter, write counter) of every counted memory (spec §11, §15): for one
-    hidden layer exactly ``hwmodel.spec.counters.MEMORIES``."""
-    m: dict[str, tuple[str | None, str | None]] = {
-        "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
-        "conv_spk": ("conv_spk_rd", "conv_spk_wr")}
-    for k in range(1, cfg.depth + 1):
-        f = f"fc{k}"
-        m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
-        m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
-        m[f"{f}_act"] = (f"{f}_act_rd", f"{f}_act_wr")
-        m[b_name(k)] = (f"{b_name(k)}_rd", None)
-    f = f"fc{cfg.depth + 1}"
-    m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
-    m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
-    m[f"{f}_out"] = (f"{f}_out_rd", f"{f}_out_wr")
-    m["sig_lut"] = ("sig_lut_rd", None)
-    return m
 
 
 def memory_specs(cfg: Config, tech: Tech) -> dict[str, MemSpec]:

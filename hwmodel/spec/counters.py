@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from hwmodel.spec.config import Config
+from hwmodel.spec.layers import b_name
 
 PHASES = ("inference", "learning")
 # the conv front end's counters, first at every depth
@@ -100,3 +101,23 @@ def counter_word_bits(cfg: Config) -> dict[str, int]:
     out.update(lfsr_step=32, cycles=0)
     assert list(out) == list(counter_names(cfg))
     return out
+
+
+def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
+    """memory -> (read counter, write counter) of every counted memory (spec §11, §15): the one map
+    from the memories to their counters (the estimator costs each access by it)."""
+    m: dict[str, tuple[str | None, str | None]] = {
+        "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
+        "conv_spk": ("conv_spk_rd", "conv_spk_wr")}
+    for k in range(1, cfg.depth + 1):
+        f = f"fc{k}"
+        m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
+        m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
+        m[f"{f}_act"] = (f"{f}_act_rd", f"{f}_act_wr")
+        m[b_name(k)] = (f"{b_name(k)}_rd", None)
+    f = f"fc{cfg.depth + 1}"
+    m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
+    m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
+    m[f"{f}_out"] = (f"{f}_out_rd", f"{f}_out_wr")
+    m["sig_lut"] = ("sig_lut_rd", None)
+    return m
