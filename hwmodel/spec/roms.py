@@ -14,7 +14,7 @@ from numba import njit
 from hwmodel.engine.arith import MASK32, lfsr_step, sext
 from hwmodel.spec.config import Config
 
-from hwmodel.spec.ids import STREAM_B, STREAM_CONV, STREAM_FC1, STREAM_FC2, STREAM_LFSR2, hidden_streams
+from hwmodel.spec.ids import STREAM_CONV, STREAM_FC2, STREAM_LFSR2, hidden_streams
 
 
 def stream_seed(seed: int, k: int) -> int:
@@ -58,36 +58,10 @@ def conv_kernels(cfg: Config) -> np.ndarray:
     return v.reshape(c, cin, k, k)
 
 
-def b_fields(cfg: Config) -> np.ndarray:
-    """Stored B fields r, shape (N2, N1); the B values are 2*r + 1."""
-    raw = RomStream(cfg.seed, STREAM_B).draws(cfg.fc2.neurons * cfg.fc1.neurons)
-    bb = cfg.bits["BB"]
-    v = np.array([sext.py_func(int(r), bb) for r in raw], np.int64)
-    return v.reshape(cfg.fc2.neurons, cfg.fc1.neurons)
-
-
 def _uniform(rs: RomStream, bound: int, shape: tuple[int, int]) -> np.ndarray:
     if bound == 0:
         return np.zeros(shape, np.int64)
     return (rs.draws(shape[0] * shape[1]) % (2 * bound + 1) - bound).reshape(shape)
-
-
-def fc1_init(cfg: Config) -> np.ndarray:
-    """Initial FC1 weights, shape (N_IN + 1, N1): row i, column j = address i*N1 + j."""
-    return _uniform(RomStream(cfg.seed, STREAM_FC1), cfg.fc1.init_bound, (cfg.n_in + 1, cfg.fc1.neurons))
-
-
-def fc2_init(cfg: Config) -> np.ndarray:
-    """Initial FC2 weights, shape (N1 + 1, N2): row j, column o = address j*N2 + o."""
-    return _uniform(RomStream(cfg.seed, STREAM_FC2), cfg.fc2.init_bound, (cfg.fc1.neurons + 1, cfg.fc2.neurons))
-
-
-def sigmoid_lut(cfg: Config) -> np.ndarray:
-    """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2))."""
-    L, LF, one = cfg.fc2.lut_bits, cfg.fc2.lut_frac, cfg.one
-    half = 1 << (L - 1)
-    vals = [min(one, math.floor(one * _sigma((k - half) / (1 << LF)) + 0.5)) for k in range(1 << L)]
-    return np.array(vals, dtype=np.int64)
 
 
 def _sigma(u: float) -> float:
@@ -103,8 +77,8 @@ def _sigma(u: float) -> float:
 # The first hidden layer keeps streams 2 (B), 3 (initial weights) and 5 (LFSR), the output layer
 # 4 (initial weights) and 6 (LFSR) whatever the depth; hidden layer h >= 2 uses 16 + 4h (B),
 # 17 + 4h (initial weights) and 18 + 4h (LFSR) (``hwmodel.spec.ids.hidden_streams``, the one table
-# the RTL includes too). For one hidden layer these functions give exactly b_fields, fc1_init,
-# fc2_init and sigmoid_lut above.
+# the RTL includes too). For one hidden layer these functions give exactly the contents spec §3 and
+# §8 write for it (tests/naive/spec10.py writes them again and the tests compare).
 
 def layer_streams(cfg: Config, k: int) -> tuple[int | None, int, int]:
     """(B or None, initial weights, LFSR) stream numbers of FC layer k = 1..K+1; the output layer
@@ -158,7 +132,7 @@ def lfsr_reset(cfg: Config, starts: list[int] | tuple[int, ...] | None = None) -
 
 
 def output_sigmoid_lut(cfg: Config) -> np.ndarray:
-    """sig_lut of the output layer at any depth (the rule of ``sigmoid_lut``)."""
+    """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2)) of the output layer."""
     out = cfg.output
     L, LF, one = out.lut_bits, out.lut_frac, out.one
     half = 1 << (L - 1)

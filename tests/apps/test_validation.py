@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hwmodel import cli
-from hwmodel.spec import roms
+from naive import spec10
 from hwmodel.spec.config import Config
 from hwmodel.train.floatref import train_reference
 from hwmodel.engine.processor import Processor
@@ -56,7 +56,7 @@ def problem():
     def csr(b, y):
         c = spike_inputs(proc.g, b.x, b.y, b.c, b.offsets, proc.st["kern"])
         return c[0], c[1], y
-    init = (roms.fc1_init(cfg), roms.fc2_init(cfg), roms.b_fields(cfg))
+    init = (spec10.fc1_init(cfg), spec10.fc2_init(cfg), spec10.b_fields(cfg))
     return (cfg, init, csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test),
             epoch_orders(len(prep.y_train), 2, cfg.seed))
 

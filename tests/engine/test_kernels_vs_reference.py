@@ -57,7 +57,7 @@ def cases(draw, max_samples=3):
         "fc2.neurons": n2, "fc2.weight": f"s{w2b}",
         "fc2.accumulator": f"s{a2b}",
         "fc2.sig_shift": _small_or_any(draw, 0, a2b - 1, 12), "fc2.lut_bits": lut_bits,
-        # lut_frac >= lut_bits - 10: roms.sigmoid_lut raises OverflowError (math.exp of more than
+        # lut_frac >= lut_bits - 10: the sigmoid LUT raises OverflowError (math.exp of more than
         # 709) for 2^(L-1) / 2^LF > 709, e.g. L = 11, LF = 0, which Config accepts (reported)
         "fc2.lut_frac": draw(st.integers(max(0, lut_bits - 10), lut_bits)),
         "fc2.output": f"u{draw(st.integers(2, 16))}",

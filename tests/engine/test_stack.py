@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naive import reference, stack_reference
+from naive import reference, spec10, stack_reference
 from hwmodel.spec import roms
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_names
@@ -523,10 +523,10 @@ def test_rom_contents_per_layer():
 def test_rom_functions_at_depth1_are_the_original_ones():
     for name in ("tiny", "spoon"):
         cfg = Config.preset(name)
-        np.testing.assert_array_equal(roms.layer_init(cfg, 1), roms.fc1_init(cfg))
-        np.testing.assert_array_equal(roms.layer_init(cfg, 2), roms.fc2_init(cfg))
-        np.testing.assert_array_equal(roms.layer_b_fields(cfg, 1), roms.b_fields(cfg))
-        np.testing.assert_array_equal(roms.output_sigmoid_lut(cfg), roms.sigmoid_lut(cfg))
+        np.testing.assert_array_equal(roms.layer_init(cfg, 1), spec10.fc1_init(cfg))
+        np.testing.assert_array_equal(roms.layer_init(cfg, 2), spec10.fc2_init(cfg))
+        np.testing.assert_array_equal(roms.layer_b_fields(cfg, 1), spec10.b_fields(cfg))
+        np.testing.assert_array_equal(roms.output_sigmoid_lut(cfg), spec10.sigmoid_lut(cfg))
         assert roms.layer_lfsr_seeds(cfg) == [roms.stream_seed(cfg.seed, 5), roms.stream_seed(cfg.seed, 6)]
 
 

