@@ -24,3 +24,10 @@ def test_every_mutant_applies_once(m):
         assert old != new
     for t in m.first:
         assert (REPO / t.split("::")[0]).is_file(), t
+
+
+def test_mutant_runs_leave_out_this_check():
+    """A mutated tree fails the checks above by construction (its mutant's old text is gone), so
+    ``python -m sim.mutate`` must not run this file on mutants: the file it leaves out is this one."""
+    from sim import mutate
+    assert (REPO / mutate.SELF_CHECK).resolve() == Path(__file__).resolve()
