@@ -489,10 +489,10 @@ CATALOGUE: list[Mutant] = [
            (("hwmodel/engine/conv.py", "        oy_hi = min(O - 1, (y + PAD) // S)\n",
              "        oy_hi = min(O - 2, (y + PAD) // S)\n"),),
            ("tests/engine/test_kernels_vs_reference.py",)),
-    Mutant("engine_dense_inputs_from_acc", "layout", "layers k >= 2 read the previous layer's accumulators "
-           "offset instead of its activations",
+    Mutant("engine_dense_inputs_first_layer", "layout", "every layer k >= 2 reads the first hidden layer's "
+           "activations instead of the previous layer's",
            (("hwmodel/engine/layout.py", '"XOFF": -1 if k == 1 else lay[r - 1, L["YOFF"]],',
-             '"XOFF": -1 if k == 1 else lay[r - 1, L["AOFF"]],'),), ("tests/engine/test_stack.py",)),
+             '"XOFF": -1 if k == 1 else 0,'),), ("tests/engine/test_stack.py",)),
     # the one declaration of the result rows (hwmodel/sweep/schema.py)
     Mutant("schema_cost_scope_in_version_5", "sweep", "the cost scope column declared as added by schema 5: "
            "a schema-5 database is not given it when migrated",
