@@ -484,7 +484,7 @@ CATALOGUE: list[Mutant] = [
     # the engine's blocks (hwmodel/engine/conv.py, layout.py): the model alone, against its references
     Mutant("engine_events_cost_no_cycle", "conv", "the event phase's cycles leave out the cycle of each event",
            (("hwmodel/engine/conv.py", "c[0, CY] += e1 - e0 + 2 * npos", "c[0, CY] += 2 * npos"),),
-           ("tests/engine/test_model.py",)),
+           ("tests/engine/test_kernels_vs_reference.py",)),
     Mutant("engine_scatter_short_rows", "conv", "the scatter never reaches the last row of conv outputs",
            (("hwmodel/engine/conv.py", "        oy_hi = min(O - 1, (y + PAD) // S)\n",
              "        oy_hi = min(O - 2, (y + PAD) // S)\n"),),
