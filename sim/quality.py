@@ -72,8 +72,15 @@ def synth(params: dict, log: Path | None = None) -> tuple[bool, dict, str]:
 
 def main(argv: list[str]) -> int:
     from hwmodel.hw import rtlgen
-    from hwmodel.spec.config import Config
-    cfg = Config.load(argv[1] if len(argv) > 1 else "tiny")
+    from hwmodel.spec.config import Config, ConfigError
+    if len(argv) > 1 and argv[1] in ("-h", "--help"):
+        print(__doc__)
+        return 0
+    try:
+        cfg = Config.load(argv[1] if len(argv) > 1 else "tiny")
+    except ConfigError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     ok_all = True
     for learning in (True, False):
         p = rtlgen.top_parameters(cfg, learning)
