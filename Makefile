@@ -9,7 +9,7 @@ ARGS ?=
 # (harmless here); errors still show.
 # hwcomponents-cacti carries CACTI 7 (source and a binary) for the estimator; its Python side needs
 # Python >= 3.12 and is never imported, so only the package files are installed
-# (hwmodel/estimate/cacti.py compiles CACTI from them once if the shipped binary does not run).
+# (hwmodel/estimate/cacti_build.py compiles CACTI from them once if the shipped binary does not run).
 $(VENV)/.installed: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
