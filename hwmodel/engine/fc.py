@@ -21,11 +21,11 @@ from hwmodel.engine.layout import (C_SRD, L_AB, L_AS, L_C_ACT, L_C_ARD, L_C_AWR,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def forward(k, row, wk, ak, xk, active, na, c, Q):
+def forward(k, row, wk, ak, xk, active, na, ni, c, Q):
     """acc_j = sat(acc_j + w_ij · x_i) over the layer's inputs, the bias last: the active spike
-    bits of layer 1 (x = 1, spec §7) or every activation of layer k-1 (dense, spec §15)."""
+    bits of layer 1 (x = 1, spec §7) or every activation of layer k-1 (dense, spec §15); ``ni``
+    inputs, the bias included."""
     NI, N, AB, XMAX, G = row[L_NIN], row[L_N], row[L_AB], row[L_XMAX], row[L_G]
-    ni = na if k == 0 else NI + 1  # inputs processed, the bias included
     if k == 0:
         for t in range(na):
             i = active[t]
@@ -58,13 +58,12 @@ def hidden_activation(row, ak, yk, dk):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def drtp_update(k, row, wk, xk, bk, dk, active, na, lfsr, jl, ub, lq, MODE, c, Q, LF, CY, npass, slots):
+def drtp_update(k, row, wk, xk, bk, dk, active, na, ni, lfsr, jl, ub, lq, MODE, c, Q, LF, CY, npass, slots):
     """The DRTP update of a hidden layer (spec §9, §15): u = -b_j · x_i over the forward's inputs
     with b_j = 2r+1 from the label's row of the B LUT (``bk``); units with derivative 0 are
     skipped (no access, no LFSR step)."""
     NI, N, WB, LR, XMAX = row[L_NIN], row[L_N], row[L_WB], row[L_LR], row[L_XMAX]
     P, G, l0 = row[L_P], row[L_G], row[L_LOFF]
-    ni = na if k == 0 else NI + 1
     nd = 0
     for j in range(N):
         if dk[j]:
@@ -153,12 +152,12 @@ def output_activation(row, ak, out, lut, half, SS):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def output_update(k, row, wk, xk, active, na, out, err, label, ONE, lfsr, lq, MODE, c, Q, LF, CY, npass, slots):
+def output_update(k, row, wk, xk, active, na, ni, out, err, label, ONE, lfsr, lq, MODE, c, Q, LF, CY, npass,
+                  slots):
     """The output layer's update from its own error (spec §9, §15): u = -e_o · x_i over the
     forward's inputs, e_o = out_o - ONE·[o = label]."""
     NI, N, WB, LR, XMAX = row[L_NIN], row[L_N], row[L_WB], row[L_LR], row[L_XMAX]
     P, G, l0 = row[L_P], row[L_G], row[L_LOFF]
-    ni = na if k == 0 else NI + 1
     for o in range(N):
         err[o] = np.int64(out[o]) - (ONE if o == label else 0)
     # lane LFSRs (spec §16): unit o draws from lane o mod P (P = 1: the layer's LFSR)

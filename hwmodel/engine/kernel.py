@@ -89,20 +89,20 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps):
             wk = w[w0:w0 + (NI + 1) * N].reshape((NI + 1, N))
             ak = acc[a0:a0 + N]
             xk = act[max(x0, 0):max(x0, 0) + (NI if k > 0 else 0)]
-            forward(k, row, wk, ak, xk, active, na, c, Q)
+            forward(k, row, wk, ak, xk, active, na, ni, c, Q)
             if k < NL - 1:
                 y0 = row[L_YOFF]
                 dk = dact[y0:y0 + N]
                 hidden_activation(row, ak, act[y0:y0 + N], dk)
                 if learn and not row[L_FROZEN]:
                     bk = bf[row[L_BOFF] + label * N:row[L_BOFF] + (label + 1) * N]
-                    drtp_update(k, row, wk, xk, bk, dk, active, na, lfsr, jl, ub, lq, MODE, c, Q, LF, CY,
+                    drtp_update(k, row, wk, xk, bk, dk, active, na, ni, lfsr, jl, ub, lq, MODE, c, Q, LF, CY,
                                 npass, slots)
             else:
                 preds[n] = output_activation(row, ak, out, lut, half, SS)
                 if learn:
-                    output_update(k, row, wk, xk, active, na, out, err, label, ONE, lfsr, lq, MODE, c, Q, LF,
-                                  CY, npass, slots)
+                    output_update(k, row, wk, xk, active, na, ni, out, err, label, ONE, lfsr, lq, MODE, c, Q,
+                                  LF, CY, npass, slots)
         cnt += c
         if record:
             cnt_ps[n] = c

@@ -51,11 +51,9 @@ LAYER_COLUMNS = (
     # in ``lfsr``, 1 when fc{k}_w is one bank of 1rw ports (a write slot between groups in updates)
     "P", "G", "LOFF", "SLOT",
 )
-N_GLOBAL = len(GLOBAL_COLUMNS)
 N_LAYER_COLS = len(LAYER_COLUMNS)
 globals().update({f"G_{c}": i for i, c in enumerate(GLOBAL_COLUMNS)})
 globals().update({f"L_{c}": i for i, c in enumerate(LAYER_COLUMNS)})
-G = {c: i for i, c in enumerate(GLOBAL_COLUMNS)}
 L = {c: i for i, c in enumerate(LAYER_COLUMNS)}
 
 # the conv counters and lfsr_step have the same place at every depth (counter_names)

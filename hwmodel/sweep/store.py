@@ -11,8 +11,8 @@ from typing import Any, Iterable
 
 from hwmodel.util import checks
 from hwmodel.sweep.plan import Plan
-from hwmodel.sweep.schema import (REFERENCE_COLUMNS, RESULT_COLUMNS, SCHEMA_VERSION,  # noqa: F401
-                                  added_columns, create_sql)
+from hwmodel.sweep.schema import (FIRST, REFERENCE_COLUMNS, RESULT_COLUMNS, SCHEMA_VERSION, added_columns,
+                                  create_sql)
 
 
 APPLICATION_ID = 0x48574D53  # "HWMS" in the SQLite header: a sweep database
@@ -35,7 +35,7 @@ SCHEMA = create_sql()
 # columns of every later version (rows made before: the default, or NULL)
 ADDED_COLUMNS = added_columns()
 MIGRATIONS = {v: [c for k in range(v + 1, SCHEMA_VERSION + 1) for c in ADDED_COLUMNS[k]]
-              for v in range(2, SCHEMA_VERSION)}
+              for v in range(FIRST, SCHEMA_VERSION)}
 SWEEP_TABLES = {"results", "reference", "sweeps", "meta"}
 
 

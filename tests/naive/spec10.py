@@ -1,7 +1,8 @@
 """Spec §10 and §11 for one hidden layer, written again by hand from the spec (not from the layer
 stack): the memories' words and widths, which counters read and write each memory, each
-counter's width, and the ROM contents of spec §3 and §8 (B fields, initial weights, sigmoid LUT). The tests compare the stack's general code (hwmodel.spec.layers, hwmodel.spec.counters)
-with these tables at K = 1."""
+counter's width, and the ROM contents of spec §3 and §8 (B fields, initial weights, sigmoid LUT).
+The tests compare the stack's general code (hwmodel.spec.layers, hwmodel.spec.counters,
+hwmodel.spec.roms.layer_*) with these tables at K = 1."""
 from __future__ import annotations
 
 import math
@@ -11,7 +12,7 @@ import numpy as np
 from hwmodel.engine.arith import sext
 from hwmodel.spec.config import Config
 from hwmodel.spec.ids import STREAM_B, STREAM_FC1, STREAM_FC2
-from hwmodel.spec.roms import RomStream
+from hwmodel.spec.roms import RomStream, _sigma, _uniform  # the draw rule and sigma of spec §3, §8
 
 # spec §11, in its order
 COUNTERS = (
@@ -73,32 +74,19 @@ def b_fields(cfg: Config) -> np.ndarray:
     return np.array([sext.py_func(int(r), bb) for r in raw], np.int64).reshape(cfg.fc2.neurons, cfg.fc1.neurons)
 
 
-def _uniform(stream: int, cfg: Config, bound: int, shape: tuple[int, int]) -> np.ndarray:
-    if bound == 0:
-        return np.zeros(shape, np.int64)
-    return (RomStream(cfg.seed, stream).draws(shape[0] * shape[1]) % (2 * bound + 1) - bound).reshape(shape)
-
-
 def fc1_init(cfg: Config) -> np.ndarray:
     """Initial FC1 weights, shape (N_IN + 1, N1), from stream 3: row i, column j = address i*N1 + j."""
-    return _uniform(STREAM_FC1, cfg, cfg.fc1.init_bound, (cfg.n_in + 1, cfg.fc1.neurons))
+    return _uniform(RomStream(cfg.seed, STREAM_FC1), cfg.fc1.init_bound, (cfg.n_in + 1, cfg.fc1.neurons))
 
 
 def fc2_init(cfg: Config) -> np.ndarray:
     """Initial FC2 weights, shape (N1 + 1, N2), from stream 4: row j, column o = address j*N2 + o."""
-    return _uniform(STREAM_FC2, cfg, cfg.fc2.init_bound, (cfg.fc1.neurons + 1, cfg.fc2.neurons))
+    return _uniform(RomStream(cfg.seed, STREAM_FC2), cfg.fc2.init_bound, (cfg.fc1.neurons + 1, cfg.fc2.neurons))
 
 
 def sigmoid_lut(cfg: Config) -> np.ndarray:
-    """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2)), sigma(u) = 0 where
-    e^(-u) overflows (its IEEE value)."""
+    """sig_lut[k] = min(ONE, floor(ONE * sigma((k - 2^(L-1)) / 2^LF) + 1/2))."""
     L, LF, one = cfg.fc2.lut_bits, cfg.fc2.lut_frac, cfg.one
     half = 1 << (L - 1)
-
-    def sigma(u):
-        try:
-            return 1.0 / (1.0 + math.exp(-u))
-        except OverflowError:   # e^(-u) beyond the doubles: the IEEE result 1/(1+inf) = 0
-            return 0.0
-    return np.array([min(one, math.floor(one * sigma((k - half) / (1 << LF)) + 0.5)) for k in range(1 << L)],
+    return np.array([min(one, math.floor(one * _sigma((k - half) / (1 << LF)) + 0.5)) for k in range(1 << L)],
                     np.int64)
