@@ -1,7 +1,7 @@
 """Throughput of the integer model on one core: Numba kernels vs the plain Python reference.
 
 Prints samples/s for on-chip learning and for inference on a preset (default spoon), for both
-implementations in the same process, and their ratio (the reference is naive.stack_reference,
+implementations in the same process, and their ratio (the reference is naive.reference,
 any depth). JIT compilation is excluded (warm-up run).
 
     python bench/bench_model.py [--config spoon] [--samples 2000] [--ref-samples 10] [--set KEY=VALUE]
@@ -19,7 +19,7 @@ from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.engine.processor import Processor
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the naive reference
-from naive import stack_reference  # noqa: E402
+from naive import reference  # noqa: E402
 
 
 def best_of(fn, repeats=3):
@@ -59,7 +59,7 @@ def main() -> None:
 
     def ref_run(learn):
         mem = trained.memories()
-        return lambda: stack_reference.run(cfg, streams, labels[:a.ref_samples], learn, mem)
+        return lambda: reference.run(cfg, streams, labels[:a.ref_samples], learn, mem)
 
     r_learn = best_of(ref_run(True), 1)
     r_inf = best_of(ref_run(False), 1)

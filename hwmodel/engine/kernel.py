@@ -5,10 +5,9 @@ every FC layer k = 1..K+1: FWD, ACT, [UPD]; DONE), with the phases in ``hwmodel.
 
 Nothing in the state is numbered by hand: the FC layers share flat buffers, and the layer table
 (``hwmodel.engine.layout``: one row per layer k-1, columns ``L_*``) holds each layer's sizes,
-precisions, offsets into the buffers and the indices of its counters. ``naive.stack_reference``
+precisions, offsets into the buffers and the indices of its counters. ``naive.reference``
 (tests/naive) is the plainly written version of the same spec these kernels are tested against
-(any K), and ``naive.reference`` the independent one-hidden-layer reference of §5–§11 (K = 1;
-tests/engine/test_kernels_vs_reference.py).
+(any K and lanes; tests/engine/test_stack.py, test_kernels_vs_reference.py).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The Numba kernels equal the plain reference exactly: every state array, every counter,
+"""The Numba kernels equal the plain reference exactly: every memory word, every counter,
 every prediction, on generated configurations and event streams with learning on and off, both
 one sample per kernel call (``record=True``) and many samples in one call (the training path).
 
@@ -10,11 +10,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naive import reference
 from hwmodel.spec.config import Config
 from hwmodel.data.eventio import EVENT_DTYPE
 
-from naive.runner import run_both, run_both_batched
+from naive.runner import run_both, run_both_batched, same_memories
 
 
 def _small_or_any(draw, lo, hi, small_hi):
@@ -83,9 +82,9 @@ def cases(draw, max_samples=3):
     return cfg, streams, labels
 
 
-def _same_state(proc, ref_state):
-    for k, v in reference.state_views(proc).items():
-        np.testing.assert_array_equal(v, ref_state[k], err_msg=f"state array {k}")
+def _same_state(proc, mem):
+    """Every memory of the processor equals the reference's."""
+    same_memories(proc.memories(), mem, "kernels vs reference")
 
 
 SETTINGS = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
@@ -134,7 +133,7 @@ def test_reference_agrees_on_real_digits_with_learning():
 
 
 def test_batched_spoon_on_real_digits_with_learning():
-    """spoon's serial organisation (N1 = 128, 1,152 FC1 inputs; the one-lane reference) trained on
+    """spoon's serial organisation (N1 = 128, 1,152 FC1 inputs, one lane per layer) trained on
     real digits in one batched call."""
     from hwmodel.spec.counters import counter_index
     from hwmodel.data.encode import encode_images

@@ -3,7 +3,7 @@
 The values a layer computes do not depend on its organisation except through the lane LFSRs of
 stochastic rounding; the counters count words for memories and units for operations; the cycles
 follow §16's table. Expected values are worked out by hand in the comments (the kernel against
-the plainly written ``naive.stack_reference`` on generated organisations is tests/engine/test_stack.py).
+the plainly written ``naive.reference`` on generated organisations is tests/engine/test_stack.py).
 """
 import json
 import subprocess

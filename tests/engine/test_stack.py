@@ -1,10 +1,9 @@
-"""The layer-stack kernels (hwmodel.engine.kernel, docs/spec.md §15) against the two plain references:
-the independent one-hidden-layer reference (naive.reference) and the stack reference
-(naive.stack_reference).
+"""The layer-stack kernels (hwmodel.engine.kernel, docs/spec.md §15) against the plain reference
+(naive.reference).
 
-(a) K = 1: the kernel gives the reference's state (every array of its layout), predictions and
-    counters on the tiny and spoon presets with real digits and on generated one-hidden-layer
-    configurations (original keys), per sample and batched, learning and inference.
+(a) K = 1: the kernel gives the reference's memories, predictions and counters on the tiny and
+    spoon presets with real digits and on generated one-hidden-layer configurations (original
+    keys), per sample and batched, learning and inference, over several passes.
 (b) K = 0..3: the kernel equals the reference on every memory, counter and prediction, on
     generated configurations (every rounding mode, pooling, two input channels, one-unit layers,
     narrow accumulators and weights that saturate), per sample and batched.
@@ -17,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from naive import reference, spec10, stack_reference
+from naive import reference, spec10
 from hwmodel.spec import roms
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_names
+from naive.runner import same_memories
 from naive.spec10 import COUNTERS
 from hwmodel.data.encode import EventBatch
 from hwmodel.data.eventio import EVENT_DTYPE
@@ -167,12 +167,6 @@ def depth1_cases(draw, max_samples=4):
     return cfg, streams, labels
 
 
-def same_memories(got, want, what):
-    assert list(got) == list(want), f"{what}: memory names {list(got)} != {list(want)}"
-    for k in want:
-        np.testing.assert_array_equal(got[k], want[k], err_msg=f"{what}: memory {k}")
-
-
 def memories_cover_state(sp: StackProcessor):
     """memories() shows every element of the flat buffers (nothing hides outside the views)."""
     m, d = sp.memories(), sp.cfg.depth
@@ -198,28 +192,26 @@ def memories_cover_state(sp: StackProcessor):
     np.testing.assert_array_equal(cat(m[f"lfsr_fc{k}"] for k in ks), sp.st["lfsr"])
 
 
-# ---- (a) K = 1: the stack kernel equals the independent one-hidden-layer reference -------------
+# ---- (a) K = 1: the stack kernel equals the reference, pass after pass -----------------------
 
 def both_k1(cfg, streams, labels, learn, record, passes=1):
-    """The stack kernel against ``naive.reference`` (§5–§11 written plainly, K = 1), on the
-    reference's own state layout (``reference.state_views``): every array, prediction, counter."""
+    """The stack kernel against ``naive.reference`` at K = 1, the reference carrying its own
+    memories from pass to pass: every memory, prediction and counter after every pass."""
     batch = EventBatch.from_streams(streams, cfg)
     sp = StackProcessor.from_config(cfg)
     assert sp.names == COUNTERS
-    ref_state = {k: v.copy() for k, v in reference.state_views(sp).items()}
-    prm = reference.param_vector(cfg)
+    mem = sp.memories()
     rstreams = [batch.stream(n) for n in range(len(batch))]
     for n in range(passes):
         r = sp.run(batch, labels, learn=learn, record=record)
-        rpreds, rcnts = reference.run(prm, rstreams, labels, learn, ref_state)
+        rpreds, rcnts = reference.run(cfg, rstreams, labels, learn, mem)
         np.testing.assert_array_equal(r.preds, rpreds)
         np.testing.assert_array_equal(r.counters, rcnts.sum(axis=0))
         if record:
             np.testing.assert_array_equal(r.per_sample, rcnts)
         else:
             assert r.per_sample is None  # really the batched path
-        for k, v in reference.state_views(sp).items():
-            np.testing.assert_array_equal(v, ref_state[k], err_msg=f"pass {n}: state array {k}")
+        same_memories(sp.memories(), mem, f"pass {n}")
     memories_cover_state(sp)
     return r
 
@@ -259,14 +251,14 @@ def test_k1_generated_equal_reference(case, learn, record):
     both_k1(cfg, streams, labels, learn, record, passes=2)
 
 
-# ---- (b) K = 0..3: kernel == stack reference -------------------------------------------------
+# ---- (b) K = 0..3: kernel == reference -------------------------------------------------
 
 def both_ref(cfg, streams, labels, learn, record):
     sp = StackProcessor.from_config(cfg)
     mem = sp.memories()
     batch = EventBatch.from_streams(streams, cfg)
     res = sp.run(batch, labels, learn=learn, record=record)
-    rpreds, rcnts = stack_reference.run(cfg, [batch.stream(n) for n in range(len(batch))], labels, learn, mem)
+    rpreds, rcnts = reference.run(cfg, [batch.stream(n) for n in range(len(batch))], labels, learn, mem)
     np.testing.assert_array_equal(res.preds, rpreds)
     np.testing.assert_array_equal(res.counters, rcnts.sum(axis=0))
     if record:
@@ -328,7 +320,7 @@ def _one(cfg, state, ev, label, learn):
                             dict(zip(sp.names, r.per_sample[0][0]))))
         else:
             mem = sp.memories()
-            p, c = stack_reference.run(cfg, [batch.stream(0)], lab, learn, mem)
+            p, c = reference.run(cfg, [batch.stream(0)], lab, learn, mem)
             results.append((mem, int(p[0]), dict(zip(sp.names, c[0][1])), dict(zip(sp.names, c[0][0]))))
     return results
 
@@ -376,7 +368,7 @@ def test_k0_output_lfsr_is_stream_6():
     assert roms.stream_seed(0, 6) == 0xFBBEE87E
     s, steps = 0xFBBEE87E, []
     for _ in range(4):
-        s = stack_reference.ref_lfsr_step(s)
+        s = reference.ref_lfsr_step(s)
         steps.append(s)
     # u = [-255, 255] per input row (as above); R(u, 4) = (u + (r & 15)) >>> 4
     want = []
@@ -454,7 +446,7 @@ def test_k2_zero_input_still_updates():
     s = 0xED909A22
     rs = []
     for _ in range(3):
-        s = stack_reference.ref_lfsr_step(s)
+        s = reference.ref_lfsr_step(s)
         rs.append(s & 3)
     # column 0: u = -3·x = [0, 150, -381], R = (u + r) >>> 2 with r = r_t & 3 in 0..3:
     # (0 + r) >>> 2 = 0; (150 + r) >>> 2 is 37 or 38; (-381 + r) >>> 2 is -96 or -95
@@ -490,7 +482,7 @@ def _draws(seed, k, n):
     out = []
     for _ in range(n):
         for _ in range(32):
-            s = stack_reference.ref_lfsr_step(s)
+            s = reference.ref_lfsr_step(s)
         out.append(s)
     return out
 
@@ -544,21 +536,6 @@ def test_counter_names():
     assert two[28:] == ("fc3_w_rd", "fc3_w_wr", "fc3_acc_rd", "fc3_acc_wr", "fc3_mac", "sig_lut_rd",
                         "fc3_out_wr", "fc3_out_rd", "fc3_upd", "lfsr_step", "cycles")
     assert len(set(counter_names(5))) == len(counter_names(5)) == 8 + 5 * 10 + 9 + 2
-
-
-def test_reference_primitives_on_worked_examples():
-    """stack_reference writes sat/round/LFSR again: the §14 examples."""
-    s, seq = 1, []
-    for _ in range(3):
-        s = stack_reference.ref_lfsr_step(s)
-        seq.append(s)
-    assert seq == [0x80200003, 0xC0300002, 0x60180001]
-    rnd = stack_reference.ref_round
-    assert rnd(-3, 2, "truncate", 5) == (-1, 5) and rnd(-3, 2, "nearest", 5) == (-1, 5)
-    assert rnd(2, 2, "nearest", 5)[0] == 1 and rnd(-2, 2, "nearest", 5)[0] == 0 and rnd(7, 0, "nearest", 5)[0] == 7
-    assert rnd(-3, 2, "stochastic", 1) == (0, 0x80200003)      # r & 3 = 3 → 0 >>> 2
-    assert rnd(5, 3, "stochastic", 0xACE1) == (1, 0x80205673)  # r & 7 = 3 → 8 >>> 3
-    assert stack_reference.ref_sat(510 + 7, 10) == 511 and stack_reference.ref_sat(-600, 10) == -512
 
 
 def test_frozen_hidden_layers_keep_their_weights_and_the_output_learns():

@@ -1,56 +1,24 @@
-"""Plainly written, independent reference of docs/spec.md §3, §5–§11, used only to check the
-Numba kernels.
+"""The plainly written, independent reference of docs/spec.md (§3, §5–§11, the layer stack of
+§15 and the lanes of §16), used only to check the Numba kernels of ``hwmodel.engine``.
 
-It walks the spec line by line with Python integers (which never wrap) and counts every access at
-the moment it happens (the kernels count per phase with formulas). It shares no arithmetic with
-the kernels: saturation, rounding and the LFSR step are written again here from the spec text
-(``ref_sat``, ``ref_round``, ``ref_lfsr_step``), so a slip in ``hwmodel.engine.arith`` cannot hide by
-being copied into both. This is the one place where a rule of the spec may be written twice.
-Only the parameter-vector layout (``P_*``), the rounding-mode codes and the counter names are
-imported. Slow by design.
+It walks the spec line by line with Python integers (which never wrap), on the memories under
+their spec names (``fc{k}_w`` as a flat array at address i·G_k + g with one column per lane,
+``b_lut``/``b{k}_lut`` as (N_out, N_k) fields, ``lfsr_fc{k}`` one word per lane, ...: the dict
+``StackProcessor.memories()`` returns), and counts every access at the moment it happens, by its
+spec name (the kernels count per phase with formulas, through a layer table). It reads the
+configuration itself and shares no arithmetic, layout or index table with the kernels:
+saturation, rounding and the LFSR step are written again here from the spec text (``ref_sat``,
+``ref_round``, ``ref_lfsr_step``), so a slip in ``hwmodel.engine.arith`` cannot hide by being
+copied into both. This is the one place where a rule of the spec may be written twice. Only the
+counter order (``counter_names``) and the rounding-mode codes are imported. Slow by design.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from hwmodel.engine.arith import NEAREST, ROUNDING_CODES, STOCHASTIC, TRUNCATE  # mode codes only
-from hwmodel.spec.counters import counter_index, zeros
-
-IDX = counter_index(1)  # this reference has one hidden layer: the counters of spec §11 by name
-
-# the parameter vector of a one-hidden-layer configuration (``param_vector``)
-(P_CIN, P_C, P_K, P_S, P_PAD, P_O, P_POOL, P_Q, P_PB, P_THETA, P_NIN, P_N1, P_W1B, P_A1B,
- P_YMAX, P_AS, P_N2, P_W2B, P_A2B, P_SS, P_L, P_ONE, P_LR1, P_LR2, P_MODE) = range(25)
-N_PARAMS = 25
-
-
-def param_vector(cfg) -> np.ndarray:
-    """The reference's parameters of a one-hidden-layer ``Config`` (spec §2): the serial
-    organisation (one lane per layer; lanes are spec §16, checked against naive.stack_reference)."""
-    if cfg.fc1.lanes != 1 or cfg.fc2.lanes != 1:
-        raise ValueError("naive.reference models one lane per layer (spec §5-§11); lanes: stack_reference")
-    b = cfg.bits
-    vals = [cfg.input.channels, cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride,
-            cfg.conv.padding, cfg.conv_out, cfg.conv.pool, cfg.spk_side, b["PB"], cfg.conv.threshold,
-            cfg.n_in, cfg.fc1.neurons, b["W1B"], b["A1B"], cfg.ymax, cfg.fc1.act_shift,
-            cfg.fc2.neurons, b["W2B"], b["A2B"], cfg.fc2.sig_shift, cfg.fc2.lut_bits, cfg.one,
-            cfg.fc1.lr_shift, cfg.fc2.lr_shift, ROUNDING_CODES[cfg.drtp.rounding]]
-    assert len(vals) == N_PARAMS
-    return np.array(vals, np.int64)
-
-
-def state_views(proc) -> dict[str, np.ndarray]:
-    """The reference's state layout (one array per memory of spec §10: ``kern``, ``pot``, ``spk``,
-    ``w1`` (N_IN+1, N1), ``acc1``, ``act1``, ``dact1``, ``bf`` (N2, N1), ``w2`` (N1+1, N2),
-    ``acc2``, ``out2``, ``lut``, ``lfsr``) as views into the flat buffers of a one-hidden-layer
-    ``hwmodel.engine.processor.Processor``: writing a view writes the processor's state."""
-    cfg, s = proc.cfg, proc.st
-    n1, n2 = cfg.fc1.neurons, cfg.fc2.neurons
-    w1 = proc.weights(1)
-    return {"kern": s["kern"], "pot": s["pot"], "spk": s["spk"], "w1": w1,
-            "acc1": s["acc"][:n1], "act1": s["act"], "dact1": s["dact"],
-            "bf": s["bf"].reshape(n2, n1), "w2": proc.weights(2), "acc2": s["acc"][n1:],
-            "out2": s["out"], "lut": s["lut"], "lfsr": s["lfsr"]}
+from hwmodel.spec.config import Config
+from hwmodel.spec.counters import counter_names
 
 
 # ---- spec primitives, written again from the text ------------------------------------------
@@ -90,56 +58,86 @@ def ref_round(u, s, mode, lfsr):
     raise ValueError(f"unknown rounding mode {mode}")
 
 
-# ---- one sample, in the order of spec §5 -------------------------------------------------------
+# ---- one sample, in the order of spec §15 -------------------------------------------------------
 
-def run_sample(prm, events, label, learn, st):
-    """One sample on state dict ``st`` (same arrays as the kernel). Returns (pred, counters)."""
-    p = [int(v) for v in prm]
-    C, K, S, PAD, O, POOL, Q = p[P_C], p[P_K], p[P_S], p[P_PAD], p[P_O], p[P_POOL], p[P_Q]
-    N1, N2, NIN, YMAX, ONE = p[P_N1], p[P_N2], p[P_NIN], p[P_YMAX], p[P_ONE]
-    PB, THETA, W1B, A1B, AS = p[P_PB], p[P_THETA], p[P_W1B], p[P_A1B], p[P_AS]
-    W2B, A2B, SS, L, LR1, LR2, mode = p[P_W2B], p[P_A2B], p[P_SS], p[P_L], p[P_LR1], p[P_LR2], p[P_MODE]
-    cnt = zeros(1)
+def run_sample(cfg: Config, events, label, learn, mem):
+    """One sample on the memories ``mem`` (spec names, changed in place). Returns (pred, counters)."""
+    C, Kc, S, PAD, POOL = (cfg.conv.channels, cfg.conv.kernel, cfg.conv.stride, cfg.conv.padding,
+                           cfg.conv.pool)
+    O = (cfg.input.width + 2 * PAD - Kc) // S + 1
+    Q = O // POOL
+    N_IN = Q * Q * C
+    PB = cfg.prec("conv.potential").bits
+    THETA = cfg.conv.threshold
+    mode = ROUNDING_CODES[cfg.drtp.rounding]
+    hid, outl = cfg.hidden, cfg.output
+    depth = len(hid)
+    names = counter_names(depth)
+    cnt = np.zeros((2, len(names)), np.int64)
+    pos = {nm: i for i, nm in enumerate(names)}
 
     def count(name, phase=0, k=1):
-        cnt[phase, IDX[name]] += k
+        cnt[phase, pos[name]] += k
 
-    # cycles (§16), counted where they happen: each controller phase (clear, FC forward,
-    # activation, update) costs its engine's cycles plus 2 (start, finish)
-    # 1. clear: every block clears at once
-    count("cycles", 0, max(O * O, Q * Q, N1, N2) + 2)
+    def fc(k):
+        return f"fc{k}"
+
+    def n_of(k):   # units of FC layer k = 1..depth+1
+        return hid[k - 1].neurons if k <= depth else outl.neurons
+
+    def inputs_of(k):   # inputs of FC layer k without the bias
+        return N_IN if k == 1 else hid[k - 2].neurons
+
+    def layer_of(k):
+        return hid[k - 1] if k <= depth else outl
+
+    def lanes_of(k):    # (P, G) of FC layer k (§16)
+        p = layer_of(k).lanes
+        return p, -(-n_of(k) // p)
+
+    def get(arr, word, lane):   # one lane of a word (P = 1: the arrays hold one unit per word)
+        return int(arr[word]) if arr.ndim == 1 else int(arr[word, lane])
+
+    def put(arr, word, lane, v):
+        if arr.ndim == 1:
+            arr[word] = v
+        else:
+            arr[word, lane] = v
+
+    # cycles (§16): the clear runs in every block at once, the longest sets its length; every
+    # controller phase adds 2 cycles (start and finish) to its engine's cycles
+    count("cycles", 0, max([O * O, Q * Q] + [lanes_of(k)[1] for k in range(1, depth + 2)]) + 2)
+    # clear: conv potentials and spikes, every fc{k}_acc
     for a in range(O * O):
-        st["pot"][a, :] = 0
+        mem["conv_pot"][a, :] = 0
         count("conv_pot_wr")
     for a in range(Q * Q):
-        st["spk"][a, :] = 0
+        mem["conv_spk"][a, :] = 0
         count("conv_spk_wr")
-    for j in range(N1):
-        st["acc1"][j] = 0
-        count("fc1_acc_wr")
-    for o in range(N2):
-        st["acc2"][o] = 0
-        count("fc2_acc_wr")
+    for k in range(1, depth + 2):
+        for g in range(lanes_of(k)[1]):       # one word of P accumulators per group
+            mem[f"{fc(k)}_acc"][g] = 0
+            count(f"{fc(k)}_acc_wr")
 
-    # 2. events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
+    # events (§6): every (oy, ox) whose kernel tap (ky, kx) lies inside the kernel
     for x, y, ci in events:
         count("events")
-        count("cycles")
+        count("cycles")                       # the event is taken
         for oy in range(O):
             ky = y + PAD - oy * S
-            if not 0 <= ky < K:
+            if not 0 <= ky < Kc:
                 continue
             for ox in range(O):
                 kx = x + PAD - ox * S
-                if not 0 <= kx < K:
+                if not 0 <= kx < Kc:
                     continue
-                count("cycles", 0, 2)
-                kw = [int(v) for v in st["kern"][(ci * K + ky) * K + kx]]
+                count("cycles", 0, 2)        # read cycle, write cycle
+                kw = [int(v) for v in mem["conv_kernel"][(ci * Kc + ky) * Kc + kx]]
                 count("conv_kernel_rd")
-                v = [int(q) for q in st["pot"][oy * O + ox]]
+                v = [int(q) for q in mem["conv_pot"][oy * O + ox]]
                 count("conv_pot_rd")
                 sa = (oy // POOL) * Q + ox // POOL
-                sp = [int(q) for q in st["spk"][sa]]
+                sp = [int(q) for q in mem["conv_spk"][sa]]
                 count("conv_spk_rd")
                 sp_new = list(sp)
                 for co in range(C):
@@ -148,143 +146,158 @@ def run_sample(prm, events, label, learn, st):
                     count("conv_cmp")
                     if v[co] >= THETA:
                         sp_new[co] = 1
-                st["pot"][oy * O + ox] = v
+                mem["conv_pot"][oy * O + ox] = v
                 count("conv_pot_wr")
                 if sp_new != sp:
-                    st["spk"][sa] = sp_new
+                    mem["conv_spk"][sa] = sp_new
                     count("conv_spk_wr")
 
-    count("cycles")  # end of sample
+    count("cycles")                           # end-of-sample taken
 
-    def active_inputs(phase):
-        """Scan conv_spk word by word (§7); the bias input N_IN comes last."""
-        out = []
-        for a in range(Q * Q):
-            word = st["spk"][a]
-            count("conv_spk_rd", phase)
-            count("cycles", phase, 1 + C + 1)
-            for co in range(C):
-                if word[co] == 1:
-                    out.append(a * C + co)
-        out.append(NIN)
-        return out
+    def layer_inputs(k, phase):
+        """[(i, x_i)] of FC layer k in processing order, reading (and counting) its input memory:
+        layer 1 scans conv_spk word by word (§7), x = 1, the bias N_IN last; layer k ≥ 2 reads
+        fc{k−1}_act[i] for i < N_{k−1}, then the bias x = YMAX_{k−1} (no read)."""
+        xs = []
+        if k == 1:
+            for a in range(Q * Q):
+                word = mem["conv_spk"][a]
+                count("conv_spk_rd", phase)
+                count("cycles", phase, C + 2)   # word read, C bit tests, end of word
+                for co in range(C):
+                    if word[co] == 1:
+                        xs.append((a * C + co, 1))
+            xs.append((N_IN, 1))
+        else:
+            for i in range(inputs_of(k)):
+                xs.append((i, int(mem[f"{fc(k - 1)}_act"][i])))
+                count(f"{fc(k - 1)}_act_rd", phase)
+            xs.append((inputs_of(k), 2 ** (hid[k - 2].yb - 1) - 1))
+            count("cycles", phase, len(xs))     # one input-read cycle per input, the bias's too
+        return xs
 
-    # 3. FC1 forward (§7), x_i = 1 for every active input
-    for i in active_inputs(0):
-        for j in range(N1):
-            count("cycles")
-            w = int(st["w1"][i, j])
-            count("fc1_w_rd")
-            a = int(st["acc1"][j])
-            count("fc1_acc_rd")
-            st["acc1"][j] = ref_sat(a + w, A1B)
-            count("fc1_acc_wr")
-            count("fc1_add")
-    count("cycles", 0, 2 + 2)
-
-    # 4. hard-tanh (§7): t = acc >>> AS (floor), y = clamp(t), f' = 1 strictly inside
-    count("cycles", 0, 2 + 2)
-    for j in range(N1):
-        count("cycles")
-        t = int(st["acc1"][j]) // 2 ** AS
-        count("fc1_acc_rd")
-        count("tanh_op")
-        st["act1"][j] = min(max(t, -YMAX), YMAX)
-        count("fc1_act_wr")
-        st["dact1"][j] = 1 if -YMAX < t < YMAX else 0
-
-    # 5. FC1 DRTP update (§9)
-    if learn:
-        brow = [2 * int(r) + 1 for r in st["bf"][label]]
-        count("b_lut_rd", 1)
-        count("cycles", 1)
-        for i in active_inputs(1):
-            for j in range(N1):
+    pred = None
+    for k in range(1, depth + 2):
+        f = fc(k)
+        out_layer = k == depth + 1
+        layer = layer_of(k)
+        N, WB, AB = layer.neurons, layer.wb, layer.ab
+        P, G = lanes_of(k)
+        slot = 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0
+        op = f"{f}_add" if k == 1 else f"{f}_mac"
+        W, ACC = mem[f"{f}_w"], mem[f"{f}_acc"]
+        LF = mem[f"lfsr_{f}"]                  # lane l's LFSR is word l
+        # forward (§16 lanes): per input i, per group g: read word i·G + g of fc{k}_w and word g
+        # of fc{k}_acc, every lane acc_l = sat(acc_l + w_l·x_i) (padding lanes add 0), write back
+        for i, x in layer_inputs(k, 0):
+            for g in range(G):
+                count("cycles")
+                count(f"{f}_w_rd")
+                count(f"{f}_acc_rd")
+                for lane in range(P):
+                    j = g * P + lane
+                    if j >= N:
+                        continue              # padding lane: w = 0, acc stays 0
+                    a = get(ACC, g, lane)
+                    put(ACC, g, lane, ref_sat(a + get(W, i * G + g, lane) * x, AB))
+                    count(op)
+                count(f"{f}_acc_wr")
+        count("cycles", 0, 2 + 2)               # pipeline drain, phase start and finish
+        if not out_layer:
+            # hard-tanh (§7), one unit per cycle; the acc word is read at lane 0 of its group and
+            # the dact word written after its last lane (§16)
+            YMAX = 2 ** (layer.yb - 1) - 1
+            count("cycles", 0, N + 2 + 2)
+            for j in range(N):
+                g, lane = divmod(j, P)
+                if lane == 0:
+                    count(f"{f}_acc_rd")
+                t = get(ACC, g, lane) // 2 ** layer.act_shift
+                count("tanh_op" if k == 1 else f"{f}_tanh")
+                mem[f"{f}_act"][j] = min(max(t, -YMAX), YMAX)
+                count(f"{f}_act_wr")
+                put(mem[f"{f}_dact"], g, lane, 1 if -YMAX < t < YMAX else 0)
+            if learn:
+                # DRTP (§9, §15, §16): B row read once, u = −b_j·x_i; per input and group the dact
+                # word decides: an active word (any bit 1) is read, its lanes with dact = 1 are
+                # updated from their own lane LFSR, and it is written back; else no access at all
+                blut = "b_lut" if k == 1 else f"b{k}_lut"
+                brow = [2 * int(r) + 1 for r in mem[blut][label]]
+                count(f"{blut}_rd", 1)
                 count("cycles", 1)
-                if st["dact1"][j] != 1:
-                    continue  # saturated unit: no access, no LFSR step
-                u = -brow[j] * 1
-                w = int(st["w1"][i, j])
-                count("fc1_w_rd", 1)
-                r, lf = ref_round(u, LR1, mode, int(st["lfsr"][0]))
-                st["lfsr"][0] = lf
-                if mode == STOCHASTIC:
-                    count("lfsr_step", 1)
-                st["w1"][i, j] = ref_sat(w + r, W1B)
-                count("fc1_w_wr", 1)
-                count("fc1_upd", 1)
-        count("cycles", 1, 2 + int(st["dact1"][N1 - 1]) + 2)
-
-    # 6. FC2 forward (§8): inputs y_0..y_{N1-1} and the bias input y_N1 = YMAX
-    ys = []
-    for j in range(N1):
-        ys.append(int(st["act1"][j]))
-        count("fc1_act_rd")
-    ys.append(YMAX)
-    for j in range(N1 + 1):
-        count("cycles")
-        for o in range(N2):
-            count("cycles")
-            w = int(st["w2"][j, o])
-            count("fc2_w_rd")
-            a = int(st["acc2"][o])
-            count("fc2_acc_rd")
-            st["acc2"][o] = ref_sat(a + w * ys[j], A2B)
-            count("fc2_acc_wr")
-            count("fc2_mac")
-    count("cycles", 0, 2 + 2)
-
-    # 7. sigmoid and result (§8): argmax on the potentials, ties to the lowest index
-    half = 2 ** (L - 1)
-    pred, best = 0, None
-    count("cycles", 0, N2 + 3 + 2)
-    for o in range(N2):
-        a = int(st["acc2"][o])
-        count("fc2_acc_rd")
-        idx = min(max(a // 2 ** SS, -half), half - 1)
-        st["out2"][o] = int(st["lut"][idx + half])
-        count("sig_lut_rd")
-        count("fc2_out_wr")
-        if best is None or a > best:  # strictly larger: an equal later potential loses
-            pred, best = o, a
-
-    # 8. FC2 update (§9) from its own error e_o = fc2_out[o] - (o == label ? ONE : 0)
-    if learn:
-        err = []
-        for o in range(N2):
-            target = ONE if o == label else 0
-            err.append(int(st["out2"][o]) - target)
-            count("fc2_out_rd", 1)
-            count("cycles", 1)
-        ys_l = []
-        for j in range(N1):
-            ys_l.append(int(st["act1"][j]))
-            count("fc1_act_rd", 1)
-        ys_l.append(YMAX)
-        for j in range(N1 + 1):
-            count("cycles", 1)
-            for o in range(N2):
-                count("cycles", 1)
-                u = -err[o] * ys_l[j]
-                w = int(st["w2"][j, o])
-                count("fc2_w_rd", 1)
-                r, lf = ref_round(u, LR2, mode, int(st["lfsr"][1]))
-                st["lfsr"][1] = lf
-                if mode == STOCHASTIC:
-                    count("lfsr_step", 1)
-                st["w2"][j, o] = ref_sat(w + r, W2B)
-                count("fc2_w_wr", 1)
-                count("fc2_upd", 1)
-        count("cycles", 1, 3 + 2)
-    count("cycles")  # DONE
+                dact = mem[f"{f}_dact"]
+                last_active = 0
+                for i, x in layer_inputs(k, 1):
+                    for g in range(G):
+                        count("cycles", 1, 1 + (slot if g < G - 1 else 0))
+                        lanes_on = [lane for lane in range(P) if g * P + lane < N and get(dact, g, lane) == 1]
+                        if g == G - 1:
+                            last_active = 1 if lanes_on else 0   # the pass ends with the bias row
+                        if not lanes_on:
+                            continue          # no access, no LFSR step
+                        count(f"{f}_w_rd", 1)
+                        for lane in lanes_on:
+                            j = g * P + lane
+                            r, lf = ref_round(-brow[j] * x, layer.lr_shift, mode, get(LF, lane, 0))
+                            put(LF, lane, 0, lf)
+                            if mode == STOCHASTIC:
+                                count("lfsr_step", 1)
+                            put(W, i * G + g, lane, ref_sat(get(W, i * G + g, lane) + r, WB))
+                            count(f"{f}_upd", 1)
+                        count(f"{f}_w_wr", 1)
+                # drain: 2, one more when the pass's last word is written; start and finish
+                count("cycles", 1, 2 + last_active + 2)
+        else:
+            # sigmoid and result (§8): argmax on the potentials, ties to the lowest index
+            half = 2 ** (layer.lut_bits - 1)
+            best = None
+            count("cycles", 0, N + 3 + 2)
+            for o in range(N):
+                g, lane = divmod(o, P)
+                if lane == 0:
+                    count(f"{f}_acc_rd")
+                a = get(ACC, g, lane)
+                idx = min(max(a // 2 ** layer.sig_shift, -half), half - 1)
+                mem[f"{f}_out"][o] = int(mem["sig_lut"][idx + half])
+                count("sig_lut_rd")
+                count(f"{f}_out_wr")
+                if best is None or a > best:
+                    pred, best = o, a
+            if learn:
+                # own error e_o = out[o] − (o == label ? ONE : 0), u = −e_o·x_i; every word of
+                # the pass is read and written, its real lanes updated from their lane LFSRs
+                ONE = 2 ** layer.ob - 1
+                err = []
+                for o in range(N):
+                    err.append(int(mem[f"{f}_out"][o]) - (ONE if o == label else 0))
+                    count(f"{f}_out_rd", 1)
+                    count("cycles", 1)
+                for i, x in layer_inputs(k, 1):
+                    for g in range(G):
+                        count("cycles", 1, 1 + (slot if g < G - 1 else 0))
+                        count(f"{f}_w_rd", 1)
+                        for lane in range(P):
+                            o = g * P + lane
+                            if o >= N:
+                                continue
+                            r, lf = ref_round(-err[o] * x, layer.lr_shift, mode, get(LF, lane, 0))
+                            put(LF, lane, 0, lf)
+                            if mode == STOCHASTIC:
+                                count("lfsr_step", 1)
+                            put(W, i * G + g, lane, ref_sat(get(W, i * G + g, lane) + r, WB))
+                            count(f"{f}_upd", 1)
+                        count(f"{f}_w_wr", 1)
+                count("cycles", 1, 3 + 2)
+    count("cycles")                           # DONE
     return pred, cnt
 
 
-def run(prm, streams, labels, learn, st):
-    """Run samples in order; returns (preds, per-sample counters)."""
+def run(cfg: Config, streams, labels, learn, mem):
+    """Run samples in order on ``mem``; returns (preds, per-sample counters (n, 2, n_counters))."""
     preds, cnts = [], []
     for ev, lab in zip(streams, labels):
-        pr, c = run_sample(prm, [(int(a), int(b), int(ch)) for a, b, ch in ev], int(lab), learn, st)
+        pr, c = run_sample(cfg, [(int(a), int(b), int(ch)) for a, b, ch in ev], int(lab), learn, mem)
         preds.append(pr)
         cnts.append(c)
-    return np.array(preds, np.int64), np.array(cnts)
+    n = len(counter_names(cfg.depth))
+    return np.array(preds, np.int64), (np.array(cnts) if cnts else np.zeros((0, 2, n), np.int64))
