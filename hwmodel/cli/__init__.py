@@ -16,7 +16,7 @@ from hwmodel.spec.config import ConfigError, list_presets
 from hwmodel.data.mnist import DataError
 from hwmodel.data.eventio import EventFormatError
 from hwmodel.engine.processor import ModelError
-from hwmodel.cli.args import seed_list
+from hwmodel.cli.args import add_data_options, seed_list
 from hwmodel.cli.evaluate import cmd_eval, cmd_info
 from hwmodel.cli.train import CURVES_PNG, cmd_train
 
@@ -45,28 +45,6 @@ def _config_opts(sp, seed=True, events=True):
                         help="chip seed, 0..2^32-1 (random contents, LFSRs, sample order; default: the config's)")
 
 
-def _data_opts(sp):
-    sp.add_argument("--events", choices=["image", "dvs", "nmnist", "aer"], default="image",
-                    help="input: images through the config's encoder (default), DVS-emulated images, "
-                         "recorded N-MNIST streams from --data, or the project's .aer files from --data "
-                         "(DIR/Train/**/*.aer and DIR/Test/**/*.aer, labels in the headers; docs/events.md)")
-    sp.add_argument("--window-us", type=checks.positive, default=None, metavar="T",
-                    help="keep the events with t < t_first + T of each sample (T > 0; µs for event streams, "
-                         "ticks for encoded images)")
-    sp.add_argument("--max-events", type=checks.count, default=None, metavar="N",
-                    help="keep at most the first N >= 1 events of each sample")
-    sp.add_argument("--data", metavar="DIR",
-                    help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder "
-                         "with --events nmnist / aer")
-    sp.add_argument("--n-train", type=checks.count, default=None, metavar="N",
-                    help="training samples, >= 1 and at most what the data has (embedded default 4000; "
-                         "a folder: all)")
-    sp.add_argument("--n-test", type=checks.count, default=None, metavar="N",
-                    help="test samples, >= 1 and at most what the data has (embedded default 1000; a folder: all)")
-    sp.add_argument("--split-seed", type=checks.nonneg, default=0, metavar="S",
-                    help="seed >= 0 of the embedded stratified split and of folder subsets (default 0)")
-
-
 def _train_parser(sub) -> None:
     t = sub.add_parser("train", help="train on chip (integer DRTP) and/or off chip (float BP), with the float reference",
                        description="Train on chip (integer DRTP) and/or off chip (float BP, quantized), with the "
@@ -76,7 +54,7 @@ def _train_parser(sub) -> None:
     t.add_argument("--seeds", type=seed_list, default=None, metavar="LIST",
                    help="run every chip seed of LIST and report every accuracy as mean, std and 95 %% interval "
                         "over the seeds (replaces --seed); " + checks.SEEDS_HELP.replace("%", "%%"))
-    _data_opts(t)
+    add_data_options(t)
     t.add_argument("--val-size", type=checks.nonneg, default=None, metavar="N",
                    help="training samples set aside as the validation split on which every choice is made "
                         "(stratified, fixed seed; default 1000, or a quarter of a smaller training set); "
@@ -114,7 +92,7 @@ def _eval_parser(sub) -> None:
     e = sub.add_parser("eval", help="evaluate a saved weights file in the integer model",
                        description="Evaluate a weights.npz written by train --out on the test samples.")
     e.add_argument("--weights", required=True, metavar="FILE", help="weights.npz written by train --out")
-    _data_opts(e)
+    add_data_options(e)
     e.add_argument("--json", action="store_true",
                    help="print one JSON object (test_accuracy, n_test, config, data, counters_per_sample)")
     e.set_defaults(func=cmd_eval)

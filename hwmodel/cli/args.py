@@ -19,6 +19,29 @@ def config_from_args(args) -> Config:
     return cfg.with_sets(args.set, **({} if seed is None else {"seed": seed}))
 
 
+def add_data_options(sp) -> None:
+    """The data options of every command that reads samples (train, eval, estimate --weights)."""
+    sp.add_argument("--events", choices=["image", "dvs", "nmnist", "aer"], default="image",
+                    help="input: images through the config's encoder (default), DVS-emulated images, "
+                         "recorded N-MNIST streams from --data, or the project's .aer files from --data "
+                         "(DIR/Train/**/*.aer and DIR/Test/**/*.aer, labels in the headers; docs/events.md)")
+    sp.add_argument("--window-us", type=checks.positive, default=None, metavar="T",
+                    help="keep the events with t < t_first + T of each sample (T > 0; µs for event streams, "
+                         "ticks for encoded images)")
+    sp.add_argument("--max-events", type=checks.count, default=None, metavar="N",
+                    help="keep at most the first N >= 1 events of each sample")
+    sp.add_argument("--data", metavar="DIR",
+                    help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder "
+                         "with --events nmnist / aer")
+    sp.add_argument("--n-train", type=checks.count, default=None, metavar="N",
+                    help="training samples, >= 1 and at most what the data has (embedded default 4000; "
+                         "a folder: all)")
+    sp.add_argument("--n-test", type=checks.count, default=None, metavar="N",
+                    help="test samples, >= 1 and at most what the data has (embedded default 1000; a folder: all)")
+    sp.add_argument("--split-seed", type=checks.nonneg, default=0, metavar="S",
+                    help="seed >= 0 of the embedded stratified split and of folder subsets (default 0)")
+
+
 def data_spec_from_args(args):
     from hwmodel.data.select import DataSpec
     return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,

@@ -12,14 +12,17 @@ import sys
 import time
 from contextlib import contextmanager
 
+from hwmodel.cli.args import add_data_options, data_spec_from_args
 from hwmodel.util import checks
 from hwmodel.util.checks import EXIT_INPUT, EXIT_INTERRUPTED, OutputError
 from hwmodel.spec.config import Config, ConfigError
 from hwmodel.data.mnist import DataError
-from hwmodel.engine.processor import ModelError
+from hwmodel.data.eventio import EventFormatError
+from hwmodel.engine.processor import ModelError, Processor
 from .area import AreaError
 from .cacti import CactiError, CactiUnavailable
 from .core import CLOCK_GATING, DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
+from .energy import describe_measurement
 from .memories import SRAM_MODELS
 from .tech import TechError
 
@@ -32,18 +35,20 @@ def build_parser() -> checks.Parser:
         description="Memory traffic, energy, power, area and learning overhead of the processor "
                     "(model counters x technology table; logic area from Yosys).")
     checks.add_version(p, "hwmodel.estimate")
-    p.add_argument("--config", default="spoon", help="preset name or TOML file (default: spoon)")
+    p.add_argument("--config", default=None, help="preset name or TOML file (default: spoon)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field by dotted name, e.g. --set fc1.weight=s4 (repeatable)")
     p.add_argument("--tech", metavar="FILE", help="technology table (default: hwmodel/tech/default_28nm_0v6.toml)")
     p.add_argument("--liberty", metavar="FILE", help="map the logic to this liberty library and take its cell areas")
-    p.add_argument("--samples", type=checks.count, default=100, metavar="N",
-                   help="held-out digits measured, >= 1 (default 100)")
-    p.add_argument("--train-samples", type=checks.nonneg, default=500, metavar="N",
-                   help="digits of brief on-chip training before measuring (0 = fresh chip; default 500)")
-    p.add_argument("--rate", type=checks.positive_float, default=DEFAULT_RATE_HZ, metavar="HZ",
-                   help=f"classifications per second for power and leakage, > 0 (default {DEFAULT_RATE_HZ:.0f}: "
-                        f"SPOON's 0.12 ms latency)")
+    p.add_argument("--samples", type=checks.count, default=None, metavar="N",
+                   help="held-out digits measured, >= 1 (default 100; not with --weights)")
+    p.add_argument("--train-samples", type=checks.nonneg, default=None, metavar="N",
+                   help="digits of brief on-chip training before measuring (0 = fresh chip; default 500; "
+                        "not with --weights)")
+    p.add_argument("--rate", type=checks.positive_float, default=None, metavar="HZ",
+                   help=f"classifications per second for power and leakage, > 0 (default: {DEFAULT_RATE_HZ:.0f}, "
+                        f"one per SPOON's 0.12 ms latency, or the processor's own throughput at --clock if "
+                        f"that is lower; the summary says which)")
     p.add_argument("--clock", type=checks.positive_float, default=DEFAULT_CLOCK_MHZ, metavar="MHZ",
                    help=f"processor clock in MHz, > 0 (default {DEFAULT_CLOCK_MHZ:g}): the model's cycles per "
                         f"sample / clock = latency; leakage is charged over each sample's own duration")
@@ -60,6 +65,13 @@ def build_parser() -> checks.Parser:
     p.add_argument("--liberty-node", type=checks.positive_float, default=None, metavar="NM",
                    help="technology node of the --liberty file, to scale its delays with --timing (default 45, "
                         "e.g. Nangate45; the default library is 180 nm); needs --liberty")
+    w = p.add_argument_group(
+        "a trained chip", "cost the chip a run wrote (train --out DIR) on its own data: its counters on the "
+        "test samples (the accuracy train reported, with the same data options) and the learning counters of "
+        "its first 200 training samples; the config is the file's (no --config, --set, --samples, "
+        "--train-samples)")
+    w.add_argument("--weights", metavar="FILE", help="weights.npz written by train --out")
+    add_data_options(w)
     p.add_argument("--rtl", metavar="DIR", help="RTL folder to synthesize (default: the repository's rtl/)")
     p.add_argument("--no-synth", action="store_true", help="skip Yosys: memories only, no logic area/leakage")
     p.add_argument("--no-cache", action="store_true", help="re-run Yosys even if a cached result exists")
@@ -111,7 +123,49 @@ def _stages(enabled: bool):
 
 
 def _config(args) -> Config:
-    return Config.load(args.config).with_sets(args.set)
+    return Config.load(args.config or "spoon").with_sets(args.set)
+
+
+DATA_OPTIONS = (("--events", "events", "image"), ("--data", "data", None), ("--n-train", "n_train", None),
+                ("--n-test", "n_test", None), ("--split-seed", "split_seed", 0), ("--window-us", "window_us", None),
+                ("--max-events", "max_events", None))
+
+
+def _check_weights_options(args) -> None:
+    """--weights brings its own config and data; the brief-training options do not apply to it."""
+    if args.weights:
+        clash = [o for o, v in (("--config", args.config), ("--set", args.set), ("--samples", args.samples),
+                                ("--train-samples", args.train_samples)) if v is not None]
+        if clash:
+            raise ValueError(f"--weights costs the chip in the file, with the file's config on its own data: "
+                             f"drop {', '.join(clash)}")
+    else:
+        given = [o for o, k, d in DATA_OPTIONS if getattr(args, k) != d]
+        if given:
+            raise ValueError(f"{' and '.join(given)} choose{'s' if len(given) == 1 else ''} the data of a trained "
+                             f"chip: give --weights FILE "
+                             f"(without it the estimate trains a fresh chip on embedded digits: --samples, "
+                             f"--train-samples)")
+
+
+def _chip(args):
+    """The chip in --weights and its data, read and checked now: (its config, a function that
+    measures its counters, called by ``estimate`` once the other options are checked)."""
+    from hwmodel.data.select import check_spec, load_data
+    from .energy import chip_counters
+    spec = data_spec_from_args(args)
+    check_spec(spec)
+    proc = Processor.load(args.weights)
+    prep, source = load_data(proc.cfg, spec)
+
+    def measure():
+        if not args.no_progress:
+            print(f"estimate: measuring the chip in {args.weights} on {len(prep.y_test):,} test samples ...",
+                  file=sys.stderr, flush=True)
+        inf, lrn, info = chip_counters(proc, prep)
+        info.update(weights=str(args.weights), data=source)
+        return inf, lrn, info
+    return proc.cfg, measure
 
 
 def _f(v, fmt="{:.1f}") -> str:
@@ -121,9 +175,10 @@ def _f(v, fmt="{:.1f}") -> str:
 def print_summary(r: dict) -> None:
     s = r["spoon_reference"]
     m = r["measurement"]
+    rate = {"spoon_latency": " (SPOON's)", "throughput": " (the chip's own throughput)"}.get(r.get("rate_source"), "")
     print(f"config {r['config']}, tech {r['tech']['name']} ({r['tech']['node_nm']:g} nm, {r['tech']['vdd']:g} V), "
-          f"{m['samples']} digits after {m['train_samples']} training digits, rate {r['rate_hz']:,.0f} /s, "
-          f"clock {r['clock_mhz']:g} MHz")
+          f"rate {r['rate_hz']:,.0f} /s{rate}, clock {r['clock_mhz']:g} MHz")
+    print(f"measured on {describe_measurement(m)}")
     rows = [
         ("energy per classification (nJ)", _f(r["energy_per_classification_nj"]), _f(s["energy_per_classification_nj"])),
         ("  of which dynamic (nJ)", _f(r["energy_per_classification_dynamic_nj"]), ""),
@@ -172,15 +227,22 @@ def main(argv=None) -> int:
         if args.liberty_node is not None and args.liberty is None:
             raise ValueError("--liberty-node is the node of the --liberty file: give --liberty FILE with it "
                              "(the default library's node, 180 nm, is known)")
+        _check_weights_options(args)
         if args.out:
             checks.check_out_dir(args.out, OUT_FILES)
-        n_test = -(-args.samples // 10) * 10  # what measure_counters takes from the embedded split
-        if max(args.train_samples, 1) + n_test > 5000:
-            raise DataError(f"--samples {args.samples} + --train-samples {args.train_samples}: the embedded "
-                            f"MNIST has 5000 digits")
-        cfg = _config(args)
+        counters = None
+        samples = 100 if args.samples is None else args.samples
+        train_samples = 500 if args.train_samples is None else args.train_samples
+        if args.weights:
+            cfg, counters = _chip(args)
+        else:
+            n_test = -(-samples // 10) * 10  # what measure_counters takes from the embedded split
+            if max(train_samples, 1) + n_test > 5000:
+                raise DataError(f"--samples {samples} + --train-samples {train_samples}: the embedded "
+                                f"MNIST has 5000 digits")
+            cfg = _config(args)
         with _stages(not args.no_progress):
-            r = estimate(cfg, args.tech, samples=args.samples, train_samples=args.train_samples,
+            r = estimate(cfg, args.tech, samples=samples, train_samples=train_samples, counters=counters,
                          rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
                          cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
                          clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
@@ -189,8 +251,8 @@ def main(argv=None) -> int:
         if args.out:
             from .report import write_report
             write_report(r, args.out)
-    except (ConfigError, DataError, ModelError, TechError, AreaError, OutputError, ValueError,
-            FileNotFoundError, CactiError, CactiUnavailable) as e:
+    except (ConfigError, DataError, EventFormatError, ModelError, TechError, AreaError, OutputError,
+            ValueError, FileNotFoundError, CactiError, CactiUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_INPUT
     except KeyboardInterrupt:

@@ -9,6 +9,7 @@ phases' energy on every training sample and leaks more (more area).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 import tempfile
 from pathlib import Path
@@ -146,15 +147,18 @@ def by_layer(cfg: Config, designs: dict, actions: list[dict], ge_um2: float) -> 
 
 
 def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int = 100,
-             train_samples: int = 500, rate: float = DEFAULT_RATE_HZ, synth: bool = True,
+             train_samples: int = 500, rate: float | None = None, synth: bool = True,
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
-             cache: bool = True, counters: tuple | None = None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
+             cache: bool = True, counters=None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
              sram_model: str | None = None, clock_gating: str = "none", timing: bool = False,
              liberty_node_nm: float | None = None) -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
-    info) skips the model run (tests). ``clock_mhz``: the processor clock; the cycle-exact model's
-    cycles per sample give the latencies, and leakage is charged per sample over its own
-    duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
+    info), or a function returning them (called after the inputs are checked), skips the model
+    run (the sweep, a user's trained chip, tests). ``rate``: classifications per second for
+    power and leakage; None: SPOON's rate (one per 0.12 ms) or the processor's own throughput at
+    ``clock_mhz`` if that is lower (key ``rate_source`` says which; ``default_rate``).
+    ``clock_mhz``: the processor clock; the cycle-exact model's cycles per sample give the
+    latencies, and leakage is charged per sample over its own duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
     "none" (every flip-flop clocked on every busy cycle, as the RTL is) or "enable" (the
     flip-flops with an enable gated); the ranges span both either way. ``timing``: synthesize
     both chips flattened and mapped to ``liberty`` (default: the OSU 0.18 µm library the set-up
@@ -166,7 +170,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     if counters is None:
         inf_ps, lrn_ps, info = measure_counters(cfg, samples, train_samples)
     else:
-        inf_ps, lrn_ps, info = counters
+        inf_ps, lrn_ps, info = counters() if callable(counters) else counters
     per = np.vstack([inf_ps[0], lrn_ps[1]])
     # the training-state end of the brackets: the same digits on a fresh (untrained) chip
     fresh = None
@@ -178,9 +182,19 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     cyc_learn = float(lrn_ps[0][ci] + lrn_ps[1][ci])      # the inference phases, then the update
     t_class_us, t_learn_us = cyc_class / clock_mhz, cyc_learn / clock_mhz
     notes: list[str] = []
-    if rate * t_class_us * 1e-6 > 1:
-        raise ValueError(f"--rate {rate:g}/s needs {rate * t_class_us * 1e-6:.2f}x the processor's "
-                         f"throughput ({cyc_class:,.0f} cycles per classification at {clock_mhz:g} MHz)")
+    if rate is None:
+        rate, rate_source = default_rate(cyc_class, clock_mhz)
+        if rate_source == "throughput":
+            notes.append(f"rate: the processor's own throughput, {rate:,.0f} classifications/s at {clock_mhz:g} MHz "
+                         f"({cyc_class:,.0f} cycles each), lower than SPOON's {DEFAULT_RATE_HZ:,.0f}/s")
+    else:
+        rate_source = "given"
+        if rate * t_class_us * 1e-6 > 1:
+            raise ValueError(f"--rate {rate:g}/s needs {rate * t_class_us * 1e-6:.2f}x the processor's throughput "
+                             f"({cyc_class:,.0f} cycles per classification at {clock_mhz:g} MHz): give --rate "
+                             f"{_floor3(clock_mhz * 1e6 / cyc_class):g} or less, --clock "
+                             f"{_ceil3(rate * cyc_class * 1e-6):g} or more, or no --rate (the chip's own "
+                             f"throughput when SPOON's rate is too fast)")
     if train_samples <= 0:
         notes.append("learning-sample figures measured on a fresh (untrained) chip")
     notes += _sram_notes(cfg, tech)
@@ -243,6 +257,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
         "measurement": info,
         "rate_hz": rate,
+        "rate_source": rate_source,
         "clock_mhz": clock_mhz,
         "clock_gating": clock_gating,
         "cycles_per_classification": cyc_class,
@@ -297,11 +312,34 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     }
 
 
+def default_rate(cycles_per_classification: float, clock_mhz: float) -> tuple[float, str]:
+    """The rate power and leakage are figured at when none is given: SPOON's (one classification
+    per 0.12 ms, ``DEFAULT_RATE_HZ``), or the processor's own throughput at ``clock_mhz`` if that
+    is lower (a hair below it, so that the chip is busy all the time but never over-booked).
+    Returns (classifications per second, "spoon_latency" or "throughput")."""
+    if cycles_per_classification <= 0:
+        return DEFAULT_RATE_HZ, "spoon_latency"
+    own = clock_mhz * 1e6 / cycles_per_classification * (1 - 1e-9)
+    return (DEFAULT_RATE_HZ, "spoon_latency") if DEFAULT_RATE_HZ <= own else (own, "throughput")
+
+
+def _floor3(x: float) -> float:
+    """x rounded down to 3 significant digits (a rate that surely fits)."""
+    e = 10 ** (math.floor(math.log10(x)) - 2)
+    return math.floor(x / e) * e
+
+
+def _ceil3(x: float) -> float:
+    """x rounded up to 3 significant digits (a clock that surely suffices)."""
+    e = 10 ** (math.floor(math.log10(x)) - 2)
+    return math.ceil(x / e) * e
+
+
 def _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty, synth, rtl_dir, timing, liberty_node_nm):
     """Every option checked before the model run and synthesis; returns (the technology table,
     the timing library, its node, the flip-flop timing of the library) (the last three None
     without --timing)."""
-    if rate <= 0:
+    if rate is not None and not rate > 0:
         raise ValueError(f"--rate must be > 0, got {rate}")
     if not clock_mhz > 0:
         raise ValueError(f"--clock must be > 0 MHz, got {clock_mhz}")

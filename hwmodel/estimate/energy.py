@@ -189,3 +189,37 @@ def measure_counters(cfg: Config, samples: int = 100, train_samples: int = 500, 
             "accuracy_after_training": inf.accuracy(y_test),
             "mean_events": float(np.diff(test.offsets).mean()) if n else 0.0}
     return inf.counters / n, lrn.counters / n, info
+
+
+COST_LEARN_SAMPLES = 200   # training samples whose learning counters cost a trained chip's learning
+
+
+def chip_counters(proc, prep, learn_samples: int = COST_LEARN_SAMPLES, test_counters=None):
+    """A trained chip's counters on its own data (the sweep's cost columns, ``estimate --weights``):
+    the inference counters over ``prep``'s test samples (``test_counters``, their sum, if already
+    measured) and the learning counters of its first ``learn_samples`` training samples, each on a
+    copy of the chip. Returns (inference per sample (2, N), learning per sample (2, N), info)."""
+    n_te = len(prep.y_test)
+    info = {"samples": n_te}
+    if test_counters is None:
+        r = proc.copy().run(prep.test, prep.y_test, learn=False)
+        test_counters = r.counters
+        info["accuracy"] = r.accuracy(prep.y_test)
+    k = min(learn_samples, len(prep.y_train))
+    lrn = proc.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters / k
+    info["learning_samples"] = k
+    return test_counters / n_te, lrn, info
+
+
+def describe_measurement(m: dict) -> str:
+    """What the counters were measured on, in words (the estimate's summary and report)."""
+    if m.get("weights"):
+        acc = f"; accuracy {100 * m['accuracy']:.2f} %" if m.get("accuracy") is not None else ""
+        return (f"the chip in {m['weights']} on its {m['samples']:,} test samples ({m.get('data', '?')}{acc}), "
+                f"learning counters from its first {m['learning_samples']:,} training samples")
+    if "train_samples" in m:
+        acc = (f" (accuracy on the measured digits {100 * m['accuracy_after_training']:.1f} %)"
+               if m.get("accuracy_after_training") is not None else "")
+        return (f"{m['samples']} held-out embedded MNIST digits after {m['train_samples']} digits of "
+                f"on-chip training{acc}")
+    return f"{m.get('samples', '?')} samples given with the counters"

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hwmodel.util.plots import img_tag, png_bytes as _png, pyplot as _plt
-from .energy import BLOCKS
+from .energy import BLOCKS, describe_measurement
 
 
 
@@ -158,11 +158,11 @@ IMAGES = (("energy.png", "Energy per sample by block: classification vs training
 
 def _intro(r: dict) -> list[str]:
     m = r["measurement"]
+    rate = {"spoon_latency": " (one per SPOON's 0.12 ms latency)",
+            "throughput": " (the chip's own throughput: SPOON's rate is faster than it)"}.get(r.get("rate_source"), "")
     return [f"Configuration `{r['config']}`, technology `{r['tech']['name']}` ({r['tech']['node_nm']:g} nm, "
-            f"{r['tech']['vdd']:g} V). Counters measured by the bit-accurate model on {m['samples']} held-out "
-            f"embedded MNIST digits after {m['train_samples']} digits of on-chip training "
-            f"(accuracy on the measured digits {100 * m['accuracy_after_training']:.1f} %). "
-            f"Power at {r['rate_hz']:,.0f} classifications/s. Method and sources: docs/estimate.md."] + \
+            f"{r['tech']['vdd']:g} V). Counters measured by the bit-accurate model on {describe_measurement(m)}. "
+            f"Power at {r['rate_hz']:,.0f} classifications/s{rate}. Method and sources: docs/estimate.md."] + \
            ([f"Ranges: every corner of the energy brackets ({'; '.join(r['range_brackets']['energy'])}) and "
              f"the area brackets ({'; '.join(r['range_brackets']['area'])})."] if r.get("range_brackets") else []) + \
            [f"Note: {n}" for n in r["notes"]] + _version_line(r)

@@ -16,7 +16,7 @@ The package, in the order a sweep runs: ``grid`` (grids from TOML), ``plan`` (po
 ``cli`` (the command line). The names below are the package's Python interface.
 """
 from hwmodel.sweep.cli import build_parser, main, plan_from_args
-from hwmodel.sweep.costs import COST_LEARN_SAMPLES, COST_SCOPES, cost_columns
+from hwmodel.sweep.costs import COST_SCOPES, cost_columns
 from hwmodel.sweep.executors import DaskExecutor, LocalExecutor, SchedulerError
 from hwmodel.sweep.grid import GRID_DIR, MODES, Grid, GridError, grid_from_dict, list_grids, load_grid, parse_seeds
 from hwmodel.sweep.plan import (Plan, base_id, canonical, check_data, data_key, data_spec, flat_config, make_plan,
@@ -26,7 +26,7 @@ from hwmodel.sweep.store import (ADDED_COLUMNS, APPLICATION_ID, MIGRATIONS, REFE
                                  SCHEMA_VERSION, StoreError, SweepLock, check_db, connect, migrate)
 from hwmodel.sweep.worker import run_task
 
-__all__ = ["build_parser", "main", "plan_from_args", "COST_LEARN_SAMPLES", "COST_SCOPES",
+__all__ = ["build_parser", "main", "plan_from_args", "COST_SCOPES",
            "cost_columns", "DaskExecutor", "LocalExecutor", "SchedulerError", "GRID_DIR", "MODES",
            "Grid", "GridError", "grid_from_dict", "list_grids", "load_grid", "parse_seeds", "Plan", "base_id",
            "canonical", "check_data", "data_key", "data_spec", "flat_config", "make_plan", "memory_bits",

@@ -5,8 +5,6 @@ from typing import Any
 
 from hwmodel.spec.config import Config
 
-
-COST_LEARN_SAMPLES = 200
 COST_SCOPES = {
     "dynamic": "rows of schema 5 and before: dynamic energy of the datapath and memories only, "
                "no leakage, no clock",
@@ -18,24 +16,18 @@ COST_SCOPES = {
 
 
 def cost_columns(cfg: Config, rep, prep, synth: bool = False) -> dict[str, Any]:
-    """The estimator's figures (docs/estimate.md) for the trained chip, from its own counters: the
-    test set's inference counters and the learning counters of the first ``COST_LEARN_SAMPLES``
-    training digits on a copy of the trained chip. Default technology table, clock and clock
-    gating; the sample rate is the estimator's default (one classification per SPOON latency) or
-    the chip's own throughput if that is lower. ``synth``: synthesize the learning and the
+    """The estimator's figures (docs/estimate.md) for the trained chip, from its own counters
+    (``hwmodel.estimate.energy.chip_counters``, as ``estimate --weights``): the test set's
+    inference counters and the learning counters of its first 200 training digits on a copy of
+    the chip. Default technology table, clock and clock gating; the estimator's default rate (one
+    classification per SPOON latency, or the chip's own throughput if that is lower). ``synth``: synthesize the learning and the
     inference-only RTL (cached by their parameters) for logic area, logic leakage and clock
     energy; without it, memories and datapath actions only (``cost_scope``)."""
-    import numpy as np
-
-    from hwmodel.spec.counters import counter_names
-    from hwmodel.estimate.core import DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
-    n_te = len(prep.y_test)
-    inf = rep.test_counters / n_te
-    k = min(COST_LEARN_SAMPLES, len(prep.y_train))
-    lrn = rep.processor.copy().run(prep.train.subset(np.arange(k)), prep.y_train[:k], learn=True).counters / k
-    cyc = float(inf[0][counter_names(cfg).index("cycles")])
-    rate = min(DEFAULT_RATE_HZ, DEFAULT_CLOCK_MHZ * 1e6 / cyc * (1 - 1e-9)) if cyc > 0 else DEFAULT_RATE_HZ
-    r = estimate(cfg, counters=(inf, lrn, {"samples": n_te, "learning_samples": k}), synth=synth, rate=rate)
+    from hwmodel.estimate.core import estimate
+    from hwmodel.estimate.energy import chip_counters
+    counters = chip_counters(rep.processor, prep, test_counters=rep.test_counters)
+    r = estimate(cfg, counters=counters, synth=synth)
+    rate = r["rate_hz"]
     mem = sum(m["area_um2"] for m in r["designs"]["learning"]["memories"].values()) * 1e-6
     return {"energy_per_classification_nj": float(r["energy_per_classification_nj"]),
             "energy_per_learning_sample_nj": float(r["energy_per_learning_sample_nj"]),

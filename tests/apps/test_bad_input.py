@@ -148,6 +148,11 @@ CASES = [
     ("estimate-rate-negative", "estimate", lambda t, w: ["--rate", "-1"], "--rate: must be a finite number > 0"),
     ("estimate-train-samples-negative", "estimate", lambda t, w: ["--train-samples", "-1"], "--train-samples: must be >= 0"),
     ("estimate-bad-preset", "estimate", lambda t, w: ["--config", "nope", "--no-synth"], "unknown preset"),
+    ("estimate-weights-with-config", "estimate", lambda t, w: ["--weights", str(w), "--config", "tiny", "--no-synth"], "drop --config"),
+    ("estimate-weights-with-samples", "estimate", lambda t, w: ["--weights", str(w), "--samples", "5", "--no-synth"], "drop --samples"),
+    ("estimate-data-without-weights", "estimate", lambda t, w: ["--n-test", "50", "--no-synth"], "--n-test chooses the data of a trained chip: give --weights FILE"),
+    ("estimate-weights-missing", "estimate", lambda t, w: ["--weights", str(t / "none.npz"), "--no-synth"], "cannot read"),
+    ("estimate-weights-n-test-more-than-folder", "estimate", lambda t, w: ["--weights", str(w), "--data", str(idx_folder(t / "m")), "--n-test", "61", "--no-synth"], "has only 60 test images"),
     # data checked up front
     ("sweep-broken-idx-folder", "sweep", lambda t, w: ["bitwidths", *SMALL[:2], "--data", str(_broken_idx(t))], "truncated"),
     ("sweep-missing-idx-file", "sweep", lambda t, w: ["bitwidths", *SMALL[:2], "--data", str(_missing_idx(t))], "missing 't10k-labels-idx1-ubyte'"),
@@ -263,12 +268,14 @@ def no_work(monkeypatch):
     def boom(*a, **k):
         raise AssertionError("work started before the input was checked")
     import hwmodel.estimate.core as core
+    import hwmodel.estimate.energy as estimate_energy
     import hwmodel.train.runs as train
     import hwmodel.train.seeds as seeds
     monkeypatch.setattr(train, "run_training", boom)
     monkeypatch.setattr(seeds, "run_training", boom)
     monkeypatch.setattr(sweep_executors, "run_task", boom)
     monkeypatch.setattr(core, "measure_counters", boom)
+    monkeypatch.setattr(estimate_energy, "chip_counters", boom)
     monkeypatch.setattr(report, "build_sections", boom)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import dataclasses
 import math
+import re
 import tomllib
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_index, counter_names
 from naive import spec10
-from hwmodel.estimate import (BLOCKS, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
+from hwmodel.estimate import (BLOCKS, DEFAULT_RATE_HZ, DEFAULT_TECH, SCHEMA, TechError, counter_costs, energy_breakdown,
                               estimate, load_tech, memory_area, memory_specs)
 from hwmodel.estimate import fit as fitmod
 from hwmodel.estimate.cli import main
@@ -231,7 +232,65 @@ def test_rate_beyond_throughput_and_slow_sram_clock(tech, tiny_counters):
     assert any("fc1_w needs" in n and "more than the 0.20 ns period" in n for n in r["notes"]), r["notes"]
 
 
+def test_default_rate_is_spoons_or_the_chips_own_throughput(tech, tiny_counters):
+    """No rate: SPOON's (one classification per 0.12 ms) when the chip keeps up, else the chip's
+    own throughput at the clock, a hair below it, and a note that says so."""
+    cfg = Config.load("tiny")
+    r = estimate(cfg, tech, synth=False, counters=tiny_counters, clock_mhz=100.0)
+    assert r["rate_source"] == "spoon_latency" and r["rate_hz"] == DEFAULT_RATE_HZ
+    slow = estimate(cfg, tech, synth=False, counters=tiny_counters, clock_mhz=0.5)   # 0.5 MHz: too slow
+    own = 0.5e6 / slow["cycles_per_classification"]
+    assert slow["rate_source"] == "throughput" and own * (1 - 1e-6) < slow["rate_hz"] < own
+    assert any(n.startswith("rate: the processor's own throughput") for n in slow["notes"]), slow["notes"]
+    given = estimate(cfg, tech, synth=False, counters=tiny_counters, clock_mhz=100.0, rate=10.0)
+    assert given["rate_source"] == "given" and given["rate_hz"] == 10.0
+
+
+def test_refused_rate_names_a_rate_and_a_clock_that_work(tech, tiny_counters):
+    cfg = Config.load("tiny")
+    r = estimate(cfg, tech, synth=False, counters=tiny_counters, clock_mhz=100.0)
+    too_fast = 3.0 / (r["latency_per_classification_us"] * 1e-6)
+    with pytest.raises(ValueError) as e:
+        estimate(cfg, tech, synth=False, counters=tiny_counters, rate=too_fast, clock_mhz=100.0)
+    m = re.search(r"give --rate ([0-9.e+]+) or less, --clock ([0-9.e+]+) or more", str(e.value))
+    assert m, str(e.value)
+    rate_ok, clock_ok = float(m.group(1)), float(m.group(2))
+    assert 0.99 * too_fast / 3 < rate_ok <= too_fast / 3 and 300.0 <= clock_ok < 303.0
+    estimate(cfg, tech, synth=False, counters=tiny_counters, rate=rate_ok, clock_mhz=100.0)
+    estimate(cfg, tech, synth=False, counters=tiny_counters, rate=too_fast, clock_mhz=clock_ok)
+
+
 # ---- CLI ----------------------------------------------------------------------------------------
+def test_cli_weights_costs_the_trained_chip_on_its_test_set(tmp_path, capsys):
+    """estimate --weights on a chip train --out wrote: the config is the file's, the counters are
+    the chip's on its own test samples (the accuracy train reported), the learning counters
+    those of its first training samples."""
+    from hwmodel import cli
+    from hwmodel.data.select import DataSpec, load_data
+    from hwmodel.engine.processor import Processor
+    from hwmodel.estimate.energy import chip_counters
+    data = ["--n-train", "300", "--n-test", "100"]
+    assert cli.main(["train", "--config", "tiny", *data, "--epochs", "1", "--no-float", "--no-baselines",
+                     "--no-progress", "--out", str(tmp_path / "run")]) == 0
+    trained = json.loads((tmp_path / "run" / "results.json").read_text())
+    capsys.readouterr()
+    w = tmp_path / "run" / "weights.npz"
+    assert main(["--weights", str(w), *data, "--no-synth", "--json", "--no-progress"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    m = r["measurement"]
+    assert r["config"] == "tiny" and m["weights"] == str(w) and m["samples"] == 100
+    assert m["accuracy"] == trained["test_accuracy"] and m["learning_samples"] == 200
+    # the figures are the estimator's on exactly those counters
+    proc = Processor.load(w)
+    prep, _ = load_data(proc.cfg, DataSpec(n_train=300, n_test=100))
+    ref = estimate(proc.cfg, synth=False, counters=chip_counters(proc, prep))
+    for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "rate_hz"):
+        assert r[k] == ref[k], k
+    # the summary says what was measured
+    assert main(["--weights", str(w), *data, "--no-synth", "--no-progress"]) == 0
+    assert f"measured on the chip in {w} on its 100 test samples" in capsys.readouterr().out
+
+
 def test_cli_json_keys(capsys):
     assert main(["--config", "tiny", "--no-synth", "--json", "--samples", "4", "--train-samples", "4"]) == 0
     r = json.loads(capsys.readouterr().out)
