@@ -2,10 +2,9 @@
 configuration, its derived sizes and memories)."""
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
+from hwmodel.util.checks import to_json
 from hwmodel.spec.config import Config, list_presets
 from hwmodel.spec.counters import counter_word_bits, named
 from hwmodel.engine.processor import Processor
@@ -31,7 +30,7 @@ def cmd_eval(args) -> int:
            "config": proc.cfg.name, "data": source, "code_version": version_info(),
            "counters_per_sample": per_sample(proc.cfg, r.counters, len(prep.y_test))}
     if args.json:
-        print(json.dumps(res, sort_keys=True))
+        print(to_json(res, sort_keys=True))
     else:
         print(f"{args.weights}: test accuracy {pct(res['test_accuracy'])} on {res['n_test']} samples ({source})")
     return 0
@@ -50,7 +49,7 @@ def cmd_info(args) -> int:
     if cfg.depth == 1:
         derived["ymax"] = cfg.ymax
     if args.json:
-        print(json.dumps(res, sort_keys=True))
+        print(to_json(res, sort_keys=True))
         return 0
     print(cfg.to_toml())
     print(f"conv output {cfg.conv_out}x{cfg.conv_out}x{cfg.conv.channels}, spike map "

@@ -1,13 +1,12 @@
 """``python -m hwmodel train``: train, write ``--out`` as one set, plot the learning curves."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from hwmodel.util import checks
-from hwmodel.util.checks import EXIT_INTERRUPTED
+from hwmodel.util.checks import EXIT_INTERRUPTED, to_json
 from hwmodel.spec.config import ConfigError
 from hwmodel.data.mnist import DataError
 from hwmodel.engine.processor import Processor
@@ -115,7 +114,7 @@ def _write(args, sr, cfg, res: dict, single: bool) -> None:
                 if rep.offchip is not None:
                     rep.offchip.save(tmp / f"weights_offchip{sfx}.npz")
             (tmp / "config.toml").write_text(cfg.to_toml())
-            (tmp / "results.json").write_text(json.dumps(res, indent=2, sort_keys=True))
+            (tmp / "results.json").write_text(to_json(res, indent=2, sort_keys=True))
             if png is not None:
                 (tmp / CURVES_PNG).write_bytes(png)
     if args.plot and png is not None:
@@ -124,7 +123,7 @@ def _write(args, sr, cfg, res: dict, single: bool) -> None:
 
 def _print(args, res: dict, single: bool) -> None:
     if args.json:
-        print(json.dumps(res, sort_keys=True))
+        print(to_json(res, sort_keys=True))
         return
     if single:
         print_train(res)

@@ -134,8 +134,14 @@ class Processor(StackProcessor):
         except (tomllib.TOMLDecodeError, ConfigError, TypeError, ValueError) as e:
             msg = str(e).splitlines()[0]
             raise ModelError(f"{what}: the config inside is invalid: {msg}") from None
+        legacy = "w" not in arrays and "w1" in arrays
+        unknown = sorted(set(arrays) - {"config", "provenance"} - set(LEGACY_ARRAYS if legacy else STATE_ARRAYS))
+        if unknown:
+            raise ModelError(f"{what}: unknown array{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                             f"(a weights file holds {', '.join(LEGACY_ARRAYS if legacy else STATE_ARRAYS)}, "
+                             f"config and provenance)")
         fresh = cls.from_config(cfg)
-        if "w" not in arrays and "w1" in arrays:
+        if legacy:
             arrays = _from_legacy(cfg, arrays, what)
         for k in STATE_ARRAYS:
             a = arrays.get(k)

@@ -7,7 +7,6 @@ time) goes to stderr.
 """
 from __future__ import annotations
 
-import json
 import sys
 import time
 from contextlib import contextmanager
@@ -259,7 +258,7 @@ def main(argv=None) -> int:
         print("interrupted: nothing written", file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.json:
-        print(json.dumps(r, sort_keys=True, default=float))
+        print(checks.to_json(r, sort_keys=True))
     else:
         print_summary(r)
         if args.out:

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import html
-import json
 from pathlib import Path
 from typing import Any
 
+from hwmodel.util.checks import to_json
 from hwmodel.util.plots import img_tag, png_bytes as _png, pyplot as _plt
 from .energy import BLOCKS, describe_measurement
 
@@ -214,5 +214,5 @@ def write_report(r: dict, out: str | Path) -> Path:
             (tmp / fn).write_bytes(png)
         (tmp / "report.md").write_text(render_md(r))
         (tmp / "report.html").write_text(render_html(r, images))
-        (tmp / "estimate.json").write_text(json.dumps(r, indent=2, sort_keys=True, default=float))
+        (tmp / "estimate.json").write_text(to_json(r, indent=2, sort_keys=True))
     return d

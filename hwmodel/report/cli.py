@@ -1,10 +1,10 @@
 """The command line ``python -m hwmodel.report --db runs/sweep.sqlite --out DIR`` (docs/sweep.md)."""
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
+from hwmodel.util import checks
 from hwmodel.report.load import ReportError
 from hwmodel.report.render import write_report
 from hwmodel.report.sections import fmt_ci, fmt_ms
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
         print("interrupted: no report written", file=sys.stderr)
         return EXIT_INTERRUPTED
     if args.json:
-        print(json.dumps({"out": args.out, "code_version": doc["code_version"], "experiments": [
+        print(checks.to_json({"out": args.out, "code_version": doc["code_version"], "experiments": [
             {k: e[k] for k in ("base", "epochs", "data", "axes", "float_test_accuracy", "cheapest_within",
                                "code_versions")}
             for e in doc["experiments"]]}, sort_keys=True))

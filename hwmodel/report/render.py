@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hwmodel.sweep.schema import CSV_COLUMNS
+from hwmodel.util import checks
 from hwmodel.util.plots import img_tag
 from hwmodel.report.analysis import axis_minima, cheapest_within, fair_overhead, pareto_front, selection_accuracy
 from hwmodel.report.load import COST_KEYS, Experiment, check_db, load
@@ -123,5 +124,5 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
             "axis_minima": axis_minima(e),
             "fair_overhead": fair_overhead(e),
         })
-    (out / "results.json").write_text(json.dumps(doc, indent=2, sort_keys=True))
+    (out / "results.json").write_text(checks.to_json(doc, indent=2, sort_keys=True))
     return doc

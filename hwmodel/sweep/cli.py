@@ -1,7 +1,6 @@
 """The command line ``python -m hwmodel.sweep`` (docs/sweep.md)."""
 from __future__ import annotations
 
-import json
 import sys
 
 from hwmodel.util import checks
@@ -137,7 +136,7 @@ def main(argv=None) -> int:
                     "data": plan.data_key, "overrides": [o for _, o, _ in plan.points],
                     "db_exists": had_db, "code_version": code_version(),
                     "synth": plan.grid.synth, "offchip": plan.grid.offchip}
-            print(json.dumps(info, sort_keys=True) if args.json else
+            print(checks.to_json(info, sort_keys=True) if args.json else
                   f"grid {info['grid']}: {info['points']} points x {len(plan.seeds)} seeds = {info['runs']} runs, "
                   f"{plan.epochs} epochs, base {plan.base_id}, data {plan.data_key}"
                   + (", synthesized costs" if plan.grid.synth else "") + (", off-chip accuracy" if plan.grid.offchip else ""))
@@ -163,7 +162,7 @@ def main(argv=None) -> int:
         print(f"error: {runs[0]}: {what}" if len(runs) == 1 else
               f"error: {len(runs)} runs failed with {what} (first: {runs[0]})", file=sys.stderr)
     if args.json:
-        print(json.dumps(summary, sort_keys=True))
+        print(checks.to_json(summary, sort_keys=True))
     else:
         print(f"sweep {summary['grid']} ({summary['base']}, {summary['epochs']} epochs, {summary['data']}): "
               f"{summary['points']} points x {len(summary['seeds'])} seed(s) = {summary['runs']} runs; "

@@ -331,3 +331,31 @@ def atomic_write_bytes(path: str | Path, *parts) -> None:
 def atomic_write_text(path: str | Path, text: str) -> None:
     """``atomic_write`` of a text (UTF-8)."""
     atomic_write_bytes(path, text.encode())
+
+
+def json_safe(obj):
+    """``obj`` with every non-finite float (NaN, ±Infinity: not JSON) replaced by None and numpy
+    scalars and arrays made plain Python, recursively."""
+    import math
+
+    import numpy as np
+    if isinstance(obj, dict):
+        return {k: json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_safe(obj.tolist())
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, np.integer):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    return obj
+
+
+def to_json(obj, **kw) -> str:
+    """JSON text of ``obj`` as every command prints and writes it: standard JSON only (a NaN or an
+    infinity becomes null, never the non-standard ``NaN``/``Infinity`` tokens)."""
+    import json
+    return json.dumps(json_safe(obj), allow_nan=False, **kw)

@@ -123,6 +123,7 @@ CASES = [
     ("weights-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r.npz", w=lambda a: np.where(np.arange(a.size).reshape(a.shape) == 5, 22000, a)))], "memory fc1_w holds 22000 at index 5, outside its s8"),
     ("weights-negative-out-of-precision", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "r2.npz", kern=lambda a: a * 0 - 22000))], "outside its s4"),
     ("weights-float", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "f.npz", w=lambda a: a.astype(np.float64) + 0.5))], "dtype float64"),
+    ("weights-unknown-array", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "u.npz", w3=np.zeros(3, np.int64)))], "unknown array 'w3'"),
     ("weights-lfsr-zero", "hwmodel", lambda t, w: ["eval", "--weights", str(_npz_with(w, t / "l.npz", lfsr=lambda a: a * 0))], "memory lfsr_fc1 holds 0"),
     ("kernels-npz", "hwmodel", lambda t, w: ["train", "--config", "tiny", "--kernels", str(w)], "expected one .npy array"),
     # silent substitutions that are now errors
@@ -405,3 +406,16 @@ def test_real_entry_points_print_no_traceback(tmp_path):
                       ("hwmodel.report", ["--db", str(_random(tmp_path)), "--out", str(tmp_path / "r")])):
         r = subprocess.run([sys.executable, "-m", mod, *argv], capture_output=True, text=True, timeout=60)
         assert r.returncode == 2 and r.stderr.startswith("error: ") and r.stderr.count("\n") == 1, r.stderr
+
+
+def test_json_output_is_standard_json():
+    """Every command prints and writes JSON through ``checks.to_json``: a NaN or an infinity
+    becomes null (Python's json would write the non-standard tokens NaN / Infinity)."""
+    from hwmodel.util.checks import to_json
+    text = to_json({"a": float("nan"), "b": [np.float32("inf"), -np.inf, 1.5], "c": np.int64(3),
+                    "d": np.array([np.nan, 2.0]), "e": np.bool_(True), "f": (1, "x")}, sort_keys=True)
+    assert text == '{"a": null, "b": [null, null, 1.5], "c": 3, "d": [null, 2.0], "e": true, "f": [1, "x"]}'
+
+    def refuse(token):
+        raise AssertionError(f"non-standard JSON token {token}")
+    json.loads(text, parse_constant=refuse)
