@@ -19,12 +19,12 @@ def per_sample(cfg: Config, counts: np.ndarray, n: int) -> dict[str, float]:
 
 def cmd_eval(args) -> int:
     from hwmodel.util.provenance import version_info
-    from hwmodel.data.select import check_spec, load_data, warn_sparse
+    from hwmodel.data.select import check_spec, load_data, warn_data
     spec = data_spec_from_args(args)
     check_spec(spec)
     proc = Processor.load(args.weights)
     prep, source = load_data(proc.cfg, spec)
-    warn_sparse(prep, log)
+    warn_data(prep, log)
     r = proc.evaluate(prep.test, prep.y_test)
     res = {"test_accuracy": r.accuracy(prep.y_test), "n_test": len(prep.y_test),
            "config": proc.cfg.name, "data": source, "code_version": version_info(),

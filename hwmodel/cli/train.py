@@ -21,7 +21,7 @@ CURVES_PNG = "learning_curves.png"
 
 
 def cmd_train(args) -> int:
-    from hwmodel.data.select import check_val_needed, load_data, warn_sparse
+    from hwmodel.data.select import check_val_needed, load_data, warn_data
     from hwmodel.train.seeds import run_seeds
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
@@ -32,7 +32,7 @@ def cmd_train(args) -> int:
     prep, source = load_data(cfg, spec)
     if why:
         check_val_needed(prep.n_val, why)
-    warn_sparse(prep, log)
+    warn_data(prep, log)
     quiet = args.no_progress or args.json
     single = args.seeds is None
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,

@@ -25,6 +25,7 @@ class Split:
     x_test: np.ndarray
     y_test: np.ndarray
     source: str
+    notes: tuple[str, ...] = ()   # legal but suspicious input, for a warning line (e.g. two copies of a file)
 
 
 def embedded_path() -> Path:
@@ -112,11 +113,17 @@ def read_idx(path: str | Path) -> np.ndarray:
     return np.frombuffer(raw, np.uint8, offset=4 + 4 * nd).reshape(dims)
 
 
-def _find(folder: Path, stem: str) -> Path:
-    for cand in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
-        if (folder / cand).is_file():
-            return folder / cand
-    raise DataError(f"MNIST folder '{folder}': missing '{stem}' (or .gz)")
+def _find(folder: Path, stem: str, notes: list[str]) -> Path:
+    """The IDX file ``stem`` of ``folder``, raw or .gz, with '-idx' or '.idx' in its name; when
+    several of these are present, the first in that order, and a note naming the others."""
+    found = [folder / c for c in (stem, stem + ".gz", stem.replace("-idx", ".idx"),
+                                  stem.replace("-idx", ".idx") + ".gz") if (folder / c).is_file()]
+    if not found:
+        raise DataError(f"MNIST folder '{folder}': missing '{stem}' (or .gz)")
+    if len(found) > 1:
+        notes.append(f"MNIST folder '{folder}' holds {' and '.join(repr(p.name) for p in found)}: "
+                     f"reading '{found[0].name}', ignoring the other{'s' if len(found) > 2 else ''}")
+    return found[0]
 
 
 def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int | None = None) -> Split:
@@ -124,9 +131,9 @@ def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int 
     f = Path(folder)
     if not f.is_dir():
         raise DataError(f"MNIST folder '{f}' does not exist")
-    out = []
+    out, notes = [], []
     for part in ("train", "test"):
-        ximg, ylab = (read_idx(_find(f, s)) for s in IDX_FILES[part])
+        ximg, ylab = (read_idx(_find(f, s, notes)) for s in IDX_FILES[part])
         if ximg.ndim != 3 or ximg.shape[1:] != (28, 28):
             raise DataError(f"MNIST folder '{f}': {part} images have shape {ximg.shape}, expected (n, 28, 28)")
         if ylab.ndim != 1 or len(ylab) != len(ximg):
@@ -146,7 +153,7 @@ def load_idx_folder(folder: str | Path, n_train: int | None = None, n_test: int 
         xtr, ytr = xtr[:n_train], ytr[:n_train]
     if n_test is not None:
         xte, yte = xte[:n_test], yte[:n_test]
-    return Split(xtr, ytr, xte, yte, f"MNIST IDX folder {f}")
+    return Split(xtr, ytr, xte, yte, f"MNIST IDX folder {f}", tuple(notes))
 
 
 # ---- N-MNIST (recorded event streams) -------------------------------------------------------

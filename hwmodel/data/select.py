@@ -5,6 +5,7 @@ the chip seed).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class Prepared:
     y_test: np.ndarray
     val: EventBatch | None = None     # carved from the training data (``carve_validation``)
     y_val: np.ndarray | None = None
+    notes: tuple[str, ...] = ()       # legal but suspicious input (``warn_data`` prints them)
 
     @property
     def n_val(self) -> int:
@@ -78,7 +80,7 @@ def carve_validation(prep: Prepared, n_val: int, seed: int = 0) -> Prepared:
         return prep
     tr, va = validation_split(prep.y_train, n_val, seed)
     return Prepared(prep.cfg, prep.train.subset(tr), prep.test, prep.y_train[tr], prep.y_test,
-                    prep.train.subset(va), prep.y_train[va])
+                    prep.train.subset(va), prep.y_train[va], prep.notes)
 
 
 def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -> Prepared:
@@ -218,8 +220,17 @@ def _check_prepared(cfg: Config, prep: Prepared, spec: DataSpec) -> None:
             raise DataError(f"no {part} sample has any event{rule}: nothing to learn from")
 
 
-def warn_sparse(prep: Prepared, log) -> None:
-    """One warning line when many samples are empty (chance accuracy is then likely)."""
+def warn_data(prep: Prepared, log) -> None:
+    """One warning line per legal but suspicious property of the data: the notes of its reader
+    (e.g. two copies of an IDX file), training samples of one class only (any accuracy is then
+    trivial), many samples without an event (chance accuracy is then likely)."""
+    for n in prep.notes:
+        log(f"warning: {n}")
+    labels = np.concatenate([prep.y_train] + ([prep.y_val] if prep.y_val is not None else []))
+    classes = np.unique(labels)
+    if len(labels) and len(classes) < 2:
+        log(f"warning: every training sample has label {int(classes[0])}: the chip can only learn to "
+            f"answer {int(classes[0])}, and any accuracy measured on the same class is trivial")
     parts = [("training", np.concatenate([np.diff(prep.train.offsets)]
                                          + ([np.diff(prep.val.offsets)] if prep.val is not None else []))),
              ("test", np.diff(prep.test.offsets))]
@@ -271,6 +282,7 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
     else:
         prep, source = prepare(cfg, split), split.source
     _check_prepared(cfg, prep, spec)
+    prep = dataclasses.replace(prep, notes=split.notes)
     return _with_val(prep, spec), source
 
 

@@ -150,12 +150,14 @@ def _check_weights_options(args) -> None:
 def _chip(args):
     """The chip in --weights and its data, read and checked now: (its config, a function that
     measures its counters, called by ``estimate`` once the other options are checked)."""
-    from hwmodel.data.select import check_spec, load_data
+    from hwmodel.cli.args import log
+    from hwmodel.data.select import check_spec, load_data, warn_data
     from .energy import chip_counters
     spec = data_spec_from_args(args)
     check_spec(spec)
     proc = Processor.load(args.weights)
     prep, source = load_data(proc.cfg, spec)
+    warn_data(prep, log)
 
     def measure():
         if not args.no_progress:

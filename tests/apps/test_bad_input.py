@@ -419,3 +419,36 @@ def test_json_output_is_standard_json():
     def refuse(token):
         raise AssertionError(f"non-standard JSON token {token}")
     json.loads(text, parse_constant=refuse)
+
+
+def _both_raw_and_gz(root: Path) -> Path:
+    import gzip
+    d = idx_folder(root)
+    raw = d / "t10k-labels-idx1-ubyte"
+    (d / "t10k-labels-idx1-ubyte.gz").write_bytes(gzip.compress(raw.read_bytes()))
+    return d
+
+
+def _one_class(root: Path) -> Path:
+    d = idx_folder(root)
+    write_idx(d / "train-labels-idx1-ubyte", np.full(300, 7))
+    return d
+
+
+@pytest.mark.parametrize("make, needle", [
+    (_both_raw_and_gz, "holds 't10k-labels-idx1-ubyte' and 't10k-labels-idx1-ubyte.gz': reading "
+                       "'t10k-labels-idx1-ubyte', ignoring the other"),
+    (_one_class, "every training sample has label 7"),
+])
+def test_legal_but_suspicious_data_gets_a_warning(make, needle, tmp_path, weights, capsys):
+    """Legal input that is probably a mistake runs, with one warning line on stderr: in train,
+    eval and estimate --weights."""
+    d = str(make(tmp_path / "m"))
+    data = ["--data", d, "--n-train", "100", "--n-test", "20"]
+    assert cli.main(["train", "--config", "tiny", *data, "--epochs", "1", "--no-float", "--no-baselines",
+                     "--no-progress", "--val-size", "20", "--json"]) == 0
+    for argv, main in ((["eval", "--weights", str(weights), *data], cli.main),
+                       (["--weights", str(weights), *data, "--no-synth", "--no-progress"], est_cli.main)):
+        assert main(argv) == 0
+    warnings = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning: ")]
+    assert len([w for w in warnings if needle in w]) == 3, warnings
