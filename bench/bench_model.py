@@ -8,12 +8,12 @@ any depth). JIT compilation is excluded (warm-up run).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from pathlib import Path
 
-from hwmodel.spec.config import Config
+from hwmodel.spec.config import Config, ConfigError
+from hwmodel.util import checks
 from hwmodel.data.mnist import embedded_split
 from hwmodel.data.encode import EventBatch, encode_images
 from hwmodel.engine.processor import Processor
@@ -31,15 +31,28 @@ def best_of(fn, repeats=3):
     return best
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--config", default="spoon")
-    ap.add_argument("--samples", type=int, default=2000)
-    ap.add_argument("--ref-samples", type=int, default=10)
+def main(argv=None) -> int:
+    ap = checks.Parser(prog="python bench/bench_model.py", description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="spoon", help="preset or TOML file (default spoon)")
+    ap.add_argument("--samples", type=checks.count, default=2000,
+                    help="samples timed in the Numba model, 1..4000 (default 2000)")
+    ap.add_argument("--ref-samples", type=checks.count, default=10,
+                    help="samples timed in the plain reference, at most --samples (default 10)")
     ap.add_argument("--set", action="append", metavar="KEY=VALUE",
                     help="config override, e.g. --set fc1.lanes=16 (repeatable)")
-    a = ap.parse_args()
-    cfg = Config.load(a.config).with_sets(a.set)
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    try:
+        if a.samples > 4000:
+            raise ValueError(f"--samples {a.samples}: the embedded training split has 4000 digits")
+        if a.ref_samples > a.samples:
+            raise ValueError(f"--ref-samples {a.ref_samples} is more than --samples {a.samples}")
+        cfg = Config.load(a.config).with_sets(a.set)
+    except (ConfigError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     sp = embedded_split(4000, 1000)
     batch = EventBatch.from_streams(encode_images(sp.x_train[:a.samples], cfg), cfg)
     labels = sp.y_train[:a.samples]
@@ -72,7 +85,8 @@ def main() -> None:
     print(f"{'':26s} {'numba samples/s':>16s} {'reference samples/s':>20s} {'ratio':>8s}")
     for name, fast, slow in rows:
         print(f"{name:26s} {fast:16,.0f} {slow:20,.1f} {fast / slow:8,.0f}x")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

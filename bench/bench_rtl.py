@@ -9,7 +9,6 @@ port accepts them, one per clock at most).
 """
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -18,14 +17,24 @@ sys.path.insert(0, str(ROOT))
 
 from sim import runner  # noqa: E402
 
-from hwmodel.spec.config import Config  # noqa: E402
+from hwmodel.spec.config import Config, list_presets  # noqa: E402
+from hwmodel.util import checks  # noqa: E402
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--samples", type=int, default=20, help="samples per mode (default 20)")
-    ap.add_argument("--presets", default="tiny,spoon")
-    a = ap.parse_args()
+def main(argv=None) -> int:
+    ap = checks.Parser(prog="python bench/bench_rtl.py", description=__doc__.split("\n")[0])
+    ap.add_argument("--samples", type=checks.count, default=20, help="samples per mode, >= 1 (default 20)")
+    ap.add_argument("--presets", default="tiny,spoon", help="comma-separated presets (default tiny,spoon)")
+    try:
+        a = ap.parse_args(argv)
+    except SystemExit as e:
+        return int(e.code or 0)
+    names = [n.strip() for n in a.presets.split(",")]
+    unknown = [n for n in names if n not in list_presets()]
+    if unknown:
+        print(f"error: --presets: unknown preset {', '.join(map(repr, unknown))} (known: {', '.join(list_presets())})",
+              file=sys.stderr)
+        return 2
     why = runner.unavailable()
     if why:
         print(f"RTL simulation unavailable: {why}")
@@ -33,8 +42,8 @@ def main() -> int:
     print(f"simulator: {runner.sim_name()}")
     print(f"{'preset':8} {'mode':6} {'samples':>7} {'ev/sample':>9} {'cycles/sample':>14} "
           f"{'min':>8} {'max':>8} {'sim cycles/s':>13}")
-    for name in a.presets.split(","):
-        cfg = Config.preset(name.strip())
+    for name in names:
+        cfg = Config.preset(name)
         b = runner.build_top(cfg)
         rep = runner.run(b, "sim.benches.tb_system", "bench",
                             {"config": str(b.gen["dir"] / "config.toml"), "n_learn": a.samples,

@@ -452,3 +452,31 @@ def test_legal_but_suspicious_data_gets_a_warning(make, needle, tmp_path, weight
         assert main(argv) == 0
     warnings = [ln for ln in capsys.readouterr().err.splitlines() if ln.startswith("warning: ")]
     assert len([w for w in warnings if needle in w]) == 3, warnings
+
+
+def _bench(name):
+    import importlib.util
+    path = Path(__file__).resolve().parents[2] / "bench" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.main
+
+
+@pytest.mark.parametrize("bench, argv, needle", [
+    ("bench_model", ["--samples", "-3"], "--samples: must be >= 1"),
+    ("bench_model", ["--samples", "5000"], "has 4000 digits"),
+    ("bench_model", ["--ref-samples", "50", "--samples", "20"], "more than --samples 20"),
+    ("bench_model", ["--config", "nope"], "unknown preset 'nope'"),
+    ("bench_model", ["--set", "fc1.weight=s99"], "fc1.weight"),
+    ("bench_rtl", ["--presets", "tiny,nope"], "unknown preset 'nope'"),
+    ("bench_rtl", ["--samples", "0"], "--samples: must be >= 1"),
+    ("bench_floatref", ["--config", "nope"], "unknown preset 'nope'"),
+    ("bench_floatref", ["--epochs", "0"], "--epochs: must be >= 1"),
+])
+def test_benches_refuse_bad_arguments_in_one_line(bench, argv, needle, capsys):
+    assert _bench(bench)(argv) == 2
+    cap = capsys.readouterr()
+    err = cap.err.strip()
+    assert err.startswith("error: ") and "\n" not in err and needle in err, err
+    assert not cap.out.strip()
