@@ -384,10 +384,13 @@ def _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty, synt
 def _sram_notes(cfg: Config, tech: Tech) -> list[str]:
     """What the SRAM model could not cost from its own data (fallbacks, extrapolation, scaling)."""
     notes = []
+    by_cacti = []
     for name, m in memory_specs(cfg, tech).items():
         if m.kind != "sram":
             continue
         c = mem_cost(m, tech)
+        if c["model"] != "fit":
+            by_cacti.append(name)
         if c["model"] == "fit":
             if c.get("fallback"):
                 notes.append(f"SRAM {name}: {c['fallback']}, costed by the fit of the technology table "
@@ -399,6 +402,10 @@ def _sram_notes(cfg: Config, tech: Tech) -> list[str]:
         elif c.get("scaled"):
             notes.append(f"SRAM {name} ({m.rows}x{m.width} per bank) is below CACTI's smallest array: "
                          f"costed as {c['scaled']['costed']['rows']}x{c['scaled']['costed']['width']} and scaled")
+    if by_cacti and tech.path != load_tech().path:     # a user's table (``path`` names its file)
+        notes.append(f"{tech.path}: its SRAM entries (sram_read, sram_write, sram_leakage, "
+                     f"sram_area: the fit) are not used for {', '.join(by_cacti)}, which CACTI 7 costs; "
+                     f"--sram fit uses them")
     return notes
 
 

@@ -205,3 +205,24 @@ def test_bad_arguments():
         sram_macro(64, 16, node_nm=16)
     with pytest.raises(ValueError, match="banks"):
         sram(64, 16, banks=0)
+
+
+def test_a_users_tech_table_says_its_sram_entries_are_unused_with_cacti(cacti_exe, tmp_path, monkeypatch):
+    """The fit's SRAM entries of a user's technology table do nothing while CACTI costs the SRAMs:
+    a note says so (and names --sram fit); none with the fit, none for the shipped table."""
+    import shutil
+
+    from hwmodel.estimate import DEFAULT_TECH, estimate, load_tech, measure_counters
+    from hwmodel.spec.config import Config
+    monkeypatch.setenv("HWMODEL_CACTI", str(cacti_exe))
+    mine = tmp_path / "my_28nm.toml"
+    shutil.copy(DEFAULT_TECH, mine)
+    cfg = Config.load("tiny")
+    c = measure_counters(cfg, samples=2, train_samples=0)
+
+    def notes(path, model):
+        return [n for n in estimate(cfg, load_tech(path), synth=False, counters=c, sram_model=model)["notes"]
+                if "its SRAM entries" in n]
+    got = notes(mine, "cacti")
+    assert len(got) == 1 and "fc1_w" in got[0] and "--sram fit uses them" in got[0], got
+    assert notes(mine, "fit") == [] and notes(DEFAULT_TECH, "cacti") == []
