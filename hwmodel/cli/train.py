@@ -40,7 +40,12 @@ def cmd_train(args) -> int:
                    rounding_repeats=args.rounding_repeats, log=None if quiet else log,
                    baselines=not args.no_baselines, jobs=args.jobs or cores())
     res, interrupted = _results(args, sr, cfg, prep, source, single)
-    _write(args, sr, cfg, res, single)
+    try:
+        _write(args, sr, cfg, res, single)
+    except checks.OutputError as e:   # a full disk after the work: the results go to stdout all the same
+        _print(args, res, single, wrote=False)
+        log(f"error: {e}; the results are printed above, not saved")
+        return checks.EXIT_WRITE
     _print(args, res, single)
     if interrupted:
         if single:
@@ -121,7 +126,7 @@ def _write(args, sr, cfg, res: dict, single: bool) -> None:
         checks.atomic_write_bytes(Path(args.plot) / CURVES_PNG, png)
 
 
-def _print(args, res: dict, single: bool) -> None:
+def _print(args, res: dict, single: bool, wrote: bool = True) -> None:
     if args.json:
         print(to_json(res, sort_keys=True))
         return
@@ -129,6 +134,8 @@ def _print(args, res: dict, single: bool) -> None:
         print_train(res)
     else:
         print_seeds(res)
+    if not wrote:
+        return
     if args.out:
         first = "weights.npz" if single else f"weights_seed{res['seeds'][0]}.npz ..."
         print(f"wrote {Path(args.out) / first}, config.toml, results.json, {CURVES_PNG}")

@@ -249,9 +249,13 @@ def main(argv=None) -> int:
                          clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
         from hwmodel.util.provenance import version_info
         r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
+        unsaved = None
         if args.out:
             from .report import write_report
-            write_report(r, args.out)
+            try:
+                write_report(r, args.out)
+            except OutputError as e:   # a full disk after the work: the figures go to stdout all the same
+                unsaved = e
     except (ConfigError, DataError, EventFormatError, ModelError, TechError, AreaError, OutputError,
             ValueError, FileNotFoundError, CactiError, CactiUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -263,8 +267,11 @@ def main(argv=None) -> int:
         print(checks.to_json(r, sort_keys=True))
     else:
         print_summary(r)
-        if args.out:
+        if args.out and unsaved is None:
             print(f"report written to {args.out}/report.md and report.html")
+    if unsaved is not None:
+        print(f"error: {unsaved}; the figures are printed above, the report is not saved", file=sys.stderr)
+        return checks.EXIT_WRITE
     return 0
 
 

@@ -232,6 +232,10 @@ def _drain(ex, tasks, jobs: int, progress: bool, log, rows: _Rows) -> bool:
                                 bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}{postfix}]")
             for task, row, exc in ex.completed():
                 rows.handle(task, row, exc)
+        except StoreError:      # a row cannot be stored (a full disk): no run can be, stop them all
+            ex.cancel_pending()
+            abort = True
+            raise
         except KeyboardInterrupt:
             interrupted = True
             running = ex.cancel_pending()

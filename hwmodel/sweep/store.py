@@ -187,9 +187,12 @@ def _insert(conn: sqlite3.Connection, table: str, columns: Iterable[str], row: d
             cur = conn.execute(f"INSERT OR IGNORE INTO {table} ({', '.join(cols)}) VALUES "
                                f"({', '.join('?' * len(cols))})", [row.get(c) for c in cols])
             conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as e:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
+            if isinstance(e, sqlite3.Error):   # "database or disk is full", an I/O error
+                raise StoreError(f"database: cannot store a {table} row: {e} (every row stored before is kept: "
+                                 f"free space, then rerun the same command to resume)") from None
             raise
     return cur.rowcount == 1
 

@@ -2,7 +2,8 @@
 checked before any work and written as a set (temporary folder, then rename).
 
 Every command line of the project reports bad input as one line ``error: ...`` on stderr and
-exits with status 2; an interruption (Ctrl-C, SIGTERM) exits with 130.
+exits with status 2; an output that cannot be written after the work (a full disk) is one line
+and status 1, with nothing half written; an interruption (Ctrl-C, SIGTERM) exits with 130.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Iterable
 
 EXIT_INPUT = 2
+EXIT_WRITE = 1          # the work was done but its output could not be written (a full disk)
 EXIT_INTERRUPTED = 130
 
 
@@ -275,10 +277,16 @@ def atomic_dir(path: str | Path):
     either the complete previous set or the complete new one. On an error the temporary folder
     is removed and ``path`` is unchanged."""
     dest = Path(path).absolute()
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
     try:
-        yield tmp
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}.tmp-"))
+    except OSError as e:
+        raise cannot_write(dest, e) from None
+    try:
+        try:
+            yield tmp
+        except OSError as e:   # a full disk, a quota: the set is not complete, nothing replaced
+            raise cannot_write(dest, e) from None
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o777 & ~umask)
@@ -297,6 +305,12 @@ def atomic_dir(path: str | Path):
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def cannot_write(path: str | Path, e: OSError) -> OutputError:
+    """The one-line error of an output that could not be written (``e``: why, e.g. ENOSPC)."""
+    why = e.strerror or str(e) or type(e).__name__
+    return OutputError(f"cannot write '{path}': {why} (nothing of it was written; what it held before is unchanged)")
 
 
 def atomic_write(path: str | Path, write) -> None:

@@ -480,3 +480,77 @@ def test_benches_refuse_bad_arguments_in_one_line(bench, argv, needle, capsys):
     err = cap.err.strip()
     assert err.startswith("error: ") and "\n" not in err and needle in err, err
     assert not cap.out.strip()
+
+
+# ---- a full disk after the work: one line, exit 1, nothing half written, nothing lost --------------
+def _enospc(*a, **k):
+    import errno
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_full_disk_in_train_out_prints_the_results_and_writes_nothing(tmp_path, capsys, monkeypatch):
+    from hwmodel.engine.processor import Processor
+    monkeypatch.setattr(Processor, "save", _enospc)
+    out = tmp_path / "run"
+    rc = cli.main(["train", *SMALL, "--epochs", "1", "--no-float", "--no-baselines", "--no-progress", "--json",
+                   "--out", str(out)])
+    cap = capsys.readouterr()
+    assert rc == 1
+    err = [ln for ln in cap.err.splitlines() if ln.startswith("error: ")]
+    assert len(err) == 1 and "No space left on device" in err[0] and "printed above, not saved" in err[0], cap.err
+    assert "Traceback" not in cap.err
+    assert 0 <= json.loads(cap.out)["test_accuracy"] <= 1          # the results are not lost
+    assert sorted(p.name for p in tmp_path.iterdir()) == []         # no folder, no temporary folder
+
+
+def test_full_disk_in_estimate_out_prints_the_figures_and_keeps_the_old_report(tmp_path, capsys, monkeypatch):
+    out = tmp_path / "rep"
+    args = ["--config", "tiny", "--no-synth", "--no-progress", "--samples", "4", "--train-samples", "0",
+            "--out", str(out)]
+    assert est_cli.main(args) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    capsys.readouterr()
+    real = Path.write_text
+
+    def full(self, *a, **k):
+        if self.name == "report.html":
+            _enospc()
+        return real(self, *a, **k)
+    monkeypatch.setattr(Path, "write_text", full)
+    assert est_cli.main(args) == 1
+    cap = capsys.readouterr()
+    assert "energy per classification" in cap.out and "report written" not in cap.out
+    err = cap.err.strip()
+    assert err.startswith("error: cannot write") and "\n" not in err and "the report is not saved" in err, err
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before   # the previous report, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]
+
+
+def test_full_database_stops_the_sweep_and_keeps_the_stored_rows(tmp_path, capsys, monkeypatch):
+    """SQLite's "database or disk is full" on the first result row: every run stops, the error is
+    one line, the reference row stored before stays, and the same command resumes."""
+    import sqlite3 as sq
+    from hwmodel.sweep import store
+    real = sq.connect
+
+    class Full(sq.Connection):
+        def execute(self, sql, *a):
+            if sql.startswith("INSERT OR IGNORE INTO results"):
+                raise sq.OperationalError("database or disk is full")
+            return super().execute(sql, *a)
+    monkeypatch.setattr(store.sqlite3, "connect", lambda *a, **k: real(*a, **k, factory=Full))
+    db = tmp_path / "s.sqlite"
+    grid = tmp_path / "g.toml"
+    grid.write_text('epochs = 1\n[axes]\n"fc1.weight" = ["s4", "s6"]\n')
+    argv = ["bitwidths", "--grid", str(grid), *SMALL, "--db", str(db), "--seeds", "0", "--jobs", "1", "--no-progress"]
+    assert sweep.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: database: cannot store a results row: database or disk is full") and "\n" not in err, err
+    assert "rerun the same command to resume" in err
+    monkeypatch.undo()
+    conn = sq.connect(db)
+    assert conn.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 0
+    assert conn.execute("SELECT COUNT(*) FROM reference").fetchone()[0] == 1
+    conn.close()
+    assert sweep.main(argv) == 0
+    assert "2 done" in capsys.readouterr().out
