@@ -21,14 +21,19 @@ CURVES_PNG = "learning_curves.png"
 
 
 def cmd_train(args) -> int:
-    from hwmodel.data.select import check_val_needed, load_data, warn_data
-    from hwmodel.train.seeds import run_seeds
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = config_from_args(args)
     spec = data_spec_from_args(args)
     why = _val_choices(args)
     kernels = _check_before_work(args, cfg, spec, why)
+    with checks.out_lock(args.out):       # no other command writes the same --out meanwhile
+        return _train(args, cfg, spec, why, kernels)
+
+
+def _train(args, cfg, spec, why, kernels) -> int:
+    from hwmodel.data.select import check_val_needed, load_data, warn_data
+    from hwmodel.train.seeds import run_seeds
     prep, source = load_data(cfg, spec)
     if why:
         check_val_needed(prep.n_val, why)

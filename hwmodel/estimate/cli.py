@@ -231,31 +231,32 @@ def main(argv=None) -> int:
         _check_weights_options(args)
         if args.out:
             checks.check_out_dir(args.out, OUT_FILES)
-        counters = None
-        samples = 100 if args.samples is None else args.samples
-        train_samples = 500 if args.train_samples is None else args.train_samples
-        if args.weights:
-            cfg, counters = _chip(args)
-        else:
-            n_test = -(-samples // 10) * 10  # what measure_counters takes from the embedded split
-            if max(train_samples, 1) + n_test > 5000:
-                raise DataError(f"--samples {samples} + --train-samples {train_samples}: the embedded "
-                                f"MNIST has 5000 digits")
-            cfg = _config(args)
-        with _stages(not args.no_progress):
-            r = estimate(cfg, args.tech, samples=samples, train_samples=train_samples, counters=counters,
-                         rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
-                         cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
-                         clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
-        from hwmodel.util.provenance import version_info
-        r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
-        unsaved = None
-        if args.out:
-            from .report import write_report
-            try:
-                write_report(r, args.out)
-            except OutputError as e:   # a full disk after the work: the figures go to stdout all the same
-                unsaved = e
+        with checks.out_lock(args.out):    # no other command writes the same --out meanwhile
+            counters = None
+            samples = 100 if args.samples is None else args.samples
+            train_samples = 500 if args.train_samples is None else args.train_samples
+            if args.weights:
+                cfg, counters = _chip(args)
+            else:
+                n_test = -(-samples // 10) * 10  # what measure_counters takes from the embedded split
+                if max(train_samples, 1) + n_test > 5000:
+                    raise DataError(f"--samples {samples} + --train-samples {train_samples}: the embedded "
+                                    f"MNIST has 5000 digits")
+                cfg = _config(args)
+            with _stages(not args.no_progress):
+                r = estimate(cfg, args.tech, samples=samples, train_samples=train_samples, counters=counters,
+                             rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
+                             cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
+                             clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
+            from hwmodel.util.provenance import version_info
+            r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
+            unsaved = None
+            if args.out:
+                from .report import write_report
+                try:
+                    write_report(r, args.out)
+                except OutputError as e:   # a full disk after the work: the figures go to stdout all the same
+                    unsaved = e
     except (ConfigError, DataError, EventFormatError, ModelError, TechError, AreaError, OutputError,
             ValueError, FileNotFoundError, CactiError, CactiUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)

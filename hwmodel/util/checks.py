@@ -180,6 +180,51 @@ def check_out_dir(path: str | Path, owned: Iterable[str], what: str = "--out") -
     return p
 
 
+@contextmanager
+def out_lock(path: str | Path | None, what: str = "--out"):
+    """Held by a command from its checks until its output folder ``path`` is written: a second
+    command writing the same folder meanwhile is refused at once (``OutputError``), instead of
+    both saying "wrote" while one set replaces the other. The lock is a file named by the
+    folder's absolute path in the temporary folder (``flock``, so a killed holder releases it; the
+    user's folders get no lock files), removed on release. ``path`` None: nothing to lock."""
+    if path is None:
+        yield
+        return
+    import fcntl
+    import hashlib
+    dest = Path(path).resolve()
+    lock = Path(tempfile.gettempdir()) / f"hwmodel-out-{hashlib.sha1(str(dest).encode()).hexdigest()[:16]}.lock"
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o666)
+        except OSError as e:
+            raise OutputError(f"{what} '{path}': cannot create its lock '{lock}': {e.strerror or e}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 64).decode(errors="replace").strip() or "?"
+            os.close(fd)
+            raise OutputError(f"{what} '{path}' is being written by another command right now (pid {holder}): "
+                              f"wait for it, or use another folder") from None
+        try:
+            same = os.fstat(fd).st_ino == os.stat(lock).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)    # the holder removed it between our open and our lock: take the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        try:
+            os.unlink(lock)
+        except OSError:
+            pass
+        os.close(fd)
+
+
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
     if not sys.platform.startswith("linux"):

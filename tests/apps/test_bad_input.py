@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from hwmodel import cli, report, sweep
+from hwmodel.util import checks
 from hwmodel.sweep import executors as sweep_executors
 from hwmodel.spec.config import Config
 from hwmodel.estimate import cli as est_cli
@@ -554,3 +555,30 @@ def test_full_database_stops_the_sweep_and_keeps_the_stored_rows(tmp_path, capsy
     conn.close()
     assert sweep.main(argv) == 0
     assert "2 done" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("cmd", ["train", "estimate"])
+def test_a_second_command_writing_the_same_out_folder_is_refused(cmd, tmp_path, capsys, no_work):
+    """Another process holds the folder (it is training, or estimating, into it): this command is
+    refused before any work, instead of both saying "wrote" while one set replaces the other."""
+    import subprocess
+    import sys
+    out = tmp_path / "run"
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time\nfrom hwmodel.util import checks\n"
+                               f"with checks.out_lock({str(out)!r}):\n    print('held', flush=True)\n    time.sleep(60)\n"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        argv = (["train", *SMALL, "--out", str(out)] if cmd == "train"
+                else ["--config", "tiny", "--no-synth", "--out", str(out)])
+        assert MAINS["hwmodel" if cmd == "train" else "estimate"](argv) == 2
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: --out") and f"is being written by another command right now (pid {holder.pid})" in err, err
+    finally:
+        holder.kill()
+        holder.wait()
+    # the holder is gone (killed, its lock released by the kernel): the folder can be written
+    with checks.out_lock(out):
+        pass
+    assert sorted(tmp_path.iterdir()) == []      # no lock file in the user's folders
