@@ -98,7 +98,25 @@ def plan_from_args(args) -> Plan:
     data = data_spec(args.data, args.n_train, args.n_test, args.split_seed, args.events,
                      args.window_us, args.max_events, args.val_size)
     check_data(data, base)
-    return make_plan(g, base, epochs, seeds, data)
+    n = g.size()
+    if n < LARGE_GRID:
+        return make_plan(g, base, epochs, seeds, data)
+    # a large grid: say its size at once, and show the check of its points (seconds per 10,000)
+    print(f"grid {g.name}: {n:,} points x {len(seeds)} seed(s) = {n * len(seeds):,} runs; checking every point "
+          f"before any work", file=sys.stderr, flush=True)
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+        bar = tqdm(total=n, desc="checking the grid's points", unit="point", file=sys.stderr, leave=False,
+                   dynamic_ncols=True, mininterval=0.5)
+    try:
+        return make_plan(g, base, epochs, seeds, data, progress=None if bar is None else bar.update)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+LARGE_GRID = 2000      # points: above this the size is said before the points are checked
 
 
 def main(argv=None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,12 @@ class Grid:
     clamp_init: bool = True
     synth: bool = False       # cost every point from its synthesized RTL (logic area, leakage, clock)
     offchip: bool = False     # also train every point off chip: the accuracy of its inference-only chip
+
+    def size(self) -> int:
+        """How many points ``points`` gives (before duplicates are merged), without listing them."""
+        if self.mode == "product":
+            return math.prod(len(v) for v in self.axes.values())
+        return sum(len(v) for v in self.axes.values())
 
     def points(self) -> list[dict[str, Any]]:
         """The declared overrides of every point, in a stable order."""

@@ -209,16 +209,21 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
                               f"{split.x_train.shape[2]} wide")
 
 
-def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dict[str, Any]) -> Plan:
-    """Validate the whole grid: every point with every seed must be a legal Config."""
+def make_plan(grid: Grid, base: Config, epochs: int, seeds: list[int], data: dict[str, Any],
+              progress=None) -> Plan:
+    """Validate the whole grid: every point must be a legal Config, and every seed a legal seed
+    (checked once: no rule of the config couples the seed with other fields). ``progress``: a
+    callable called once per point checked (a progress bar's ``update``)."""
+    for s in seeds:
+        base.replace(seed=s)
     base = base.replace(seed=0)
     points, seen = [], {}
     stack = any(k.split(".")[0] in ("hidden", "output") for k in grid.axes)
     for declared in grid.points():
+        if progress is not None:
+            progress()
         try:
             cfg = point_config(base, declared, grid.clamp_init)
-            for s in seeds:
-                cfg.replace(seed=s)
         except ConfigError as e:
             desc = ", ".join(f"{k}={v}" for k, v in declared.items())
             raise GridError(f"grid '{grid.name}': point {{{desc}}}: {e}") from None

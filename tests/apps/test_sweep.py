@@ -466,3 +466,20 @@ def test_every_result_column_is_declared_once_and_documented():
     section = doc[doc.index("`results`: one row"):doc.index("`UNIQUE (point_key")]
     named = set(re.findall(r"`(\w+)`", section))
     assert [c for c in schema.RESULT_COLUMNS if c not in named] == []
+
+
+def test_a_large_grid_says_its_size_before_checking_its_points(tmp_path, capsys):
+    """A grid of thousands of points says its size on stderr at once (it used to print nothing
+    while it checked every point, minutes for 10^5 points), then the dry run's answer."""
+    axes = ('"fc1.weight" = ["s3", "s4", "s5", "s6", "s7", "s8"]\n"fc2.weight" = ["s5", "s6", "s7", "s8", "s9", "s10"]\n'
+            '"drtp.lr_shift_fc1" = [4, 5, 6, 7, 8, 9, 10]\n"conv.threshold" = [2, 3, 4, 5, 6, 7, 8, 9]\n')
+    grid = _write(tmp_path, f"epochs = 1\nseeds = [0, 1]\n[axes]\n{axes}")
+    assert sweep.cli.LARGE_GRID <= 6 * 6 * 7 * 8
+    rc = sweep.main(["bitwidths", "--grid", grid, "--db", str(tmp_path / "s.sqlite"), "--dry-run", "--json",
+                     "--no-progress", *DATA])
+    cap = capsys.readouterr()
+    assert rc == 0
+    assert cap.err.splitlines()[0] == (f"grid {grid}: 2,016 points x 2 seed(s) = 4,032 runs; checking every point "
+                                       f"before any work")
+    info = json.loads(cap.out)
+    assert info["points"] == 2016 and info["runs"] == 4032 and not (tmp_path / "s.sqlite").exists()
