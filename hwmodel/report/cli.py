@@ -41,6 +41,11 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no report written", file=sys.stderr)
         return EXIT_INTERRUPTED
+    for e in doc["experiments"]:
+        if e["skipped_rows"]:
+            n = len(e["skipped_rows"])
+            print(f"warning: {e['base']}, {e['epochs']} epochs: {n} corrupt row{'s' * (n != 1)} left out of the "
+                  f"report ({e['skipped_rows'][0]}{', ...' if n > 1 else ''})", file=sys.stderr)
     if args.json:
         print(checks.to_json({"out": args.out, "code_version": doc["code_version"], "experiments": [
             {k: e[k] for k in ("base", "epochs", "data", "axes", "float_test_accuracy", "cheapest_within",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,6 +119,7 @@ class Experiment:
     reference: list[dict[str, Any]]
     base_config: dict[str, Any]
     axes: list[str]
+    skipped: list[str] = field(default_factory=list)   # rows left out as corrupt (``row_problem``)
 
     @property
     def float_acc(self) -> float | None:
@@ -202,11 +204,17 @@ def load(db: str | Path) -> list[Experiment]:
     if not runs:
         raise ReportError(f"database '{p}' holds no sweep results")
     groups: dict[tuple, list[dict]] = {}
+    skipped: dict[tuple, list[str]] = {}
     for r in runs:
         r.setdefault("code_version", "unknown")
-        r["overrides"] = json.loads(r["overrides"])
-        r["config"] = json.loads(r["config_json"])
-        groups.setdefault((r["base"], r["epochs"], r["data"]), []).append(r)
+        g = (r["base"], r["epochs"], r["data"])
+        why = row_problem(r)
+        if why:
+            skipped.setdefault(g, []).append(f"row {r.get('id')} (point {r.get('point_key')}, seed {r.get('seed')}): {why}")
+            continue
+        groups.setdefault(g, []).append(r)
+    if not groups:
+        raise ReportError(f"database '{p}': every result row is corrupt ({next(iter(skipped.values()))[0]}, ...)")
     exps = []
     for (base, epochs, data), rs in groups.items():
         ref = sorted((r for r in refs if (r["base"], r["epochs"], r["data"]) == (base, epochs, data)),
@@ -232,9 +240,36 @@ def load(db: str | Path) -> list[Experiment]:
             for r in ref:
                 r["config_json"] = json.dumps(stack_keys(json.loads(r["config_json"])))
         base_cfg = _base_config(points, ref)
-        exps.append(Experiment(base, epochs, data, rs, points, ref, base_cfg, swept_axes(points)))
+        exps.append(Experiment(base, epochs, data, rs, points, ref, base_cfg, swept_axes(points),
+                               skipped.get((base, epochs, data), [])))
     exps.sort(key=lambda e: -max(r["id"] for r in e.runs))  # most recent first
     return exps
+
+
+def row_problem(r: dict[str, Any]) -> str | None:
+    """Why a result row cannot be a measurement (None: it can), parsing its JSON columns in place:
+    an accuracy that is not a number in 0..1 (a corrupted or hand-edited row: one such row turned
+    a point into 297 ± 392 %), a cost that is negative or not finite, overrides or config that are
+    not JSON objects."""
+    for k in ("test_accuracy", "train_accuracy", "val_accuracy"):
+        v = r.get(k)
+        if v is None and k == "val_accuracy":
+            continue
+        if not isinstance(v, (int, float)) or not (0.0 <= v <= 1.0):
+            return f"{k} = {v!r} is not an accuracy in 0..1"
+    for k in COST_KEYS:
+        v = r.get(k)
+        if v is not None and (not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0):
+            return f"{k} = {v!r} is not a cost (finite, >= 0)"
+    for k, col in (("overrides", "overrides"), ("config", "config_json")):
+        try:
+            v = json.loads(r[col]) if isinstance(r.get(col), str) else None
+        except ValueError:
+            v = None
+        if not isinstance(v, dict):
+            return f"{col} is not a JSON object"
+        r[k] = v
+    return None
 
 
 LEGACY_TO_STACK = {"drtp.b": "hidden.0.b", "drtp.lr_shift_fc1": "hidden.0.lr_shift",

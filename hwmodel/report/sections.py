@@ -70,6 +70,9 @@ def _paragraphs(exp: Experiment) -> list[str]:
     paras = [f"{len(exp.points)} points, {len(exp.runs)} runs ("
              f"{'/'.join(map(str, n_seeds))} seed{'s' * (n_seeds != [1])} per point), "
              f"swept axes: {', '.join(exp.axes) or 'none'}."]
+    if exp.skipped:
+        paras.append(f"LEFT OUT: {len(exp.skipped)} corrupt row{'s' * (len(exp.skipped) != 1)} of the database "
+                     f"(not a measurement; rerun the sweep after deleting them): " + "; ".join(exp.skipped) + ".")
     cv = exp.code_versions
     paras.append(("Code version: " if len(cv) == 1 else "MIXED code versions (rows made by different code): ")
                  + ", ".join(f"{v} ({n} row{'s' * (n != 1)})" for v, n in sorted(cv.items())) + ".")

@@ -483,3 +483,30 @@ def test_a_large_grid_says_its_size_before_checking_its_points(tmp_path, capsys)
                                        f"before any work")
     info = json.loads(cap.out)
     assert info["points"] == 2016 and info["runs"] == 4032 and not (tmp_path / "s.sqlite").exists()
+
+
+def test_report_leaves_out_corrupt_rows_and_says_so(local_db, tmp_path, capsys):
+    """A row whose accuracy is not in 0..1 (or whose cost or JSON is broken) is not averaged into
+    its point (one such row showed as 297 ± 392 %): it is left out, named in the report and in a
+    warning line; the other rows of its point stay."""
+    import shutil
+    _, db = local_db
+    bad = tmp_path / "bad.sqlite"
+    shutil.copy(db, bad)
+    conn = sqlite3.connect(bad)
+    (rid, key, seed), = conn.execute("SELECT id, point_key, seed FROM results ORDER BY id LIMIT 1").fetchall()
+    conn.execute("UPDATE results SET test_accuracy = 8.9 WHERE id = ?", (rid,))
+    (rid2,), = conn.execute("SELECT id FROM results ORDER BY id LIMIT 1 OFFSET 1").fetchall()
+    conn.execute("UPDATE results SET energy_per_classification_nj = -1 WHERE id = ?", (rid2,))
+    conn.commit()
+    conn.close()
+    assert report.main(["--db", str(bad), "--out", str(tmp_path / "r")]) == 0
+    err = capsys.readouterr().err
+    assert f"2 corrupt rows left out of the report (row {rid} (point {key}, seed {seed}): test_accuracy = 8.9 " \
+           f"is not an accuracy in 0..1, ...)" in err, err
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    e = doc["experiments"][0]
+    assert len(e["skipped_rows"]) == 2 and "energy_per_classification_nj = -1" in e["skipped_rows"][1]
+    assert all(0 <= a <= 1 for p in e["points"] for a in p["test_accuracies"])
+    assert sum(len(p["seeds"]) for p in e["points"]) == N_RUNS - 2
+    assert "LEFT OUT: 2 corrupt rows" in (tmp_path / "r" / "report.md").read_text()
