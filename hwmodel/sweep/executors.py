@@ -114,6 +114,28 @@ class LocalExecutor:
         self.ex.shutdown(wait=True, cancel_futures=True)
 
 
+def _connect(Client, scheduler: str, timeout: float):
+    """``Client(scheduler)`` within ``timeout`` seconds whatever listens there: Dask's own timeout
+    does not cover a TCP service that accepts the connection and never answers Dask's handshake
+    (it hung for good), so the client is made in a daemon thread and abandoned past the deadline."""
+    import threading
+    box: dict[str, Any] = {}
+
+    def make():
+        try:
+            box["client"] = Client(scheduler, timeout=timeout)
+        except BaseException as e:  # noqa: BLE001 - handed to the caller
+            box["error"] = e
+    th = threading.Thread(target=make, name="dask-connect", daemon=True)
+    th.start()
+    th.join(timeout + 1.0)
+    if th.is_alive():
+        raise TimeoutError("no answer to Dask's handshake (is it a Dask scheduler?)")
+    if "error" in box:
+        raise box["error"]
+    return box["client"]
+
+
 class DaskExecutor:
     """``distributed.Client(ADDRESS)``, or a LocalCluster of ``jobs`` one-thread processes."""
 
@@ -129,7 +151,7 @@ class DaskExecutor:
         log.setLevel(logging.CRITICAL)  # the failure is reported as one line, below
         try:
             if scheduler:
-                self.client = Client(scheduler, timeout=timeout)
+                self.client = _connect(Client, scheduler, timeout)
             else:
                 self.cluster = LocalCluster(n_workers=jobs, threads_per_worker=1, processes=True,
                                             host="127.0.0.1", dashboard_address=None)

@@ -510,3 +510,42 @@ def test_report_leaves_out_corrupt_rows_and_says_so(local_db, tmp_path, capsys):
     assert all(0 <= a <= 1 for p in e["points"] for a in p["test_accuracies"])
     assert sum(len(p["seeds"]) for p in e["points"]) == N_RUNS - 2
     assert "LEFT OUT: 2 corrupt rows" in (tmp_path / "r" / "report.md").read_text()
+
+
+def test_dask_scheduler_address_of_a_silent_service_fails_within_the_timeout(tmp_path, capsys):
+    """A TCP service that accepts the connection and never answers (not a Dask scheduler) is one
+    error line within --connect-timeout (Dask's own timeout let it hang for good)."""
+    import socket
+    import threading
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    port = srv.getsockname()[1]
+    held = []
+    stop = threading.Event()
+
+    def accept():
+        srv.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(srv.accept()[0])
+            except OSError:
+                pass
+    th = threading.Thread(target=accept, daemon=True)
+    th.start()
+    try:
+        t0 = time.monotonic()
+        rc = sweep.main(["bitwidths", *DATA, "--db", str(tmp_path / "d.sqlite"), "--executor", "dask",
+                         "--scheduler", f"tcp://127.0.0.1:{port}", "--connect-timeout", "1", "--no-progress"])
+        took = time.monotonic() - t0
+    finally:
+        stop.set()
+        th.join()
+        for c in held:
+            c.close()
+        srv.close()
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and held, (rc, err)
+    assert err == (f"error: cannot reach the Dask scheduler 'tcp://127.0.0.1:{port}' within 1 s: no answer to "
+                   f"Dask's handshake (is it a Dask scheduler?)"), err
+    assert took < 15, took
