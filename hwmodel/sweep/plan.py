@@ -169,8 +169,9 @@ def data_key(spec: dict[str, Any]) -> str:
 def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
     """Everything about the data that can be checked once in the parent, before any work: the
     options, the folder, its files (IDX files are read and checked; N-MNIST and .aer folders are
-    listed, .aer headers read), the sample counts against what the data has, and the sensor
-    size against the base config. A broken --data folder is one error, not one per run."""
+    listed and every event file the runs will read is read), the sample counts against what the
+    data has, and the sensor size against the base config. A broken --data folder is one error,
+    not one per run."""
     from hwmodel.data.mnist import DataError, embedded_path, list_aer_folder, load_idx_folder
     from hwmodel.data.select import DataSpec, check_sensor, check_spec, check_val_needed, check_val_size
     ds = DataSpec(**spec)
@@ -192,13 +193,18 @@ def check_data(spec: dict[str, Any], cfg: Config | None = None) -> None:
         if cfg is not None and (cfg.input.width, cfg.input.channels) != (34, 2):
             raise ConfigError(f"config '{cfg.name}' has a {cfg.input.width}x{cfg.input.height}x"
                               f"{cfg.input.channels} input; N-MNIST needs 34x34x2 (use --config nmnist)")
+        from hwmodel.data.mnist import load_nmnist
+        load_nmnist(ds.folder, ds.n_train, ds.n_test, ds.split_seed)   # every file the runs read, once
     elif ds.events == "aer":
-        from hwmodel.data.mnist import _stratified_take
+        from hwmodel.data.mnist import _stratified_take, load_aer_folder
         listed = list_aer_folder(ds.folder)
         for split, n, opt in (("Train", ds.n_train, "--n-train"), ("Test", ds.n_test, "--n-test")):
             _stratified_take(listed[split], n, 0, f"{opt} {n}: .aer folder '{Path(ds.folder) / split}'")
         if cfg is not None:
             check_sensor(cfg, *listed["sensor"], "the .aer files are from a sensor of")
+        # every file the runs will read, read once here (as train does): a truncated or corrupt
+        # file is one error before any work, not one failure per run
+        load_aer_folder(ds.folder, ds.n_train, ds.n_test, ds.split_seed)
     else:
         split = load_idx_folder(ds.folder, ds.n_train, ds.n_test)
         val = ds.resolved_val(len(split.y_train))

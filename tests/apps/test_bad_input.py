@@ -166,6 +166,7 @@ CASES = [
     ("aer-unlabelled", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(aer_folder(t / "u", label=False))], "no label in the header"),
     ("aer-wrong-sensor", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(aer_folder(t / "s", size=34))], "sensor of 34x34 (use --config nmnist)"),
     ("aer-truncated", "hwmodel", lambda t, w: ["train", "--events", "aer", "--data", str(_truncated_aer(t))], "truncated"),
+    ("sweep-aer-truncated", "sweep", lambda t, w: ["bitwidths", "--config", "tiny", "--events", "aer", "--data", str(_truncated_aer(t))], "truncated"),
     ("sweep-aer-unlabelled", "sweep", lambda t, w: ["bitwidths", "--config", "tiny", "--events", "aer", "--data", str(aer_folder(t / "u2", label=False))], "no label in the header"),
     # argument errors are one line too
     ("unknown-option", "hwmodel", lambda t, w: ["train", "--epoks", "3"], "unrecognized arguments"),
