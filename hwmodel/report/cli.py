@@ -42,6 +42,8 @@ def main(argv=None) -> int:
         print("interrupted: no report written", file=sys.stderr)
         return EXIT_INTERRUPTED
     for e in doc["experiments"]:
+        for u in e["incomplete"]:
+            print(f"warning: {e['base']}, {e['epochs']} epochs: incomplete: {u}", file=sys.stderr)
         if e["skipped_rows"]:
             n = len(e["skipped_rows"])
             print(f"warning: {e['base']}, {e['epochs']} epochs: {n} corrupt row{'s' * (n != 1)} left out of the "

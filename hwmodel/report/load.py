@@ -120,6 +120,7 @@ class Experiment:
     base_config: dict[str, Any]
     axes: list[str]
     skipped: list[str] = field(default_factory=list)   # rows left out as corrupt (``row_problem``)
+    unfinished: list[str] = field(default_factory=list)  # sweeps whose runs are not all here (``unfinished_sweeps``)
 
     @property
     def float_acc(self) -> float | None:
@@ -197,6 +198,7 @@ def load(db: str | Path) -> list[Experiment]:
         try:
             runs = _rows(conn, "SELECT * FROM results ORDER BY id")
             refs = _rows(conn, "SELECT * FROM reference ORDER BY id")
+            sweeps = _rows(conn, "SELECT * FROM sweeps ORDER BY id")
         finally:
             conn.close()
     except sqlite3.DatabaseError as e:
@@ -241,9 +243,32 @@ def load(db: str | Path) -> list[Experiment]:
                 r["config_json"] = json.dumps(stack_keys(json.loads(r["config_json"])))
         base_cfg = _base_config(points, ref)
         exps.append(Experiment(base, epochs, data, rs, points, ref, base_cfg, swept_axes(points),
-                               skipped.get((base, epochs, data), [])))
+                               skipped.get((base, epochs, data), []),
+                               unfinished_sweeps([w for w in sweeps if (w["base"], w["epochs"], w["data"])
+                                                  == (base, epochs, data)], len(rs))))
     exps.sort(key=lambda e: -max(r["id"] for r in e.runs))  # most recent first
     return exps
+
+
+def unfinished_sweeps(sweeps: list[dict[str, Any]], n_rows: int) -> list[str]:
+    """The sweeps of one experiment whose last invocation (per grid) did not finish all its runs:
+    interrupted, killed, still running, or with failed runs. One sentence each."""
+    last: dict[str, dict[str, Any]] = {}
+    for w in sweeps:                     # ordered by id: the last invocation of each grid wins
+        last[w["grid"]] = w
+    out = []
+    for grid, w in last.items():
+        if w["finished_at"] is None:     # killed or still running: its rows so far are in the database
+            missing = max(0, w["n_runs"] - n_rows)
+            out.append(f"sweep '{grid}' (started {w['started_at']}) has not finished: {missing} of its "
+                       f"{w['n_runs']} runs are not in the database (still running, or stopped: rerun its "
+                       f"command to finish)")
+        elif w["n_skipped"] + (w["n_done"] or 0) < w["n_runs"]:
+            missing = w["n_runs"] - w["n_skipped"] - (w["n_done"] or 0)
+            why = f"{w['n_failed']} failed" if w["n_failed"] else "interrupted"
+            out.append(f"sweep '{grid}' (last run {w['started_at']}) lacks {missing} of its {w['n_runs']} runs "
+                       f"({why}: rerun its command to finish)")
+    return out
 
 
 def row_problem(r: dict[str, Any]) -> str | None:

@@ -103,7 +103,7 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
     for e in exps:
         doc["experiments"].append({
             "base": e.base, "epochs": e.epochs, "data": e.data, "axes": e.axes,
-            "code_versions": e.code_versions, "skipped_rows": e.skipped,
+            "code_versions": e.code_versions, "skipped_rows": e.skipped, "incomplete": e.unfinished,
             "float_test_accuracy": e.float_acc,
             "float_test_std": e.float_test_stats[1], "float_test_ci95": e.float_test_stats[2],
             "float_val_accuracy": e.float_val_stats[0], "float_val_std": e.float_val_stats[1],

@@ -70,6 +70,9 @@ def _paragraphs(exp: Experiment) -> list[str]:
     paras = [f"{len(exp.points)} points, {len(exp.runs)} runs ("
              f"{'/'.join(map(str, n_seeds))} seed{'s' * (n_seeds != [1])} per point), "
              f"swept axes: {', '.join(exp.axes) or 'none'}."]
+    for u in exp.unfinished:
+        paras.append(f"INCOMPLETE: {u}. Every figure below, the recommendations too, covers only the runs "
+                     f"that are here.")
     if exp.skipped:
         paras.append(f"LEFT OUT: {len(exp.skipped)} corrupt row{'s' * (len(exp.skipped) != 1)} of the database "
                      f"(not a measurement; rerun the sweep after deleting them): " + "; ".join(exp.skipped) + ".")

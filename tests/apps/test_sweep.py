@@ -549,3 +549,36 @@ def test_dask_scheduler_address_of_a_silent_service_fails_within_the_timeout(tmp
     assert err == (f"error: cannot reach the Dask scheduler 'tcp://127.0.0.1:{port}' within 1 s: no answer to "
                    f"Dask's handshake (is it a Dask scheduler?)"), err
     assert took < 15, took
+
+
+def test_report_says_when_a_sweep_is_incomplete(local_db, tmp_path, capsys):
+    """A report of a sweep that has not finished (killed, still running) or lacks runs (failed)
+    says so at the top of its experiment, in results.json and in a warning line; a complete one
+    says nothing."""
+    import shutil
+    _, db = local_db
+    assert report.main(["--db", str(db), "--out", str(tmp_path / "ok"), "--json"]) == 0
+    assert json.loads((tmp_path / "ok" / "results.json").read_text())["experiments"][0]["incomplete"] == []
+    assert "incomplete" not in capsys.readouterr().err
+    killed = tmp_path / "killed.sqlite"
+    shutil.copy(db, killed)
+    conn = sqlite3.connect(killed)
+    conn.execute("DELETE FROM results WHERE id IN (SELECT id FROM results ORDER BY id DESC LIMIT 3)")
+    conn.execute("UPDATE sweeps SET finished_at = NULL, n_done = NULL")
+    (grid, started), = conn.execute("SELECT grid, started_at FROM sweeps ORDER BY id DESC LIMIT 1").fetchall()
+    conn.commit()
+    conn.close()
+    assert report.main(["--db", str(killed), "--out", str(tmp_path / "k")]) == 0
+    want = (f"sweep '{grid}' (started {started}) has not finished: 3 of its {N_RUNS} runs are not in the database "
+            f"(still running, or stopped: rerun its command to finish)")
+    assert f"incomplete: {want}" in capsys.readouterr().err
+    assert json.loads((tmp_path / "k" / "results.json").read_text())["experiments"][0]["incomplete"] == [want]
+    assert f"INCOMPLETE: {want}." in (tmp_path / "k" / "report.md").read_text()
+    failed = tmp_path / "failed.sqlite"
+    shutil.copy(db, failed)
+    conn = sqlite3.connect(failed)
+    conn.execute("UPDATE sweeps SET n_done = n_done - 2, n_failed = 2 WHERE id = (SELECT MAX(id) FROM sweeps)")
+    conn.commit()
+    conn.close()
+    assert report.main(["--db", str(failed), "--out", str(tmp_path / "f")]) == 0
+    assert f"lacks 2 of its {N_RUNS} runs (2 failed: rerun its command to finish)" in capsys.readouterr().err
