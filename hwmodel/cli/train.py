@@ -164,10 +164,21 @@ CURVE_STYLE = (("integer_val_accuracy", "on-chip integer DRTP, validation", "tab
                ("integer_test_accuracy", "on-chip integer DRTP, test (reported, not used)", "tab:blue", ":"))
 
 
+BASELINE_STYLE = (("linear", "baseline: linear read-out (no hidden layer)", "tab:gray", "--"),
+                  ("frozen", "baseline: frozen hidden layer (only the output learns)", "tab:purple", "-."))
+
+
 def plot_learning_curves(res: dict) -> bytes:
     """Validation accuracy per epoch, integer and float side by side (mean ± std over seeds as a
-    band when there are several), as PNG bytes."""
-    from hwmodel.util.plots import png_bytes, pyplot
+    band when there are several), and the integer baselines trained beside the chip as horizontal
+    lines at their final validation accuracy: what learning in the hidden layers buys. PNG bytes."""
+    from hwmodel.util.plots import png_bytes
+    return png_bytes(learning_curves_figure(res))
+
+
+def learning_curves_figure(res: dict):
+    """The figure of ``plot_learning_curves`` (matplotlib), its legend naming every line."""
+    from hwmodel.util.plots import pyplot
     plt = pyplot()
     lc = res.get("learning_curves") or {}
     ep = lc.get("epoch", [])
@@ -185,6 +196,16 @@ def plot_learning_curves(res: dict) -> bytes:
                 s = np.array(lc[f"{name}_std"]) * 100
                 ax.fill_between(x, m - s, m + s, color=color, alpha=0.15, lw=0)
             n += 1
+    for key, label, color, ls in BASELINE_STYLE:   # what learning in the hidden layer buys: final values
+        v = res.get(f"{key}_val_accuracy", res.get(f"{key}_val_accuracy_mean"))
+        if v is None or not ep:
+            continue
+        sd = res.get(f"{key}_val_accuracy_std")
+        ax.axhline(100 * v, color=color, ls=ls, lw=1.2,
+                   label=f"{label}, validation after {ep[-1]} epochs: {100 * v:.1f} %")
+        if sd:
+            ax.axhspan(100 * (v - sd), 100 * (v + sd), color=color, alpha=0.08, lw=0)
+        n += 1
     seeds = res.get("seeds", [res.get("seed")])
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
@@ -194,6 +215,6 @@ def plot_learning_curves(res: dict) -> bytes:
     if ep:
         ax.set_xticks(ep if len(ep) <= 20 else ep[::max(1, len(ep) // 10)])
     ax.grid(alpha=0.3)
-    if n:
-        ax.legend(fontsize=7, loc="lower right")
-    return png_bytes(fig)
+    if n:   # below the axes: over them it hid the curves
+        ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1, frameon=False)
+    return fig

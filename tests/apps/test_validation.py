@@ -137,3 +137,29 @@ def test_cli_learning_curves_saturation_and_plot(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "saturation: fc1" in text and "linear region" in text and "at the rails" in text
     assert "float DRTP gains (hidden, output)" in text and " val " in text.splitlines()[1]
+
+
+@pytest.mark.parametrize("seeds", [None, [0, 1, 2]])
+def test_learning_curves_draw_the_baselines(seeds):
+    """The learning-curves plot shows what learning in the hidden layer buys: the linear read-out
+    and the frozen-hidden network as horizontal lines at their final validation accuracy (with a
+    ± std band over seeds), beside the chip's curve."""
+    from hwmodel.cli.train import learning_curves_figure
+    from hwmodel.util.plots import pyplot
+    if seeds is None:
+        res = {"config": "tiny", "seed": 0, "n_val": 150, "linear_val_accuracy": 0.771, "frozen_val_accuracy": 0.34,
+               "learning_curves": {"epoch": [1, 2, 3], "integer_val_accuracy": [0.3, 0.5, 0.6]}}
+    else:
+        res = {"config": "tiny", "seeds": seeds, "n_val": 150, "linear_val_accuracy_mean": 0.771,
+               "linear_val_accuracy_std": 0.02, "frozen_val_accuracy_mean": 0.34, "frozen_val_accuracy_std": 0.05,
+               "learning_curves": {"epoch": [1, 2, 3], "integer_val_accuracy_mean": [0.3, 0.5, 0.6],
+                                   "integer_val_accuracy_std": [0.01, 0.02, 0.03]}}
+    fig = learning_curves_figure(res)
+    ax = fig.axes[0]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "baseline: linear read-out (no hidden layer), validation after 3 epochs: 77.1 %" in labels
+    assert "baseline: frozen hidden layer (only the output learns), validation after 3 epochs: 34.0 %" in labels
+    flat = sorted(round(line.get_ydata()[0], 6) for line in ax.get_lines() if len(set(line.get_ydata())) == 1)
+    assert flat == [34.0, 77.1]
+    assert len(ax.patches) == (2 if seeds else 0)    # the ± std bands of the baselines over seeds
+    pyplot().close(fig)
