@@ -28,10 +28,14 @@ def render_md(db: str, secs: list[Section]) -> str:
     out = [f"# Sweep report\n\nDatabase: `{db}`; report written by hwmodel {code_version()}\n"]
     for s in secs:
         out.append(f"## {s.title}\n")
+        out += [f"**{a}**\n" for a in s.answer]
+        lead = s.lead_image()
+        if lead is not None:        # the answer's figure before any table
+            out.append(f"![{lead[0]}]({lead[1]})\n\n*{lead[0]}*\n")
         out += [p + "\n" for p in s.paragraphs]
         for title, head, rows in s.tables[:-1]:
             out.append(f"### {title}\n\n{_md_table(head, rows)}\n")
-        for cap, fname, _ in s.images:
+        for cap, fname, _ in s.other_images():
             out.append(f"### {cap}\n\n![{cap}]({fname})\n")
         title, head, rows = s.tables[-1]
         out.append(f"### {title}\n\n{_md_table(head, rows)}\n")
@@ -52,10 +56,14 @@ def render_html(db: str, secs: list[Section]) -> str:
             f"{e(code_version())}</p>"]
     for s in secs:
         body.append(f"<h2>{e(s.title)}</h2>")
+        body += [f'<p class="answer"><b>{e(a)}</b></p>' for a in s.answer]
+        lead = s.lead_image()
+        if lead is not None:        # the answer's figure before any table
+            body.append(f'<figure class="lead">{img_tag(lead[2], e(lead[0]))}<figcaption>{e(lead[0])}</figcaption></figure>')
         body += [f"<p>{e(p)}</p>" for p in s.paragraphs]
         for title, head, rows in s.tables[:-1]:
             body.append(f"<h3>{e(title)}</h3>{_html_table(head, rows)}")
-        for cap, _, png in s.images:
+        for cap, _, png in s.other_images():
             body.append(f"<figure>{img_tag(png, e(cap))}"
                         f"<figcaption>{e(cap)}</figcaption></figure>")
         title, head, rows = s.tables[-1]

@@ -45,6 +45,14 @@ class Section:
     paragraphs: list[str]
     tables: list[Table]
     images: list[tuple[str, str, bytes]]  # (caption, file name, png)
+    answer: tuple[str, ...] = ()          # the experiment's answer in words, shown first
+    lead: str | None = None               # the file name of the figure shown with the answer
+
+    def lead_image(self) -> tuple[str, str, bytes] | None:
+        return next((im for im in self.images if im[1] == self.lead), None)
+
+    def other_images(self) -> list[tuple[str, str, bytes]]:
+        return [im for im in self.images if im[1] != self.lead]
 
 
 def build_sections(exps: list[Experiment]) -> list[Section]:
@@ -59,8 +67,40 @@ def build_sections(exps: list[Experiment]) -> list[Section]:
             tables += [_costs_table(exp), _fair_overhead_table(exp)]
         tables.append(_depth_table(exp))
         secs.append(Section(f"Experiment {i}: {exp.title}", paras, [t for t in tables if t is not None],
-                            _images(exp, f"exp{i}_")))
+                            _images(exp, f"exp{i}_"), tuple(_answer(exp)), f"exp{i}_pareto.png"))
     return secs
+
+
+def _answer(exp: Experiment) -> list[str]:
+    """The experiment's answer before any table: the cheapest point within each tolerance of the
+    float reference on validation (or that none reaches it), and whether the sweep is complete."""
+    out = []
+    if exp.unfinished:
+        out.append(f"Incomplete sweep ({len(exp.runs)} runs here): the answer covers only these runs.")
+    rows = cheapest_within(exp)
+    if exp.float_acc is None or not exp.has_val:
+        best = max(exp.points, key=lambda p: (p.val_mean if p.val_mean is not None else p.mean, -p.memory_bits))
+        out.append(f"Answer: no float reference with validation accuracy to compare with; the most accurate "
+                   f"point is {best.label()} ({best.memory_bits:,} memory bits, test {fmt_ms(best.mean, best.std)} %).")
+        return out
+    fv = exp.float_val_stats[0]
+    groups: dict[str | None, list[dict[str, Any]]] = {}   # tolerances with the same answer, said once
+    for r in rows:
+        groups.setdefault(r.get("point"), []).append(r)
+    for point, rs in groups.items():
+        tols = " or ".join(f"{r['tolerance_pp']}" for r in rs)
+        head = f"Answer within {tols} pp of the float reference ({_pct(fv)} % on validation): "
+        if point is None:
+            best = max(exp.points, key=lambda p: p.val_mean)
+            out.append(head + f"no point reaches it; the best is {best.label()} at "
+                       f"{fmt_ms(best.val_mean, best.val_std)} % ({100 * (fv - best.val_mean):.2f} pp below).")
+            continue
+        r = rs[0]
+        out.append(head + f"{point}, {r['memory_bits']:,} memory bits, validation "
+                   f"{fmt_ms(r['val_accuracy'], r['val_std'])} % (test {fmt_ms(r['test_accuracy'], r['std'])} %, reported)"
+                   + (f"; {len(r['cannot_tell_apart_from'])} cheaper point(s) cannot be told apart from it"
+                      if r["cannot_tell_apart_from"] else "") + ".")
+    return out
 
 
 def _paragraphs(exp: Experiment) -> list[str]:

@@ -582,3 +582,22 @@ def test_report_says_when_a_sweep_is_incomplete(local_db, tmp_path, capsys):
     conn.close()
     assert report.main(["--db", str(failed), "--out", str(tmp_path / "f")]) == 0
     assert f"lacks 2 of its {N_RUNS} runs (2 failed: rerun its command to finish)" in capsys.readouterr().err
+
+
+def test_report_opens_each_experiment_with_its_answer_and_figure(local_db, tmp_path):
+    """The answer (cheapest point within each tolerance of the float reference, or that none
+    reaches it) and the Pareto figure come right after the experiment's title, before any table."""
+    _, db = local_db
+    assert report.main(["--db", str(db), "--out", str(tmp_path / "r")]) == 0
+    html = (tmp_path / "r" / "report.html").read_text()
+    sec = html[html.index("<h2>"):]
+    tags = [t + (f' class="{c}"' if c else "") for t, c in re.findall(r'<(h2|h3|table|figure|p)(?:\s+class="(\w+)")?[\s>]', sec)]
+    first_table = tags.index("table")
+    assert tags[0] == "h2" and tags[1] == 'p class="answer"', tags[:4]
+    assert tags.index('figure class="lead"') < first_table and tags.index('p class="answer"') < first_table
+    answers = re.findall(r'<p class="answer"><b>(.*?)</b></p>', sec)
+    assert answers and all(a.startswith("Answer within ") for a in answers), answers
+    tols = [t for a in answers for t in re.match(r"Answer within ([\d. or]+) pp", a).group(1).split(" or ")]
+    assert sorted(map(float, tols)) == [0.5, 1.0, 2.0]       # every tolerance answered once
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert md.index("**Answer within") < md.index("![") < md.index("### ")
