@@ -1,5 +1,4 @@
-import sys
-
+from hwmodel.util.checks import run_main
 from hwmodel.cli import main
 
-sys.exit(main())
+run_main(main)

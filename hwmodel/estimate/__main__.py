@@ -1,6 +1,6 @@
 """``python -m hwmodel.estimate``: see hwmodel.estimate.cli."""
-import sys
+from hwmodel.util.checks import run_main
 
 from .cli import main
 
-sys.exit(main())
+run_main(main)

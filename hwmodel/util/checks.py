@@ -418,3 +418,16 @@ def to_json(obj, **kw) -> str:
     infinity becomes null, never the non-standard ``NaN``/``Infinity`` tokens)."""
     import json
     return json.dumps(json_safe(obj), allow_nan=False, **kw)
+
+
+def run_main(main) -> None:
+    """Run a command's ``main()`` and exit with its status; a reader that stops reading its output
+    (``| head``) ends it quietly, as it would end any Unix tool, instead of with a traceback."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())   # Python's exit flush would fail again
+        code = 141                              # 128 + SIGPIPE, as a shell reports it
+    sys.exit(code)

@@ -583,3 +583,22 @@ def test_a_second_command_writing_the_same_out_folder_is_refused(cmd, tmp_path, 
     with checks.out_lock(out):
         pass
     assert sorted(tmp_path.iterdir()) == []      # no lock file in the user's folders
+
+
+def test_a_reader_that_stops_reading_ends_the_command_quietly():
+    """``python -m hwmodel ... | head -1``: every command ends as a Unix tool does (status 141,
+    SIGPIPE), with no BrokenPipeError traceback: its ``__main__`` runs through ``checks.run_main``,
+    tried here on 1 MB of output (more than a pipe holds)."""
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2] / "hwmodel"
+    mains = sorted(root.rglob("__main__.py"))
+    assert len(mains) == 4 and all("run_main(main)" in m.read_text() for m in mains), mains
+    p = subprocess.Popen([sys.executable, "-c", "from hwmodel.util.checks import run_main\n"
+                          "run_main(lambda: print('x' * 10**6) or 0)"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+    assert p.stdout.read(8) == b"xxxxxxxx"
+    p.stdout.close()                          # the reader goes away
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=60) == 141, err
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
