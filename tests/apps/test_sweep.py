@@ -1,6 +1,7 @@
 """Sweeps and their reports: grid validation, SQLite resume (also after SIGKILL), Dask = local,
 report files. Small: the tiny preset on a few hundred embedded digits."""
 import json
+import math
 import re
 import os
 import signal
@@ -601,3 +602,30 @@ def test_report_opens_each_experiment_with_its_answer_and_figure(local_db, tmp_p
     assert sorted(map(float, tols)) == [0.5, 1.0, 2.0]       # every tolerance answered once
     md = (tmp_path / "r" / "report.md").read_text()
     assert md.index("**Answer within") < md.index("![") < md.index("### ")
+
+
+def test_a_sweep_row_costs_what_the_estimator_costs_for_the_same_chip(tmp_path, capsys):
+    """One energy model: a sweep row's figures are the estimator's for the chip the row trained
+    (the same scope: memories, no synthesis), here against estimate --weights on the chip that
+    train --out wrote with the same config, seed, data and epochs."""
+    from hwmodel import cli
+    from hwmodel.estimate import cli as est_cli
+    grid = _write(tmp_path, 'epochs = 1\nseeds = [0]\n[axes]\n"fc1.weight" = ["s8"]\n')
+    db = tmp_path / "s.sqlite"
+    assert sweep.main(["bitwidths", "--grid", grid, "--db", str(db), "--jobs", "1", "--no-progress", *DATA]) == 0
+    capsys.readouterr()
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    row, = [dict(r) for r in conn.execute("SELECT * FROM results")]
+    conn.close()
+    assert cli.main(["train", *DATA, "--seed", "0", "--epochs", "1", "--no-float", "--no-baselines", "--no-progress",
+                     "--json", "--out", str(tmp_path / "run")]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["test_accuracy"] == row["test_accuracy"]                  # the same chip
+    assert est_cli.main(["--weights", str(tmp_path / "run" / "weights.npz"), *DATA[2:], "--no-synth", "--json",
+                         "--no-progress"]) == 0
+    est = json.loads(capsys.readouterr().out)
+    assert row["cost_scope"] == "memories" and est["area_includes_logic"] is False
+    for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
+              "latency_per_classification_us", "rate_hz", "power_mw"):
+        assert math.isclose(row[k], est[k], rel_tol=1e-12), (k, row[k], est[k])
