@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+
 from hwmodel.util.plots import png_bytes as _png, pyplot as _plt
 from hwmodel.report.analysis import SPOON_OVERHEAD, axis_x, pareto_front
 from hwmodel.report.load import Experiment, Point
@@ -93,10 +95,47 @@ def short_label(p: Point, axes: list[str]) -> str:
     return "/".join(str(p.config.get(a, "?")) for a in axes) if axes else "base"
 
 
+SCOPE_LABELS = {"memories": "memories and datapath; no logic, no clock",
+                "synthesized": "memories, datapath, logic, clock and leakage",
+                "dynamic": "dynamic memories and datapath only"}
+
+
+def scope_label(points) -> str:
+    """What the energies of ``points`` include, for an axis label (the sweep's ``cost_scope``)."""
+    scopes = sorted({sc for p in points for sc in p.scopes})
+    return " + ".join(SCOPE_LABELS.get(sc, sc) for sc in scopes) or "cost scope unknown"
+
+
 def scope_text(exp: Experiment) -> str:
     scopes = sorted({sc for p in exp.points for sc in p.scopes})
     from hwmodel.sweep.costs import COST_SCOPES
     return "; ".join(f"{sc}: {COST_SCOPES.get(sc, sc)}" for sc in scopes) or "cost scope unknown"
+
+
+def label_offsets(ax, xy: list[tuple[float, float]], step: float = 8.0, label_pt: float = 34.0) -> list[float]:
+    """Vertical offsets (points) of the labels of the points ``xy`` of ``ax`` (call it once
+    everything else is drawn: it reads the axes' limits) so that no two labels overlap: a label
+    sits just below its point unless a label already placed would cover it (closer than a
+    label's width along x and a line along y), then one line lower, and so on."""
+    if not xy:
+        return []
+    ax.get_xlim(), ax.get_ylim()                         # the limits of everything drawn so far
+    pts = ax.transData.transform(np.asarray(xy, float)) * (72.0 / ax.figure.dpi)
+    out: list[float] = []
+    placed: list[tuple[float, float]] = []              # (x, y) of each label so far, in points
+    for px, py in pts:
+        dy = -9.0
+        while any(abs(qx - px) < label_pt and abs(qy - (py + dy)) < step for qx, qy in placed):
+            dy -= step
+        out.append(dy)
+        placed.append((px, py + dy))
+    return out
+
+
+def _leader(dy: float) -> dict | None:
+    """A thin line from a label moved down (``label_offsets``) to its point."""
+    return None if dy > -10 else {"arrowstyle": "-", "lw": 0.4, "color": "tab:red", "alpha": 0.6,
+                                  "shrinkA": 0, "shrinkB": 2}
 
 
 def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
@@ -116,12 +155,13 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
     ax.step([x(p) for p in front], [100 * acc(p) for p in front], where="post",
             color="tab:red", lw=1.5, marker="o", ms=5,
             label="Pareto front, labelled " + ("/".join(exp.axes) if exp.axes else "(base)"))
-    for i, p in enumerate(front):  # staggered: neighbours on the front overlap
-        ax.annotate(short_label(p, exp.axes), (x(p), 100 * acc(p)), fontsize=6, xytext=(4, -9 - 8 * (i % 2)),
-                    textcoords="offset points", color="tab:red")
     _ref_line(ax, exp, val)
+    xy = [(x(p), 100 * acc(p)) for p in front]
+    for p, (px, py), dy in zip(front, xy, label_offsets(ax, xy)):
+        ax.annotate(short_label(p, exp.axes), (px, py), fontsize=6, xytext=(4, dy),
+                    textcoords="offset points", color="tab:red", arrowprops=_leader(dy))
     if axis != "memory":
-        xlabel += " - " + ", ".join(sorted({sc for p in pts for sc in p.scopes})) + " costs"
+        xlabel += f"\n({scope_label(pts)})"
     ax.set_xlabel(xlabel)
     ax.set_ylabel(("validation" if val else "test") + " accuracy (%)")
     ax.set_title(title if val else title.replace("validation", "test") + " (rows without validation)", fontsize=10)
@@ -148,11 +188,13 @@ def plot_overhead(exp: Experiment) -> bytes:
         on = [p for p in sel if p.key in front]
         ax.scatter([p.energy_nj for p in on], [p.cost(k) for p in on], s=22, color="tab:red",
                    label="on the accuracy-energy Pareto front")
-        for i, p in enumerate(sorted(on, key=lambda p: p.energy_nj)):  # staggered: neighbours overlap
-            ax.annotate(short_label(p, exp.axes), (p.energy_nj, p.cost(k)), fontsize=6, xytext=(5, 3 - 8 * (i % 3)),
-                        textcoords="offset points", color="tab:red")
         ax.axhline(spoon, color="k", ls=":", lw=1, label=f"SPOON (published) {spoon} %")
-        ax.set_xlabel("energy per classification (nJ)")
+        on = sorted(on, key=lambda p: p.energy_nj)
+        xy = [(p.energy_nj, p.cost(k)) for p in on]
+        for p, (px, py), dy in zip(on, xy, label_offsets(ax, xy)):
+            ax.annotate(short_label(p, exp.axes), (px, py), fontsize=6, xytext=(5, dy),
+                        textcoords="offset points", color="tab:red", arrowprops=_leader(dy))
+        ax.set_xlabel(f"energy per classification (nJ)\n({scope_label(sel)})")
         ax.set_ylabel(f"learning {name}, of the chip without learning")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="best")

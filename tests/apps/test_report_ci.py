@@ -173,3 +173,24 @@ def test_schema_5_energies_are_read_as_the_sweep_migrates_them(db, tmp_path):
     c = sqlite3.connect(old)
     assert c.execute("SELECT DISTINCT energy_per_learning_sample_nj FROM results").fetchall() == [(3.75,)]
     c.close()
+
+
+def test_point_labels_do_not_overlap():
+    """Labels of points close together (a Pareto front's cluster) are stacked, not printed over
+    each other: the drawn text boxes are pairwise disjoint."""
+    from hwmodel.report.plots import _leader, label_offsets
+    from hwmodel.util.plots import pyplot
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(7.2, 4.6))
+    xy = [(9.66, 87.6), (9.68, 88.8), (9.69, 89.7), (9.73, 89.7), (8.1, 63.1), (8.12, 72.6), (8.15, 73.2),
+          (11.3, 90.6), (14.4, 50.0)]
+    ax.plot(*zip(*xy), "o")
+    texts = [ax.annotate(f"s{i}/s5/s6", p, fontsize=6, xytext=(4, dy), textcoords="offset points",
+                         arrowprops=_leader(dy)) for i, (p, dy) in enumerate(zip(xy, label_offsets(ax, xy)))]
+    fig.canvas.draw()
+    from matplotlib.text import Text
+    boxes = [Text.get_window_extent(t) for t in texts]      # the text alone, not its leader line
+    for i in range(len(boxes)):
+        for j in range(i + 1, len(boxes)):
+            assert not boxes[i].overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    plt.close(fig)
