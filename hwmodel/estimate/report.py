@@ -12,11 +12,25 @@ from .energy import BLOCKS, describe_measurement
 
 
 
-def _stacked(ax, labels: list[str], series: dict[str, list[float]], ylabel: str) -> None:
+def _stacked(ax, labels: list[str], series: dict[str, list[float]], ylabel: str,
+             ranges: list[list[float] | None] | None = None) -> None:
+    """Stacked bars by block; ``ranges``: each bar's total's [low, high] over the estimator's
+    brackets (docs/estimate.md), drawn as an error bar on the total with its values."""
     bottom = [0.0] * len(labels)
     for name, vals in series.items():
         ax.bar(labels, vals, bottom=bottom, label=name)
         bottom = [b + v for b, v in zip(bottom, vals)]
+    for i, rg in enumerate(ranges or []):
+        if rg is None:
+            continue
+        lo, hi = rg
+        ax.errorbar([i], [bottom[i]], yerr=[[max(0.0, bottom[i] - lo)], [max(0.0, hi - bottom[i])]], fmt="none",
+                    ecolor="k", capsize=6, lw=1.2, label="range over the brackets" if i == 0 else None)
+        ax.annotate(f"{lo:.3g}–{hi:.3g}", (i, hi), xytext=(0, 3), textcoords="offset points", ha="center",
+                    fontsize=7)
+    highs = [rg[1] for rg in ranges or [] if rg is not None]
+    if highs:                            # room for the range labels above the highest bar
+        ax.set_ylim(top=max(ax.get_ylim()[1], 1.1 * max(highs)))
     ax.set_ylabel(ylabel)
     # outside the axes, so that no bar hides under the legend
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
@@ -40,7 +54,8 @@ def plot_energy(r: dict) -> bytes:
     leak = r.get("leakage_energy_nj") or {"classification": 0.0, "learning_sample": 0.0}
     series = {b: [e["inference"][b], e["inference"][b] + e["learning"][b]] for b in BLOCKS}
     series["leakage (over the sample)"] = [leak["classification"], leak["learning_sample"]]
-    _stacked(axs[0], ["classification", "learning sample"], series, "energy per sample (nJ)")
+    _stacked(axs[0], ["classification", "learning sample"], series, "energy per sample (nJ)",
+             [r.get("energy_per_classification_nj_range"), r.get("energy_per_learning_sample_nj_range")])
     axs[0].set_title(f"Energy per sample by block ({r['config']})", fontsize=10)
     extra = {b: e["learning"][b] for b in BLOCKS}
     extra["leakage"] = leak["learning_sample"] - leak["classification"]
@@ -53,7 +68,8 @@ def plot_area(r: dict) -> bytes:
     plt = _plt()
     fig, axs = plt.subplots(1, 2, figsize=(11, 4.2), gridspec_kw={"width_ratios": [1.2, 1]})
     L, I = r["designs"]["learning"]["area_mm2_by_block"], r["designs"]["inference_only"]["area_mm2_by_block"]
-    _stacked(axs[0], ["inference-only chip", "learning chip"], {b: [I[b], L[b]] for b in BLOCKS}, "area (mm²)")
+    _stacked(axs[0], ["inference-only chip", "learning chip"], {b: [I[b], L[b]] for b in BLOCKS}, "area (mm²)",
+             [None, r.get("area_mm2_range")])
     axs[0].set_title("Area by block" + ("" if r["area_includes_logic"] else " (memories only: --no-synth)"),
                      fontsize=10)
     _learning_panel(axs[1], {b: 1e6 * (L[b] - I[b]) for b in BLOCKS}, "µm² (log scale)",

@@ -394,3 +394,22 @@ def test_estimate_actions_are_the_models_named_counters_at_every_depth(sizes, de
         assert a["per_classification"] == pytest.approx(inf[0][idx[a["counter"]]])
         assert a["per_learning_sample"] == pytest.approx(lrn[1][idx[a["counter"]]])
     assert all(set(v) <= set(names) for v in r["energy_nj_by_counter"].values())
+
+
+def test_report_plots_draw_the_ranges(tech, tiny_counters, monkeypatch):
+    """The energy and area plots of the estimate report show each total's range over the
+    brackets (an error bar labelled low–high), not only the nominal bars."""
+    from hwmodel.estimate import report as rep
+    figs = []
+    monkeypatch.setattr(rep, "_png", lambda fig: figs.append(fig) or b"")
+    r = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters)
+    rep.plot_energy(r)
+    rep.plot_area(r)
+    energy, area = (f.axes[0] for f in figs)
+    texts = {t.get_text() for t in energy.texts}
+    for k in ("energy_per_classification_nj_range", "energy_per_learning_sample_nj_range"):
+        lo, hi = r[k]
+        assert lo < hi and f"{lo:.3g}–{hi:.3g}" in texts, (k, texts)
+    lo, hi = r["area_mm2_range"]
+    assert f"{lo:.3g}–{hi:.3g}" in {t.get_text() for t in area.texts}
+    assert energy.get_ylim()[1] >= r["energy_per_learning_sample_nj_range"][1]
