@@ -280,12 +280,19 @@ def test_cli_weights_costs_the_trained_chip_on_its_test_set(tmp_path, capsys):
     m = r["measurement"]
     assert r["config"] == "tiny" and m["weights"] == str(w) and m["samples"] == 100
     assert m["accuracy"] == trained["test_accuracy"] and m["learning_samples"] == 200
-    # the figures are the estimator's on exactly those counters
+    # the figures are the estimator's on exactly those counters, measured here independently:
+    # inference over the 100 test samples, learning over the first 200 training samples
     proc = Processor.load(w)
     prep, _ = load_data(proc.cfg, DataSpec(n_train=300, n_test=100))
-    ref = estimate(proc.cfg, synth=False, counters=chip_counters(proc, prep))
-    for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "rate_hz"):
+    inf = proc.copy().run(prep.test, prep.y_test).counters / 100
+    lrn = proc.copy().run(prep.train.subset(np.arange(200)), prep.y_train[:200], learn=True).counters / 200
+    ref = estimate(proc.cfg, synth=False, counters=(inf, lrn, {"samples": 100}))
+    for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
+              "rate_hz", "power_mw"):
         assert r[k] == ref[k], k
+    got = chip_counters(proc, prep)
+    np.testing.assert_array_equal(got[0], inf)
+    np.testing.assert_array_equal(got[1], lrn)
     # the summary says what was measured
     assert main(["--weights", str(w), *data, "--no-synth", "--no-progress"]) == 0
     assert f"measured on the chip in {w} on its 100 test samples" in capsys.readouterr().out
