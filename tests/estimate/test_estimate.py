@@ -249,15 +249,18 @@ def test_default_rate_is_spoons_or_the_chips_own_throughput(tech, tiny_counters)
 def test_refused_rate_names_a_rate_and_a_clock_that_work(tech, tiny_counters):
     cfg = Config.load("tiny")
     r = estimate(cfg, tech, synth=False, counters=tiny_counters, clock_mhz=100.0)
-    too_fast = 3.0 / (r["latency_per_classification_us"] * 1e-6)
+    own = 1.0 / (r["latency_per_classification_us"] * 1e-6)     # the chip's throughput at 100 MHz
+    too_fast = 2.71828 * own                                     # needs 271.828 MHz
     with pytest.raises(ValueError) as e:
         estimate(cfg, tech, synth=False, counters=tiny_counters, rate=too_fast, clock_mhz=100.0)
     m = re.search(r"give --rate ([0-9.e+]+) or less, --clock ([0-9.e+]+) or more", str(e.value))
     assert m, str(e.value)
     rate_ok, clock_ok = float(m.group(1)), float(m.group(2))
-    assert 0.99 * too_fast / 3 < rate_ok <= too_fast / 3 and 300.0 <= clock_ok < 303.0
+    assert 0.99 * own < rate_ok <= own and clock_ok == 272.0     # 3 significant digits, rounded the safe way
     estimate(cfg, tech, synth=False, counters=tiny_counters, rate=rate_ok, clock_mhz=100.0)
     estimate(cfg, tech, synth=False, counters=tiny_counters, rate=too_fast, clock_mhz=clock_ok)
+    with pytest.raises(ValueError, match="throughput"):       # a hair less clock is too slow
+        estimate(cfg, tech, synth=False, counters=tiny_counters, rate=too_fast, clock_mhz=271.0)
 
 
 # ---- CLI ----------------------------------------------------------------------------------------
