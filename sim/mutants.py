@@ -488,11 +488,11 @@ CATALOGUE: list[Mutant] = [
     # a designer's first hour: the estimator's defaults, a user's chip, faults handled (issue 26)
     Mutant("est_default_rate_spoons_always", "estimate",
            "without --rate the estimator keeps SPOON's rate even when the chip cannot keep up",
-           (("hwmodel/estimate/core.py",
+           (("hwmodel/estimate/rate.py",
              '    return (DEFAULT_RATE_HZ, "spoon_latency") if DEFAULT_RATE_HZ <= own else (own, "throughput")',
              '    return DEFAULT_RATE_HZ, "spoon_latency"'),), ("tests/estimate/test_estimate.py",)),
     Mutant("est_refused_rate_clock_floor", "estimate", "a refused --rate names a clock that is still too slow",
-           (("hwmodel/estimate/core.py", "    return math.ceil(x / e) * e", "    return math.floor(x / e) * e"),),
+           (("hwmodel/estimate/rate.py", "    return math.ceil(x / e) * e", "    return math.floor(x / e) * e"),),
            ("tests/estimate/test_estimate.py",)),
     Mutant("est_chip_learns_on_test", "estimate",
            "a trained chip's learning counters are measured on its test samples, not its training samples",

@@ -5,7 +5,8 @@ table (``hwmodel/tech/*.toml``, ``load_tech``) and Yosys synthesis of ``rtl/`` (
 command line is ``python -m hwmodel.estimate``. Method and sources: docs/estimate.md.
 """
 from .area import GE_TABLE, AreaError, SynthResult, cell_ge, read_liberty, synthesize
-from .core import DEFAULT_RATE_HZ, SPOON, estimate, memory_area
+from .core import SPOON, estimate, memory_area
+from .rate import DEFAULT_RATE_HZ
 from .energy import BLOCKS, counter_costs, energy_breakdown, measure_counters, memory_specs, traffic
 from .tech import DEFAULT_TECH, SCHEMA, Tech, TechError, load_tech
 

@@ -20,7 +20,8 @@ from hwmodel.data.eventio import EventFormatError
 from hwmodel.engine.processor import ModelError, Processor
 from .area import AreaError
 from .cacti import CactiError, CactiUnavailable
-from .core import CLOCK_GATING, DEFAULT_CLOCK_MHZ, DEFAULT_RATE_HZ, estimate
+from .core import CLOCK_GATING, DEFAULT_CLOCK_MHZ, estimate
+from .rate import DEFAULT_RATE_HZ
 from .energy import describe_measurement
 from .memories import SRAM_MODELS
 from .tech import TechError

@@ -9,7 +9,6 @@ phases' energy on every training sample and leaks more (more area).
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 import tempfile
 from pathlib import Path
@@ -26,17 +25,16 @@ from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, me
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
 from .design import check_memories, critical_path_design, rtl_files, synthesize_design
+from .rate import DEFAULT_CLOCK_MHZ, SPOON_LATENCY_MS, resolve_rate
 from .tech import Tech, load_tech
 
 # docs/sources.md §5: SPOON (ISCAS 2020, pre-silicon figures)
 SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
          "learning_overhead_power_pct": 16.8, "learning_overhead_area_pct": 11.8,
-         "latency_ms": 0.12,
+         "latency_ms": SPOON_LATENCY_MS,
          "note": "SPOON does not state the overhead conventions (docs/sources.md §5): 16.8 % power reads as "
                  "% of inference-only (366 vs 313 nJ), 11.8 % area is 13.4 % of inference-only if it "
                  "is % of total"}
-DEFAULT_RATE_HZ = 1000.0 / SPOON["latency_ms"]  # one classification per SPOON latency (8,333 /s)
-DEFAULT_CLOCK_MHZ = 100.0   # SPOON's 0.12 ms = 12,000 cycles at 100 MHz (docs/sources.md §5)
 CLOCK_GATING = ("none", "enable")
 
 
@@ -182,19 +180,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     cyc_learn = float(lrn_ps[0][ci] + lrn_ps[1][ci])      # the inference phases, then the update
     t_class_us, t_learn_us = cyc_class / clock_mhz, cyc_learn / clock_mhz
     notes: list[str] = []
-    if rate is None:
-        rate, rate_source = default_rate(cyc_class, clock_mhz)
-        if rate_source == "throughput":
-            notes.append(f"rate: the processor's own throughput, {rate:,.0f} classifications/s at {clock_mhz:g} MHz "
-                         f"({cyc_class:,.0f} cycles each), lower than SPOON's {DEFAULT_RATE_HZ:,.0f}/s")
-    else:
-        rate_source = "given"
-        if rate * t_class_us * 1e-6 > 1:
-            raise ValueError(f"--rate {rate:g}/s needs {rate * t_class_us * 1e-6:.2f}x the processor's throughput "
-                             f"({cyc_class:,.0f} cycles per classification at {clock_mhz:g} MHz): give --rate "
-                             f"{_floor3(clock_mhz * 1e6 / cyc_class):g} or less, --clock "
-                             f"{_ceil3(rate * cyc_class * 1e-6):g} or more, or no --rate (the chip's own "
-                             f"throughput when SPOON's rate is too fast)")
+    rate, rate_source = resolve_rate(rate, cyc_class, clock_mhz, notes)
     if train_samples <= 0:
         notes.append("learning-sample figures measured on a fresh (untrained) chip")
     notes += _sram_notes(cfg, tech)
@@ -310,29 +296,6 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "tech_sources": tech.sources(),
         "notes": notes,
     }
-
-
-def default_rate(cycles_per_classification: float, clock_mhz: float) -> tuple[float, str]:
-    """The rate power and leakage are figured at when none is given: SPOON's (one classification
-    per 0.12 ms, ``DEFAULT_RATE_HZ``), or the processor's own throughput at ``clock_mhz`` if that
-    is lower (a hair below it, so that the chip is busy all the time but never over-booked).
-    Returns (classifications per second, "spoon_latency" or "throughput")."""
-    if cycles_per_classification <= 0:
-        return DEFAULT_RATE_HZ, "spoon_latency"
-    own = clock_mhz * 1e6 / cycles_per_classification * (1 - 1e-9)
-    return (DEFAULT_RATE_HZ, "spoon_latency") if DEFAULT_RATE_HZ <= own else (own, "throughput")
-
-
-def _floor3(x: float) -> float:
-    """x rounded down to 3 significant digits (a rate that surely fits)."""
-    e = 10 ** (math.floor(math.log10(x)) - 2)
-    return math.floor(x / e) * e
-
-
-def _ceil3(x: float) -> float:
-    """x rounded up to 3 significant digits (a clock that surely suffices)."""
-    e = 10 ** (math.floor(math.log10(x)) - 2)
-    return math.ceil(x / e) * e
 
 
 def _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty, synth, rtl_dir, timing, liberty_node_nm):
