@@ -534,6 +534,12 @@ CATALOGUE: list[Mutant] = [
     Mutant("dask_connect_no_deadline", "sweep", "the Dask client is waited for 60 times the deadline",
            (("hwmodel/sweep/executors.py", "    th.join(timeout + 1.0)", "    th.join(60 * (timeout + 1.0))"),),
            ("tests/apps/test_sweep.py::test_dask_scheduler_address_of_a_silent_service_fails_within_the_timeout",)),
+    Mutant("sweep_reference_no_baselines", "sweep", "the reference seeds no longer train the integer baselines",
+           (("hwmodel/sweep/worker.py", "saturation=False, baselines=ref)", "saturation=False, baselines=False)"),),
+           ("tests/apps/test_sweep.py::test_reference_rows_carry_the_baselines_and_the_report_draws_them",)),
+    Mutant("report_baseline_in_bits", "report", "the linear read-out is drawn at its bits, not kbit, on the memory axis",
+           (("hwmodel/report/plots.py", '"memory": ("linear_memory_bits", 1e-3)', '"memory": ("linear_memory_bits", 1.0)'),),
+           ("tests/apps/test_sweep.py::test_reference_rows_carry_the_baselines_and_the_report_draws_them",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

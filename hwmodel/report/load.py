@@ -146,6 +146,15 @@ class Experiment:
     def has_val(self) -> bool:
         return self.float_val_stats[0] is not None and all(p.has_val for p in self.points)
 
+    def baseline(self, key: str):
+        """(mean, std, ci) over the reference seeds of a baseline column (``linear_val_accuracy``,
+        ``frozen_val_accuracy``, ``linear_energy_per_classification_nj``, ...: schema 7); all None
+        when a reference row lacks it (made before baselines, or without a validation split)."""
+        vals = [r.get(key) for r in self.reference]
+        if not vals or any(v is None for v in vals):
+            return None, None, None
+        return t_stats(vals)
+
     @property
     def code_versions(self) -> dict[str, int]:
         """{code version: runs} of the rows (and references) of this experiment."""

@@ -23,6 +23,28 @@ def _ref_line(ax, exp: Experiment, val: bool = False) -> None:
             ax.axhspan(100 * ci[0], 100 * ci[1], color="k", alpha=0.07, lw=0)
 
 
+# the linear read-out's cost on each Pareto axis: its reference column (mean over seeds), in the axis' unit
+BASELINE_X = {"memory": ("linear_memory_bits", 1e-3), "energy": ("linear_energy_per_classification_nj", 1.0),
+              "learning": ("linear_energy_per_learning_sample_nj", 1.0)}
+
+
+def _baselines(ax, exp: Experiment, axis: str, val: bool) -> None:
+    """What learning in the hidden layers buys, on an accuracy-cost plot: the linear read-out chip
+    (no hidden layer) as a point at its own cost, the frozen-hidden network (the same chip, only
+    the output layer learning) as a line; 95 % t intervals over the reference seeds."""
+    part = "val" if val else "test"
+    m, _, ci = exp.baseline(f"linear_{part}_accuracy")
+    xm = exp.baseline(BASELINE_X[axis][0])[0]
+    if m is not None and xm is not None:
+        x = xm * BASELINE_X[axis][1]
+        ax.errorbar([x], [100 * m], yerr=_err([ci], [m]), fmt="s", ms=6, color="tab:purple", capsize=3, lw=1,
+                    label=f"baseline: linear read-out (no hidden layer) {100 * m:.1f} %")
+    m, _, ci = exp.baseline(f"frozen_{part}_accuracy")
+    if m is not None:
+        ax.axhline(100 * m, color="tab:purple", ls=":", lw=1.2,
+                   label=f"baseline: frozen hidden layers (only the output learns) {100 * m:.1f} %")
+
+
 def _err(cis: list[list[float] | None], means: list[float]) -> list[list[float]]:
     """Asymmetric error bars (pp) from 95 % intervals; 0 where there is none (one seed)."""
     lo = [100 * (m - c[0]) if c else 0.0 for m, c in zip(means, cis)]
@@ -156,6 +178,9 @@ def plot_pareto(exp: Experiment, axis: str = "memory") -> bytes:
             color="tab:red", lw=1.5, marker="o", ms=5,
             label="Pareto front, labelled " + ("/".join(exp.axes) if exp.axes else "(base)"))
     _ref_line(ax, exp, val)
+    _baselines(ax, exp, axis, val)
+    lo, hi = ax.get_ylim()      # an interval of few seeds may reach past 0 or 100 %: accuracy cannot
+    ax.set_ylim(max(lo, -1.0), min(hi, 101.0))
     xy = [(x(p), 100 * acc(p)) for p in front]
     for p, (px, py), dy in zip(front, xy, label_offsets(ax, xy)):
         ax.annotate(short_label(p, exp.axes), (px, py), fontsize=6, xytext=(4, dy),

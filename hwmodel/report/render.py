@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from hwmodel.sweep.schema import CSV_COLUMNS
+from hwmodel.sweep.schema import CSV_COLUMNS, REFERENCE
 from hwmodel.util import checks
 from hwmodel.util.plots import img_tag
 from hwmodel.report.analysis import axis_minima, cheapest_within, fair_overhead, pareto_front, selection_accuracy
@@ -77,6 +77,8 @@ def render_html(db: str, secs: list[Section]) -> str:
 
 
 CSV_FIXED = CSV_COLUMNS  # the row columns of results.csv (hwmodel/sweep/schema.py)
+# the baseline columns of the reference rows (schema 7), averaged over the reference seeds
+BASELINE_KEYS = tuple(c.name for c in REFERENCE if c.name.startswith(("linear_", "frozen_")))
 OUT_FILES = ("report.md", "report.html", "results.csv", "results.json", "*.png")
 
 
@@ -112,6 +114,7 @@ def _write_files(db, exps: list[Experiment], secs: list[Section], out: Path) -> 
         doc["experiments"].append({
             "base": e.base, "epochs": e.epochs, "data": e.data, "axes": e.axes,
             "code_versions": e.code_versions, "skipped_rows": e.skipped, "incomplete": e.unfinished,
+            "baselines": {k: dict(zip(("mean", "std", "ci95"), e.baseline(k))) for k in BASELINE_KEYS},
             "float_test_accuracy": e.float_acc,
             "float_test_std": e.float_test_stats[1], "float_test_ci95": e.float_test_stats[2],
             "float_val_accuracy": e.float_val_stats[0], "float_val_std": e.float_val_stats[1],

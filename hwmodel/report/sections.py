@@ -138,6 +138,20 @@ def _paragraphs(exp: Experiment) -> list[str]:
                      f"the integer base trained in the same runs: test {fmt_ms(base_test[0], base_test[1])} %.")
     else:
         paras.append("No float reference in the database for this experiment.")
+    part = "val" if exp.baseline("linear_val_accuracy")[0] is not None else "test"
+    lin, frz = exp.baseline(f"linear_{part}_accuracy"), exp.baseline(f"frozen_{part}_accuracy")
+    if lin[0] is not None:
+        bits = exp.baseline("linear_memory_bits")[0]
+        e = exp.baseline("linear_energy_per_classification_nj")[0]
+        where = "on validation (test {} %)".format(fmt_ms(*exp.baseline("linear_test_accuracy")[:2])) \
+            if part == "val" else "on test (no validation split)"
+        frozen = "" if frz[0] is None else (
+            f"; the base chip with its hidden layers frozen (only the output layer learning) {fmt_ms(*frz[:2])} %"
+            + (f" (test {fmt_ms(*exp.baseline('frozen_test_accuracy')[:2])} %)" if part == "val" else ""))
+        paras.append("What learning in the hidden layers buys (baselines trained beside the base chip, same seeds, "
+                     "data and conv front end): the linear read-out chip (no hidden layer"
+                     + (f"; {bits / 1000:,.1f} kbit, {e:.2f} nJ per classification" if bits and e else "")
+                     + f") reaches {fmt_ms(*lin[:2])} % {where}{frozen}. Both are drawn on the Pareto plots.")
     if fa is not None and not exp.has_val:
         paras.append("No recommendation: " + NO_VAL + ".")
     return paras

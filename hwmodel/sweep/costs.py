@@ -43,3 +43,22 @@ def cost_columns(cfg: Config, rep, prep, synth: bool = False) -> dict[str, Any]:
             "learning_overhead_power_pct": r["learning_overhead_power_pct"],
             "learning_overhead_area_pct": r["learning_overhead_area_pct"],
             "cost_scope": "synthesized" if synth else "memories"}
+
+
+def baseline_columns(rep, prep) -> dict[str, Any]:
+    """The reference row's baseline columns (schema 7): the accuracies of the linear read-out and
+    the frozen-hidden network trained beside the base chip, and what the linear read-out chip
+    costs (the estimator on its own counters, memories scope, as ``cost_columns``)."""
+    from hwmodel.estimate.core import estimate
+    from hwmodel.estimate.energy import chip_counters
+    from hwmodel.sweep.plan import memory_bits
+    r = rep.results
+    lin = rep.baseline_chips.get("linear")
+    out = {k: (None if r.get(k) is None else float(r[k])) for k in
+           ("linear_test_accuracy", "linear_val_accuracy", "frozen_test_accuracy", "frozen_val_accuracy")}
+    if lin is not None:
+        e = estimate(lin.cfg, counters=chip_counters(lin, prep), synth=False)
+        out.update(linear_memory_bits=int(memory_bits(lin.cfg)[1]),
+                   linear_energy_per_classification_nj=float(e["energy_per_classification_nj"]),
+                   linear_energy_per_learning_sample_nj=float(e["energy_per_learning_sample_nj"]))
+    return out

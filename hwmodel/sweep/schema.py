@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 6  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
+SCHEMA_VERSION = 7  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
 # 5: cycles per sample (spec §16); 6: the estimator's whole-sample energies, latency, area, overheads,
-# cost scope and off-chip accuracy (versions 2 to 5 are migrated)
+# cost scope and off-chip accuracy; 7: the integer baselines of each reference seed (versions 2 to 6
+# are migrated)
 FIRST = 2  # the oldest schema a database may have and still be migrated
 
 
@@ -79,6 +80,14 @@ REFERENCE = (
     Column("n_test", "INTEGER NOT NULL"), Column("wall_time", "REAL NOT NULL"), Column("worker", "TEXT NOT NULL"),
     Column("finished_at", "TEXT NOT NULL"), Column("code_version", VERSION_COLUMN, 3),
     Column("float_val_accuracy", "REAL", 4), Column("val_accuracy", "REAL", 4),
+    # what learning in the hidden layers buys: the integer baselines trained beside the base chip
+    Column("linear_test_accuracy", "REAL", 7, "linear read-out (no hidden layer, shifts chosen on validation)"),
+    Column("linear_val_accuracy", "REAL", 7, "linear read-out, validation"),
+    Column("linear_memory_bits", "INTEGER", 7, "every memory of the linear read-out chip"),
+    Column("linear_energy_per_classification_nj", "REAL", 7, "nJ, the linear read-out chip (estimator, memories scope)"),
+    Column("linear_energy_per_learning_sample_nj", "REAL", 7, "nJ, the linear read-out chip learning"),
+    Column("frozen_test_accuracy", "REAL", 7, "the base chip with its hidden layers frozen (only the output learns)"),
+    Column("frozen_val_accuracy", "REAL", 7, "frozen hidden layers, validation"),
 )
 SWEEPS = (
     Column("started_at", "TEXT NOT NULL"), Column("finished_at", "TEXT"), Column("argv", "TEXT NOT NULL"),

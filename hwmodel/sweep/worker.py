@@ -1,5 +1,5 @@
-"""One sweep task in a worker process: the float reference of a seed or one point's chip
-trained on one seed, returned as a database row."""
+"""One sweep task in a worker process: the float reference of a seed (with the integer baselines
+of the base chip) or one point's chip trained on one seed, returned as a database row."""
 from __future__ import annotations
 
 import os
@@ -12,7 +12,7 @@ from typing import Any
 from hwmodel.spec.config import Config
 from hwmodel.spec.layers import memories as memory_sizes  # every depth (spec §15)
 from hwmodel.util.provenance import code_version
-from hwmodel.sweep.costs import cost_columns
+from hwmodel.sweep.costs import baseline_columns, cost_columns
 from hwmodel.sweep.plan import canonical, data_key, flat_config, memory_bits
 
 
@@ -42,7 +42,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     ref = task["kind"] == "reference"
     offchip = bool(task.get("offchip")) and not ref
     rep = run_training(cfg, prep, epochs=task["epochs"], mode="both" if offchip else "on-chip",
-                       float_reference=ref, saturation=False, baselines=False)
+                       float_reference=ref, saturation=False, baselines=ref)
     r = rep.results
     wbits, mbits = memory_bits(cfg)
     row = {
@@ -70,7 +70,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "worker": f"{socket.gethostname()}:{os.getpid()}",
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
-    if ref:
+    if ref:   # the base chip's seed: its float reference and the integer baselines beside it
+        row.update(baseline_columns(rep, prep))
         row.update(float_test_accuracy=float(r["float_test_accuracy"]),
                    float_train_accuracy=float(r["float_train_accuracy"]),
                    float_val_accuracy=float(r["float_val_accuracy"]),

@@ -13,7 +13,8 @@ LINEAR_LR_STEPS = (-2, -1, 1, 2)
 
 
 def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndarray],
-                  conv_kernels: np.ndarray | None = None, progress=None, jobs: int = 1) -> dict:
+                  conv_kernels: np.ndarray | None = None, progress=None, jobs: int = 1,
+                  chips: dict | None = None) -> dict:
     """The two integer baselines of the same data, split, seed, conv front end and sample order:
 
     - the *linear read-out*: no hidden layer, the output layer reads the conv spikes (spec §15,
@@ -25,7 +26,8 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
 
     The runs of each search step (and the frozen network) are independent: ``jobs`` threads run
     them, with the results of a serial search. Returns ``linear_*`` and ``frozen_*`` accuracies
-    (test and validation) and the chosen shifts."""
+    (test and validation) and the chosen shifts; ``chips`` (a dict) receives the two trained chips
+    (``linear``, ``frozen``), e.g. to cost them."""
     from hwmodel.util.parallel import check, map_threads
     from hwmodel.engine.kernel import StackProcessor
 
@@ -66,6 +68,8 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
                linear_sig_shift=ss, linear_lr_shift=lr, linear_search_runs=len(tried),
                linear_weight_bits=(cfg.n_in + 1) * o.neurons * o.wb)
     out.update(frozen_test_accuracy=acc(fz, prep.test, prep.y_test), frozen_val_accuracy=acc(fz, prep.val, prep.y_val))
+    if chips is not None:
+        chips.update(linear=best, frozen=fz)
     return out
 
 

@@ -97,6 +97,7 @@ class TrainReport:
     float_drtp: FloatResult | None = None
     float_bp: FloatResult | None = None
     test_counters: np.ndarray | None = None  # (2, N) summed over the test set, trained chip
+    baseline_chips: dict = field(default_factory=dict)  # the trained baselines: linear, frozen
     interrupted: str | None = None  # Ctrl-C: what was stopped (the finished parts are kept)
 
 
@@ -213,7 +214,7 @@ def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kern
     try:
         bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
             if progress else None
-        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs))
+        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs, chips=rep.baseline_chips))
     except KeyboardInterrupt:
         rep.interrupted = "baselines (linear read-out, frozen hidden)"
         res["interrupted"] = rep.interrupted

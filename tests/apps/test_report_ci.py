@@ -166,7 +166,7 @@ def test_schema_5_energies_are_read_as_the_sweep_migrates_them(db, tmp_path):
         got = conn.execute("SELECT DISTINCT energy_per_learning_sample_nj, learning_extra_energy_nj, cost_scope "
                            "FROM results").fetchall()
         assert got == [(3.75, 2.25, "dynamic")]
-        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == "6"
+        assert conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()[0] == str(sweep.SCHEMA_VERSION)
     finally:
         conn.close()
     sweep.connect(old).close()  # a second open changes nothing (the migration ran once)

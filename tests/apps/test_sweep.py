@@ -629,3 +629,51 @@ def test_a_sweep_row_costs_what_the_estimator_costs_for_the_same_chip(tmp_path, 
     for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
               "latency_per_classification_us", "rate_hz", "power_mw"):
         assert math.isclose(row[k], est[k], rel_tol=1e-12), (k, row[k], est[k])
+
+
+def test_reference_rows_carry_the_baselines_and_the_report_draws_them(local_db, tmp_path, capsys):
+    """Each reference seed also trains the integer baselines of the base chip (schema 7): their
+    accuracies are train's for the same seed, data and epochs; the linear read-out chip is costed
+    (fewer bits and less energy than the base chip); the report says what hidden learning buys,
+    writes the baselines to results.json and draws them on the Pareto plots at their own cost."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from hwmodel import cli
+    from hwmodel.report import plots
+    from hwmodel.report.load import load as load_db
+    from hwmodel.sweep.plan import memory_bits
+    _, db = local_db
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    refs = {r["seed"]: dict(r) for r in conn.execute("SELECT * FROM reference")}
+    base_e = conn.execute("SELECT AVG(energy_per_classification_nj) FROM results").fetchone()[0]
+    conn.close()
+    assert sorted(refs) == [0, 1]
+    assert cli.main(["train", *DATA, "--seed", "1", "--epochs", "1", "--no-float", "--no-progress", "--json"]) == 0
+    trained = json.loads(capsys.readouterr().out)
+    for k in ("linear_test_accuracy", "linear_val_accuracy", "frozen_test_accuracy", "frozen_val_accuracy"):
+        assert refs[1][k] == pytest.approx(trained[k], abs=1e-12), k
+    lin_bits = memory_bits(Config.preset("tiny").replace(**{"hidden.sizes": ""}))[1]
+    for r in refs.values():
+        assert r["linear_memory_bits"] == lin_bits
+        assert 0 < r["linear_energy_per_classification_nj"] < base_e
+        assert r["linear_energy_per_classification_nj"] < r["linear_energy_per_learning_sample_nj"]
+    assert report.main(["--db", str(db), "--out", str(tmp_path / "r")]) == 0
+    md = (tmp_path / "r" / "report.md").read_text()
+    assert "What learning in the hidden layers buys" in md and f"{lin_bits / 1000:,.1f} kbit" in md
+    doc = json.loads((tmp_path / "r" / "results.json").read_text())
+    b = doc["experiments"][0]["baselines"]
+    assert b["frozen_val_accuracy"]["mean"] == pytest.approx((refs[0]["frozen_val_accuracy"]
+                                                             + refs[1]["frozen_val_accuracy"]) / 2)
+    exp, = load_db(db)
+    for axis, key, scale in (("memory", "linear_memory_bits", 1e-3),
+                             ("energy", "linear_energy_per_classification_nj", 1.0)):
+        fig, ax = plt.subplots()
+        plots._baselines(ax, exp, axis, val=True)
+        (x,), (y,) = ax.lines[0].get_data()          # the linear read-out's point at its own cost
+        assert x == pytest.approx(scale * (refs[0][key] + refs[1][key]) / 2)
+        assert y == pytest.approx(100 * b["linear_val_accuracy"]["mean"])
+        frozen = [ln for ln in ax.lines if "frozen" in (ln.get_label() or "")]
+        assert len(frozen) == 1 and frozen[0].get_ydata()[0] == pytest.approx(100 * b["frozen_val_accuracy"]["mean"])
+        plt.close(fig)
