@@ -110,14 +110,18 @@ class Chip:
         await FallingEdge(d.clk)
         d.start_valid.value = 0
 
-    async def send(self, rows, gaps=None, max_wait: int = 1_000_000) -> None:
+    async def send(self, rows, gaps=None, max_wait: int = 1_000_000, gap_max: int = 4) -> None:
         """Present words (x, y, p, eos) on the event port with valid/ready. ``gaps`` (a numpy
-        Generator) inserts 0-4 idle cycles (ev_valid = 0) before a random third of the words."""
+        Generator) inserts 1-``gap_max`` idle cycles (ev_valid = 0) before a random third of the
+        words; ``gap_cycles`` receives their number."""
         d = self.dut
+        self.gap_cycles = 0
         for x, y, p, eos in rows:
             if gaps is not None and gaps.random() < 0.33:
                 d.ev_valid.value = 0
-                for _ in range(int(gaps.integers(1, 5))):
+                n = int(gaps.integers(1, gap_max + 1))
+                self.gap_cycles += n
+                for _ in range(n):
                     await FallingEdge(d.clk)
             d.ev_x.value = int(x)
             d.ev_y.value = int(y)
@@ -151,13 +155,13 @@ class Chip:
         ob = self.cfg.output.ob
         return pred, [(rv >> (o * ob)) & ((1 << ob) - 1) for o in range(self.cfg.output.neurons)]
 
-    async def run_sample(self, events: np.ndarray, label: int, learn: bool, gaps=None):
+    async def run_sample(self, events: np.ndarray, label: int, learn: bool, gaps=None, gap_max: int = 4):
         """Drive one sample (rows x, y, channel) and wait for done; returns (pred, outputs).
         ``self.cycles`` receives the cycles from the start request to the end of DONE."""
         await self.pulse_start(label, learn)
         t0 = self.now()
         rows = [(int(x), int(y), int(c), 0) for x, y, c in events] + [(0, 0, 0, 1)]
-        await self.send(rows, gaps)
+        await self.send(rows, gaps, gap_max=gap_max)
         await self.wait_done()
         self.cycles = (self.now() - t0) // 10
         return self.result()

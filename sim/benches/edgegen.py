@@ -242,8 +242,13 @@ def edge_case(seed: int, n_learn: int = 3, n_infer: int = 2) -> EdgeCase:
 
 def sample_batch(cfg: Config, images, events: str = "image", seed: int = 0):
     """Digits as events: the config's encoder (TTFS/rate), or DVS-emulated streams (the system
-    testbench and the corner count use this one function, so they see the same samples)."""
+    testbench and the corner count use this one function, so they see the same samples).
+    ``border``: the digits rolled by a third of the image down and right (wrapping), so that ink,
+    and so events, reach all four borders (the embedded digits leave a blank margin)."""
     from hwmodel.data.encode import EventBatch, encode_images
+    if events == "border":
+        w = np.asarray(images).shape[-1]
+        images = np.roll(np.asarray(images), (w // 3, w // 3), axis=(-2, -1))
     if events == "dvs":
         from hwmodel.data.dvs import dvs_dataset
         return EventBatch.from_streams(dvs_dataset(images, np.zeros(len(images), np.int64), seed=seed), cfg)

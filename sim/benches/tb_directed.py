@@ -13,7 +13,10 @@ prediction, the result outputs, every counter and every memory word and register
 - reset_mid_sample: a reset in the event phase and one in the learning phase return every
                   register to its reset value; after reloading the memories the chip runs on;
 - events_between_samples: a word presented between samples is not taken (ev_ready = 0) and
-                  becomes the first word of the next sample.
+                  becomes the first word of the next sample;
+- ignored_fields: the polarity of a one-channel chip's events and the end-of-sample marker's
+                  coordinates take any value without effect; ev_err's corners (first word, x = W,
+                  y = W, the largest code; sticky through DONE until the next start).
 """
 from __future__ import annotations
 
@@ -334,3 +337,47 @@ async def events_between_samples(dut):
         d.ev_valid.value = 0
         await _check(chip, proc, res, *chip.result(), c0, f"between samples {k}", errors, stats)
     _finish("events_between_samples", errors, stats)
+
+
+@cocotb.test(timeout_time=200, timeout_unit="ms")
+async def ignored_fields(dut):
+    """Fields the spec ignores, driven with every legal value (the host-side encoder never does):
+    the polarity bit of every event on a one-channel chip (random 0/1) and the coordinates and
+    polarity of the end-of-sample marker (0, the largest codes, x = W), which must neither set
+    ev_err nor change anything. Then the ev_err corners: an out-of-array word as the very first
+    word, at x = W, at y = W and at the largest code; the flag stays set through DONE and idle
+    cycles until the next start."""
+    cfg, chip, proc, batch, labels = await _setup(dut)
+    assert cfg.input.channels == 1, "needs a one-channel chip (the polarity bit is ignored)"
+    W, XW = cfg.input.width, max(1, (cfg.input.width - 1).bit_length())
+    top = (1 << XW) - 1
+    rng = np.random.default_rng(5)
+    errors, stats = [], {"events_with_p": 0, "err_corners": 0}
+    for k, learn, eos in ((0, True, (0, 0, 1)), (1, False, (top, top, 1)), (2, True, (W, 3, 0))):
+        good = _rows(batch.stream(k))
+        words = [(x, y, int(rng.integers(0, 2)), 0) for x, y, _ in good]
+        stats["events_with_p"] += sum(w[2] for w in words)
+        res = _model(proc, good, labels[k], learn)
+        c0 = chip.counters()
+        await chip.pulse_start(int(labels[k]), learn)
+        await chip.send(words + [(*eos, 1)])
+        await chip.wait_done()
+        if int(chip.dut.ev_err.value):
+            errors.append(f"sample {k}: the end-of-sample marker {eos} set ev_err")
+        await _check(chip, proc, res, *chip.result(), c0, f"ignored_fields sample {k}", errors, stats)
+    for k, bad in ((3, (W, 0)), (4, (0, W)), (5, (top, top))):
+        good = _rows(batch.stream(k))
+        res = _model(proc, good, labels[k], False)
+        c0 = chip.counters()
+        await chip.pulse_start(int(labels[k]), False)
+        if int(chip.dut.ev_err.value):
+            errors.append(f"sample {k}: ev_err not cleared by the start")
+        await chip.send([(*bad, 0, 0)] + [(*r, 0) for r in good] + [(0, 0, 0, 1)])
+        await chip.wait_done()
+        for _ in range(5):
+            await FallingEdge(chip.dut.clk)
+        if not int(chip.dut.ev_err.value):
+            errors.append(f"sample {k}: first word {bad} out of the array, ev_err not set after DONE")
+        stats["err_corners"] += 1
+        await _check(chip, proc, res, *chip.result(), c0, f"ignored_fields ev_err sample {k}", errors, stats)
+    _finish("ignored_fields", errors, stats)

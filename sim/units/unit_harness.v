@@ -1,6 +1,6 @@
 // unit_harness: simulation-only wrapper exposing the datapath blocks of rtl/ to the cocotb unit
 // tests (sim/units/tb_units.py) in one build: tanh_unit, sigmoid_unit, lfsr32, round_shift in the
-// three modes (two shifts), drtp_update and out_update.
+// three modes (two shifts), drtp_update, out_update and sram (8 x 8, 1rw and 1r1w on the same inputs).
 module unit_harness #(
     parameter integer A1B = 16, parameter integer YB = 8, parameter integer AS = 2,
     parameter integer A2B = 20, parameter integer SS = 10, parameter integer L = 6,
@@ -39,7 +39,17 @@ module unit_harness #(
     input  wire signed [OB:0]      ou_e,
     input  wire signed [YB-1:0]    ou_y,
     input  wire        [31:0]      ou_rnd,
-    output wire signed [W2B-1:0]   ou_w_new
+    output wire signed [W2B-1:0]   ou_w_new,
+    // sram: a 1rw and a 1r1w macro of 8 words x 8 bits driven by the same inputs
+    input  wire                    sr_re,
+    input  wire        [2:0]       sr_raddr,
+    input  wire                    sr_we,
+    input  wire        [2:0]       sr_waddr,
+    input  wire        [7:0]       sr_wdata,
+    output wire        [7:0]       sr_rdata_rw,
+    output wire        [7:0]       sr_rdata_2p,
+    output wire                    sr_conflict_rw,
+    output wire                    sr_conflict_2p
 );
     tanh_unit #(.A1B(A1B), .YB(YB), .AS(AS)) u_tanh (.acc(th_acc), .act(th_act), .dact(th_dact));
     sigmoid_unit #(.A2B(A2B), .SS(SS), .L(L)) u_sig (.acc(sg_acc), .addr(sg_addr));
@@ -55,4 +65,10 @@ module unit_harness #(
         .w(du_w), .r(du_r), .rnd(du_rnd), .w_new(du_w_new));
     out_update #(.W2B(W2B), .OB(OB), .YB(YB), .LR2(LR2), .RMODE(RMODE)) u_out (
         .w(ou_w), .e(ou_e), .y(ou_y), .rnd(ou_rnd), .w_new(ou_w_new));
+    sram #(.DEPTH(8), .WIDTH(8), .PORTS(1)) u_sr_rw (.clk(clk), .re(sr_re), .raddr(sr_raddr),
+        .rdata(sr_rdata_rw), .we(sr_we), .waddr(sr_waddr), .wdata(sr_wdata));
+    sram #(.DEPTH(8), .WIDTH(8), .PORTS(0)) u_sr_2p (.clk(clk), .re(sr_re), .raddr(sr_raddr),
+        .rdata(sr_rdata_2p), .we(sr_we), .waddr(sr_waddr), .wdata(sr_wdata));
+    assign sr_conflict_rw = u_sr_rw.conflict_q;
+    assign sr_conflict_2p = u_sr_2p.conflict_q;
 endmodule

@@ -8,7 +8,7 @@ bit-width configurations with 20+ learning samples each. They fail when no simul
 """
 from __future__ import annotations
 
-
+import numpy as np
 import pytest
 
 from sim import runner
@@ -132,14 +132,18 @@ def depth_config(depth: int) -> Config:
 
 
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
-            offset: int = 0, events: str = "image", quick: bool = True) -> dict:
+            offset: int = 0, events: str = "image", quick: bool = True, learn_request: bool = False,
+            gaps: int = 0, gap_max: int = 4) -> dict:
     """Co-simulate ``cfg``; ``quick``: the unoptimised, fast-to-build Verilator model (tiny-sized
-    designs; the spoon-sized long runs pass False: runner.build_top)."""
+    designs; the spoon-sized long runs pass False: runner.build_top); ``learn_request``: an
+    inference-only build gets ``start_learn`` with every sample (and must run inferences)."""
     b = runner.build_top(cfg, learning=learning, quick=quick)
     rep = runner.run(b, "sim.benches.tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
                          "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
-                         "offset": offset, "events": events}, tag=f"{n_learn}-{n_infer}-{every}-{events}")
+                         "offset": offset, "events": events, "learn_request": int(learn_request),
+                         "gaps": gaps, "gap_max": gap_max},
+                     tag=f"{n_learn}-{n_infer}-{every}-{events}-{int(learn_request)}-{gaps}-{gap_max}")
     assert rep["samples"] == (n_learn if learning else 0) + n_infer
     assert rep["pred_mismatch"] == 0 and rep["counter_mismatch"] == 0
     return rep
@@ -152,6 +156,24 @@ def test_rtl_tiny_learn_and_infer():
 def test_rtl_tiny_access_port():
     b = runner.build_top(tiny(), quick=True)
     runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+def test_rtl_port_checker_reports_a_conflict():
+    """The simulation-only single-port check every co-simulation relies on is itself tested: a
+    macro's conflict flag reaches port_conflict, its message and check_ports."""
+    b = runner.build_top(tiny(), quick=True)
+    runner.run(b, "sim.benches.tb_system", "port_checker", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+@pytest.mark.parametrize("organisation", ["tiny", "p4b2rw_p3b1rw", "pN_b4"])
+def test_rtl_read_data_held_until_the_next_read(organisation):
+    """The access port's read contract of docs/rtl.md on every memory and register, with one
+    weight bank (tiny), 2 banks of 1rw and 4 banks of 1r1w macros: held through idle cycles and
+    writes (the word read, another word, another memory) until the next read."""
+    cfg = tiny() if organisation == "tiny" else lanes_config(organisation)
+    b = runner.build_top(cfg, quick=True)
+    rep = runner.run(b, "sim.benches.tb_system", "read_hold", {"config": str(b.gen["dir"] / "config.toml")})
+    assert rep["memories"] >= 10
 
 
 @pytest.mark.parametrize("depth", sorted(DEPTHS))
@@ -275,6 +297,64 @@ def test_rtl_conv_scatter():
     cfg = extra("w6_nearest_pool2")
     b = runner.build_top(cfg, quick=True)
     runner.run(b, "sim.benches.tb_system", "conv_scatter", {"config": str(b.gen["dir"] / "config.toml")})
+
+
+# conv geometries of the default co-simulations beyond tiny's K = 5, S = 3, no padding (EXTRA)
+GEOMETRIES = {"k3_s3_pad1_cin2": "trunc_cin2_pad", "k7_s4": "stoch_wide", "k4_s1_pad1_pool3": "stoch_pool3",
+              "k2_s2_pool7": "trunc_lr0_n1", "k3_s2_pad2": None}
+
+
+def geometry_config(name: str) -> Config:
+    if GEOMETRIES[name]:
+        return extra(GEOMETRIES[name])
+    return Config.from_dict({**tiny().replace(**{"conv.kernel": 3, "conv.stride": 2, "conv.padding": 2,
+                                                 "conv.channels": 3, "seed": 2027}).to_dict(), "name": name})
+
+
+@pytest.mark.parametrize("name", sorted(GEOMETRIES))
+def test_rtl_conv_geometries_with_border_events(name):
+    """Kernels 2, 3, 4 and 7, strides 1 to 4, padding 0 to 2, pooling 1, 3 and 7 in the default
+    suite, fed digits rolled so that events fall on every border row and column (first and last):
+    3 learning and 2 inference samples, every memory word after each sample."""
+    from hwmodel.data.mnist import embedded_split
+    from sim.benches.edgegen import sample_batch
+    cfg = geometry_config(name)
+    batch = sample_batch(cfg, embedded_split().x_train[:3], "border")
+    ev = np.concatenate([batch.stream(k) for k in range(len(batch))])
+    w = cfg.input.width
+    for col in (0, 1):          # events on the first and the last column and row
+        assert (ev[:, col] == 0).any() and (ev[:, col] == w - 1).any()
+    _system(cfg, n_learn=3, n_infer=2, every=1, events="border")
+
+
+@pytest.mark.parametrize("name", ["tiny", "p4b2rw_p3b1rw", "k7_s4"])
+def test_rtl_event_port_throughput(name):
+    """The event port's throughput contract (docs/rtl.md, Cycle budget): with a word offered in
+    every cycle, the start-to-done cycles the host measures are the cycles counter + 1 for every
+    sample (no input-starved cycle: the buffer passes a word on in the cycle the conv core takes
+    it); idle gaps of up to 4 cycles hide behind the conv core's 1 + 2 cycles per position (still
+    + 1), longer ones (up to 40) starve it: the difference grows by those cycles, never by more
+    than the gaps (the counter leaves exactly the starved cycles out)."""
+    cfg = tiny() if name == "tiny" else lanes_config(name) if name in LANES else geometry_config(name)
+    rep = _system(cfg, n_learn=3, n_infer=2, every=0)
+    assert rep["wall_minus_counted"] == [1] * 5, rep["wall_minus_counted"]
+    if name == "tiny":
+        rep = _system(cfg, n_learn=3, n_infer=2, every=0, gaps=5)
+        assert rep["wall_minus_counted"] == [1] * 5 and min(rep["gap_cycles"]) > 50
+        rep = _system(cfg, n_learn=3, n_infer=2, every=0, gaps=5, gap_max=40)
+        d, g = rep["wall_minus_counted"], rep["gap_cycles"]
+        assert all(1 < x <= 1 + y for x, y in zip(d, g)), (d, g)
+
+
+@pytest.mark.parametrize("organisation", ["tiny", "p4b2rw_p3b1rw"])
+def test_rtl_inference_only_build(organisation):
+    """The inference-only build (LEARNING = 0) in the default suite, unbanked (tiny) and with lanes
+    and banked weights: every sample is sent with the learning request asserted, which this build
+    must ignore; prediction, the output layer's result memory, every counter (the learning phase
+    stays at zero) and every memory word of the build compared with the model's inference."""
+    cfg = tiny() if organisation == "tiny" else lanes_config(organisation)
+    rep = _system(cfg, n_learn=0, n_infer=4, every=2, learning=False, learn_request=True)
+    assert rep["samples"] == 4 and not any(rep["total_counters_model"][1])
 
 
 @pytest.mark.slow
