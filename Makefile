@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: train test test-slow bench mutants sysdeps clean
+.PHONY: train test test-slow bench mutants coverage sysdeps clean
 
 # -qq on the editable install: no setuptools banner about editable installs of a flat layout
 # (harmless here); errors still show.
@@ -35,6 +35,15 @@ test-slow: $(VENV)/.installed sysdeps
 # the project's own mutation testing (sim/mutants.py): every mutant must be killed by `make test`
 mutants: $(VENV)/.installed sysdeps
 	$(PY) -m sim.mutate --baseline --jobs 2 $(ARGS)
+
+# RTL line and toggle coverage of the default RTL tests (sim/coverage.py): Verilator coverage builds
+# (folders ...-cov), one counts file per run, merged into runs/coverage.md; fails below 95 % of
+# lines or on an uncovered line that sim/coverage_waivers.toml does not explain
+coverage: $(VENV)/.installed sysdeps
+	rm -rf sim/sim_build/coverage
+	RTL_COVERAGE=1 $(PY) -m pytest -q tests/rtl $(ARGS)
+	mkdir -p runs
+	$(PY) -m sim.coverage --out runs/coverage.md --min-lines 95
 
 bench: $(VENV)/.installed
 	$(PY) bench/bench_model.py

