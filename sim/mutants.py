@@ -36,6 +36,7 @@ LANES_PORT = "tests/rtl/test_rtl_system.py::test_rtl_lanes_access_port"
 EDGE = "tests/rtl/test_rtl_edge.py"
 DIRECTED = "tests/rtl/test_rtl_directed.py"
 UNITS = "tests/rtl/test_rtl_units.py"
+READ_HOLD = "tests/rtl/test_rtl_system.py::test_rtl_read_data_held_until_the_next_read"
 SPEC = ("tests/spec/test_spec_examples.py", "tests/engine/test_model_variants.py")
 
 CATALOGUE: list[Mutant] = [
@@ -58,6 +59,15 @@ CATALOGUE: list[Mutant] = [
     rtl("aer_bound_x", "aer_in", "x = W accepted (bound check x > W)",
         "wire bad = !in_eos && (({1'b0, in_x} >= W_C) || ({1'b0, in_y} >= W_C));",
         "wire bad = !in_eos && (({1'b0, in_x} > W_C) || ({1'b0, in_y} >= W_C));", [DIRECTED]),
+    rtl("aer_eos_checked", "aer_in", "the end-of-sample marker's coordinates are range-checked like an event's",
+        "wire bad = !in_eos && (({1'b0, in_x} >= W_C) || ({1'b0, in_y} >= W_C));",
+        "wire bad = (({1'b0, in_x} >= W_C) || ({1'b0, in_y} >= W_C));", [f"{DIRECTED}::test_rtl_interface[ignored_fields]"]),
+    rtl("aer_no_pass_through", "aer_in", "a word is accepted only into an empty buffer (no pass-through: "
+        "half throughput)", "assign in_ready  = enable && !(full_q && out_eos) && (!full_q || out_ready);",
+        "assign in_ready  = enable && !(full_q && out_eos) && !full_q;",
+        ["tests/rtl/test_rtl_system.py::test_rtl_event_port_throughput"]),
+    rtl("conv_polarity_one_channel", "conv_core", "a one-channel chip uses the polarity bit as its channel",
+        "ci_q <= (CIN == 2) ? ev_ci : 1'b0;", "ci_q <= ev_ci;", [f"{DIRECTED}::test_rtl_interface[ignored_fields]"]),
     rtl("aer_err_not_sticky", "aer_in", "ev_err follows the last word instead of staying set",
         "else if (acc && bad) err_q <= 1'b1;", "else if (acc) err_q <= bad;", [DIRECTED]),
     rtl("aer_open_between_samples", "aer_in", "port accepts words outside the event phase",
@@ -260,10 +270,23 @@ CATALOGUE: list[Mutant] = [
         "if (re) rdata <= mem[ra];", "rdata <= re ? mem[ra] : {WIDTH{1'b0}};", [SYS]),
     rtl("sram_1rw_no_check", "sram", "the single-port check never fires (a 1rw macro accepts a read and a "
         "write in one cycle)", "if (PORTS != 0 && re && we) conflict_q <= 1'b1;",
-        "if (PORTS > 1 && re && we) conflict_q <= 1'b1;", [LANES],
-        equivalent="the check only watches: no engine issues a read and a write of a 1rw macro in "
-                   "one cycle (docs/rtl.md, Ports), so removing it changes no value; the mutant "
-                   "fc_no_write_slot shows that the check fires when they do"),
+        "if (PORTS > 1 && re && we) conflict_q <= 1'b1;", [f"{UNITS}::test_rtl_unit[sram_ports]"]),
+    rtl("sram_read_on_write", "sram", "a write also loads the read data (the word at the read address)",
+        "if (re) rdata <= mem[ra];", "if (re || we) rdata <= mem[ra];",
+        [f"{UNITS}::test_rtl_unit[sram_ports]", READ_HOLD]),
+    rtl("lfsr_seed_zero_kept", "lfsr32", "SEED = 0 is loaded at reset (the LFSR then never leaves 0)",
+        "if (rst)       state_q <= (SEED == 32'd0) ? 32'd1 : SEED;", "if (rst)       state_q <= SEED;",
+        [f"{UNITS}::test_rtl_lfsr_seed_zero_resets_to_one"]),
+    rtl("top_sel_on_write", "spoon_top", "the access port's read select also follows writes",
+        "        end else if (h_rd) begin\n            sel_q <= acc_sel; addr_q <= acc_addr;",
+        "        end else if (h_rd || h_wr) begin\n            sel_q <= acc_sel; addr_q <= acc_addr;", [READ_HOLD]),
+    rtl("top_conflict_kernel_dropped", "spoon_top", "the conv kernel's conflict flag is left out of port_conflict",
+        "wire port_conflict = |conflict_l | u_conv_kernel.conflict_q | u_conv_pot.conflict_q |",
+        "wire port_conflict = |conflict_l | u_conv_pot.conflict_q |",
+        ["tests/rtl/test_rtl_system.py::test_rtl_port_checker_reports_a_conflict"]),
+    rtl("ctrl_learn_in_inference_build", "controller", "the inference-only build (LEARNING = 0) runs a "
+        "learning request as a learning sample", "learn_q <= (LEARNING != 0) && start_learn;",
+        "learn_q <= start_learn;", ["tests/rtl/test_rtl_system.py::test_rtl_inference_only_build"]),
     # ---- model arithmetic: engine (arith.py, fc.py, layout.py) and reference changed together ----------
     Mutant("model_random_before_step", "model", "stochastic bits from the LFSR state before its step",
            (("hwmodel/engine/arith.py", "    lfsr = lfsr_step(lfsr)\n    return (u + (lfsr & ((1 << s) - 1))) >> s, lfsr",
@@ -540,6 +563,9 @@ CATALOGUE: list[Mutant] = [
     Mutant("report_baseline_in_bits", "report", "the linear read-out is drawn at its bits, not kbit, on the memory axis",
            (("hwmodel/report/plots.py", '"memory": ("linear_memory_bits", 1e-3)', '"memory": ("linear_memory_bits", 1.0)'),),
            ("tests/apps/test_sweep.py::test_reference_rows_carry_the_baselines_and_the_report_draws_them",)),
+    Mutant("coverage_instances_not_merged", "coverage", "a line point counts only its last instance's hits",
+           (("sim/coverage.py", "m.lines[key] = m.lines.get(key, False) or n > 0", "m.lines[key] = n > 0"),),
+           ("tests/rtl/test_coverage_report.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",
