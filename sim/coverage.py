@@ -123,7 +123,10 @@ def report(mods: dict[str, Module], waivers: dict[str, str]) -> tuple[list[str],
             text = " ".join(src[line - 1].split()) if 0 < line <= len(src) else ""
             key = f"{name}: {text}"
             why = waivers.get(key)
-            used.add(key) if why else unexplained.append(f"{name}:{line}")
+            if why:
+                used.add(key)
+            else:
+                unexplained.append(f"{name}:{line}")
             out.append(f"- `{name}:{line}` ({kind}) `{text}`" + (f": explained, {why}" if why else ": NOT EXPLAINED"))
     if not any(not h for m in mods.values() for h in m.lines.values()):
         out.append("(none)")

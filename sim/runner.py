@@ -92,13 +92,18 @@ def unavailable() -> str | None:
 WAVEFORMS: dict[str, int] = {}
 
 
+def _flag(name: str) -> bool:
+    """An on/off environment switch (unset, empty, 0, false, no: off)."""
+    return os.environ.get(name, "0") not in ("", "0", "false", "no")
+
+
 def waves() -> bool:
-    return os.environ.get("WAVES", "0") not in ("", "0", "false", "no")
+    return _flag("WAVES")
 
 
 def coverage() -> bool:
     """``RTL_COVERAGE=1``: Verilator builds with line and toggle coverage, every run keeps its counts."""
-    return os.environ.get("RTL_COVERAGE", "0") not in ("", "0", "false", "no") and sim_name() == "verilator"
+    return _flag("RTL_COVERAGE") and sim_name() == "verilator"
 
 
 def coverage_dir() -> Path:
