@@ -36,16 +36,32 @@ GAINS = (0.25, 0.5, 1.0, 2.0, 4.0)
 # (x = 1 on the active inputs and the bias); layer k >= 1 reads y_{k-1} and the bias YMAX_{k-1}.
 
 @njit(cache=True, nogil=True, inline="always")
+def _rows(W, w0, n, m):
+    """Layer view: the (n + 1, m) weight matrix at W[w0:], one row per input (the bias row last).
+    The kernels index rows of such views with loop counters that start at 0, which lets the
+    compiler vectorize the loops over units (a flat W[w0 + i * m + j] does not vectorize)."""
+    return W[w0:w0 + (n + 1) * m].reshape((n + 1, m))
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _matvec(Wk, x, z):
+    """z[j] = sum_i Wk[i, j] * x[i], summed over i in ascending order from 0.0."""
+    for j in range(z.shape[0]):
+        z[j] = 0.0
+    for i in range(Wk.shape[0]):
+        row = Wk[i]
+        xi = x[i]
+        for j in range(z.shape[0]):
+            z[j] += row[j] * xi
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _output(W, w0, n, m, yb, y0, inv_sig, one, lab, e):
     """Output layer k >= 1 of one sample: e = sigmoid error (lab < 0: the potentials z)."""
-    for o in range(m):
-        acc = 0.0
-        for i in range(n + 1):
-            acc += W[w0 + i * m + o] * yb[y0 + i]
-        if lab >= 0:
-            e[o] = one / (1.0 + math.exp(-acc * inv_sig)) - (one if o == lab else 0.0)
-        else:
-            e[o] = acc
+    _matvec(_rows(W, w0, n, m), yb[y0:y0 + n + 1], e)
+    if lab >= 0:
+        for o in range(m):
+            e[o] = one / (1.0 + math.exp(-e[o] * inv_sig)) - (one if o == lab else 0.0)
 
 
 @njit(cache=True, nogil=True)
@@ -59,28 +75,27 @@ def _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, i
         if k == L - 1 and k > 0:
             _output(W, w0, n, m, yb, yoff[k - 1], inv_sig, one, lab, e)
             continue
+        Wk = _rows(W, w0, n, m)
         z = np.empty(m)
         if k == 0:
+            bias = Wk[n]
             for j in range(m):
-                z[j] = W[w0 + n * m + j]                 # bias row first, as the chip does
+                z[j] = bias[j]                           # bias row first, as the chip does
             for t in range(a0, a1):
-                r = w0 + idx[t] * m
+                row = Wk[idx[t]]
                 for j in range(m):
-                    z[j] += W[r + j]
+                    z[j] += row[j]
         else:
-            y0 = yoff[k - 1]
-            for j in range(m):
-                acc = 0.0
-                for i in range(n + 1):
-                    acc += W[w0 + i * m + j] * yb[y0 + i]
-                z[j] = acc
+            _matvec(Wk, yb[yoff[k - 1]:yoff[k - 1] + n + 1], z)
         if k < L - 1:
-            y0 = yoff[k]
+            y = yb[yoff[k]:yoff[k] + m + 1]
+            dk = d[yoff[k]:yoff[k] + m]
+            a, inv = ymax[k], inv_as[k]
             for j in range(m):
-                u = z[j] * inv_as[k]
-                yb[y0 + j] = max(-ymax[k], min(ymax[k], u))
-                d[y0 + j] = 1.0 if (u > -ymax[k] and u < ymax[k]) else 0.0
-            yb[y0 + m] = ymax[k]
+                u = z[j] * inv
+                y[j] = max(-a, min(a, u))
+                dk[j] = 1.0 if (u > -a and u < a) else 0.0
+            y[m] = a
         else:
             for o in range(m):
                 if lab >= 0:
@@ -90,58 +105,74 @@ def _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, i
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, algo, norm, L):
+def _hidden_signals(W, woff, nin, nout, B, boff, yoff, d, g, e, lab, algo, norm, L):
     """The hidden layers' error signals g_k: DRTP from row ``lab`` of B_k, BP backwards from e."""
     for k in range(L - 2, -1, -1):
         m, y0 = nout[k], yoff[k]
+        gk = g[y0:y0 + m]
+        dk = d[y0:y0 + m]
         if algo == DRTP:
-            b0 = boff[k] + lab * m
+            bk = B[boff[k] + lab * m:boff[k] + (lab + 1) * m]
             for j in range(m):
-                g[y0 + j] = d[y0 + j] * B[b0 + j]
+                gk[j] = dk[j] * bk[j]
         else:
-            mn, w1 = nout[k + 1], woff[k + 1]
+            mn = nout[k + 1]
+            Wn = _rows(W, woff[k + 1], nin[k + 1], mn)
+            up = e if k + 1 == L - 1 else g[yoff[k + 1]:yoff[k + 1] + mn]
             for j in range(m):
+                row = Wn[j]
                 acc = 0.0
-                if k + 1 == L - 1:
-                    for o in range(mn):
-                        acc += W[w1 + j * mn + o] * e[o]
-                else:
-                    z1 = yoff[k + 1]
-                    for o in range(mn):
-                        acc += W[w1 + j * mn + o] * g[z1 + o]
-                g[y0 + j] = d[y0 + j] * acc * norm[k + 1]
+                for o in range(mn):
+                    acc += row[o] * up[o]
+                gk[j] = dk[j] * acc * norm[k + 1]
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, g0, eta, wclip, nz):
-    """W_k -= eta * gv[g0 + j] * x_i for every input i (the spikes, or y_{k-1} with its bias).
-    Only the columns listed in ``nz`` (where the signal is not 0: an update by 0 leaves the
-    weight as it is, clipped or not, since every weight already lies inside the clip range) are
-    touched; the result is the same as updating every column."""
+def _update_row(row, gv, eta, wclip, x):
+    """row[j] -= eta * gv[j] * x (x = 1: the spike inputs), clipped, where gv[j] != 0 (elsewhere
+    the weight stays as it is)."""
+    for j in range(row.shape[0]):
+        w = row[j]
+        u = max(-wclip, min(wclip, w - eta * gv[j] * x))
+        row[j] = u if gv[j] != 0.0 else w
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz):
+    """W_k -= eta * gv[j] * x_i for every input i (the spikes, or y_{k-1} with its bias). An
+    update by 0 leaves the weight as it is (clipped or not, since every weight already lies
+    inside the clip range), so only the columns where the signal is not 0 change: when they are
+    few (listed in ``nz``), only they are touched; else whole rows, keeping the others. Either
+    way the result is the same as updating every column."""
     cnt = 0
     for j in range(m):
-        if gv[g0 + j] != 0.0:
+        if gv[j] != 0.0:
             nz[cnt] = j
             cnt += 1
     if cnt == 0:
         return
+    Wk = _rows(W, w0, n, m)
+    dense = cnt * 8 >= m
     if k == 0:
         for t in range(a0, a1 + 1):
-            i = idx[t] if t < a1 else n
-            r = w0 + i * m
-            for c in range(cnt):
-                j = nz[c]
-                w = W[r + j] - eta * gv[g0 + j]
-                W[r + j] = max(-wclip, min(wclip, w))
+            row = Wk[idx[t] if t < a1 else n]
+            if dense:
+                _update_row(row, gv, eta, wclip, 1.0)
+            else:
+                for c in range(cnt):
+                    j = nz[c]
+                    row[j] = max(-wclip, min(wclip, row[j] - eta * gv[j]))
     else:
-        xp = yoff[k - 1]
+        x = yb[yoff[k - 1]:yoff[k - 1] + n + 1]
         for i in range(n + 1):
-            x = yb[xp + i]
-            r = w0 + i * m
-            for c in range(cnt):
-                j = nz[c]
-                w = W[r + j] - eta * gv[g0 + j] * x
-                W[r + j] = max(-wclip, min(wclip, w))
+            row = Wk[i]
+            xi = x[i]
+            if dense:
+                _update_row(row, gv, eta, wclip, xi)
+            else:
+                for c in range(cnt):
+                    j = nz[c]
+                    row[j] = max(-wclip, min(wclip, row[j] - eta * gv[j] * xi))
 
 
 @njit(cache=True, nogil=True)
@@ -157,16 +188,16 @@ def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, y
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
         _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, L)
-        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, algo, norm, L)
+        _hidden_signals(W, woff, nin, nout, B, boff, yoff, d, g, e, lab, algo, norm, L)
         # updates, layer by layer: u = -g_j * x_i (hidden), -e_o * x_i (output)
         for k in range(L):
             if frozen and k < L - 1:
                 continue
             if k == L - 1:
-                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, e, 0, eta[k], wclip[k], nz)
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, e, eta[k], wclip[k], nz)
             else:
-                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g, yoff[k], eta[k],
-                              wclip[k], nz)
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g[yoff[k]:yoff[k] + nout[k]],
+                              eta[k], wclip[k], nz)
 
 
 @njit(cache=True, nogil=True)
@@ -188,15 +219,15 @@ def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, 
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
         _forward_stack(idx, a0, a1, W, woff, nin, nout, inv_as, ymax, yb, yoff, d, inv_sig, one, lab, e, L - 1)
-        _hidden_signals(W, woff, nout, B, boff, yoff, d, g, e, lab, DRTP, norm, L)
+        _hidden_signals(W, woff, nin, nout, B, boff, yoff, d, g, e, lab, DRTP, norm, L)
         if not frozen:
             for k in range(L - 1):
-                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g, yoff[k], eta_h[k],
-                              wclip[k], nz)
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g[yoff[k]:yoff[k] + nout[k]],
+                              eta_h[k], wclip[k], nz)
         for q in range(G):
             Wq = WO[q]
             _output(Wq, 0, n, m, yb, y0, inv_sig, one, lab, e)
-            _update_layer(L - 1, idx, a0, a1, Wq, 0, n, m, yb, yoff, e, 0, eta_o[q], wclip[L - 1], nz)
+            _update_layer(L - 1, idx, a0, a1, Wq, 0, n, m, yb, yoff, e, eta_o[q], wclip[L - 1], nz)
 
 
 @njit(cache=True, nogil=True)
@@ -404,7 +435,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     (w1, w2, b_fields). ``train``/``val``/``test`` are (idx, off, labels) CSR triples of disjoint
     samples and ``orders[e]`` the order of the training samples in epoch e (the orders the integer
     model uses). ``progress`` (tqdm-like) is updated once per pair trained; its ``total`` is set
-    to the pairs known so far and grows with the grid."""
+    to the pairs known so far and grows with the grid (``_show_size``: "25+" while it may grow)."""
     if len(init) == 3 and cfg.depth == 1 and not isinstance(init[0], (list, tuple)):
         weights, bfs = [init[0], init[1]], [init[2]]
     else:
@@ -424,7 +455,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
         return _train_points(cfg, weights, bfs, algo, frozen, points, train, val, epochs, orders, stop)
     while True:
         todo = [(g1, g2) for g1 in axes[0] for g2 in axes[1] if (g1, g2) not in done]
-        _set_total(progress, len(done) + len(todo))
+        _show_size(progress, len(done) + len(todo), _can_grow(grown, extend, frozen or cfg.depth == 0))
         bump = None if progress is None else (lambda pts, _r: progress.update(len(pts)))
         # the jobs, and the points in each, come in grid order (todo is hidden-gain major), so the
         # tie-break sees the serial sequence; only the best network's weights are kept
@@ -439,6 +470,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
                 best = (key, g, w, curve)
         if not _grow(axes, best[1], grown, extend, fixed_hidden=frozen or cfg.depth == 0):
             break
+    _show_size(progress, len(done), False)
     g, curve = best[1], best[3]
     net = FloatStack(cfg, weights, bfs, algo, frozen)
     net.W[:] = best[2]
@@ -450,12 +482,28 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
                        ((axes[0][0], axes[0][-1]), (axes[1][0], axes[1][-1])))
 
 
-def _set_total(progress, want: int) -> None:
-    """A growing search's bar: its total is the pairs known so far."""
-    if progress is not None and getattr(progress, "total", None) is not None and progress.total != want:
-        progress.total = want
+GROWING = "{desc}: {n_fmt}/{total_fmt}+ runs [{elapsed}] (the grid grows while its best pair is on an edge)"
+
+
+def _show_size(progress, total: int, may_grow: bool) -> None:
+    """The search's bar: ``total`` runs known so far. While the grid may still grow its total reads
+    "25+" and no percentage or time left is shown (both would be of an unknown size); once the
+    size is final (no growth left, or the search done), the bar is tqdm's usual one."""
+    if progress is None or getattr(progress, "total", None) is None:
+        return
+    fmt = GROWING if may_grow else None
+    if progress.total != total or getattr(progress, "bar_format", None) != fmt:
+        progress.total = total
+        if hasattr(progress, "bar_format"):
+            progress.bar_format = fmt
         if hasattr(progress, "refresh"):
             progress.refresh()
+
+
+def _can_grow(grown: dict, extend: int, fixed_hidden: bool) -> bool:
+    """Whether the grid has an extension left in any direction (the hidden axis is fixed when no
+    hidden layer learns)."""
+    return any(n < extend for (a, _), n in grown.items() if not (a == 0 and fixed_hidden))
 
 
 def _grow(axes: list[list[float]], best: tuple[float, float], grown: dict, extend: int, fixed_hidden: bool) -> bool:

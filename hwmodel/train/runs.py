@@ -246,8 +246,7 @@ def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epoc
         try:
             # the bar inside the try: a Ctrl-C while it prints its first line (a user who
             # reacts to that line) must keep what finished as well
-            bar = progress(f"float {algo.upper()} reference (gain grid; grows while the best pair is on its "
-                           f"edge)", len(GAINS) ** 2) if progress else None
+            bar = progress(f"float {algo.upper()} reference, gain grid", len(GAINS) ** 2) if progress else None
             fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar,
                                  jobs=jobs)
         except KeyboardInterrupt:

@@ -152,3 +152,72 @@ def test_bp_weights_must_start_inside_their_range():
     with pytest.raises(ValueError, match="layer 2: initial weights beyond the weight range"):
         FloatStack(cfg, Ws, Bs, "bp")
     FloatStack(cfg, Ws, Bs, "drtp")            # float DRTP has no weight range
+
+
+@pytest.mark.parametrize("k", [0, 1])
+@pytest.mark.parametrize("nonzero", [1, 3, 16, 40])
+def test_update_layer_sparse_and_dense_rows_equal_the_full_update(k, nonzero):
+    """_update_layer touches only the columns whose signal is not 0 (a list of them when they are
+    few, whole rows keeping the others when they are many): both must give, bit for bit, the
+    update of every column, W - eta * g * x clipped, with negative, positive and zero signals."""
+    from hwmodel.train.floatref import _update_layer
+    rng = np.random.default_rng(100 * k + nonzero)
+    n, m, wclip, eta = 30, 40, 20.0, 0.75
+    W = rng.integers(-20, 21, ((n + 1) * m,)).astype(float)
+    gv = np.zeros(m)
+    cols = rng.choice(m, nonzero, replace=False)
+    gv[cols] = rng.normal(0.0, 8.0, nonzero)
+    gv[cols[0]] = -abs(gv[cols[0]]) - 1.0                  # at least one negative signal
+    idx = np.sort(rng.choice(n, 9, replace=False)).astype(np.int64)
+    yb = np.concatenate([rng.uniform(-3.0, 3.0, n), [3.0]])    # layer k >= 1 reads y_{k-1} and its bias
+    yoff = np.array([0, n + 1], np.int64)
+    x = np.zeros(n + 1)
+    if k == 0:
+        x[idx] = 1.0
+        x[n] = 1.0                                          # the bias input
+    else:
+        x[:] = yb
+    full = np.clip(W.reshape(n + 1, m) - eta * gv[None, :] * x[:, None], -wclip, wclip)
+    full = np.where(gv[None, :] != 0.0, full, W.reshape(n + 1, m))
+    got = W.copy()
+    _update_layer(k, idx, 0, len(idx), got, 0, n, m, yb, yoff, gv, eta, wclip, np.empty(m, np.int64))
+    np.testing.assert_array_equal(got.reshape(n + 1, m), full)
+    assert (got != W).sum() > 0
+
+
+def test_gain_search_bar_says_when_the_grid_may_grow():
+    """The search's progress: its total is the runs known so far, shown as "N+" (no percentage)
+    while the grid may still grow; when the search ends the total is the runs made and the
+    usual bar (with its percentage) is back."""
+    from tqdm import tqdm
+    from hwmodel.train.floatref import train_reference
+    import io
+    cfg, Ws, Bs, X, labels = case(1, 5)
+    idx, off = _csr(X)
+    data = (idx, off, labels)
+    orders = [np.arange(len(labels))]
+    out = io.StringIO()
+    shown = []
+
+    class Bar(tqdm):
+        def refresh(self, *a, **k):
+            shown.append((self.total, self.n, self.bar_format))
+            return super().refresh(*a, **k)
+    bar = Bar(total=4, file=out, mininterval=0)
+    shown.clear()                                          # tqdm's own first display
+    r = train_reference(cfg, "drtp", (Ws, Bs), data, data, data, 1, orders, gains=(1.0, 2.0), extend=1,
+                        progress=bar)
+    bar.close()
+    first, last = shown[0], shown[-1]
+    assert first[0] == 4 and first[2] is not None and "+ runs" in first[2]
+    assert last == (len(r.grid), len(r.grid), None)
+    assert len(r.grid) > 4                                 # the grid did grow (both axes, once)
+    text = out.getvalue()
+    assert "4/4+ runs" in text and f"{len(r.grid)}/{len(r.grid)}" in text and "100%" in text
+    assert all(t[1] <= t[0] for t in shown)                # never more runs than the total shown
+    # no growth left (extend=0): the size is final from the start, no "+"
+    shown.clear()
+    bar = Bar(total=1, file=io.StringIO(), mininterval=0)
+    shown.clear()
+    train_reference(cfg, "drtp", (Ws, Bs), data, data, data, 1, orders, gains=(1.0, 2.0), extend=0, progress=bar)
+    assert shown and shown[0][0] == 4 and all(t[2] is None for t in shown)
