@@ -7,8 +7,9 @@ twice: as the search used to, one run per pair on one thread (the reference), an
 hidden trajectory; both: ``--jobs`` threads). Both must give the same validation accuracies
 (checked). Prints training sample-steps per second (pairs x epochs x training samples / time,
 validation included), their ratio, and the integer chip model's learning samples/s on the same
-samples beside them. ``--make-train`` also times the whole ``python -m hwmodel train --mode both``
-(the main job of ``make train``, after set-up) as a subprocess.
+samples beside them (its conv front end computed in every pass, and once, as train does).
+``--make-train`` also times the whole ``python -m hwmodel train --mode both`` (the main job of
+``make train``, after set-up) as a subprocess.
 
     python bench/bench_floatref.py [--config spoon] [--epochs 3] [--jobs N] [--make-train]
 """
@@ -62,10 +63,16 @@ def main(argv=None) -> int:
     _train_points(cfg, *init, "drtp", False, pairs[:2], tr, va, 1, orders, None)
     for algo in ("drtp", "bp"):
         _train_points(cfg, *init, algo, False, pairs[:1], tr, va, 1, orders, None)
+    proc.copy().train_epoch(prep.train, prep.y_train, orders[0][:50])        # the chip's kernels compiled
     chip = proc.copy()
     t0 = time.perf_counter()
     chip.train_epoch(prep.train, prep.y_train, orders[0])
     chip_rate = len(prep.y_train) / (time.perf_counter() - t0)
+    fe = proc.front_end(prep.train)                 # once per seed in train (runs.front_ends)
+    chip = proc.copy()
+    t0 = time.perf_counter()
+    chip.train_epoch(prep.train, prep.y_train, orders[0], front=fe)
+    chip_rate_fe = len(prep.y_train) / (time.perf_counter() - t0)
     print(f"config {cfg.name}, {source}: {len(prep.y_train)} training / {len(prep.y_val)} validation samples, "
           f"{len(pairs)} gain pairs x {a.epochs} epochs, {jobs} thread(s)")
     print(f"{'':20s} {'per pair, 1 thread':>20s} {'search now':>14s} {'ratio':>7s}   (training sample-steps/s)")
@@ -81,7 +88,8 @@ def main(argv=None) -> int:
                   file=sys.stderr)
             return 1
         print(f"float {algo.upper():14s} {steps / t_ref:20,.0f} {steps / t_new:14,.0f} {t_ref / t_new:6.1f}x")
-    print(f"{'integer chip model':20s} {chip_rate:20,.0f} {'':14s} {'':7s}   (learning samples/s, one core)")
+    print(f"{'integer chip model':20s} {chip_rate:20,.0f} {chip_rate_fe:14,.0f} {chip_rate_fe / chip_rate:6.1f}x   "
+          f"(learning samples/s, one core; the conv computed in every pass / once)")
     if a.make_train:
         cmd = [sys.executable, "-m", "hwmodel", "train", "--config", a.config, "--mode", "both", "--no-progress",
                "--json", "--jobs", str(jobs)]

@@ -30,9 +30,8 @@ def add_data_options(sp) -> None:
                          "ticks for encoded images)")
     sp.add_argument("--max-events", type=checks.count, default=None, metavar="N",
                     help="keep at most the first N >= 1 events of each sample")
-    sp.add_argument("--data", metavar="DIR",
-                    help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder "
-                         "with --events nmnist / aer")
+    from hwmodel.data.select import DATA_HELP
+    sp.add_argument("--data", metavar="DIR|NAME", help=DATA_HELP)
     sp.add_argument("--n-train", type=checks.count, default=None, metavar="N",
                     help="training samples, >= 1 and at most what the data has (embedded default 4000; "
                          "a folder: all)")

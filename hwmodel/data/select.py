@@ -89,6 +89,33 @@ def prepare_streams(cfg: Config, train_streams, y_train, test_streams, y_test) -
                     np.asarray(y_train, np.int64), np.asarray(y_test, np.int64))
 
 
+@dataclass(frozen=True)
+class NamedData:
+    folder: str | None     # None: the embedded digits
+    what: str
+    install: str           # how to get it when the folder is missing
+
+
+# --data NAME: datasets known by name (a folder of the same name is given as ./NAME)
+NAMED_DATA = {
+    "mnist5k": NamedData(None, "the embedded 5,000 MNIST digits, the default", ""),
+    "fashion": NamedData("/usr/share/datasets/fashion-mnist", "Fashion-MNIST, 60,000 + 10,000 images",
+                         "apt-get install dataset-fashion-mnist (Debian/Ubuntu) installs it there, or give "
+                         "--data DIR with its four IDX files"),
+}
+
+
+DATA_HELP = ("an MNIST-layout IDX folder, or a dataset by name: " + ", ".join(
+    f"'{k}' ({d.what})" for k, d in NAMED_DATA.items()) + "; the N-MNIST / .aer folder with --events nmnist / aer. "
+    "A folder of the same name as a dataset: ./NAME")
+
+
+def named_data_folder(folder: str | None) -> str | None:
+    """The folder ``--data`` means: a dataset name (``NAMED_DATA``) becomes its folder (None for
+    the embedded digits); anything else is a folder path as given."""
+    return NAMED_DATA[folder].folder if folder in NAMED_DATA else folder
+
+
 EVENT_SOURCES = ("image", "dvs", "nmnist", "aer")
 STREAM_SOURCES = ("nmnist", "aer")  # recorded streams from a --data folder
 DVS_TEST_SEED_OFFSET = 1_000_000
@@ -107,6 +134,9 @@ class DataSpec:
     window_us: int | None = None
     max_events: int | None = None
     val_size: int | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "folder", named_data_folder(self.folder))
 
     def resolved_val(self, n_train: int | None = None) -> int | None:
         """The validation size for a training set of ``n_train`` samples (None: not known yet)."""
@@ -163,6 +193,10 @@ def check_spec(spec: DataSpec) -> None:
     if spec.folder:
         p = Path(spec.folder)
         if not p.exists():
+            named = [(k, d) for k, d in NAMED_DATA.items() if d.folder == spec.folder]
+            if named:
+                k, d = named[0]
+                raise DataError(f"--data {k}: {d.what} is not installed in {d.folder}; {d.install}")
             raise DataError(f"data folder '{spec.folder}' does not exist")
         if not p.is_dir():
             raise DataError(f"data folder '{spec.folder}' is not a folder")

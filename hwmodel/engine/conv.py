@@ -51,12 +51,18 @@ def conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB
 def event_phase(g, ex, ey, ec, e0, e1, kern, pot, spk, c, CY):
     """The event phase of one sample: scatter, its counters and cycles (each event 1 + 2 per
     position; input-starved cycles are not counted)."""
-    C = g[G_C]
-    npos, nsw = conv_events(ex, ey, ec, e0, e1, kern, pot, spk, C, g[G_K], g[G_S], g[G_PAD], g[G_O],
+    npos, nsw = conv_events(ex, ey, ec, e0, e1, kern, pot, spk, g[G_C], g[G_K], g[G_S], g[G_PAD], g[G_O],
                             g[G_POOL], g[G_Q], g[G_PB], g[G_THETA])
+    count_events(c, CY, g[G_C], e1 - e0, npos, nsw)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def count_events(c, CY, C, nev, npos, nsw):
+    """The counters and cycles of an event phase of ``nev`` events that visited ``npos``
+    positions and wrote ``nsw`` new spike words."""
     c[0, C_SWR] += nsw
-    c[0, C_EV] += e1 - e0
-    c[0, CY] += e1 - e0 + 2 * npos
+    c[0, C_EV] += nev
+    c[0, CY] += nev + 2 * npos
     c[0, C_KRD] += npos
     c[0, C_PRD] += npos
     c[0, C_PWR] += npos
@@ -80,26 +86,37 @@ def scan_spikes(spk, active, Q, C, NIN):
 
 
 @njit(cache=True, nogil=True)
-def spike_inputs(g, ex, ey, ec, offsets, kern):
-    """The active inputs of layer 1 for every sample (spec §7 scan order, bias excluded), as CSR
-    (indices, offsets). The conv front end is fixed, so this is what the float references and the
-    baselines see."""
+def front_end(g, ex, ey, ec, offsets, kern):
+    """The conv front end of every sample, once: its active inputs of layer 1 (spec §7 scan
+    order, bias excluded) as CSR (indices, offsets), and per sample the positions visited and the
+    new spike words written (what ``count_events`` needs). The conv front end does not learn, so
+    this is what every pass over the same samples computes again."""
     C, K, S, PAD, O = g[G_C], g[G_K], g[G_S], g[G_PAD], g[G_O]
     POOL, Q, PB, THETA = g[G_POOL], g[G_Q], g[G_PB], g[G_THETA]
     n = offsets.shape[0] - 1
     pot = np.zeros((O * O, C), np.int32)
     spk = np.zeros((Q * Q, C), np.uint8)
     out_off = np.zeros(n + 1, np.int64)
+    npos = np.zeros(n, np.int64)
+    nsw = np.zeros(n, np.int64)
     idx = np.empty(n * Q * Q * C, np.int64)
     k = 0
     for s in range(n):
         pot[:, :] = 0
         spk[:, :] = 0
-        conv_events(ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, C, K, S, PAD, O, POOL, Q, PB, THETA)
+        npos[s], nsw[s] = conv_events(ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, C, K, S, PAD, O,
+                                      POOL, Q, PB, THETA)
         for a in range(Q * Q):
             for co in range(C):
                 if spk[a, co]:
                     idx[k] = a * C + co
                     k += 1
         out_off[s + 1] = k
-    return idx[:k].copy(), out_off
+    return idx[:k].copy(), out_off, npos, nsw
+
+
+def spike_inputs(g, ex, ey, ec, offsets, kern):
+    """The active inputs of layer 1 for every sample (spec §7 scan order, bias excluded), as CSR
+    (indices, offsets): what the float references and the baselines see."""
+    idx, off, _, _ = front_end(g, ex, ey, ec, offsets, kern)
+    return idx, off

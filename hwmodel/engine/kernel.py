@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
-from hwmodel.engine.conv import event_phase, scan_spikes
+from hwmodel.engine.conv import conv_events, count_events, event_phase, front_end, scan_spikes
 from hwmodel.engine.fc import drtp_update, forward, hidden_activation, output_activation, output_update
-from hwmodel.engine.layout import (C_PWR, C_SWR, G_C, G_LUTB, G_MODE, G_NCNT, G_NIN, G_O, G_ONE, G_Q, G_SS,
+from hwmodel.engine.layout import (C_PWR, C_SWR, G_C, G_K, G_LUTB, G_MODE, G_NCNT, G_NIN, G_O, G_ONE, G_PAD,
+                                   G_PB, G_POOL, G_Q, G_S, G_SS, G_THETA,
                                    L_AOFF, L_BOFF, L_C_AWR, L_FROZEN, L_G, L_LOFF, L_N, L_NIN, L_P, L_SLOT,
                                    L_WOFF, L_XOFF, L_YOFF, build_state, global_params, lanes_view,
                                    layer_table)
@@ -27,14 +28,21 @@ from hwmodel.spec.counters import counter_names
 
 
 @njit(cache=True, nogil=True)
-def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps):
+def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
     """Run len(labels) samples; sample n owns events offsets[n]:offsets[n+1] of
     ``events = (x, y, c, offsets)``; ``state`` is the tuple of ``STATE_ARRAYS``.
 
     preds[n] receives the predicted class; cnt (2, n_counters) accumulates the counters and,
     when cnt_ps has len(labels) rows, cnt_ps[n] receives sample n's own counters.
+
+    ``front`` = (indices, offsets, positions, spike words) of ``conv.front_end`` for these
+    samples (offsets of len(labels) + 1 entries), or empty arrays: the event phase is then not
+    run again; its counters and cycles come from the cache, and the conv maps are computed for
+    the last sample only (the state a run leaves is the same either way).
     """
     ex, ey, ec, offsets = events
+    fidx, foff, fpos, fsw = front
+    cached = foff.shape[0] == labels.shape[0] + 1
     kern, pot, spk, w, acc, act, dact, bf, out, lut, lfsr = state
     C, O, Q, NIN = g[G_C], g[G_O], g[G_Q], g[G_NIN]
     MODE, SS, LB, ONE, NCNT = g[G_MODE], g[G_SS], g[G_LUTB], g[G_ONE], g[G_NCNT]
@@ -59,8 +67,10 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps):
         c[:, :] = 0
         label = labels[n]
         # clear: conv potentials and spikes, every fc{k}_acc
-        pot[:, :] = 0
-        spk[:, :] = 0
+        last = n == labels.shape[0] - 1
+        if not cached or last:
+            pot[:, :] = 0
+            spk[:, :] = 0
         acc[:] = 0
         c[0, C_PWR] += O * O
         c[0, C_SWR] += Q * Q
@@ -70,10 +80,21 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps):
         # clear runs in every block at once, each event 1 + 2 per position, end-of-sample 1,
         # DONE 1; input-starved cycles of the event phase are not counted
         c[0, CY] += max(O * O, gmax) + 2 + 1 + 1
-        event_phase(g, ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk, c, CY)
         # the active inputs of layer 1 (spec §7 scan, the bias last); each scan of the spike map
         # by a layer is counted where it happens
-        na = scan_spikes(spk, active, Q, C, NIN)
+        if cached:
+            f0, f1 = foff[n], foff[n + 1]
+            na = f1 - f0
+            active[:na] = fidx[f0:f1]
+            active[na] = NIN
+            na += 1
+            count_events(c, CY, C, offsets[n + 1] - offsets[n], fpos[n], fsw[n])
+            if last:   # the conv maps of the last sample, as the run without the cache leaves them
+                conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk, C, g[G_K], g[G_S], g[G_PAD],
+                            g[G_O], g[G_POOL], Q, g[G_PB], g[G_THETA])
+        else:
+            event_phase(g, ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk, c, CY)
+            na = scan_spikes(spk, active, Q, C, NIN)
         for k in range(NL):
             row = lay[k]
             NI, N, G = row[L_NIN], row[L_N], row[L_G]
@@ -122,6 +143,40 @@ class RunResult:
         return float(np.mean(self.preds == np.asarray(labels))) if len(labels) else float("nan")
 
 
+@dataclass
+class FrontEnd:
+    """The conv front end of a batch computed once (``StackProcessor.front_end``): per sample its
+    active inputs of layer 1 (CSR ``idx``/``off``, bias excluded), positions visited and new spike
+    words written, and the conv kernels and geometry it was computed with. ``run(..., front=)``
+    then skips the event phase: the same predictions, weights, LFSRs, counters and cycles, and the
+    same state left behind, as computing it again (tests/engine/test_front_end.py)."""
+    idx: np.ndarray
+    off: np.ndarray
+    npos: np.ndarray
+    nsw: np.ndarray
+    kern: np.ndarray
+    conv: tuple
+
+    def __len__(self) -> int:
+        return len(self.off) - 1
+
+    def subset(self, order: np.ndarray) -> "FrontEnd":
+        """The samples ``order`` (in that order), as ``EventBatch.subset``."""
+        order = np.asarray(order, np.int64)
+        lens = np.diff(self.off)[order]
+        off = np.zeros(len(order) + 1, np.int64)
+        np.cumsum(lens, out=off[1:])
+        idx = np.concatenate([self.idx[self.off[s]:self.off[s + 1]] for s in order]) if len(order) else \
+            self.idx[:0].copy()
+        return FrontEnd(idx, off, self.npos[order], self.nsw[order], self.kern, self.conv)
+
+    def arrays(self) -> tuple:
+        return self.idx, self.off, self.npos, self.nsw
+
+
+NO_FRONT = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
 class StackProcessor:
     """Whole-chip state of a stack of any depth plus the processing entry points (the
     counterpart of ``hwmodel.engine.processor.Processor``)."""
@@ -156,11 +211,34 @@ class StackProcessor:
         return np.zeros((2, len(self.names)), np.int64)
 
     # ---- running --------------------------------------------------------------------------
+    def _conv_key(self) -> tuple:
+        """What a front end depends on besides the kernels: the conv geometry and layer 1's inputs."""
+        g = self.g
+        return tuple(int(g[i]) for i in (G_C, G_K, G_S, G_PAD, G_O, G_POOL, G_Q, G_PB, G_THETA, G_NIN))
+
+    def front_end(self, batch) -> FrontEnd:
+        """The conv front end of ``batch`` under this chip's kernels, for ``run(..., front=)``."""
+        kern = self.st["kern"]
+        return FrontEnd(*front_end(self.g, batch.x, batch.y, batch.c, batch.offsets, kern), kern.copy(),
+                        self._conv_key())
+
+    def _front_arrays(self, front: FrontEnd | None, n: int) -> tuple:
+        if front is None:
+            return NO_FRONT
+        if len(front) != n:
+            raise ValueError(f"front end of {len(front)} samples for {n} samples")
+        if front.conv != self._conv_key() or not np.array_equal(front.kern, self.st["kern"]):
+            raise ValueError("front end computed with other conv kernels or geometry than this chip's")
+        return front.arrays()
+
     def run(self, batch, labels: np.ndarray | None = None, *, learn: bool = False,
-            record: bool = False) -> RunResult:
+            record: bool = False, front: FrontEnd | None = None) -> RunResult:
         """Process every sample of ``batch`` (an ``EventBatch``) in order; labels are required
-        when learning. ``record``: one kernel call per sample, per-sample counters and traces."""
+        when learning. ``record``: one kernel call per sample, per-sample counters and traces.
+        ``front``: the batch's ``front_end`` (same samples, same order), computed once for
+        several passes; the results are the same."""
         n = len(batch)
+        fa = self._front_arrays(front, n)
         if labels is None:
             if learn:
                 raise ValueError("learning needs labels")
@@ -176,21 +254,22 @@ class StackProcessor:
         preds = np.zeros(n, np.int64)
         cnt = self.zeros()
         if not record:
-            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0,) + cnt.shape, np.int64))
+            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0,) + cnt.shape, np.int64), fa)
             self.counters += cnt
             return RunResult(preds, cnt)
         ps = np.zeros((n,) + cnt.shape, np.int64)
         traces = []
         for k in range(n):
             one = batch.subset(np.array([k]))
-            self._kernel(one, labels[k:k + 1], learn, preds[k:k + 1], cnt, ps[k:k + 1])
+            f1 = NO_FRONT if front is None else front.subset(np.array([k])).arrays()
+            self._kernel(one, labels[k:k + 1], learn, preds[k:k + 1], cnt, ps[k:k + 1], f1)
             traces.append(self.memories())
         self.counters += cnt
         return RunResult(preds, cnt, ps, traces)
 
-    def _kernel(self, batch, labels, learn, preds, cnt, ps) -> None:
+    def _kernel(self, batch, labels, learn, preds, cnt, ps, front=NO_FRONT) -> None:
         run_stack(self.g, self.lay, (batch.x, batch.y, batch.c, batch.offsets), labels, bool(learn),
-                  tuple(self.st[k] for k in STATE_ARRAYS), preds, cnt, ps)
+                  tuple(self.st[k] for k in STATE_ARRAYS), preds, cnt, ps, front)
 
     # ---- state views ------------------------------------------------------------------------
     def weights(self, k: int) -> np.ndarray:

@@ -34,9 +34,8 @@ def build_parser() -> checks.Parser:
     b.add_argument("--epochs", type=checks.count, default=None, metavar="E",
                    help="epochs per run, >= 1 (default: the grid's)")
     b.add_argument("--seeds", default=None, metavar="LIST", help=checks.SEEDS_HELP + " (default: the grid's)")
-    b.add_argument("--data", metavar="DIR",
-                   help="MNIST IDX folder (default: embedded 5k digits), or the N-MNIST / .aer folder with "
-                        "--events nmnist / aer; checked once before any work")
+    from hwmodel.data.select import DATA_HELP
+    b.add_argument("--data", metavar="DIR|NAME", help=DATA_HELP + "; checked once before any work")
     b.add_argument("--events", choices=["image", "dvs", "nmnist", "aer"], default="image",
                    help="input: images through the config's encoder, DVS-emulated images, N-MNIST streams "
                         "or .aer files")

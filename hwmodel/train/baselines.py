@@ -14,7 +14,7 @@ LINEAR_LR_STEPS = (-2, -1, 1, 2)
 
 def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndarray],
                   conv_kernels: np.ndarray | None = None, progress=None, jobs: int = 1,
-                  chips: dict | None = None) -> dict:
+                  chips: dict | None = None, fronts: dict | None = None) -> dict:
     """The two integer baselines of the same data, split, seed, conv front end and sample order:
 
     - the *linear read-out*: no hidden layer, the output layer reads the conv spikes (spec §15,
@@ -25,20 +25,26 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
       only the output layer learns (with this config's shifts).
 
     The runs of each search step (and the frozen network) are independent: ``jobs`` threads run
-    them, with the results of a serial search. Returns ``linear_*`` and ``frozen_*`` accuracies
+    them, with the results of a serial search. ``fronts``: the conv front ends of the training,
+    validation and test samples (``runs.front_ends``; every baseline has this config's conv),
+    computed once instead of in every pass. Returns ``linear_*`` and ``frozen_*`` accuracies
     (test and validation) and the chosen shifts; ``chips`` (a dict) receives the two trained chips
     (``linear``, ``frozen``), e.g. to cost them."""
     from hwmodel.util.parallel import check, map_threads
     from hwmodel.engine.kernel import StackProcessor
 
+    fr = fronts or {}
+
     def train(proc, stop):
         for e in range(epochs):
             check(stop)
-            proc.run(prep.train.subset(orders[e]), np.asarray(prep.y_train)[orders[e]], learn=True)
+            o = orders[e]
+            proc.run(prep.train.subset(o), np.asarray(prep.y_train)[o], learn=True,
+                     front=None if fr.get("train") is None else fr["train"].subset(o))
         return proc
 
-    def acc(proc, batch, y):
-        return None if batch is None or not len(y) else proc.copy().run(batch).accuracy(y)
+    def acc(proc, batch, y, part):
+        return None if batch is None or not len(y) else proc.copy().run(batch, front=fr.get(part)).accuracy(y)
 
     out: dict = {}
     yb = cfg.hidden[-1].yb if cfg.depth else 1
@@ -52,7 +58,7 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
         ss, lr = job
         c = cfg.replace(**{"hidden.sizes": "", "output.lr_shift": lr, "output.sig_shift": ss})
         p = train(StackProcessor.from_config(c, conv_kernels), stop)
-        v = acc(p, prep.val, prep.y_val)
+        v = acc(p, prep.val, prep.y_val, "val")
         return (v if v is not None else -1.0, p)
 
     bump = None if progress is None else (lambda _j, _r: progress.update(1))
@@ -64,10 +70,12 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     step2 = [(best_ss, lr0 + d) for d in LINEAR_LR_STEPS if 0 <= lr0 + d <= 40 and (best_ss, lr0 + d) not in tried]
     tried.update(zip(step2, map_threads(one, step2, jobs, bump)))
     (ss, lr), (v, best) = max(tried.items(), key=lambda kv: (kv[1][0], -abs(kv[0][1] - lr0)))
-    out.update(linear_test_accuracy=acc(best, prep.test, prep.y_test), linear_val_accuracy=acc(best, prep.val, prep.y_val),
+    out.update(linear_test_accuracy=acc(best, prep.test, prep.y_test, "test"),
+               linear_val_accuracy=acc(best, prep.val, prep.y_val, "val"),
                linear_sig_shift=ss, linear_lr_shift=lr, linear_search_runs=len(tried),
                linear_weight_bits=(cfg.n_in + 1) * o.neurons * o.wb)
-    out.update(frozen_test_accuracy=acc(fz, prep.test, prep.y_test), frozen_val_accuracy=acc(fz, prep.val, prep.y_val))
+    out.update(frozen_test_accuracy=acc(fz, prep.test, prep.y_test, "test"),
+               frozen_val_accuracy=acc(fz, prep.val, prep.y_val, "val"))
     if chips is not None:
         chips.update(linear=best, frozen=fz)
     return out

@@ -428,8 +428,10 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     hidden layer learns (``frozen`` or no hidden layer): it is then fixed to 1.
 
     Speed, with results identical to one run per pair: float DRTP trains the pairs of one hidden
-    gain together on shared hidden layers (their updates do not depend on the output layer), and
-    ``jobs`` > 1 trains independent runs on that many threads.
+    gain together on shared hidden layers (their updates do not depend on the output layer), with
+    the output gains one step beyond the grid's edges along (``_beyond``: a growth of the output
+    axis then trains no hidden layer again), and ``jobs`` > 1 trains independent runs on that many
+    threads.
 
     ``init`` = (weights per layer, B fields per hidden layer), or the one-hidden-layer triple
     (w1, w2, b_fields). ``train``/``val``/``test`` are (idx, off, labels) CSR triples of disjoint
@@ -450,19 +452,23 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     done: dict[tuple[float, float], float] = {}
     grid: list[dict] = []
     best = None  # (key, (g1, g2), flat weights, curve)
+    spare: dict = {}  # float DRTP: output gains trained one step beyond the grid, for its growth
 
     def run(points, stop):
         return _train_points(cfg, weights, bfs, algo, frozen, points, train, val, epochs, orders, stop)
     while True:
         todo = [(g1, g2) for g1 in axes[0] for g2 in axes[1] if (g1, g2) not in done]
         _show_size(progress, len(done) + len(todo), _can_grow(grown, extend, frozen or cfg.depth == 0))
-        bump = None if progress is None else (lambda pts, _r: progress.update(len(pts)))
+        need = [p for p in todo if p not in spare]
         # the jobs, and the points in each, come in grid order (todo is hidden-gain major), so the
         # tie-break sees the serial sequence; only the best network's weights are kept
-        jobs_list = _jobs_of(todo, shared)
-        assert [p for job in jobs_list for p in job] == todo
-        trained = (r for out in map_threads(run, jobs_list, jobs, bump) for r in out)
-        for g, curve, w in trained:
+        jobs_list = _jobs_of(need, shared)
+        assert [p for job in jobs_list for p in job] == need
+        if shared:   # the output gains beyond the grid's edges ride along a hidden trajectory
+            jobs_list = [job + _beyond(job[0][0], axes[1], grown, extend, done, spare) for job in jobs_list]
+        wanted = set(need)
+        bump = None if progress is None else (lambda pts, _r: progress.update(sum(p in wanted for p in pts)))
+        for g, curve, w in _in_order(todo, map_threads(run, jobs_list, jobs, bump), spare, progress):
             done[g] = curve[-1]
             grid.append({"g1": g[0], "g2": g[1], "val_accuracy": curve[-1]})
             key = (curve[-1], _closeness(g))
@@ -483,6 +489,39 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
 
 
 GROWING = "{desc}: {n_fmt}/{total_fmt}+ runs [{elapsed}] (the grid grows while its best pair is on an edge)"
+
+
+def _beyond(g1: float, out_axis: list[float], grown: dict, extend: int, done: dict, spare: dict) -> list:
+    """The output gains one step beyond each edge of the output axis (where the grid may still
+    grow) for hidden gain ``g1``, not trained yet: float DRTP trains them along the same hidden
+    trajectory for little more than their output layers, so a later growth of the output axis
+    needs no hidden trajectory again."""
+    out = []
+    for d, g2 in ((-1, out_axis[0] / 2), (1, out_axis[-1] * 2)):
+        if grown[(1, d)] < extend and (g1, g2) not in done and (g1, g2) not in spare:
+            out.append((g1, g2))
+    return out
+
+
+def _in_order(todo: list, outs, spare: dict, progress):
+    """The results (point, curve, weights) of the points ``todo`` in its order: from ``spare``
+    (trained in an earlier step; counted on the bar now) or from the jobs' outputs ``outs`` (in
+    job order, each job's points contiguous in ``todo``); results of points beyond the grid go
+    to ``spare``."""
+    want = set(todo)
+    pending: dict = {}
+    for p in todo:
+        if p in spare:
+            if progress is not None:
+                progress.update(1)
+            yield (p, *spare.pop(p))
+            continue
+        while p not in pending:
+            for g, curve, w in next(outs):
+                (pending if g in want else spare)[g] = (curve, w)
+        yield (p, *pending.pop(p))
+    for _ in outs:      # nothing is left (every job holds a point of todo); ends the threads' generator
+        raise AssertionError("a job without a point of the grid")
 
 
 def _show_size(progress, total: int, may_grow: bool) -> None:

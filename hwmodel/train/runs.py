@@ -26,7 +26,6 @@ from hwmodel.spec.counters import counter_index
 from hwmodel.data.encode import EventBatch
 from hwmodel.train.floatref import GAINS, FloatResult, quantize, train_reference
 from hwmodel.engine.processor import Processor
-from hwmodel.engine.conv import spike_inputs
 from hwmodel.train.baselines import baseline_runs, run_baselines
 from hwmodel.data.select import Prepared
 
@@ -101,10 +100,17 @@ class TrainReport:
     interrupted: str | None = None  # Ctrl-C: what was stopped (the finished parts are kept)
 
 
-def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None) -> float | None:
+def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None, front=None) -> float | None:
     if batch is None or y is None or not len(y):
         return None
-    return proc.copy().evaluate(batch, y).accuracy(y)
+    return proc.copy().evaluate(batch, y, front=front).accuracy(y)
+
+
+def front_ends(proc: Processor, prep: Prepared) -> dict:
+    """The conv front end of the training, validation and test samples under ``proc``'s kernels,
+    computed once for every pass of every chip with that conv (``StackProcessor.front_end``)."""
+    return {"train": proc.front_end(prep.train), "test": proc.front_end(prep.test),
+            "val": proc.front_end(prep.val) if prep.val is not None and len(prep.y_val) else None}
 
 
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
@@ -137,21 +143,22 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)  # lanes: spec §16
         res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
+    fronts = front_ends(proc, prep)
     curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
     res["learning_curves"] = curves
 
     if mode in ("on-chip", "both"):
-        _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep)
+        _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep, fronts)
     if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
-        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep)
+        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts)
     if (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None:
         _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
-                          saturation, jobs, rep)
+                          saturation, jobs, rep, fronts)
     return rep
 
 
 def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, progress,
-                   saturation: bool, rep: TrainReport) -> None:
+                   saturation: bool, rep: TrainReport, fronts: dict) -> None:
     """Integer DRTP on the chip model, epoch by epoch (Ctrl-C keeps the last completed epoch);
     the chip's test, train and validation accuracies, throughput, cycles and saturation."""
     res, curves = rep.results, rep.results["learning_curves"]
@@ -164,12 +171,12 @@ def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs:
         for e in range(epochs):
             interruption_point()
             t0 = time.perf_counter()
-            ep = proc.train_epoch(prep.train, prep.y_train, orders[e])
+            ep = proc.train_epoch(prep.train, prep.y_train, orders[e], front=fronts["train"])
             learn_time += time.perf_counter() - t0
             learn_cycles[0] += int(ep.counters[:, cyc].sum())
             learn_cycles[1] += len(prep.y_train)
-            acc = proc.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
-            vacc = _acc(proc, prep.val, prep.y_val)
+            acc = proc.evaluate(prep.test, prep.y_test, front=fronts["test"]).accuracy(prep.y_test)
+            vacc = _acc(proc, prep.val, prep.y_val, fronts["val"])
             done = (proc.copy(), done[1] + [acc], done[2] + ([] if vacc is None else [vacc]))
             if bar is not None:
                 bar.update(1)
@@ -186,10 +193,10 @@ def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs:
     if bar is not None:
         bar.close()
     t0 = time.perf_counter()
-    te = proc.copy().evaluate(prep.test, prep.y_test)
+    te = proc.copy().evaluate(prep.test, prep.y_test)        # the conv included: a chip's inference rate
     infer_time = time.perf_counter() - t0
     rep.test_counters = te.counters
-    tr = proc.copy().evaluate(prep.train, prep.y_train)
+    tr = proc.copy().evaluate(prep.train, prep.y_train, front=fronts["train"])
     res.update(test_accuracy=te.accuracy(prep.y_test), train_accuracy=tr.accuracy(prep.y_train),
                test_accuracy_per_epoch=curve,
                learn_samples_per_second=len(curve) * len(prep.y_train) / learn_time if learn_time else None,
@@ -207,14 +214,15 @@ def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs:
 
 
 def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, progress, jobs: int,
-                     rep: TrainReport) -> None:
+                     rep: TrainReport, fronts: dict | None = None) -> None:
     """The linear read-out and frozen-hidden baselines on the same samples (Ctrl-C: recorded)."""
     res = rep.results
     bar = None
     try:
         bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
             if progress else None
-        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs, chips=rep.baseline_chips))
+        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs, chips=rep.baseline_chips,
+                                 fronts=fronts))
     except KeyboardInterrupt:
         rep.interrupted = "baselines (linear read-out, frozen hidden)"
         res["interrupted"] = rep.interrupted
@@ -225,21 +233,17 @@ def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kern
 
 def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, mode: str,
                       float_reference: bool, conv_kernels, progress, saturation: bool, jobs: int,
-                      rep: TrainReport) -> None:
+                      rep: TrainReport, fronts: dict | None = None) -> None:
     """The float DRTP reference and the off-chip BP network (quantized into the integer model), on
     the exact spike inputs of the chip's conv front end; gains chosen on validation."""
     res, curves = rep.results, rep.results["learning_curves"]
     if not prep.n_val:
         raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
-    g = proc.g
-    kern = proc.st["kern"]
-
-    def csr(batch: EventBatch, y: np.ndarray):
-        c = spike_inputs(g, batch.x, batch.y, batch.c, batch.offsets, kern)
-        return (c[0], c[1], y)
+    fronts = fronts or front_ends(proc, prep)
     init = ([roms.layer_init(cfg, k) for k in range(1, cfg.depth + 2)],
             [roms.layer_b_fields(cfg, h) for h in range(1, cfg.depth + 1)])
-    train_t, val_t, test_t = csr(prep.train, prep.y_train), csr(prep.val, prep.y_val), csr(prep.test, prep.y_test)
+    train_t, val_t, test_t = [(fronts[p].idx, fronts[p].off, y) for p, y in
+                              (("train", prep.y_train), ("val", prep.y_val), ("test", prep.y_test))]
     algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
     for algo in algos:
         bar = None
@@ -271,9 +275,9 @@ def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epoc
             off = Processor.from_config(cfg, conv_kernels)
             for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
                 off.weights(k + 1)[...] = quantize(w, layer.wb)
-            te_off = off.copy().evaluate(prep.test, prep.y_test)
+            te_off = off.copy().evaluate(prep.test, prep.y_test, front=fronts["test"])
             res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
-                       offchip_val_accuracy=_acc(off, prep.val, prep.y_val),
+                       offchip_val_accuracy=_acc(off, prep.val, prep.y_val, fronts["val"]),
                        offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
                        offchip_gains=list(fr.gains), offchip_gain_search=search)
             curves["offchip_float_val_accuracy"] = fr.val_curve

@@ -221,3 +221,42 @@ def test_gain_search_bar_says_when_the_grid_may_grow():
     shown.clear()
     train_reference(cfg, "drtp", (Ws, Bs), data, data, data, 1, orders, gains=(1.0, 2.0), extend=0, progress=bar)
     assert shown and shown[0][0] == 4 and all(t[2] is None for t in shown)
+
+
+def test_drtp_search_trains_each_hidden_trajectory_once_when_the_output_axis_grows(monkeypatch):
+    """Float DRTP trains the output gains one step beyond the grid along each hidden trajectory:
+    a grid that grows on both axes (once per direction) trains one job per hidden gain, and every
+    point's validation accuracy and the best network's weights are those of its own run."""
+    from hwmodel.train import floatref
+    cfg, Ws, Bs, X, labels = case(1, 5)
+    idx, off = _csr(X)
+    tr = (idx, off, labels)
+    va = (idx, off, labels[::-1].copy())
+    orders = [np.arange(len(labels)), np.arange(len(labels))[::-1].copy()]
+    calls = []
+    real = floatref._train_points
+
+    def spy(*a):
+        calls.append(list(a[5]))
+        return real(*a)
+    monkeypatch.setattr(floatref, "_train_points", spy)
+    r = floatref.train_reference(cfg, "drtp", (Ws, Bs), tr, va, tr, 2, orders, gains=(1.0, 2.0), extend=1)
+    monkeypatch.setattr(floatref, "_train_points", real)
+    g1s = sorted({p["g1"] for p in r.grid})
+    g2s = sorted({p["g2"] for p in r.grid})
+    assert len(g2s) > 2                                   # the output axis grew
+    assert len(calls) == len(g1s)                         # one hidden trajectory per hidden gain
+    trained = [p for c in calls for p in c]
+    assert len(trained) == len(set(trained))              # no point trained twice
+    assert set(trained) >= {(p["g1"], p["g2"]) for p in r.grid}
+    # nothing trained beyond an edge the output axis has already grown past (extend = 1)
+    if g2s[0] < 1.0:
+        assert min(p[1] for p in trained) == g2s[0]
+    if g2s[-1] > 2.0:
+        assert max(p[1] for p in trained) == g2s[-1]
+    assert g2s[0] < 1.0 or g2s[-1] > 2.0
+    for p in r.grid:
+        (_, curve, w), = real(cfg, Ws, Bs, "drtp", False, [(p["g1"], p["g2"])], tr, va, 2, orders, None)
+        assert curve[-1] == p["val_accuracy"]
+        if (p["g1"], p["g2"]) == r.gains:
+            np.testing.assert_array_equal(np.concatenate([x.ravel() for x in r.weights]), w)

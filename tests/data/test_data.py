@@ -82,3 +82,40 @@ def test_embedded_split_is_stratified_and_deterministic():
     # no digit is in both sets
     tr = {x.tobytes() for x in a.x_train}
     assert not any(x.tobytes() in tr for x in a.x_test[:200])
+
+
+# ---- datasets by name (--data fashion, --data mnist5k) --------------------------------------------
+def test_named_datasets_resolve_to_their_folders():
+    from hwmodel.data.select import DataSpec, NAMED_DATA
+    assert DataSpec("image", "mnist5k").folder is None
+    assert DataSpec("image", "mnist5k").key() == DataSpec("image", None).key()
+    assert DataSpec("image", "fashion").folder == NAMED_DATA["fashion"].folder == "/usr/share/datasets/fashion-mnist"
+    assert DataSpec("image", "./fashion").folder == "./fashion"          # a folder of that name
+
+
+def test_named_dataset_not_installed_says_how_to_install(tmp_path, monkeypatch, capsys):
+    from hwmodel import cli
+    from hwmodel.data import select
+    monkeypatch.setitem(select.NAMED_DATA, "fashion",
+                        select.NamedData(str(tmp_path / "none"), "Fashion-MNIST", select.NAMED_DATA["fashion"].install))
+    with pytest.raises(DataError, match=r"--data fashion: Fashion-MNIST is not installed in .*none; "
+                                        r"apt-get install dataset-fashion-mnist"):
+        select.check_spec(select.DataSpec("image", "fashion"))
+    assert cli.main(["train", "--data", "fashion", "--epochs", "1", "--no-float", "--no-progress"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --data fashion: ") and "apt-get install" in err[0]
+
+
+def test_named_dataset_reads_its_idx_files(tmp_path, monkeypatch):
+    from hwmodel.data import select
+    from hwmodel.spec.config import Config
+    make_folder(tmp_path, n_train=40, n_test=10)
+    monkeypatch.setitem(select.NAMED_DATA, "fashion", select.NamedData(str(tmp_path), "Fashion-MNIST", ""))
+    cfg = Config.preset("tiny")
+    by_name, src = select.load_data(cfg, select.DataSpec("image", "fashion", val_size=10))
+    by_path, _ = select.load_data(cfg, select.DataSpec("image", str(tmp_path), val_size=10))
+    assert str(tmp_path) in src
+    assert len(by_name.y_train) == 30 and len(by_name.y_val) == 10 and len(by_name.y_test) == 10
+    for a, b in ((by_name.y_train, by_path.y_train), (by_name.y_test, by_path.y_test),
+                 (by_name.train.x, by_path.train.x)):
+        np.testing.assert_array_equal(a, b)
