@@ -52,7 +52,9 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
 # What a task costs before one of its kind has finished, relative to an integer point run
 # (measured on spoon's quick grid, one worker of this 2-core machine: the float DRTP reference
 # 2.5 s against a point's 0.85 s; an --offchip point also trains the BP gain grid, about 30x).
-TASK_WEIGHT = {"reference": 3.0, "point": 1.0, "offchip": 30.0}
+# prior cost of a run by kind, in points (a reference seed trains its float DRTP gain grid and the
+# baselines: 5.4 points on the quick grid, measured; an off-chip point adds BP's gain grid)
+TASK_WEIGHT = {"reference": 5.0, "point": 1.0, "offchip": 30.0}
 
 
 def task_kind(task: dict[str, Any]) -> str:
@@ -63,16 +65,25 @@ class WorkEstimate:
     """The sweep's progress in task-seconds, so that its ETA weighs each remaining run by what its
     kind costs: done = the measured wall times of the finished runs; left = per remaining run the
     mean time of its kind so far, or, before one of its kind has finished, its ``TASK_WEIGHT`` x
-    the mean time per weight unit of the finished runs (x 1 s before any run finished). With the
-    bar's rate = done / elapsed (the workers in parallel included), ETA = left / rate."""
+    the mean time per weight unit of the finished runs (x 1 s before any run finished).
 
-    def __init__(self, tasks: list[dict[str, Any]]):
+    The runs in flight count too (``progress``): ``jobs`` workers take the runs in submission
+    order, each new one when a run finishes, and a running run counts its time so far (at most
+    its estimate). Without them the first finished run would be all the work done while ``jobs``
+    workers were busy, and the first ETA ``jobs`` times too long. The bar's rate = progress /
+    elapsed, ETA = (total - progress) / rate."""
+
+    def __init__(self, tasks: list[dict[str, Any]], jobs: int = 1, now: float = 0.0):
         self.left = {k: 0 for k in TASK_WEIGHT}
         for t in tasks:
             self.left[task_kind(t)] += 1
         self.runs, self.finished_runs = len(tasks), 0
         self.sum = {k: 0.0 for k in TASK_WEIGHT}
         self.cnt = {k: 0 for k in TASK_WEIGHT}
+        self.queue = [task_kind(t) for t in tasks]           # not started yet, in submission order
+        n = min(max(1, jobs), len(tasks))
+        self.running = [(k, now) for k in self.queue[:n]]     # (kind, start time)
+        self.queue = self.queue[n:]
 
     def estimate(self, kind: str) -> float:
         if self.cnt[kind]:
@@ -81,20 +92,29 @@ class WorkEstimate:
         per_unit = sum(self.sum.values()) / units if units else 1.0
         return TASK_WEIGHT[kind] * per_unit
 
-    def finish(self, task: dict[str, Any], seconds: float | None) -> float:
-        """Record a finished run (``seconds`` None: failed, counted at its estimate); returns the
-        task-seconds it adds to ``done``."""
+    def finish(self, task: dict[str, Any], seconds: float | None, now: float = 0.0) -> float:
+        """Record a finished run (``seconds`` None: failed, counted at its estimate) at time
+        ``now``; the next queued run starts then. Returns the task-seconds it adds to ``done``."""
         k = task_kind(task)
         sec = self.estimate(k) if seconds is None else float(seconds)
         self.left[k] -= 1
         self.sum[k] += sec
         self.cnt[k] += 1
         self.finished_runs += 1
+        mine = [i for i, (rk, _) in enumerate(self.running) if rk == k]
+        if mine:
+            self.running.pop(mine[0])                  # the earliest started of its kind
+        if self.queue:
+            self.running.append((self.queue.pop(0), now))
         return sec
 
     @property
     def done(self) -> float:
         return sum(self.sum.values())
+
+    def progress(self, now: float) -> float:
+        """Task-seconds done at time ``now``: the finished runs and the running ones so far."""
+        return self.done + sum(min(max(0.0, now - t), self.estimate(k)) for k, t in self.running)
 
     @property
     def total(self) -> float:
@@ -203,12 +223,14 @@ class _Rows:
             self.done += 1
         bar, work = self.bar, self.work
         if bar is not None:
-            add = work.finish(task, None if row is None else row.get("wall_time"))
+            now = time.perf_counter()
+            work.finish(task, None if row is None else row.get("wall_time"), now)
             bar.total = work.total
             bar.set_description_str(f"sweep {work.finished_runs}/{work.runs} runs", refresh=False)
             bar.set_postfix_str(f"{_describe(task, 40)}: {100 * row['test_accuracy']:.1f} %" if row else "failed",
                                 refresh=False)
-            bar.update(add)
+            bar.n = min(max(bar.n, work.progress(now)), work.total)     # never backwards
+            bar.refresh()
 
 
 def _drain(ex, tasks, jobs: int, progress: bool, log, rows: _Rows) -> bool:
@@ -225,7 +247,7 @@ def _drain(ex, tasks, jobs: int, progress: bool, log, rows: _Rows) -> bool:
             ex.submit(tasks)
             if progress:
                 from tqdm import tqdm
-                rows.work = WorkEstimate(tasks)
+                rows.work = WorkEstimate(tasks, jobs, time.perf_counter())
                 # the bar counts task-seconds (WorkEstimate): its ETA weighs the slow references
                 rows.bar = tqdm(total=rows.work.total, desc=f"sweep 0/{rows.work.runs} runs", file=sys.stderr,
                                 dynamic_ncols=True, smoothing=0,

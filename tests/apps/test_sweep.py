@@ -424,6 +424,25 @@ def test_work_estimate_weighs_remaining_runs_by_their_kind():
     assert (w.finished_runs, w.runs, w.done) == (3, 7, 8.0)
 
 
+def test_work_estimate_counts_the_runs_in_flight():
+    """Two workers: when the first run finishes, the other has been running as long; the work
+    done counts it (up to its estimate), so the first rate is about two runs per run-time, not
+    one. Runs start in submission order as workers free up."""
+    tasks = [{"kind": "reference"}] + [{"kind": "point"}] * 5
+    w = sweep.WorkEstimate(tasks, jobs=2, now=0.0)
+    assert w.progress(0.0) == 0.0
+    assert [k for k, _ in w.running] == ["reference", "point"]
+    w.finish(tasks[1], 1.0, now=1.0)                   # the point finished; the reference runs on
+    assert [k for k, _ in w.running] == ["reference", "point"]
+    assert w.progress(1.0) == pytest.approx(1.0 + 1.0 + 0.0)     # done + the reference's second so far
+    assert w.progress(3.0) == pytest.approx(1.0 + 3.0 + 1.0)     # the new point: at most its estimate (1 s)
+    wr = sweep.TASK_WEIGHT["reference"]
+    assert w.progress(100.0) == pytest.approx(1.0 + wr * 1.0 + 1.0)   # the reference: at most wr x 1 s
+    one = sweep.WorkEstimate(tasks, jobs=1, now=0.0)
+    one.finish(tasks[0], 5.0, now=5.0)
+    assert one.progress(5.5) == pytest.approx(5.0 + 0.5)        # one worker: one run in flight
+
+
 def test_local_workers_load_their_kernels_before_the_first_task():
     ex = sweep.LocalExecutor(1)
     try:
