@@ -67,13 +67,13 @@ def main(argv=None) -> int:
     for front in (None, fe):                        # the chip's kernels compiled, both paths
         proc.copy().train_epoch(prep.train, prep.y_train, orders[0][:50], front=front)
 
-    def chip_rate(front) -> float:
+    def learning_rate(front) -> float:
         chip = proc.copy()
         t0 = time.perf_counter()
         for e in range(a.epochs):
             chip.train_epoch(prep.train, prep.y_train, orders[e], front=front)
         return a.epochs * len(prep.y_train) / (time.perf_counter() - t0)
-    chip_rate, chip_rate_fe = chip_rate(None), chip_rate(fe)
+    chip_rate, chip_rate_fe = learning_rate(None), learning_rate(fe)
     print(f"config {cfg.name}, {source}: {len(prep.y_train)} training / {len(prep.y_val)} validation samples, "
           f"{len(pairs)} gain pairs x {a.epochs} epochs, {jobs} thread(s)")
     print(f"{'':20s} {'per pair, 1 thread':>20s} {'search now':>14s} {'ratio':>7s}   (training sample-steps/s)")

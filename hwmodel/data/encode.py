@@ -43,6 +43,18 @@ def encode_images(images: np.ndarray, cfg: Config) -> list[np.ndarray]:
     return [rate_events(im, e.rate_steps) for im in images]
 
 
+def csr_take(offsets: np.ndarray, idx) -> tuple[np.ndarray, np.ndarray]:
+    """The rows of samples ``idx`` (in that order) of a CSR layout with ``offsets``, and the new
+    offsets: what taking those samples of any per-row arrays keeps."""
+    idx = np.asarray(idx, np.int64)
+    starts, ends = offsets[idx], offsets[idx + 1]
+    lens = ends - starts
+    out = np.zeros(len(idx) + 1, np.int64)
+    np.cumsum(lens, out=out[1:])
+    rows = np.repeat(starts - out[:-1], lens) + np.arange(out[-1])
+    return rows, out
+
+
 @dataclass(frozen=True)
 class EventBatch:
     """Concatenated event streams: sample n owns rows offsets[n]:offsets[n+1]."""
@@ -84,12 +96,7 @@ class EventBatch:
 
     def subset(self, idx: np.ndarray) -> "EventBatch":
         """The samples idx (in that order) as a new batch."""
-        idx = np.asarray(idx, np.int64)
-        starts, ends = self.offsets[idx], self.offsets[idx + 1]
-        lens = ends - starts
-        offsets = np.zeros(len(idx) + 1, np.int64)
-        np.cumsum(lens, out=offsets[1:])
-        rows = np.repeat(starts - offsets[:-1], lens) + np.arange(offsets[-1])
+        rows, offsets = csr_take(self.offsets, idx)
         return EventBatch(self.x[rows], self.y[rows], self.c[rows], offsets)
 
     def stream(self, n: int) -> np.ndarray:

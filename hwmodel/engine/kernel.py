@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from hwmodel.data.encode import csr_take
 from hwmodel.engine.conv import conv_events, count_events, event_phase, front_end, scan_spikes
 from hwmodel.engine.fc import drtp_update, forward, hidden_activation, output_activation, output_update
 from hwmodel.engine.layout import (C_PWR, C_SWR, G_C, G_K, G_LUTB, G_MODE, G_NCNT, G_NIN, G_O, G_ONE, G_PAD,
@@ -163,12 +164,8 @@ class FrontEnd:
     def subset(self, order: np.ndarray) -> "FrontEnd":
         """The samples ``order`` (in that order), as ``EventBatch.subset``."""
         order = np.asarray(order, np.int64)
-        lens = np.diff(self.off)[order]
-        off = np.zeros(len(order) + 1, np.int64)
-        np.cumsum(lens, out=off[1:])
-        idx = np.concatenate([self.idx[self.off[s]:self.off[s + 1]] for s in order]) if len(order) else \
-            self.idx[:0].copy()
-        return FrontEnd(idx, off, self.npos[order], self.nsw[order], self.kern, self.conv)
+        rows, off = csr_take(self.off, order)
+        return FrontEnd(self.idx[rows], off, self.npos[order], self.nsw[order], self.kern, self.conv)
 
     def arrays(self) -> tuple:
         return self.idx, self.off, self.npos, self.nsw
