@@ -3,7 +3,7 @@
 For a preset (default spoon) on the embedded split as ``train`` carves it, every pair of the 5 x 5
 gain grid is trained for ``--epochs`` epochs (no grid growth, so both sides train the same pairs)
 twice: as the search used to, one run per pair on one thread (the reference), and as
-``floatref.train_reference`` does now (float DRTP: the output gains of a hidden gain on a shared
+``gainsearch.train_reference`` does now (float DRTP: the output gains of a hidden gain on a shared
 hidden trajectory; both: ``--jobs`` threads). Both must give the same validation accuracies
 (checked). Prints training sample-steps per second (pairs x epochs x training samples / time,
 validation included), their ratio, and the integer chip model's learning samples/s on the same
@@ -22,7 +22,7 @@ import time
 from hwmodel.util import checks
 from hwmodel.spec import roms
 from hwmodel.spec.config import Config, ConfigError
-from hwmodel.train.floatref import GAINS, _train_points, train_reference
+from hwmodel.train.gainsearch import GAINS, _train_points, train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.util.parallel import cores
 from hwmodel.engine.conv import spike_inputs

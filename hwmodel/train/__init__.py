@@ -1,2 +1,3 @@
 """Training runs (``runs``: on-chip DRTP, off-chip BP, baselines, seeds) and the float references
-of the same topology (``floatref``, docs/spec.md §13)."""
+of the same topology (``floatref``: the networks and kernels; ``gainsearch``: their gains chosen
+on validation; docs/spec.md §13)."""

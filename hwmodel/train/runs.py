@@ -24,7 +24,8 @@ from hwmodel.util.checks import interruption_point
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_index
 from hwmodel.data.encode import EventBatch
-from hwmodel.train.floatref import GAINS, FloatResult, quantize, train_reference
+from hwmodel.train.floatref import quantize
+from hwmodel.train.gainsearch import GAINS, FloatResult, train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.train.baselines import baseline_runs, run_baselines
 from hwmodel.data.select import Prepared

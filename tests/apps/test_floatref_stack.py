@@ -115,7 +115,7 @@ def _csr(X):
 def test_shared_hidden_drtp_equals_separate_runs(depth, frozen):
     """Float DRTP of several output gains on one shared hidden trajectory gives, bit for bit, the
     weights and validation curves of one run per gain pair."""
-    from hwmodel.train.floatref import _train_points
+    from hwmodel.train.gainsearch import _train_points
     cfg, Ws, Bs, X, labels = case(depth, 11 + depth)
     idx, off = _csr(X)
     tr = (idx, off, labels)
@@ -133,7 +133,7 @@ def test_shared_hidden_drtp_equals_separate_runs(depth, frozen):
 @pytest.mark.parametrize("algo", ["drtp", "bp"])
 def test_gain_search_on_threads_equals_serial(algo):
     """train_reference with 2 threads: the same grid, gains, curves, accuracies and weights."""
-    from hwmodel.train.floatref import train_reference
+    from hwmodel.train.gainsearch import train_reference
     cfg, Ws, Bs, X, labels = case(2, 5)
     idx, off = _csr(X)
     data = (idx, off, labels)
@@ -190,7 +190,7 @@ def test_gain_search_bar_says_when_the_grid_may_grow():
     while the grid may still grow; when the search ends the total is the runs made and the
     usual bar (with its percentage) is back."""
     from tqdm import tqdm
-    from hwmodel.train.floatref import train_reference
+    from hwmodel.train.gainsearch import train_reference
     import io
     cfg, Ws, Bs, X, labels = case(1, 5)
     idx, off = _csr(X)
@@ -227,21 +227,21 @@ def test_drtp_search_trains_each_hidden_trajectory_once_when_the_output_axis_gro
     """Float DRTP trains the output gains one step beyond the grid along each hidden trajectory:
     a grid that grows on both axes (once per direction) trains one job per hidden gain, and every
     point's validation accuracy and the best network's weights are those of its own run."""
-    from hwmodel.train import floatref
+    from hwmodel.train import gainsearch
     cfg, Ws, Bs, X, labels = case(1, 5)
     idx, off = _csr(X)
     tr = (idx, off, labels)
     va = (idx, off, labels[::-1].copy())
     orders = [np.arange(len(labels)), np.arange(len(labels))[::-1].copy()]
     calls = []
-    real = floatref._train_points
+    real = gainsearch._train_points
 
     def spy(*a):
         calls.append(list(a[5]))
         return real(*a)
-    monkeypatch.setattr(floatref, "_train_points", spy)
-    r = floatref.train_reference(cfg, "drtp", (Ws, Bs), tr, va, tr, 2, orders, gains=(1.0, 2.0), extend=1)
-    monkeypatch.setattr(floatref, "_train_points", real)
+    monkeypatch.setattr(gainsearch, "_train_points", spy)
+    r = gainsearch.train_reference(cfg, "drtp", (Ws, Bs), tr, va, tr, 2, orders, gains=(1.0, 2.0), extend=1)
+    monkeypatch.setattr(gainsearch, "_train_points", real)
     g1s = sorted({p["g1"] for p in r.grid})
     g2s = sorted({p["g2"] for p in r.grid})
     assert len(g2s) > 2                                   # the output axis grew

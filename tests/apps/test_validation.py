@@ -9,7 +9,7 @@ import pytest
 from hwmodel import cli
 from naive import spec10
 from hwmodel.spec.config import Config
-from hwmodel.train.floatref import train_reference
+from hwmodel.train.gainsearch import train_reference
 from hwmodel.engine.processor import Processor
 from hwmodel.engine.conv import spike_inputs
 from hwmodel.data.select import DataSpec, default_val_size, load_data, validation_split
