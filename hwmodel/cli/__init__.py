@@ -75,6 +75,12 @@ def _train_parser(sub) -> None:
     t.add_argument("--plot", metavar="DIR",
                    help=f"write the learning curves (validation accuracy per epoch) as DIR/{CURVES_PNG} "
                         "(--out gets it too)")
+    t.add_argument("--tune", action="store_true",
+                   help="first choose the chip's integer learning knobs (learning-rate shifts of every layer, "
+                        "the sigmoid shift, initial-weight bounds) on the validation split by coordinate descent "
+                        "from the config's values, then train and report the chosen chip as usual; the knobs and "
+                        "the search in the JSON as chip_tune_search (docs/spec.md §12). Needs --mode on-chip "
+                        "or both")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
     t.add_argument("--jobs", type=checks.count, default=None, metavar="N",
                    help="threads for the float references' gain grids (default: every core this process may "

@@ -24,6 +24,7 @@ def print_train(res: dict) -> None:
             print(f"{name:26s} {pct(tr):>9s} {pct(va):>9s} {pct(te):>9s}")
     if "quantization_gap_pp" in res:
         print(f"quantization gap (float - integer): {res['quantization_gap_pp']:+.2f} pp")
+    print_tune(res)
     print_gains(res)
     print_saturation(res.get("saturation"))
     print_rounding(res.get("rounding_repeats"))
@@ -39,6 +40,20 @@ def print_train(res: dict) -> None:
     if res.get("learn_samples_per_second"):
         print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s (conv front "
               f"end computed once), {res['infer_samples_per_second']:,.0f} inference samples/s (conv included)")
+
+
+def tune_text(s: dict) -> str:
+    """The chosen knobs of a ``chip_tune_search`` in one line (what changed from the config)."""
+    ch = ", ".join(f"{k} {s['preset'][k]} -> {s['knobs'][k]}" for k in s["changed"]) or "none changed"
+    edge = f"; AT AN EDGE: {', '.join(s['at_edge'])}" if s["at_edge"] else ""
+    return (f"{ch} (validation {100 * s['preset_val_accuracy']:.2f} -> {100 * s['val_accuracy']:.2f} %, "
+            f"{s['runs']} runs, a move needs > {s['margin_pp']:.2f} pp){edge}")
+
+
+def print_tune(res: dict) -> None:
+    s = res.get("chip_tune_search")
+    if s:
+        print(f"chip knobs chosen on validation (--tune): {tune_text(s)}")
 
 
 def print_gains(res: dict) -> None:
@@ -119,6 +134,9 @@ def print_seeds(res: dict) -> None:
             + "".join(f"; {n} gains ({r[k][0]:g}, {r[k][1]:g}){' AT AN EDGE' if r[s]['at_edge'] else ''}"
                       for n, k, s in (("float", "float_gains", "float_gain_search"),
                                       ("off-chip", "offchip_gains", "offchip_gain_search")) if k in r))
+    for r in res["per_seed"]:
+        if r.get("chip_tune_search"):
+            print(f"  seed {r['seed']} chip knobs (--tune): {tune_text(r['chip_tune_search'])}")
     print_saturation(res.get("saturation"), " (mean ± std over seeds)")
     print_rounding(res.get("rounding_repeats"))
     if res.get("cycles_per_inference_sample_mean"):

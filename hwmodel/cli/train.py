@@ -43,7 +43,7 @@ def _train(args, cfg, spec, why, kernels) -> int:
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
                    float_reference=not args.no_float, conv_kernels=kernels, progress=bar_factory(not quiet),
                    rounding_repeats=args.rounding_repeats, log=None if quiet else log,
-                   baselines=not args.no_baselines, jobs=args.jobs or cores())
+                   baselines=not args.no_baselines, jobs=args.jobs or cores(), tune=args.tune)
     res, interrupted = _results(args, sr, cfg, prep, source, single)
     try:
         _write(args, sr, cfg, res, single)
@@ -71,6 +71,8 @@ def _check_before_work(args, cfg, spec, why: str | None):
     check_spec(spec)
     if why:
         check_val_needed(spec.resolved_val(), why)
+    if args.tune and args.mode == "off-chip":
+        raise DataError("--tune chooses the on-chip learning knobs: use --mode on-chip or both")
     if args.rounding_repeats > 1:
         if args.mode == "off-chip":
             raise DataError("--rounding-repeats repeats the on-chip training: use --mode on-chip or both")
@@ -123,7 +125,10 @@ def _write(args, sr, cfg, res: dict, single: bool) -> None:
                     rep.processor.save(tmp / f"weights{sfx}.npz")
                 if rep.offchip is not None:
                     rep.offchip.save(tmp / f"weights_offchip{sfx}.npz")
-            (tmp / "config.toml").write_text(cfg.to_toml())
+            # the config trained (with --tune and one seed: the one chosen; several seeds: the
+            # given one, each weights file carries its seed's own)
+            trained = sr.reports[0].config if single and sr.reports and sr.reports[0].config else cfg
+            (tmp / "config.toml").write_text(trained.to_toml())
             (tmp / "results.json").write_text(to_json(res, indent=2, sort_keys=True))
             if png is not None:
                 (tmp / CURVES_PNG).write_bytes(png)
@@ -151,6 +156,8 @@ def _print(args, res: dict, single: bool, wrote: bool = True) -> None:
 def _val_choices(args) -> str | None:
     """What this train command chooses on the validation split (None: nothing)."""
     what = []
+    if getattr(args, "tune", False):
+        what.append("the chip's learning knobs (--tune)")
     if not args.no_float:
         what.append("the float DRTP reference's gains")
     if args.mode in ("off-chip", "both"):

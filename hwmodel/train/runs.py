@@ -21,6 +21,7 @@ import numpy as np
 
 from hwmodel.spec import roms
 from hwmodel.util.checks import interruption_point
+from hwmodel.util.parallel import check
 from hwmodel.spec.config import Config
 from hwmodel.spec.counters import counter_index
 from hwmodel.data.encode import EventBatch
@@ -99,6 +100,7 @@ class TrainReport:
     test_counters: np.ndarray | None = None  # (2, N) summed over the test set, trained chip
     baseline_chips: dict = field(default_factory=dict)  # the trained baselines: linear, frozen
     interrupted: str | None = None  # Ctrl-C: what was stopped (the finished parts are kept)
+    config: Config | None = None    # the config trained: the given one, or the one --tune chose
 
 
 def _acc(proc: Processor, batch: EventBatch | None, y: np.ndarray | None, front=None) -> float | None:
@@ -117,7 +119,8 @@ def front_ends(proc: Processor, prep: Prepared) -> dict:
 def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-chip",
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
                  conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, ...] | None = None,
-                 saturation: bool = True, baselines: bool = True, jobs: int = 1) -> TrainReport:
+                 saturation: bool = True, baselines: bool = True, jobs: int = 1,
+                 tune: bool = False) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
@@ -126,7 +129,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
 
     The float references choose their gains on ``prep.val`` (required when a float reference
     runs); the integer model's validation accuracy is recorded after every epoch too
-    (``learning_curves``). Test accuracy is reported, never used for a choice.
+    (``learning_curves``). Test accuracy is reported, never used for a choice. ``tune``: the chip's
+    learning knobs are first chosen on ``prep.val`` (``hwmodel.train.tune``; ``chip_tune_search``
+    in the results), and the chip, its baselines and the float references are those of the chosen
+    config (``rep.config``).
 
     Ctrl-C (KeyboardInterrupt) keeps what finished: during on-chip training, the chip after the
     last completed epoch (evaluated as usual); during a float reference, the complete on-chip
@@ -145,6 +151,12 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
     fronts = front_ends(proc, prep)
+    if tune:
+        cfg = _tune(cfg, prep, orders, epochs, conv_kernels, fronts, progress, jobs, res)
+        proc = Processor.from_config(cfg, conv_kernels)
+        if lfsr_start is not None:
+            proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)
+    rep.config = cfg
     curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
     res["learning_curves"] = curves
 
@@ -156,6 +168,31 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
                           saturation, jobs, rep, fronts)
     return rep
+
+
+def _tune(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, fronts: dict, progress, jobs: int,
+          res: dict) -> Config:
+    """``tune_chip`` with chips of this seed, sample order and conv front end (the knobs are FC
+    knobs: the front end is the same for every point); the chosen config."""
+    from hwmodel.train.tune import tune_chip
+    if not prep.n_val:
+        raise ValueError("--tune chooses the chip's knobs on a validation set: prep.val is empty")
+
+    def score(c: Config, stop) -> float:
+        p = Processor.from_config(c, conv_kernels)
+        for e in range(epochs):
+            check(stop)
+            p.train_epoch(prep.train, prep.y_train, orders[e], front=fronts["train"])
+        return p.evaluate(prep.val, prep.y_val, front=fronts["val"]).accuracy(prep.y_val)
+
+    bar = progress("chip knob search (integer DRTP, validation)", 1) if progress else None
+    try:
+        chosen, search = tune_chip(cfg, score, prep.n_val, jobs=jobs, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    res["chip_tune_search"] = search
+    return chosen
 
 
 def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, progress,

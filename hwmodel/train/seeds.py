@@ -90,14 +90,15 @@ class SeedsReport:
 def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mode: str = "on-chip",
               float_reference: bool = True, progress=None, conv_kernels: np.ndarray | None = None,
               rounding_repeats: int = 1, log: Callable[[str], object] | None = None,
-              baselines: bool = True, jobs: int = 1) -> SeedsReport:
+              baselines: bool = True, jobs: int = 1, tune: bool = False) -> SeedsReport:
     """``run_training`` for every chip seed (``cfg`` with ``seed = s``), then the summary over
-    seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object.
+    seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object. ``tune``: each
+    seed chooses its chip's knobs on validation first (``run_training``).
 
     ``rounding_repeats = R > 1`` trains the on-chip model R times per seed with different
     rounding-LFSR start states (``rounding_lfsr_starts``; repeat 0 is the ordinary run), nothing
-    else changed: ``rounding_repeats`` in the results gives per seed the test accuracies and
-    quantization gaps (float reference of the same seed minus each repeat) and the spread that
+    else changed (the seed's tuned config, if it tuned): ``rounding_repeats`` in the results gives
+    per seed the test accuracies and quantization gaps (float reference of the same seed minus each repeat) and the spread that
     rounding alone causes. Ctrl-C keeps the seeds that finished (the one interrupted too, when
     ``run_training`` kept a part of it)."""
     sr = SeedsReport()
@@ -109,7 +110,8 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
             log(f"seed {s} ({i + 1} of {len(seeds)})")
         try:
             rep = run_training(cs, prep, epochs=epochs, mode=mode, float_reference=float_reference,
-                               progress=progress, conv_kernels=conv_kernels, baselines=baselines, jobs=jobs)
+                               progress=progress, conv_kernels=conv_kernels, baselines=baselines, jobs=jobs,
+                               tune=tune)
         except KeyboardInterrupt:
             if not per_seed:
                 raise
@@ -125,7 +127,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
             accs, vaccs = [rep.results["test_accuracy"]], [rep.results.get("val_accuracy")]
             try:
                 for r, st in enumerate(starts[1:], 1):
-                    rr = run_training(cs, prep, epochs=epochs, mode="on-chip", float_reference=False,
+                    rr = run_training(rep.config, prep, epochs=epochs, mode="on-chip", float_reference=False,
                                       conv_kernels=conv_kernels, lfsr_start=st, saturation=False,
                                       progress=progress, baselines=False)
                     accs.append(rr.results["test_accuracy"])
