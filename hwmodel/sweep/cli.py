@@ -66,9 +66,13 @@ def build_parser() -> checks.Parser:
     b.add_argument("--offchip", action="store_true",
                    help="also train every point off chip (float BP, then quantized): the accuracy of the point's "
                         "inference-only chip, for the report's fair overhead comparison (grid key offchip = true)")
+    b.add_argument("--tune", action="store_true",
+                   help="choose every chip's learning knobs (LR shifts, sigmoid shift, initial bounds) that are not "
+                        "axes of the grid on the validation split before it trains, as train --tune does (about 10-20 "
+                        "chip trainings per run); the chosen knobs in the column tune_knobs (grid key tune = true)")
     b.add_argument("--allow-mixed", action="store_true",
                    help="resume even if the database holds rows of this sweep made by another code version or "
-                        "with other cost options")
+                        "with other cost or tuning options (--synth, --offchip, --tune)")
     b.add_argument("--dry-run", action="store_true", help="validate and list the work, run nothing")
     b.add_argument("--no-progress", action="store_true", help="no progress bar")
     b.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
@@ -83,7 +87,8 @@ def plan_from_args(args) -> Plan:
         raise GridError("--epochs must be >= 1")
     seeds = parse_seeds(args.seeds) if args.seeds is not None else grid.seeds
     g = Grid(grid.name, grid.axes, epochs, seeds, grid.base, grid.mode, grid.clamp_init,
-             synth=grid.synth or args.synth, offchip=grid.offchip or args.offchip)
+             synth=grid.synth or args.synth, offchip=grid.offchip or args.offchip,
+             tune=grid.tune or args.tune)
     check_grid_scalars(g)
     if g.synth:  # before any work: a sweep that cannot synthesize fails once, not once per run
         from hwmodel.estimate.area import AreaError, find_yosys

@@ -30,6 +30,7 @@ class Grid:
     clamp_init: bool = True
     synth: bool = False       # cost every point from its synthesized RTL (logic area, leakage, clock)
     offchip: bool = False     # also train every point off chip: the accuracy of its inference-only chip
+    tune: bool = False        # choose every chip's learning knobs that are not axes on validation (train --tune)
 
     def size(self) -> int:
         """How many points ``points`` gives (before duplicates are merged), without listing them."""
@@ -62,7 +63,7 @@ def _flatten(prefix: str, d: dict) -> dict[str, Any]:
 
 def grid_from_dict(d: dict, name: str) -> Grid:
     d = dict(d)
-    known = {"axes", "epochs", "seeds", "base", "mode", "clamp_init", "description", "synth", "offchip"}
+    known = {"axes", "epochs", "seeds", "base", "mode", "clamp_init", "description", "synth", "offchip", "tune"}
     for k in d:
         if k not in known:
             raise GridError(f"grid '{name}': unknown key '{k}' (known: {', '.join(sorted(known))})")
@@ -97,7 +98,7 @@ def grid_from_dict(d: dict, name: str) -> Grid:
         g.mode = d["mode"]
     if "clamp_init" in d:
         g.clamp_init = d["clamp_init"]
-    for k in ("synth", "offchip"):
+    for k in ("synth", "offchip", "tune"):
         if k in d:
             if not isinstance(d[k], bool):
                 raise GridError(f"grid '{name}': {k} must be true or false, got {d[k]!r}")

@@ -136,15 +136,22 @@ class Plan:
         return [{"kind": "point", "base": self.base_id, "point_key": key, "overrides": over,
                  "config_toml": cfg.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
                  "data": self.data, "data_key": self.data_key, "synth": self.grid.synth,
-                 "offchip": self.grid.offchip}
+                 "offchip": self.grid.offchip, **self._tune(cfg)}
                 for key, over, cfg in self.points for s in self.seeds]
+
+    def _tune(self, cfg: Config) -> dict[str, Any]:
+        """--tune: the task's flag and the knobs its grid's axes fix (``train.tune.knobs_named``)."""
+        if not self.grid.tune:
+            return {}
+        from hwmodel.train.tune import knobs_named
+        return {"tune": True, "tune_fixed": sorted(knobs_named(cfg, self.grid.axes))}
 
     def reference_task(self, seed: int | None = None) -> dict[str, Any]:
         """The float DRTP reference of the base config (and its integer base) for ``seed``."""
         s = self.seeds[0] if seed is None else seed
         return {"kind": "reference", "base": self.base_id, "point_key": "{}", "overrides": {},
                 "config_toml": self.base.replace(seed=s).to_toml(), "seed": s, "epochs": self.epochs,
-                "data": self.data, "data_key": self.data_key}
+                "data": self.data, "data_key": self.data_key, **self._tune(self.base)}
 
 
 def data_spec(folder: str | None, n_train: int | None, n_test: int | None, split_seed: int,

@@ -54,11 +54,14 @@ def run_sweep(plan: Plan, db: str | Path, *, executor: str = "local", jobs: int 
 # 2.5 s against a point's 0.85 s; an --offchip point also trains the BP gain grid, about 30x).
 # prior cost of a run by kind, in points (a reference seed trains its float DRTP gain grid and the
 # baselines: 5.4 points on the quick grid, measured; an off-chip point adds BP's gain grid)
-TASK_WEIGHT = {"reference": 5.0, "point": 1.0, "offchip": 30.0}
+# a --tune run first trains its knob search (11-20 chips on spoon, one pass usually: 15 assumed)
+TASK_WEIGHT = {"reference": 5.0, "point": 1.0, "offchip": 30.0,
+               "reference+tune": 20.0, "point+tune": 16.0, "offchip+tune": 45.0}
 
 
 def task_kind(task: dict[str, Any]) -> str:
-    return "reference" if task["kind"] == "reference" else ("offchip" if task.get("offchip") else "point")
+    k = "reference" if task["kind"] == "reference" else ("offchip" if task.get("offchip") else "point")
+    return k + "+tune" if task.get("tune") else k
 
 
 class WorkEstimate:
@@ -188,8 +191,9 @@ def _refuse_mixed(plan: Plan, db, conn, tasks, current: str, allow_mixed: bool) 
         other = foreign_options(conn, plan)
         if other:
             desc = "; ".join(f"{n} with {d}" for d, n in sorted(other.items()))
-            asked = ("--synth" if plan.grid.synth else "no --synth") + (", --offchip" if plan.grid.offchip else "")
-            raise StoreError(f"database '{db}' holds rows of this sweep made with other cost options ({desc}; "
+            asked = (("--synth" if plan.grid.synth else "no --synth") + (", --offchip" if plan.grid.offchip else "")
+                     + (", --tune" if plan.grid.tune else ""))
+            raise StoreError(f"database '{db}' holds rows of this sweep made with other cost or tuning options ({desc}; "
                              f"this run: {asked}): use a new --db, the same options, or --allow-mixed")
 
 

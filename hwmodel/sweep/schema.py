@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 7  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
+SCHEMA_VERSION = 8  # 2: energy and memory-area columns; 3: code_version columns; 4: validation accuracy;
 # 5: cycles per sample (spec §16); 6: the estimator's whole-sample energies, latency, area, overheads,
-# cost scope and off-chip accuracy; 7: the integer baselines of each reference seed (versions 2 to 6
-# are migrated)
+# cost scope and off-chip accuracy; 7: the integer baselines of each reference seed; 8: the knobs
+# --tune chose (versions 2 to 7 are migrated)
 FIRST = 2  # the oldest schema a database may have and still be migrated
 
 
@@ -69,6 +69,8 @@ RESULTS = (
     Column("cost_scope", "TEXT", 6, "synthesized, memories or dynamic"),
     Column("offchip_test_accuracy", "REAL", 6, "--offchip: off-chip trained weights on the chip (0..1)"),
     Column("offchip_val_accuracy", "REAL", 6, "--offchip: off-chip trained weights on the chip (0..1)"),
+    Column("tune_knobs", "TEXT", 8, "--tune: JSON of the learning knobs chosen on validation (the chip trained "
+                                    "is config_toml with these; NULL: not tuned)"),
 )
 REFERENCE = (
     Column("base", "TEXT NOT NULL"), Column("seed", "INTEGER NOT NULL"), Column("epochs", "INTEGER NOT NULL"),
@@ -88,6 +90,7 @@ REFERENCE = (
     Column("linear_energy_per_learning_sample_nj", "REAL", 7, "nJ, the linear read-out chip learning"),
     Column("frozen_test_accuracy", "REAL", 7, "the base chip with its hidden layers frozen (only the output learns)"),
     Column("frozen_val_accuracy", "REAL", 7, "frozen hidden layers, validation"),
+    Column("tune_knobs", "TEXT", 8, "--tune: the base chip's knobs chosen on validation (JSON; NULL: not tuned)"),
 )
 SWEEPS = (
     Column("started_at", "TEXT NOT NULL"), Column("finished_at", "TEXT"), Column("argv", "TEXT NOT NULL"),
@@ -136,7 +139,7 @@ COST_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "l
 CSV_COLUMNS = ("code_version", "base", "epochs", "data", "point_key", "seed", "test_accuracy", "train_accuracy",
                "val_accuracy", "memory_bits", "weight_bits", *COST_KEYS, "cost_scope", "clock_mhz", "rate_hz",
                "power_mw", "cycles_per_inference_sample", "cycles_per_learning_sample",
-               "n_train", "n_test", "wall_time", "worker", "finished_at")
+               "n_train", "n_test", "tune_knobs", "wall_time", "worker", "finished_at")
 _unknown = set(COST_KEYS + CSV_COLUMNS) - set(RESULT_COLUMNS)
 if _unknown:
     raise RuntimeError(f"sweep schema: {sorted(_unknown)} named but not declared")

@@ -225,14 +225,20 @@ def foreign_versions(conn: sqlite3.Connection, plan: Plan, current: str) -> dict
 
 def foreign_options(conn: sqlite3.Connection, plan: Plan) -> dict[str, int]:
     """{description: rows} of this sweep's rows made with other cost options than the plan's
-    (``cost_scope``, and whether the off-chip accuracy was measured)."""
-    want = ("synthesized" if plan.grid.synth else "memories", plan.grid.offchip)
+    (``cost_scope``, whether the off-chip accuracy was measured, whether the knobs were tuned)."""
+    want = ("synthesized" if plan.grid.synth else "memories", plan.grid.offchip, plan.grid.tune)
     out: dict[str, int] = {}
-    for scope, off, n in conn.execute(
-            "SELECT cost_scope, offchip_test_accuracy IS NOT NULL, COUNT(*) FROM results WHERE base=? AND epochs=? "
-            "AND data=? GROUP BY 1, 2", (plan.base_id, plan.epochs, plan.data_key)):
-        if (scope, bool(off)) != want:
-            d = f"costs '{scope}'" + (", off-chip accuracy" if off else ", no off-chip accuracy")
+    for scope, off, tuned, n in conn.execute(
+            "SELECT cost_scope, offchip_test_accuracy IS NOT NULL, tune_knobs IS NOT NULL, COUNT(*) FROM results "
+            "WHERE base=? AND epochs=? AND data=? GROUP BY 1, 2, 3", (plan.base_id, plan.epochs, plan.data_key)):
+        if (scope, bool(off), bool(tuned)) != want:
+            d = (f"costs '{scope}'" + (", off-chip accuracy" if off else ", no off-chip accuracy")
+                 + (", tuned" if tuned else ", not tuned"))
+            out[d] = out.get(d, 0) + n
+    for tuned, n in conn.execute("SELECT tune_knobs IS NOT NULL, COUNT(*) FROM reference WHERE base=? AND epochs=? "
+                                 "AND data=? GROUP BY 1", (plan.base_id, plan.epochs, plan.data_key)):
+        if bool(tuned) != plan.grid.tune:
+            d = "a reference " + ("tuned" if tuned else "not tuned")
             out[d] = out.get(d, 0) + n
     return out
 

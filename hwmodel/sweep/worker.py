@@ -41,9 +41,13 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
     prep = _prepared(cfg, task["data"])
     ref = task["kind"] == "reference"
     offchip = bool(task.get("offchip")) and not ref
+    tune = bool(task.get("tune"))
     rep = run_training(cfg, prep, epochs=task["epochs"], mode="both" if offchip else "on-chip",
-                       float_reference=ref, saturation=False, baselines=ref)
+                       float_reference=ref, saturation=False, baselines=ref, tune=tune,
+                       tune_fixed=task.get("tune_fixed", ()))
     r = rep.results
+    # --tune: the row keeps the point's own config (its identity); the knobs chosen beside it
+    tuned = canonical(r["chip_tune_search"]["knobs"]) if tune else None
     wbits, mbits = memory_bits(cfg)
     row = {
         "code_version": code_version(),
@@ -57,7 +61,8 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "val_accuracy_per_epoch": canonical([float(a) for a in r["learning_curves"].get("integer_val_accuracy", [])]),
         "weight_bits": int(wbits), "memory_bits": int(mbits),
         "memories": canonical(memory_sizes(cfg)),
-        **cost_columns(cfg, rep, prep, synth=bool(task.get("synth"))),
+        **cost_columns(rep.config or cfg, rep, prep, synth=bool(task.get("synth"))),
+        "tune_knobs": tuned,
         # the inference-only chip trained off chip (float BP, quantized): --offchip
         "offchip_test_accuracy": float(r["offchip_test_accuracy"]) if offchip else None,
         "offchip_val_accuracy": (None if not offchip or r.get("offchip_val_accuracy") is None
@@ -71,7 +76,7 @@ def run_task(task: dict[str, Any]) -> dict[str, Any]:
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
     if ref:   # the base chip's seed: its float reference and the integer baselines beside it
-        row.update(baseline_columns(rep, prep))
+        row.update(baseline_columns(rep, prep), tune_knobs=tuned)
         row.update(float_test_accuracy=float(r["float_test_accuracy"]),
                    float_train_accuracy=float(r["float_train_accuracy"]),
                    float_val_accuracy=float(r["float_val_accuracy"]),

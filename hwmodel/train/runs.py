@@ -120,7 +120,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
                  conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, ...] | None = None,
                  saturation: bool = True, baselines: bool = True, jobs: int = 1,
-                 tune: bool = False) -> TrainReport:
+                 tune: bool = False, tune_fixed=()) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
@@ -132,7 +132,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     (``learning_curves``). Test accuracy is reported, never used for a choice. ``tune``: the chip's
     learning knobs are first chosen on ``prep.val`` (``hwmodel.train.tune``; ``chip_tune_search``
     in the results), and the chip, its baselines and the float references are those of the chosen
-    config (``rep.config``).
+    config (``rep.config``); ``tune_fixed``: knob keys kept as ``cfg`` has them.
 
     Ctrl-C (KeyboardInterrupt) keeps what finished: during on-chip training, the chip after the
     last completed epoch (evaluated as usual); during a float reference, the complete on-chip
@@ -152,7 +152,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     _warm_up(proc, prep.train, prep.y_train)
     fronts = front_ends(proc, prep)
     if tune:
-        cfg = _tune(cfg, prep, orders, epochs, conv_kernels, fronts, progress, jobs, res)
+        cfg = _tune(cfg, prep, orders, epochs, conv_kernels, fronts, progress, jobs, res, tune_fixed)
         proc = Processor.from_config(cfg, conv_kernels)
         if lfsr_start is not None:
             proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)
@@ -171,7 +171,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
 
 
 def _tune(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, fronts: dict, progress, jobs: int,
-          res: dict) -> Config:
+          res: dict, fixed=()) -> Config:
     """``tune_chip`` with chips of this seed, sample order and conv front end (the knobs are FC
     knobs: the front end is the same for every point); the chosen config."""
     from hwmodel.train.tune import tune_chip
@@ -187,7 +187,7 @@ def _tune(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, fronts
 
     bar = progress("chip knob search (integer DRTP, validation)", 1) if progress else None
     try:
-        chosen, search = tune_chip(cfg, score, prep.n_val, jobs=jobs, progress=bar)
+        chosen, search = tune_chip(cfg, score, prep.n_val, jobs=jobs, progress=bar, fixed=fixed)
     finally:
         if bar is not None:
             bar.close()

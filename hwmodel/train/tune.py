@@ -25,6 +25,7 @@ from typing import Callable
 import numpy as np
 
 from hwmodel.spec.config import Config, ConfigError
+from hwmodel.spec.sections import LEGACY
 from hwmodel.util.parallel import check, map_threads
 
 MAX_STEPS = 4    # consecutive steps of one knob in one direction in one move
@@ -37,6 +38,24 @@ def tune_knobs(cfg: Config) -> list[tuple[str, str]]:
     k = [(f"hidden.{h}.lr_shift", "shift") for h in range(cfg.depth)] + [("output.lr_shift", "shift"),
                                                                          ("output.sig_shift", "shift")]
     return k + [(f"hidden.{h}.init_bound", "bound") for h in range(cfg.depth)] + [("output.init_bound", "bound")]
+
+
+def knobs_named(cfg: Config, keys) -> set[str]:
+    """The knobs of ``tune_knobs(cfg)`` that the dotted config keys ``keys`` set (a sweep's axes,
+    which a tuned sweep keeps as the grid gives them): one-hidden-layer names (``drtp.lr_shift_fc1``,
+    ``fc2.init_bound``), ``hidden.FIELD`` (every hidden layer), ``hidden.K.FIELD``, ``output.FIELD``."""
+    knobs = {k for k, _ in tune_knobs(cfg)}
+    out: set[str] = set()
+    for key in keys:
+        parts = key.split(".")
+        if len(parts) == 2 and parts[0] in LEGACY and parts[1] in LEGACY[parts[0]]:
+            layer, f = LEGACY[parts[0]][parts[1]]
+            parts = ["hidden", "0", f] if layer == "hidden" else [layer, f]
+        if len(parts) == 2 and parts[0] == "hidden":
+            out |= {f"hidden.{h}.{parts[1]}" for h in range(cfg.depth)}
+        else:
+            out.add(".".join(parts))
+    return out & knobs
 
 
 def knob_value(cfg: Config, key: str) -> int:
@@ -69,7 +88,7 @@ def margin(acc: float, n_val: int) -> float:
 
 
 def tune_chip(cfg: Config, score: Callable[[Config, object], float], n_val: int, *, jobs: int = 1,
-              progress=None) -> tuple[Config, dict]:
+              progress=None, fixed=()) -> tuple[Config, dict]:
     """The search of the module docstring. ``score(cfg, stop)`` trains a chip of ``cfg`` and returns
     its validation accuracy (0..1), checking ``stop`` between epochs (``util.parallel.check``).
     Returns the chosen config and ``chip_tune_search``: ``knobs`` (chosen), ``preset`` (the
@@ -77,9 +96,11 @@ def tune_chip(cfg: Config, score: Callable[[Config, object], float], n_val: int,
     ``at_edge``, ``runs``, ``passes``, ``val_accuracy`` and ``preset_val_accuracy``, and
     ``margin_pp`` (the standard error at the preset point, in pp), and ``points``: every point
     trained, in order (``values`` in the order of ``knobs``' keys, ``tune_knobs``), with its
-    validation accuracy."""
+    validation accuracy. ``fixed``: knob keys kept at the config's values (not searched; listed
+    as ``fixed``)."""
     from hwmodel.train.gainsearch import _show_size
-    knobs = tune_knobs(cfg)
+    fixed = sorted(set(fixed))
+    knobs = [kk for kk in tune_knobs(cfg) if kk[0] not in fixed]
     keys = [k for k, _ in knobs]
     start = tuple(knob_value(cfg, k) for k in keys)
     seen: dict[tuple, float] = {}
@@ -124,11 +145,11 @@ def tune_chip(cfg: Config, score: Callable[[Config, object], float], n_val: int,
         if not changed:
             break
     _show_size(progress, len(seen), False)
-    tried = np.array(list(seen), dtype=np.int64)
+    tried = np.array(list(seen), dtype=np.int64).reshape(len(seen), len(keys))
     search = {"knobs": dict(zip(keys, cur)), "preset": dict(zip(keys, start)),
               "changed": [k for k, a, b in zip(keys, start, cur) if a != b],
               "range": {k: [int(tried[:, i].min()), int(tried[:, i].max())] for i, k in enumerate(keys)},
-              "at_edge": [k for k in keys if k in edge], "runs": len(seen), "passes": passes,
+              "at_edge": [k for k in keys if k in edge], "runs": len(seen), "passes": passes, "fixed": fixed,
               "val_accuracy": seen[cur], "preset_val_accuracy": seen[start],
               "margin_pp": 100 * margin(seen[start], n_val), "max_steps": MAX_STEPS,
               "points": [{"values": list(p), "val_accuracy": v} for p, v in seen.items()]}

@@ -298,7 +298,7 @@ def test_synthesized_and_offchip_sweep_gives_the_fair_overhead(tmp_path, capsys)
     for other in ([], ["--synth"], ["--offchip"]):  # made with --synth --offchip: any other options refused
         assert sweep.main(argv + other) == 2
         err = capsys.readouterr().err
-        assert "other cost options" in err and "costs 'synthesized', off-chip accuracy" in err
+        assert "other cost or tuning options" in err and "costs 'synthesized', off-chip accuracy" in err
     out = tmp_path / "rep"
     assert report.main(["--db", str(db), "--out", str(out)]) == 0
     (e,) = json.loads((out / "results.json").read_text())["experiments"]

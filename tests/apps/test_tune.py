@@ -137,3 +137,69 @@ def test_cli_tune_bad_input(extra, msg, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and msg in err[0], err
+
+
+def test_knobs_named_by_a_grids_axes():
+    from hwmodel.train.tune import knobs_named
+    assert knobs_named(SPOON, ["drtp.lr_shift_fc1", "fc2.init_bound", "fc1.weight"]) == {
+        "hidden.0.lr_shift", "output.init_bound"}
+    deep = Config.preset("spoon_deep")
+    assert knobs_named(deep, ["hidden.lr_shift", "output.sig_shift"]) == {
+        "hidden.0.lr_shift", "hidden.1.lr_shift", "output.sig_shift"}
+    assert knobs_named(deep, ["hidden.1.init_bound", "hidden.sizes"]) == {"hidden.1.init_bound"}
+    # fixed knobs are not searched, and are listed
+    _, s = tune_chip(SPOON, scorer(lambda v: 0.9 + 0.05 * (v["hidden.0.lr_shift"] == 4)), 1000,
+                     fixed=["hidden.0.lr_shift"])
+    assert s["fixed"] == ["hidden.0.lr_shift"] and "hidden.0.lr_shift" not in s["knobs"]
+    assert s["changed"] == [] and s["runs"] == 1 + 2 * (len(KEYS) - 1)
+
+
+def test_sweep_tune_keeps_the_axes_and_records_the_knobs(tmp_path, capsys):
+    """sweep --tune: every run (and the reference) tunes the knobs that are not axes; the row keeps
+    the point's own config and the chosen knobs in tune_knobs; the row's accuracy is the tuned
+    chip's; a resume without --tune is refused; the task weight counts the search."""
+    import sqlite3
+    from hwmodel import sweep
+    grid = tmp_path / "g.toml"
+    grid.write_text('epochs = 1\nseeds = [0]\n[axes]\n"drtp.lr_shift_fc1" = [2, 3]\n')
+    db = tmp_path / "t.sqlite"
+    argv = ["bitwidths", "--grid", str(grid), "--db", str(db), "--jobs", "1", "--no-progress", "--config", "tiny",
+            "--n-train", "300", "--n-test", "100", "--val-size", "100"]
+    assert sweep.main(argv + ["--tune"]) == 0
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = [dict(x) for x in conn.execute("SELECT * FROM results ORDER BY point_key")]
+    (ref,) = [dict(x) for x in conn.execute("SELECT * FROM reference")]
+    conn.close()
+    assert len(rows) == 2
+    assert "hidden.0.lr_shift" not in json.loads(ref["tune_knobs"])      # the base point, tuned alike
+    for r in rows:
+        knobs = json.loads(r["tune_knobs"])
+        own = Config.from_dict(__import__("tomllib").loads(r["config_toml"]))
+        assert "hidden.0.lr_shift" not in knobs and own.hidden[0].lr_shift in (2, 3)
+        sets = [a for k, v in knobs.items() for a in ("--set", f"{k}={v}")]
+        plain = ["train", "--config", "tiny", "--n-train", "300", "--n-test", "100", "--val-size", "100",
+                 "--epochs", "1", "--no-float", "--no-baselines", "--no-progress", "--json",
+                 "--set", f"hidden.0.lr_shift={own.hidden[0].lr_shift}"] + sets
+        capsys.readouterr()
+        assert cli.main(plain) == 0
+        res = json.loads(capsys.readouterr().out)
+        assert res["test_accuracy"] == r["test_accuracy"] and res["val_accuracy"] == r["val_accuracy"]
+    capsys.readouterr()
+    assert sweep.main(argv) == 2
+    err = capsys.readouterr().err
+    assert "no off-chip accuracy, tuned" in err and "a reference tuned" in err and "--allow-mixed" in err
+    assert sweep.TASK_WEIGHT[sweep.task_kind({"kind": "point", "tune": True})] > sweep.TASK_WEIGHT["point"]
+
+
+def test_rounding_repeats_of_a_tuned_seed_train_its_chosen_chip(capsys):
+    argv = ["train", "--config", "tiny", "--n-train", "300", "--n-test", "100", "--val-size", "100", "--epochs", "2",
+            "--no-float", "--no-baselines", "--no-progress", "--json", "--rounding-repeats", "3"]
+    assert cli.main(argv + ["--tune"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    knobs = res["chip_tune_search"]["knobs"]
+    assert res["chip_tune_search"]["changed"]            # tiny's knobs move: the repeats can tell
+    assert cli.main(argv + [a for k, v in knobs.items() for a in ("--set", f"{k}={v}")]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    assert res["rounding_repeats"]["per_seed"][0]["test_accuracy"] == plain["rounding_repeats"]["per_seed"][0][
+        "test_accuracy"]
