@@ -1,4 +1,4 @@
-"""Command line: ``python -m hwmodel train|eval|info``.
+"""Command line: ``python -m hwmodel train|eval|adapt|info``.
 
 Errors in the input (options, config, data, events, weight files, output folders) are found
 before any work starts and print one line ``error: ...`` on stderr with exit status 2; no
@@ -26,10 +26,12 @@ def build_parser() -> checks.Parser:
                       description="Bit-accurate model of an event-driven CNN processor with on-chip DRTP learning.",
                       epilog="Bad input: one line 'error: ...', exit 2. Ctrl-C: exit 130 (train keeps what finished).")
     checks.add_version(p, "hwmodel")
-    sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,info}")
+    sub = p.add_subparsers(dest="cmd", required=True, metavar="{train,eval,adapt,info}")
 
     _train_parser(sub)
     _eval_parser(sub)
+    from hwmodel.cli.adapt import add_parser as _adapt_parser
+    _adapt_parser(sub)
     _info_parser(sub)
     return p
 
