@@ -671,6 +671,9 @@ CATALOGUE: list[Mutant] = [
     Mutant("adapt_energy_one_sample", "adapt", "a budget's learning energy is one learning sample's",
            (("hwmodel/train/adapt.py", "uj = None if e_nj is None else n * e_nj / 1000.0",
              "uj = None if e_nj is None else e_nj / 1000.0"),), ("tests/apps/test_adapt.py",)),
+    Mutant("init_weights_ignored", "train", "--init-weights: the chip starts from reset all the same",
+           (("hwmodel/train/runs.py", "if init_state is None else init_state.copy()", "if True else init_state.copy()"),),
+           ("tests/apps/test_adapt.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

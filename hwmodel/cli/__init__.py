@@ -83,6 +83,10 @@ def _train_parser(sub) -> None:
                         "from the config's values, then train and report the chosen chip as usual; the knobs and "
                         "the search in the JSON as chip_tune_search (docs/spec.md §12). Needs --mode on-chip "
                         "or both")
+    t.add_argument("--init-weights", metavar="FILE",
+                   help="continue on-chip training from the whole state in FILE (weights.npz of the same config, "
+                        "e.g. a deployed chip) instead of the reset state; with --mode on-chip --no-float "
+                        "--no-baselines")
     t.add_argument("--no-float", action="store_true", help="skip the float DRTP reference")
     t.add_argument("--jobs", type=checks.count, default=None, metavar="N",
                    help="threads for the float references' gain grids (default: every core this process may "

@@ -24,14 +24,34 @@ def cmd_train(args) -> int:
     if args.seeds is not None and args.seed is not None:
         raise DataError("--seed and --seeds: give one of them (--seeds 0,1,2 runs several chip seeds)")
     cfg = config_from_args(args)
+    init, cfg = _init_state(args, cfg)
     spec = data_spec_from_args(args)
     why = _val_choices(args)
     kernels = _check_before_work(args, cfg, spec, why)
     with checks.out_lock(args.out):       # no other command writes the same --out meanwhile
-        return _train(args, cfg, spec, why, kernels)
+        return _train(args, cfg, spec, why, kernels, init)
 
 
-def _train(args, cfg, spec, why, kernels) -> int:
+def _init_state(args, cfg):
+    """--init-weights: the chip to continue from and the run's config: the file's (with --seed if
+    given) when neither --config nor --set is given, else the given one, which must equal the
+    file's but for the seed (the seed sets the sample order)."""
+    if not getattr(args, "init_weights", None):
+        return None, cfg
+    if args.mode != "on-chip" or not args.no_float or not args.no_baselines or args.tune or args.kernels:
+        raise DataError("--init-weights continues the on-chip training of a chip: use it with --mode on-chip "
+                        "--no-float --no-baselines (the references and baselines start from reset), without "
+                        "--tune or --kernels")
+    init = Processor.load(args.init_weights)
+    if args.config is None and not args.set:
+        return init, init.cfg.replace(seed=init.cfg.seed if args.seed is None else args.seed)
+    if init.cfg.replace(seed=cfg.seed).to_toml() != cfg.to_toml():
+        raise DataError(f"--init-weights: {args.init_weights} holds a chip of config '{init.cfg.name}' that differs "
+                        f"from this run's '{cfg.name}' (give the same --config and --set as the file's, or none)")
+    return init, cfg
+
+
+def _train(args, cfg, spec, why, kernels, init=None) -> int:
     from hwmodel.data.select import check_val_needed, load_data, warn_data
     from hwmodel.train.seeds import run_seeds
     prep, source = load_data(cfg, spec)
@@ -43,7 +63,7 @@ def _train(args, cfg, spec, why, kernels) -> int:
     sr = run_seeds(cfg, prep, [cfg.seed] if single else args.seeds, epochs=args.epochs, mode=args.mode,
                    float_reference=not args.no_float, conv_kernels=kernels, progress=bar_factory(not quiet),
                    rounding_repeats=args.rounding_repeats, log=None if quiet else log,
-                   baselines=not args.no_baselines, jobs=args.jobs or cores(), tune=args.tune)
+                   baselines=not args.no_baselines, jobs=args.jobs or cores(), tune=args.tune, init_state=init)
     res, interrupted = _results(args, sr, cfg, prep, source, single)
     try:
         _write(args, sr, cfg, res, single)

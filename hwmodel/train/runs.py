@@ -120,7 +120,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
                  float_reference: bool = True, progress: Callable[[str, int], object] | None = None,
                  conv_kernels: np.ndarray | None = None, lfsr_start: tuple[int, ...] | None = None,
                  saturation: bool = True, baselines: bool = True, jobs: int = 1,
-                 tune: bool = False, tune_fixed=()) -> TrainReport:
+                 tune: bool = False, tune_fixed=(), init_state: Processor | None = None) -> TrainReport:
     """Train and evaluate. ``progress(desc, total)`` may return a tqdm-like object;
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
@@ -132,7 +132,9 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     (``learning_curves``). Test accuracy is reported, never used for a choice. ``tune``: the chip's
     learning knobs are first chosen on ``prep.val`` (``hwmodel.train.tune``; ``chip_tune_search``
     in the results), and the chip, its baselines and the float references are those of the chosen
-    config (``rep.config``); ``tune_fixed``: knob keys kept as ``cfg`` has them.
+    config (``rep.config``); ``tune_fixed``: knob keys kept as ``cfg`` has them. ``init_state``: the
+    chip starts from this chip's whole state (``train --init-weights``: continue training; its
+    config is ``cfg`` but for the seed) instead of the reset state.
 
     Ctrl-C (KeyboardInterrupt) keeps what finished: during on-chip training, the chip after the
     last completed epoch (evaluated as usual); during a float reference, the complete on-chip
@@ -145,7 +147,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train), n_val=prep.n_val,
                n_test=len(prep.y_test), mode=mode)
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
-    proc = Processor.from_config(cfg, conv_kernels)
+    proc = Processor.from_config(cfg, conv_kernels) if init_state is None else init_state.copy()
     if lfsr_start is not None:
         proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)  # lanes: spec §16
         res["lfsr_start"] = [int(v) for v in lfsr_start]

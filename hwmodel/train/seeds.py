@@ -90,10 +90,12 @@ class SeedsReport:
 def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mode: str = "on-chip",
               float_reference: bool = True, progress=None, conv_kernels: np.ndarray | None = None,
               rounding_repeats: int = 1, log: Callable[[str], object] | None = None,
-              baselines: bool = True, jobs: int = 1, tune: bool = False) -> SeedsReport:
+              baselines: bool = True, jobs: int = 1, tune: bool = False,
+              init_state=None) -> SeedsReport:
     """``run_training`` for every chip seed (``cfg`` with ``seed = s``), then the summary over
     seeds (``summarize``): ``per_seed`` holds each seed's single-seed result object. ``tune``: each
-    seed chooses its chip's knobs on validation first (``run_training``).
+    seed chooses its chip's knobs on validation first (``run_training``); ``init_state``: every seed
+    continues from this chip (``train --init-weights``).
 
     ``rounding_repeats = R > 1`` trains the on-chip model R times per seed with different
     rounding-LFSR start states (``rounding_lfsr_starts``; repeat 0 is the ordinary run), nothing
@@ -111,7 +113,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
         try:
             rep = run_training(cs, prep, epochs=epochs, mode=mode, float_reference=float_reference,
                                progress=progress, conv_kernels=conv_kernels, baselines=baselines, jobs=jobs,
-                               tune=tune)
+                               tune=tune, init_state=init_state)
         except KeyboardInterrupt:
             if not per_seed:
                 raise

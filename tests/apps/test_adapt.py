@@ -191,3 +191,26 @@ def test_cli_adapt_refuses_chips_of_two_configs(weights, tmp_path, capsys):
                      "--n-train", "400", "--n-test", "100"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "one config" in err[0]
+
+
+def test_train_init_weights_continues_from_the_file(weights, tmp_path, capsys):
+    """--init-weights: the chip starts from the file's whole state (its config when no --config is
+    given): one epoch equals the file's chip trained one more epoch in the run's seed order; a
+    mode with references or another config is refused."""
+    from hwmodel.train.runs import epoch_orders
+    from hwmodel.data.select import DataSpec, load_data
+    base = ["train", "--n-train", "400", "--n-test", "100", "--epochs", "1", "--no-float", "--no-baselines",
+            "--no-progress", "--json", "--seed", "5"]
+    f = weights / "weights_seed0.npz"
+    assert cli.main(base + ["--init-weights", str(f), "--out", str(tmp_path / "c")]) == 0
+    res = json.loads(capsys.readouterr().out)
+    chip = Processor.load(f)
+    prep, _ = load_data(chip.cfg, DataSpec(n_train=400, n_test=100))
+    chip.train_epoch(prep.train, prep.y_train, epoch_orders(len(prep.y_train), 1, 5)[0])
+    assert res["config"] == "tiny" and res["test_accuracy"] == chip.evaluate(prep.test, prep.y_test).accuracy(prep.y_test)
+    assert np.array_equal(Processor.load(tmp_path / "c" / "weights.npz").st["w"], chip.st["w"])
+    for extra, msg in ((["--mode", "both"], "--init-weights continues"), (["--config", "spoon"], "differs")):
+        argv = [a for a in base if a != "--no-float"] if extra[0] == "--mode" else base
+        assert cli.main(argv + extra + ["--init-weights", str(f)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and msg in err[0], err
