@@ -1,7 +1,8 @@
 // controller: the sample FSM, following the phase order of docs/spec.md §5 and §15.
 //
 //   IDLE -start-> CLEAR -> EVENTS -eos-> for each FC layer k = 1..NL (layer_q = k-1):
-//        FWD(k) -> ACT(k) -> [UPD(k)] -> ... -> DONE -> IDLE     ([..] only when the sample learns)
+//        FWD(k) -> ACT(k) -> [UPD(k)] -> ... -> DONE -> IDLE     ([..] only when the sample learns
+//                                                                and layer k learns: LMASK)
 // Each phase issues a one-cycle go to its core (the clear goes to every core at once) and waits
 // for the cores to be idle again. Layer k+1's forward starts after layer k's update, so the order
 // of every memory access is the spec's. The label and the mode are latched at start.
@@ -10,7 +11,8 @@ module controller #(
     parameter integer LEARNING = 1,
     parameter integer OW       = 4,          // label bits
     parameter integer NL       = 2,          // FC layers (hidden layers + the output layer)
-    parameter integer LW       = 1           // layer index bits
+    parameter integer LW       = 1,          // layer index bits
+    parameter integer LMASK    = -1          // bit g: layer g + 1 learns (its update phase runs)
 ) (
     input  wire          clk,
     input  wire          rst,
@@ -50,6 +52,7 @@ module controller #(
     wire          go       = !started_q;
     wire          finished = started_q && !any_busy;
     wire          last     = (layer_q == L_LAST);
+    wire          layer_learns = ((LMASK >>> layer_q) & 1) != 0;   // the current layer learns
     wire [NL-1:0] sel      = ONE_NL[NL-1:0] << layer_q;          // one-hot: the current layer
 
     assign start_ready = (state_q == ST_IDLE);
@@ -86,7 +89,7 @@ module controller #(
                             ST_CLEAR: state_q <= ST_EVENTS;
                             ST_FWD:   state_q <= ST_ACT;
                             ST_ACT: begin
-                                if (learn_q) state_q <= ST_UPD;
+                                if (learn_q && layer_learns) state_q <= ST_UPD;
                                 else if (last) state_q <= ST_DONE;
                                 else begin
                                     layer_q <= layer_q + 1'b1; state_q <= ST_FWD;

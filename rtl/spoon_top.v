@@ -10,7 +10,8 @@
 // a weight memory of FC_BANKS banks of FC_PORTS macros (0 "1r1w", 1 "1rw"). All sizes come from
 // hwmodel.hw.rtlgen (the parameters below; defaults = the spoon preset). LEARNING = 0 removes the
 // learning hardware (B LUTs, update datapaths, LFSRs, error registers, the layers' weight-write
-// paths).
+// paths); FC_LEARN = 0 for one layer removes that layer's (its config's learn = false, spec §15:
+// the controller skips its update phase).
 //
 // Reset rule: one synchronous, active-high reset `rst` for every register of the design
 // (sampled on the rising edge of clk). Memories (sram) are not reset: the clear phase of each
@@ -54,6 +55,7 @@ module spoon_top #(
     parameter [16*NH+15:0] FC_LANES = {16'd10, 16'd16}, // lanes P (units per cycle), 1..N
     parameter [16*NH+15:0] FC_BANKS = {16'd1, 16'd2},   // banks of fc{k}_w (power of two)
     parameter [16*NH+15:0] FC_PORTS = {16'd1, 16'd1},   // ports of fc{k}_w: 0 "1r1w", 1 "1rw"
+    parameter [16*NH+15:0] FC_LEARN = {16'd1, 16'd1},   // 1: the layer learns, 0: it keeps its weights
     parameter integer SS       = 11,       // output: sigmoid input shift
     parameter integer L        = 6,        // output: sigmoid LUT index bits
     parameter integer OB       = 8,        // output: sigmoid output bits
@@ -139,6 +141,18 @@ module spoon_top #(
     endfunction
     function integer f_pt(input integer g);
         f_pt = {16'd0, FC_PORTS[16*g +: 16]};
+    endfunction
+    function integer f_lrn(input integer g);
+        f_lrn = {16'd0, FC_LEARN[16*g +: 16]};
+    endfunction
+    // the layers whose update phase runs on a learning sample (bit g: layer g + 1; NL <= 17)
+    function integer f_lmask(input integer dummy);
+        integer g;
+        begin
+            f_lmask = dummy;
+            for (g = 0; g < NL; g = g + 1)
+                if (LEARNING != 0 && f_lrn(g) != 0) f_lmask = f_lmask | (1 << g);
+        end
     endfunction
     // groups of layer g + 1: ceil(N / P) (an illegal P = 0 counts as 1: g_bad_p stops it)
     function integer f_grp(input integer g);
@@ -232,7 +246,7 @@ module spoon_top #(
     wire [XW-1:0] a_x, a_y;
     wire eos_ready, conv_ev_ready;
 
-    controller #(.LEARNING(LEARNING), .OW(OW), .NL(NL), .LW(LW)) u_ctrl (
+    controller #(.LEARNING(LEARNING), .OW(OW), .NL(NL), .LW(LW), .LMASK(f_lmask(0))) u_ctrl (
         .clk(clk), .rst(rst),
         .start_valid(start_valid), .start_ready(start_ready), .start_label(start_label),
         .start_learn(start_learn), .done(done), .busy(busy),
@@ -332,6 +346,7 @@ module spoon_top #(
             localparam integer P    = (f_p(g) > 0) ? f_p(g) : 1;    // (0 is stopped by g_bad_p)
             localparam integer BK   = f_bk(g);
             localparam integer PT   = f_pt(g);
+            localparam integer LRN  = (LEARNING != 0 && f_lrn(g) == 1) ? 1 : 0;   // the layer learns
             localparam integer G    = f_grp(g);                      // groups: ceil(N / P)
             localparam integer YB   = HID ? f_yb(g) : 2;
             localparam integer AS   = HID ? f_as(g) : 0;
@@ -389,6 +404,7 @@ module spoon_top #(
             if (BK < 1 || BK > 64 || (BK & (BK - 1)) != 0 || BK > WD)
                                               begin : g_bad_bk    illegal_parameter_FC_BANKS_range u_stop (); end
             if (PT < 0 || PT > 1)             begin : g_bad_pt    illegal_parameter_FC_PORTS_range u_stop (); end
+            if (f_lrn(g) < 0 || f_lrn(g) > 1) begin : g_bad_fl    illegal_parameter_FC_LEARN_range u_stop (); end
 
             // ---- port wires (engine side) ---------------------------------------------------------
             wire           w_re, w_we, ac_re, ac_we, act_we, dact_re, dact_we, b_re;
@@ -432,7 +448,7 @@ module spoon_top #(
                 assign in_rdata = act_rd[32*(g-1) +: IDW];
             end
 
-            fc_layer #(.OUTPUT(HID ? 0 : 1), .IN_BIN((g == 0) ? 1 : 0), .LEARNING(LEARNING),
+            fc_layer #(.OUTPUT(HID ? 0 : 1), .IN_BIN((g == 0) ? 1 : 0), .LEARNING(LRN),
                        .RMODE(RMODE), .SEED(LSEED), .N(N), .P(P), .WSLOT(WSLOT), .WB(WB), .AB(AB),
                        .LR(LR), .NI(NI), .C((g == 0) ? C : 1), .XB(PYB), .XMAX(XMAX), .YB(YB),
                        .AS(AS), .BB(BB), .SS(SS), .L(L), .OB(OB), .IAW(IAW), .IDW(IDW), .WAW(WAW),
@@ -493,7 +509,7 @@ module spoon_top #(
 `endif
                 // fc{k}_dact: read only by the DRTP update, so learning-only (hwmodel.spec.layers.
                 // organisation: learning_only) like the B LUT
-                if (LEARNING != 0) begin : g_dact
+                if (LRN != 0) begin : g_dact
                     sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
                         .clk(clk),
                         .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
@@ -511,7 +527,7 @@ module spoon_top #(
 `endif
                 end
 
-                if (LEARNING != 0) begin : g_blut
+                if (LRN != 0) begin : g_blut
                     sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .PORTS(1), .INIT_FILE(BFILE)) u_b_lut (
                         .clk(clk),
                         .re(b_re | hr_b), .raddr(b_raddr | (hr_b ? acc_addr[OW-1:0] : {OW{1'b0}})),

@@ -121,7 +121,7 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
                                 npass, slots)
             else:
                 preds[n] = output_activation(row, ak, out, lut, half, SS)
-                if learn:
+                if learn and not row[L_FROZEN]:
                     output_update(k, row, wk, xk, active, na, ni, out, err, label, ONE, lfsr, lq, MODE, c, Q,
                                   LF, CY, npass, slots)
         cnt += c
@@ -196,7 +196,10 @@ class StackProcessor:
         return p
 
     def freeze_hidden(self, on: bool = True) -> None:
-        self.lay[:-1, L_FROZEN] = 1 if on else 0
+        """Host-side experiment: the hidden layers keep their weights (``on``), or learn as the
+        config says (a layer with ``learn = false`` never learns)."""
+        for r, h in enumerate(self.cfg.hidden):
+            self.lay[r, L_FROZEN] = 1 if on or not h.learn else 0
 
     def copy(self) -> "StackProcessor":
         p = StackProcessor(self.cfg, {k: v.copy() for k, v in self.st.items()})
@@ -290,14 +293,17 @@ class StackProcessor:
             if k < nl:
                 y0, b0 = int(row[L_YOFF]), int(row[L_BOFF])
                 m[f"fc{k}_act"] = s["act"][y0:y0 + n]
-                m[f"fc{k}_dact"] = lanes_view(s["dact"][y0:y0 + n], p)
-                m["b_lut" if k == 1 else f"b{k}_lut"] = s["bf"][b0:b0 + self.cfg.output.neurons * n].reshape(-1, n)
+                if self.cfg.hidden[r].learn:     # a layer that does not learn has none of these
+                    m[f"fc{k}_dact"] = lanes_view(s["dact"][y0:y0 + n], p)
+                    m["b_lut" if k == 1 else f"b{k}_lut"] = s["bf"][b0:b0 + self.cfg.output.neurons * n].reshape(-1, n)
             else:
                 m[f"fc{k}_out"] = s["out"]
                 m["sig_lut"] = s["lut"]
+        layers = list(self.cfg.hidden) + [self.cfg.output]
         for r in range(nl):
             l0, p = int(self.lay[r, L_LOFF]), int(self.lay[r, L_P])
-            m[f"lfsr_fc{r + 1}"] = s["lfsr"][l0:l0 + p]
+            if layers[r].learn:
+                m[f"lfsr_fc{r + 1}"] = s["lfsr"][l0:l0 + p]
         return {k: v.astype(np.int64) for k, v in m.items()}  # astype copies
 
     def counter_dict(self, counts: np.ndarray | None = None) -> dict[str, dict[str, int]]:

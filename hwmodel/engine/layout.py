@@ -45,7 +45,8 @@ LAYER_COLUMNS = (
     # tanh/sig_lut_rd, B read (-1 output), upd, and the read counter of the layer's inputs
     # (the previous layer's act_rd; -1 for layer 1: its scans count conv_spk_rd)
     "C_WRD", "C_WWR", "C_ARD", "C_AWR", "C_OP", "C_YWR", "C_YRD", "C_ACT", "C_BRD", "C_UPD", "C_XRD",
-    # 1: the layer never learns (host-side experiment: the frozen-hidden baseline), else 0
+    # 1: the layer never learns (its config says learn = false, spec §15; or the host-side
+    # experiment of the frozen-hidden baseline), else 0
     "FROZEN",
     # organisation (spec §16): lanes P, groups G = ceil(N / P), offset of the layer's lane LFSRs
     # in ``lfsr``, 1 when fc{k}_w is one bank of 1rw ports (a write slot between groups in updates)
@@ -87,7 +88,7 @@ def layer_table(cfg: Config) -> np.ndarray:
                "AS": layer.act_shift if hidden else 0, "YMAX": layer.ymax if hidden else 0,
                "XMAX": 1 if k == 1 else cfg.hidden[r - 1].ymax,
                "WOFF": woff, "AOFF": aoff, "XOFF": -1 if k == 1 else lay[r - 1, L["YOFF"]],
-               "FROZEN": 0, "P": layer.lanes, "G": layer.groups, "LOFF": loff,
+               "FROZEN": 0 if layer.learn else 1, "P": layer.lanes, "G": layer.groups, "LOFF": loff,
                "SLOT": 1 if (layer.weight_ports == "1rw" and layer.weight_banks == 1) else 0}
         woff += (nin + 1) * n
         aoff += n

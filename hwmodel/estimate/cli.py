@@ -55,6 +55,10 @@ def build_parser() -> checks.Parser:
     p.add_argument("--clock-gating", choices=CLOCK_GATING, default="none",
                    help="clock energy: none = every flip-flop on every busy cycle, as the RTL is (default); "
                         "enable = the flip-flops with an enable gated (the ranges cover both)")
+    p.add_argument("--learn-every", type=checks.count, default=1, metavar="N",
+                   help="learning duty cycle: one sample in N learns (N >= 1; default 1, every sample learns); "
+                        "sets the training power and the learning overheads in both conventions (beside the "
+                        "inference-only chip, and SPOON's: the same chip learning vs classifying)")
     p.add_argument("--sram", choices=SRAM_MODELS, default=None,
                    help="SRAM macro model: cacti (CACTI 7 per bank macro, as organised), fit (the technology "
                         "table's fit), auto (CACTI if installed, else the fit; the default)")
@@ -190,14 +194,23 @@ def print_summary(r: dict) -> None:
         ("latency per learning sample (µs)", _f(r["latency_per_learning_sample_us"]), ""),
         ("power at the rate, classifying (mW)", _f(r["power_mw"], "{:.4f}"), ""),
         ("area (mm²)" + ("" if r["area_includes_logic"] else ", memories only"), _f(r["area_mm2"], "{:.4f}"), _f(s["area_mm2"], "{:.2f}")),
-        ("learning power overhead, % of inference-only", _f(r["learning_overhead_power_pct"]), _f(s["learning_overhead_power_pct"])),
+        ("learning power overhead, % of inference-only", _f(r["learning_overhead_power_pct"]), ""),
         ("learning power overhead, % of total", _f(r["learning_overhead_power_pct_of_total"]), ""),
+        ("learning power overhead, same chip (SPOON's), %", _f(r["learning_overhead_power_same_chip_pct"]),
+         _f(s["learning_overhead_power_pct"])),
+        ("energy per learning sample / classification, %", _f(r["learning_overhead_energy_same_chip_pct"]),
+         _f(100 * (s["energy_per_learning_sample_nj"] / s["energy_per_classification_nj"] - 1))),
+        ("learning increment per learning sample (nJ)", _f(r["learning_increment_nj"]), _f(s["learning_increment_nj"])),
+        ("learning increment over the inference-only chip (nJ)", _f(r["learning_increment_over_inference_only_chip_nj"]), ""),
+        ("learning area increment (mm²)", _f(r["learning_increment_area_mm2"], "{:.4f}"), ""),
         ("learning area overhead, % of inference-only", _f(r["learning_overhead_area_pct"], "{:.2f}"), ""),
         ("learning area overhead, % of total", _f(r["learning_overhead_area_pct_of_total"], "{:.2f}"), _f(s["learning_overhead_area_pct"])),
     ]
-    print(f"{'':46s} {'this model':>12s} {'SPOON':>8s}")
+    if r.get("learn_every", 1) > 1:
+        print(f"learning duty cycle: one sample in {r['learn_every']} learns (--learn-every)")
+    print(f"{'':54s} {'this model':>12s} {'SPOON':>8s}")
     for a, b, c in rows:
-        print(f"{a:46s} {b:>12s} {c:>8s}")
+        print(f"{a:54s} {b:>12s} {c:>8s}")
     print(f"\n{'block':12s} {'E infer nJ':>11s} {'E learn nJ':>11s} {'area mm²':>10s} {'Δarea mm²':>10s} {'Δpower µW':>10s}")
     for b, o in r["learning_overhead_by_block"].items():
         print(f"{b:12s} {r['energy_nj_by_block']['inference'][b]:11.3f} {r['energy_nj_by_block']['learning'][b]:11.3f} "
@@ -248,7 +261,8 @@ def main(argv=None) -> int:
                 r = estimate(cfg, args.tech, samples=samples, train_samples=train_samples, counters=counters,
                              rate=args.rate, synth=not args.no_synth, liberty=args.liberty, rtl_dir=args.rtl,
                              cache=not args.no_cache, clock_mhz=args.clock, sram_model=args.sram,
-                             clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node)
+                             clock_gating=args.clock_gating, timing=args.timing, liberty_node_nm=args.liberty_node,
+                             learn_every=args.learn_every)
             from hwmodel.util.provenance import version_info
             r["code_version"] = version_info(args.rtl, rtl=not args.no_synth)
             unsaved = None

@@ -31,6 +31,7 @@ from .tech import Tech, load_tech
 # docs/sources.md §5: SPOON (ISCAS 2020, pre-silicon figures)
 SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
          "learning_overhead_power_pct": 16.8, "learning_overhead_area_pct": 11.8,
+         "energy_per_learning_sample_nj": 366.0, "learning_increment_nj": 52.6,   # 313 x 16.8 % (docs/sources.md §5)
          "latency_ms": SPOON_LATENCY_MS,
          "note": "SPOON does not state the overhead conventions (docs/sources.md §5): 16.8 % power reads as "
                  "% of inference-only (366 vs 313 nJ), 11.8 % area is 13.4 % of inference-only if it "
@@ -65,6 +66,7 @@ LOGIC_ENERGY_FIELDS = {"add": ("pj_fixed", "pj_per_bit"), "compare": ("pj_per_bi
                        "lfsr_step": ("energy_pj",), "regfile": ("read_pj_per_bit", "write_pj_per_bit")}
 RANGE_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
               "area_mm2", "learning_overhead_power_pct", "learning_overhead_power_pct_of_total",
+              "learning_overhead_power_same_chip_pct", "learning_overhead_energy_same_chip_pct",
               "learning_overhead_area_pct", "learning_overhead_area_pct_of_total")
 
 
@@ -93,22 +95,32 @@ def energy_variants(tech: Tech) -> list[tuple[str, Tech]]:
 
 
 def _figures(en: dict, en_i: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float,
-             rate: float) -> dict:
+             rate: float, learn_every: int = 1) -> dict:
     """The headline energy figures, the powers (µW at ``rate``: the chip leaks all the time, busy
     or idle) and the power overheads from the energy breakdowns of the learning chip (``en``) and
     of the inference-only chip (``en_i``: fewer flip-flops to clock); leakage per sample over the
-    sample's own duration (µW x µs = pJ). The nominal figures and every corner of the ranges."""
+    sample's own duration (µW x µs = pJ). The nominal figures and every corner of the ranges.
+
+    ``learn_every`` = N: one sample in N learns (the learning duty cycle), so the training power
+    pays the learning phases on 1/N of the samples. Two conventions of the overhead: against the
+    inference-only chip (``learning_overhead_power_pct``: learning chip training vs a chip built
+    without learning, classifying) and SPOON's, the same chip learning vs classifying
+    (``learning_overhead_power_same_chip_pct``; ``learning_overhead_energy_same_chip_pct`` =
+    energy per learning sample over energy per classification, SPOON's 366 vs 313 nJ)."""
     e_inf, e_lrn = en["inference"]["total_nj"], en["learning"]["total_nj"]
     e_inf_i = en_i["inference"]["total_nj"]
     e_class = e_inf + leak_l * t_class_us * 1e-3
     e_learn = e_inf + e_lrn + leak_l * t_learn_us * 1e-3
-    p_train = rate * (e_inf + e_lrn) * 1e-3 + leak_l
+    p_train = rate * (e_inf + e_lrn / learn_every) * 1e-3 + leak_l
+    p_class = rate * e_inf * 1e-3 + leak_l
     p_inf = rate * e_inf_i * 1e-3 + leak_i
     return {"energy_per_classification_nj": e_class, "energy_per_learning_sample_nj": e_learn,
             "learning_extra_energy_nj": e_learn - e_class,
             "power_training_uw": p_train, "power_inference_only_uw": p_inf,
             "learning_overhead_power_pct": _pct(p_train - p_inf, p_inf),
-            "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train)}
+            "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train),
+            "learning_overhead_power_same_chip_pct": _pct(p_train - p_class, p_class),
+            "learning_overhead_energy_same_chip_pct": _pct(e_learn - e_class, e_class)}
 
 
 def layer_of(name: str, cfg: Config) -> str:
@@ -149,7 +161,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
              liberty: str | Path | None = None, rtl_dir: str | Path | None = None,
              cache: bool = True, counters=None, clock_mhz: float = DEFAULT_CLOCK_MHZ,
              sram_model: str | None = None, clock_gating: str = "none", timing: bool = False,
-             liberty_node_nm: float | None = None) -> dict:
+             liberty_node_nm: float | None = None, learn_every: int = 1) -> dict:
     """Full estimate (see module doc). ``counters`` = (inference per sample, learning per sample,
     info), or a function returning them (called after the inputs are checked), skips the model
     run (the sweep, a user's trained chip, tests). ``rate``: classifications per second for
@@ -162,7 +174,10 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     both chips flattened and mapped to ``liberty`` (default: the OSU 0.18 µm library the set-up
     installs, ``libs.default_liberty``), whose node is ``liberty_node_nm`` (default: 180 nm for
     the default library, 45 nm for a given one), and check the clock
-    against the critical path (``timing.py``; key ``timing``)."""
+    against the critical path (``timing.py``; key ``timing``). ``learn_every`` = N >= 1: one
+    sample in N learns (the power figures and overheads; ``_figures``)."""
+    if isinstance(learn_every, bool) or not isinstance(learn_every, int) or learn_every < 1:
+        raise ValueError(f"--learn-every must be an integer >= 1 (one sample in N learns), got {learn_every!r}")
     tech, timing_lib, liberty_node_nm, ff = _check_inputs(tech, rate, clock_mhz, clock_gating, sram_model, liberty,
                                                           synth, rtl_dir, timing, liberty_node_nm)
     if counters is None:
@@ -199,7 +214,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     e_inf = en["inference"]["total_nj"]
     e_lrn = en["learning"]["total_nj"]
     L, I = designs["learning"], designs["inference_only"]
-    nom = _figures(en, en_i, L["leakage_uw"], I["leakage_uw"], t_class_us, t_learn_us, rate)
+    nom = _figures(en, en_i, L["leakage_uw"], I["leakage_uw"], t_class_us, t_learn_us, rate, learn_every)
     # SRAM macros that cannot run at the clock (CACTI's random cycle time)
     period_ns = 1e3 / clock_mhz
     for name, m in L["memories"].items():
@@ -229,7 +244,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     variants = energy_variants(tech)
     corners = [_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
                         energy_breakdown(cfg, p_, tv, nf["inference_only"]),
-                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate)
+                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate, learn_every)
                for _, tv in variants for p_, cc, cl in states for nf in (nff_all, nff_gated)]
     area_corners, alt_mem, ge_ratio = _area_corners(cfg, tech, L, I, liberty)
     ranges = {}
@@ -273,8 +288,16 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "designs": designs,
         "synthesis": synth_info or None,
         "timing": timing_res,
+        "learn_every": learn_every,
         "learning_overhead_power_pct": nom["learning_overhead_power_pct"],
         "learning_overhead_power_pct_of_total": nom["learning_overhead_power_pct_of_total"],
+        "learning_overhead_power_same_chip_pct": nom["learning_overhead_power_same_chip_pct"],
+        "learning_overhead_energy_same_chip_pct": nom["learning_overhead_energy_same_chip_pct"],
+        # absolute increments: what learning adds, beside the percentages of different bases
+        "learning_increment_nj": nom["learning_extra_energy_nj"],
+        "learning_increment_over_inference_only_chip_nj":
+            nom["energy_per_learning_sample_nj"] - (en_i["inference"]["total_nj"] + I["leakage_uw"] * t_class_us * 1e-3),
+        "learning_increment_area_mm2": d_area,
         "learning_overhead_area_pct": _pct(d_area, I["area_mm2"]),
         "learning_overhead_area_pct_of_total": _pct(d_area, L["area_mm2"]),
         "learning_overhead_by_block": {

@@ -41,7 +41,7 @@ MEM_IDS = {
 }
 FIELD_BITS = 16                       # bits per layer field of the FC_* vectors
 VECTOR_PARAMS = ("FC_N", "FC_WB", "FC_AB", "FC_YB", "FC_AS", "FC_BB", "FC_LR", "FC_LANES",
-                 "FC_BANKS", "FC_PORTS")
+                 "FC_BANKS", "FC_PORTS", "FC_LEARN")
 # FC_PORTS field values: the weight memory's macro kind (spec §16, config weight_ports)
 PORT_CODES = {"1r1w": 0, "1rw": 1}
 # the primary parameters passed to spoon_top (the rest is derived inside the RTL)
@@ -87,6 +87,7 @@ def layer_fields(cfg: Config) -> dict[str, list[int]]:
         out["FC_LANES"].append(layer.lanes)
         out["FC_BANKS"].append(layer.weight_banks)
         out["FC_PORTS"].append(PORT_CODES[layer.weight_ports])
+        out["FC_LEARN"].append(1 if layer.learn else 0)
     return out
 
 
@@ -168,11 +169,11 @@ def mem_depths(cfg: Config) -> dict[str, int]:
 
 def rom_files(cfg: Config, learning: bool = True) -> dict[str, str]:
     """Memory name -> the file name the RTL reads it from (in MEM_DIR): the ROMs and the
-    initial weights. B LUTs only with learning (LEARNING = 0 has none)."""
+    initial weights. B LUTs only with learning (LEARNING = 0 has none), of the layers that learn."""
     files = {"conv_kernel": "conv_kernel.hex"}
     for k in range(1, cfg.depth + 2):
         files[f"fc{k}_w"] = f"fc{k:02d}_w.hex"
-        if k <= cfg.depth and learning:
+        if k <= cfg.depth and learning and cfg.hidden[k - 1].learn:
             files[b_name(k)] = f"b{k:02d}_lut.hex"
     files["sig_lut"] = "sig_lut.hex"
     return files

@@ -280,7 +280,8 @@ class Config:
         def table(head, vals):
             lines.append(f"\n{head}")
             for k, v in vals.items():
-                lines.append(f'{k} = "{v}"' if isinstance(v, str) else f"{k} = {v}")
+                lines.append(f'{k} = "{v}"' if isinstance(v, str) else
+                             f"{k} = {str(v).lower()}" if isinstance(v, bool) else f"{k} = {v}")
         for sec, vals in d.items():
             if sec == "hidden":
                 for h in vals:

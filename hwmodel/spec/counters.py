@@ -105,7 +105,8 @@ def counter_word_bits(cfg: Config) -> dict[str, int]:
 
 def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
     """memory -> (read counter, write counter) of every counted memory (spec §11, §15): the one map
-    from the memories to their counters (the estimator costs each access by it)."""
+    from the memories to their counters (the estimator costs each access by it). The B LUT of a
+    layer that does not learn (``learn = false``) does not exist: its counter stays 0."""
     m: dict[str, tuple[str | None, str | None]] = {
         "conv_kernel": ("conv_kernel_rd", None), "conv_pot": ("conv_pot_rd", "conv_pot_wr"),
         "conv_spk": ("conv_spk_rd", "conv_spk_wr")}
@@ -114,7 +115,8 @@ def memory_counters(cfg: Config) -> dict[str, tuple[str | None, str | None]]:
         m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
         m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")
         m[f"{f}_act"] = (f"{f}_act_rd", f"{f}_act_wr")
-        m[b_name(k)] = (f"{b_name(k)}_rd", None)
+        if cfg.hidden[k - 1].learn:          # a layer that does not learn has no B LUT
+            m[b_name(k)] = (f"{b_name(k)}_rd", None)
     f = f"fc{cfg.depth + 1}"
     m[f"{f}_w"] = (f"{f}_w_rd", f"{f}_w_wr")
     m[f"{f}_acc"] = (f"{f}_acc_rd", f"{f}_acc_wr")

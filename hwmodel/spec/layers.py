@@ -42,7 +42,8 @@ def layers(cfg: Config) -> list[dict]:
 def memories(cfg: Config) -> dict[str, dict[str, int]]:
     """{memory: {"words", "word_bits", "bits"}} of every memory and LFSR of spec §15, in the
     word layout of spec §16 (a layer with P lanes: P weights, accumulators or derivative bits
-    per word; one lane LFSR per lane)."""
+    per word; one lane LFSR per lane). A layer that does not learn (``learn = false``, spec §15)
+    has no B LUT, no derivative flags and no lane LFSRs."""
     c = cfg.conv
     wc, pb = cfg.prec("conv.weight").bits, cfg.prec("conv.potential").bits
     o, q = cfg.conv_out, cfg.spk_side
@@ -59,9 +60,10 @@ def memories(cfg: Config) -> dict[str, dict[str, int]]:
         m[f"{f}_w"] = ((nin + 1) * g, p * h.wb)
         m[f"{f}_acc"] = (g, p * h.ab)
         m[f"{f}_act"] = (h.neurons, h.yb)
-        m[f"{f}_dact"] = (g, p)
-        m[b_name(k)] = (n_out, h.neurons * h.bb)
-        lfsrs.append((f"lfsr_{f}", p))
+        if h.learn:
+            m[f"{f}_dact"] = (g, p)
+            m[b_name(k)] = (n_out, h.neurons * h.bb)
+            lfsrs.append((f"lfsr_{f}", p))
     k = cfg.depth + 1
     nin, _ = cfg.layer_inputs(k)
     f, out = fc_name(k), cfg.output
@@ -69,7 +71,8 @@ def memories(cfg: Config) -> dict[str, dict[str, int]]:
     m[f"{f}_acc"] = (out.groups, out.lanes * out.ab)
     m[f"{f}_out"] = (n_out, out.ob)
     m["sig_lut"] = (1 << out.lut_bits, out.ob)
-    lfsrs.append((f"lfsr_{f}", out.lanes))
+    if out.learn:
+        lfsrs.append((f"lfsr_{f}", out.lanes))
     for name, p in lfsrs:
         m[name] = (p, 32)
     return {n: {"words": w, "word_bits": b, "bits": w * b} for n, (w, b) in m.items()}

@@ -73,6 +73,7 @@ class HiddenCfg(_FcBits):
     lanes: int = 1
     weight_banks: int = 1
     weight_ports: str = "1r1w"
+    learn: bool = True        # false: the layer keeps its weights; no B LUT, dact, update lanes, LFSRs
 
     @property
     def yb(self) -> int:
@@ -102,6 +103,7 @@ class OutputCfg(_FcBits):
     lanes: int = 1
     weight_banks: int = 1
     weight_ports: str = "1r1w"
+    learn: bool = True        # false: the output layer keeps its weights; no error, update lanes, LFSRs
 
     @property
     def ob(self) -> int:
@@ -117,10 +119,10 @@ class DrtpCfg:
     rounding: str = "stochastic"
 
 
-# the organisation of an FC layer (spec §16): optional keys, not written when at their defaults,
-# so files without them keep their meaning and bytes
-ORG_FIELDS = ("lanes", "weight_banks", "weight_ports")
-ORG_DEFAULTS = {"lanes": 1, "weight_banks": 1, "weight_ports": "1r1w"}
+# the optional keys of an FC layer, not written when at their defaults, so files without them keep
+# their meaning and bytes: the organisation (spec §16) and the learning scope (spec §15, ``learn``)
+ORG_FIELDS = ("lanes", "weight_banks", "weight_ports", "learn")
+ORG_DEFAULTS = {"lanes": 1, "weight_banks": 1, "weight_ports": "1r1w", "learn": True}
 WEIGHT_PORTS = ("1r1w", "1rw")
 # the original one-hidden-layer layout: section -> {key: (layer, field)}
 LEGACY = {

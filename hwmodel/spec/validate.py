@@ -15,6 +15,12 @@ if TYPE_CHECKING:  # annotations only: config.py imports this module
 
 def _coerce(key: str, v: Any, typ: Any) -> Any:
     t = typ if isinstance(typ, str) else getattr(typ, "__name__", str(typ))
+    if t == "bool":
+        if isinstance(v, bool):
+            return v
+        if isinstance(v, str) and v.strip().lower() in ("true", "false"):
+            return v.strip().lower() == "true"
+        raise ConfigError(f"config: '{key}' must be true or false, got {v!r}")
     if t == "int":
         if isinstance(v, bool) or not isinstance(v, int):
             if isinstance(v, str) and v.strip().lstrip("-").isdigit():

@@ -6,8 +6,9 @@ fresh chip trained to convergence on the whole shifted pool); the energy of a le
 the estimator on the run's own counters.
 
 Learning scopes: ``all`` (every layer learns: DRTP in the hidden layers, the output layer's own
-error) and ``output`` (the hidden layers keep their deployed weights, only the output layer
-learns: the model's frozen-hidden flag, ``StackProcessor.freeze_hidden``).
+error) and ``output`` (the output-only chip: the deployed chip's config with ``learn = false`` in
+every hidden layer, spec §15, and its state; the hidden layers keep their deployed weights, and
+the estimator costs that chip, which has no B LUTs, derivative flags or hidden update lanes).
 
 One run = one deployed chip (a weights file) and one adaptation seed. The seed draws the labelled
 samples and their order (``numpy.random.default_rng([seed, ADAPT_TAG]).permutation`` of the pool;
@@ -69,6 +70,19 @@ def _acc(chip: Processor, batch, y, front) -> float:
     return chip.copy().evaluate(batch, y, front=front).accuracy(y)
 
 
+def scope_config(cfg: Config, scope: str) -> Config:
+    """The config of the chip that learns with ``scope``: ``output`` sets ``learn = false`` in
+    every hidden layer; ``all`` and ``fresh`` keep ``cfg``."""
+    if scope != "output" or not cfg.depth:
+        return cfg
+    return cfg.replace(**{f"hidden.{h}.learn": False for h in range(cfg.depth)})
+
+
+def scoped_chip(chip: Processor, scope: str) -> Processor:
+    """``chip``'s whole state in the chip of ``scope`` (``scope_config``)."""
+    return Processor(scope_config(chip.cfg, scope), {k: v.copy() for k, v in chip.st.items()})
+
+
 def fresh_chip(deployed: Processor) -> Processor:
     """A chip of the deployed chip's config and seed at reset, with the deployed chip's conv kernels."""
     p = Processor.from_config(deployed.cfg)
@@ -89,8 +103,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
     out: dict = {"seed": seed, "deployed": {"shifted_test_accuracy": inf.accuracy(d.y_test),
                                             "original_test_accuracy": _acc(deployed, d.orig, d.y_orig, fr["orig"])}}
     for scope in list(scopes) + (["fresh"] if fresh else []):
-        base = fresh_chip(deployed) if scope == "fresh" else deployed.copy()
-        base.freeze_hidden(scope == "output")
+        base = fresh_chip(deployed) if scope == "fresh" else scoped_chip(deployed, scope)
         rows, lrn = [], np.zeros_like(inf.counters)
         n_learned, chip, prev = 0, base.copy(), 0
 
@@ -111,7 +124,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
                          "original_test_accuracy": _acc(chip, d.orig, d.y_orig, fr["orig"])})
         res = {"curve": rows, "learning_samples": n_learned}
         if energy is not None and n_learned:
-            res["learning_energy_nj"] = float(energy(deployed.cfg, inf_ps, lrn / n_learned))
+            res["learning_energy_nj"] = float(energy(base.cfg, inf_ps, lrn / n_learned))
         out[scope] = res
     if ceiling_epochs:
         c = fresh_chip(deployed)

@@ -194,6 +194,36 @@ def test_learning_energy_and_overheads_positive(tech, tiny_counters):
     assert tr["b_lut"]["per_classification"]["reads"] == 0.0
 
 
+def test_overheads_in_both_conventions_and_the_learning_duty_cycle(tech, tiny_counters):
+    """SPOON's convention (the same chip learning vs classifying) beside the inference-only chip's,
+    absolute increments, and --learn-every N: the learning phases' power scales by 1/N."""
+    cfg = Config.load("tiny")
+    r1 = estimate(cfg, tech, synth=False, counters=tiny_counters)
+    r8 = estimate(cfg, tech, synth=False, counters=tiny_counters, learn_every=8)
+    for r in (r1, r8):
+        p = r["power_uw"]
+        assert r["learning_overhead_power_same_chip_pct"] == pytest.approx(
+            100 * (p["training"] / p["classification_learning_chip"] - 1))
+        assert r["learning_overhead_power_pct"] == pytest.approx(100 * (p["training"] / p["inference_only_chip"] - 1))
+    assert r1["learn_every"] == 1 and r8["learn_every"] == 8
+    p1, p8 = r1["power_uw"], r8["power_uw"]
+    assert p1["training"] - p1["classification_learning_chip"] == pytest.approx(
+        8 * (p8["training"] - p8["classification_learning_chip"]))
+    assert r1["learning_overhead_power_same_chip_pct"] == pytest.approx(8 * r8["learning_overhead_power_same_chip_pct"])
+    assert r1["learning_overhead_energy_same_chip_pct"] == pytest.approx(
+        100 * (r1["energy_per_learning_sample_nj"] / r1["energy_per_classification_nj"] - 1))
+    assert r8["learning_overhead_energy_same_chip_pct"] == r1["learning_overhead_energy_same_chip_pct"]
+    assert r1["learning_increment_nj"] == r1["learning_extra_energy_nj"] > 0
+    assert r1["learning_increment_over_inference_only_chip_nj"] == pytest.approx(
+        r1["energy_per_learning_sample_nj"] - r1["energy_per_classification_inference_only_chip_nj"])
+    assert r1["learning_increment_area_mm2"] == pytest.approx(r1["area_mm2"] - r1["area_mm2_inference_only"])
+    lo, hi = r8["learning_overhead_power_same_chip_pct_range"]
+    assert lo <= r8["learning_overhead_power_same_chip_pct"] <= hi
+    for bad in (0, -1, True, 1.5):
+        with pytest.raises(ValueError, match="--learn-every"):
+            estimate(cfg, tech, synth=False, counters=tiny_counters, learn_every=bad)
+
+
 def test_leakage_is_charged_per_sample_duration(tech, tiny_counters):
     """Leakage energy = leakage power x the sample's own cycles / clock: a learning sample (more
     cycles) pays more, the rate changes only the average power, a faster clock less leakage."""
@@ -328,6 +358,7 @@ def test_cli_out_writes_report(tmp_path, capsys):
     (["--samples", "0"], "--samples"),
     (["--set", "fc1.weight=s99"], "fc1.weight"),
     (["--rtl", "/nonexistent/rtl"], "RTL folder"),
+    (["--learn-every", "0"], "--learn-every"),
 ])
 def test_cli_bad_input_one_line(args, needle, capsys):
     assert main(["--config", "tiny", *args]) == 2

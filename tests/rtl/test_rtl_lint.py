@@ -64,7 +64,12 @@ LINT_CONFIGS = {"spoon": lambda: Config.preset("spoon"), "spoon_serial": lambda:
                 "tiny": lambda: Config.preset("tiny"),
                 "spoon_deep": lambda: Config.preset("spoon_deep"), "pixel_fc": lambda: Config.preset("pixel_fc"),
                 "tiny_depth0": lambda: tiny_depth(0), "tiny_depth3": lambda: tiny_depth(3),
-                "tiny_lanes": tiny_lanes, "spoon_lanes": spoon_lanes, "deep_lanes": deep_lanes}
+                "tiny_lanes": tiny_lanes, "spoon_lanes": spoon_lanes, "deep_lanes": deep_lanes,
+                # learning scopes (spec §15): the output-only chip, a deep stack learning in layer 1 only
+                "spoon_output_only": lambda: Config.preset("spoon_output_only"),
+                "tiny_output_only": lambda: Config.preset("tiny").replace(**{"fc1.learn": False}),
+                "deep_first_only": lambda: Config.preset("spoon_deep").replace(
+                    **{"hidden.1.learn": False, "output.learn": False})}
 
 
 @pytest.mark.parametrize("preset", list(LINT_CONFIGS))
@@ -76,7 +81,7 @@ def test_rtl_lint_clean(verilator, preset, learning):
 
 @pytest.mark.parametrize("preset,learning", [("tiny", True), ("tiny", False), ("tiny_depth0", True),
                                              ("tiny_depth3", True), ("tiny_lanes", True),
-                                             ("tiny_lanes", False)])
+                                             ("tiny_lanes", False), ("tiny_output_only", True)])
 def test_rtl_synth_no_latches(yosys, preset, learning):
     ok, cells, text = quality.synth(rtlgen.top_parameters(LINT_CONFIGS[preset](), learning))
     assert ok, text[-3000:]
@@ -162,6 +167,7 @@ ILLEGAL = [
     ("BANKS_above_words", lambda p: with_field(with_field(p, "FC_N", 1, 2), "FC_BANKS", 1, 64),
      "FC_BANKS_range"),                      # fc2 2 units: (16 + 1) * 2 = 34 words < 64 banks
     ("PORTS", lambda p: with_field(p, "FC_PORTS", 1, 2), "FC_PORTS_range"),
+    ("LEARN", lambda p: with_field(p, "FC_LEARN", 0, 2), "FC_LEARN_range"),
 ]
 
 

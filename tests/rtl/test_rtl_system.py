@@ -193,6 +193,33 @@ def test_rtl_depth(depth):
         assert inf[f"fc{k}_mac"] > 0
 
 
+# the learning scope (spec §15, learn = false per layer): the layers that do not learn are built
+# without B LUT, derivative flags, update lanes and LFSRs, and the controller skips their update
+SCOPES = {"output_only": (None, {"fc1.learn": False}), "hidden_only": (None, {"fc2.learn": False}),
+          "depth2_middle_frozen": (2, {"hidden.1.learn": False})}
+
+
+def scope_config(name: str) -> Config:
+    depth, over = SCOPES[name]
+    base = tiny() if depth is None else depth_config(depth)
+    return Config.from_dict({**base.replace(**over).to_dict(), "name": f"scope_{name}"})
+
+
+@pytest.mark.parametrize("name", sorted(SCOPES))
+def test_rtl_learning_scope(name):
+    """Every memory word, LFSR, counter and cycle after each of 4 learning and 2 inference samples
+    of a chip with a layer that does not learn; that layer never updates, the others do."""
+    cfg = scope_config(name)
+    rep = _system(cfg, n_learn=4, n_infer=2)
+    from hwmodel.spec.counters import counter_names
+    tot = dict(zip(counter_names(cfg.depth), rep["total_counters_model"][1]))
+    for k, layer in enumerate((*cfg.hidden, cfg.output), start=1):
+        assert (tot[f"fc{k}_upd"] > 0) == layer.learn, (k, tot[f"fc{k}_upd"])
+    if name == "output_only":
+        b = runner.build_top(cfg, quick=True)
+        runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
+
+
 def test_rtl_depth3_access_port():
     """Every memory and register of a three-hidden-layer stack, through its access-port id."""
     b = runner.build_top(depth_config(3), quick=True)

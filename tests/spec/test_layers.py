@@ -24,6 +24,13 @@ def test_one_hidden_layer_files_keep_their_layout_and_meaning(name):
     assert cfg.hidden[0].neurons == raw["fc1"]["neurons"] and cfg.output.neurons == raw["fc2"]["neurons"]
     assert cfg.hidden[0].lr_shift == raw["drtp"]["lr_shift_fc1"] == cfg.fc1.lr_shift
     assert cfg.output.lr_shift == raw["drtp"]["lr_shift_fc2"] and cfg.hidden[0].b == raw["drtp"]["b"]
+    # a layer that does not learn (learn = false, spec §15) drops its learning-only memories from
+    # the list of the same chip learning everywhere; the rest is that chip's
+    scoped = cfg
+    cfg = cfg.replace(**{"fc1.learn": True, "fc2.learn": True})
+    gone = ({"fc1_dact", "b_lut", "lfsr_fc1"} if not scoped.hidden[0].learn else set()) | (
+        {"lfsr_fc2"} if not scoped.output.learn else set())
+    assert layers.memories(scoped) == {k: v for k, v in layers.memories(cfg).items() if k not in gone}
     # the §15 memory list is §10's for one hidden layer, in the same order (§10 is the serial
     # organisation; lanes change the words, never the bits of a layer whose lanes divide it)
     serial = cfg.replace(**{f"{ly}.{f}": v for ly in ("fc1", "fc2")
