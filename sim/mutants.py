@@ -699,6 +699,9 @@ CATALOGUE: list[Mutant] = [
     Mutant("est_same_chip_is_inference_only", "estimate", "SPOON's same-chip overhead divides by the inference-only chip",
            (("hwmodel/estimate/core.py", '"learning_overhead_power_same_chip_pct": _pct(p_train - p_class, p_class),',
              '"learning_overhead_power_same_chip_pct": _pct(p_train - p_inf, p_inf),'),), ("tests/estimate/test_estimate.py::test_overheads_in_both_conventions_and_the_learning_duty_cycle",)),
+    Mutant("sweep_optional_key_lost", "sweep", "a point that sets an optional layer key (learn, lanes) against a base "
+           "without it is the base", (("hwmodel/sweep/plan.py", "            out.setdefault(f\"{sec}.{k}\", v)",
+                                       "            pass"),), ("tests/engine/test_learn_scope.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

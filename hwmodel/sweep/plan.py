@@ -101,9 +101,9 @@ def overrides_of(base: Config, cfg: Config, stack: bool = False) -> dict[str, An
     name excluded), in the one-hidden-layer keys when both have one hidden layer and not
     ``stack`` (a grid with layer-stack axes), else in the layer-stack keys."""
     if base.depth == 1 and cfg.depth == 1 and not stack:
-        b, c = flat_config(base), flat_config(cfg)
+        b, c = _with_optional(flat_config(base), cfg), _with_optional(flat_config(cfg), cfg)
         return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != b[k]}
-    b, c = flat_config(base, stack=True), flat_config(cfg, stack=True)
+    b, c = _with_optional(flat_config(base, stack=True), base), _with_optional(flat_config(cfg, stack=True), cfg)
     last = base.depth - 1  # hidden.sizes gives a new layer the fields of the base's last hidden layer
 
     def base_value(k: str) -> Any:
@@ -112,6 +112,20 @@ def overrides_of(base: Config, cfg: Config, stack: bool = False) -> dict[str, An
         _, _, f = k.split(".", 2)
         return b.get(f"hidden.{last}.{f}", _MISSING)
     return {k: c[k] for k in c if k not in ("seed", "name") and c[k] != base_value(k)}
+
+
+def _with_optional(flat: dict[str, Any], cfg: Config) -> dict[str, Any]:
+    """``flat`` with the optional layer keys a file leaves out at their defaults (the organisation,
+    ``learn``; ``ORG_DEFAULTS``) filled in, so that a point that sets one of them to its default
+    against a base that does not have it (or the reverse) differs from the base."""
+    from hwmodel.spec.sections import ORG_DEFAULTS
+    secs = ["fc1", "fc2"] if "fc1.neurons" in flat else (
+        [f"hidden.{h}" for h in range(cfg.depth)] + ["output"])
+    out = dict(flat)
+    for sec in secs:
+        for k, v in ORG_DEFAULTS.items():
+            out.setdefault(f"{sec}.{k}", v)
+    return out
 
 
 def memory_bits(cfg: Config) -> tuple[int, int]:

@@ -99,9 +99,9 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
 
     ``rounding_repeats = R > 1`` trains the on-chip model R times per seed with different
     rounding-LFSR start states (``rounding_lfsr_starts``; repeat 0 is the ordinary run), nothing
-    else changed (the seed's tuned config, if it tuned): ``rounding_repeats`` in the results gives
-    per seed the test accuracies and quantization gaps (float reference of the same seed minus each repeat) and the spread that
-    rounding alone causes. Ctrl-C keeps the seeds that finished (the one interrupted too, when
+    else changed (the seed's tuned config, if it tuned; the same ``init_state``):
+    ``rounding_repeats`` in the results gives per seed the test accuracies and quantization gaps
+    (float reference of the same seed minus each repeat) and the spread that rounding alone causes. Ctrl-C keeps the seeds that finished (the one interrupted too, when
     ``run_training`` kept a part of it)."""
     sr = SeedsReport()
     per_seed: list[dict] = []
@@ -131,7 +131,7 @@ def run_seeds(cfg: Config, prep: Prepared, seeds: list[int], *, epochs: int, mod
                 for r, st in enumerate(starts[1:], 1):
                     rr = run_training(rep.config, prep, epochs=epochs, mode="on-chip", float_reference=False,
                                       conv_kernels=conv_kernels, lfsr_start=st, saturation=False,
-                                      progress=progress, baselines=False)
+                                      progress=progress, baselines=False, init_state=init_state)
                     accs.append(rr.results["test_accuracy"])
                     vaccs.append(rr.results.get("val_accuracy"))
                     if rr.interrupted:

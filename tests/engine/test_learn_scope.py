@@ -86,3 +86,16 @@ def test_estimate_of_the_output_only_chip():
         full["area_mm2_inference_only"])
     assert oo["energy_per_learning_sample_nj"] < 0.7 * full["energy_per_learning_sample_nj"]
     assert oo["energy_nj_by_counter"]["learning"].get("b_lut_rd", 0) == 0
+
+
+def test_a_sweep_point_that_sets_an_optional_key_differs_from_its_base():
+    """learn and the organisation keys are left out of a file at their defaults; a sweep point
+    that sets one (to or from its default) still differs from its base (its point key)."""
+    from hwmodel.sweep.plan import overrides_of
+    tiny, spoon = Config.preset("tiny"), Config.preset("spoon")
+    oo, deep = Config.preset("spoon_output_only"), Config.preset("spoon_deep")
+    assert overrides_of(tiny, tiny.replace(**{"fc1.learn": False})) == {"fc1.learn": False}
+    assert overrides_of(oo, oo.replace(**{"fc1.learn": True})) == {"fc1.learn": True}
+    assert overrides_of(spoon, spoon.replace(**{"fc1.lanes": 1})) == {"fc1.lanes": 1}
+    assert overrides_of(deep, deep.replace(**{"hidden.1.learn": False}), stack=True) == {"hidden.1.learn": False}
+    assert overrides_of(tiny, tiny) == {}
