@@ -702,6 +702,12 @@ CATALOGUE: list[Mutant] = [
     Mutant("sweep_optional_key_lost", "sweep", "a point that sets an optional layer key (learn, lanes) against a base "
            "without it is the base", (("hwmodel/sweep/plan.py", "            out.setdefault(f\"{sec}.{k}\", v)",
                                        "            pass"),), ("tests/engine/test_learn_scope.py",)),
+    Mutant("scope_load_checks_absent_memories", "processor", "loading a chip that does not learn everywhere checks "
+           "memories it does not have", (("hwmodel/engine/processor.py", "    return {n: v for n, v in r.items() if n in have}",
+                                          "    return r"),), ("tests/engine/test_learn_scope.py",)),
+    Mutant("adapt_scope_learning_nothing", "adapt", "adapt accepts a scope in which no layer learns",
+           (("hwmodel/cli/adapt.py", "        if not any(layer.learn for layer in (*c.hidden, c.output)):",
+             "        if False:"),), ("tests/apps/test_adapt.py",)),
     # the one id / stream table (hwmodel/spec/ids.py) that rtl/spoon_ids.vh repeats
     Mutant("ids_table_drifts_from_include", "ids",
            "the first hidden layer's LFSR id changed in the table but not in the RTL include",

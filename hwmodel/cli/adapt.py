@@ -120,6 +120,12 @@ def _load(args):
     if args.labels[-1] > len(src.y_train):
         raise DataError(f"--labels: a budget of {args.labels[-1]} is beyond the shifted pool's {len(src.y_train)} "
                         f"samples")
+    from hwmodel.train.adapt import scope_config
+    for s in args.scope:
+        c = scope_config(cfg0, s)
+        if not any(layer.learn for layer in (*c.hidden, c.output)):
+            raise DataError(f"--scope {s}: no layer of config '{cfg0.name}' learns in this scope (learn = false "
+                            f"everywhere): the chip cannot adapt")
     if cfg0.depth == 0 and args.scope == ["output"]:
         log("note: this chip has no hidden layer: scope output is scope all")
     return chips, shift, split, new

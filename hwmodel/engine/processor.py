@@ -201,7 +201,9 @@ def state_ranges(cfg: Config) -> dict[str, tuple[int, int, str]]:
     r[f"fc{k}_w"], r[f"fc{k}_acc"], r[f"fc{k}_out"], r["sig_lut"] = s(out.wb), s(out.ab), one, one
     for j in range(1, k + 1):
         r[f"lfsr_fc{j}"] = (1, (1 << 32) - 1, "non-zero u32")
-    return r
+    from hwmodel.spec.layers import memories
+    have = memories(cfg)           # a layer that does not learn has no B LUT, dact or LFSRs (spec §15)
+    return {n: v for n, v in r.items() if n in have}
 
 
 def check_state(proc: StackProcessor, what: str) -> None:

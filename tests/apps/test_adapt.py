@@ -182,6 +182,19 @@ def test_cli_adapt_bad_input(weights, extra, msg, capsys):
     assert len(err) == 1 and msg in err[0], err
 
 
+def test_cli_adapt_refuses_a_scope_where_nothing_learns(tmp_path, capsys):
+    out = tmp_path / "frozen"
+    assert cli.main(["train", "--config", "tiny", "--set", "fc2.learn=false", "--n-train", "400", "--n-test",
+                     "100", "--epochs", "1", "--no-float", "--no-baselines", "--no-progress", "--out", str(out)]) == 0
+    capsys.readouterr()
+    argv = ["adapt", "--weights", str(out / "weights.npz"), "--n-train", "400", "--n-test", "100", "--labels", "0,10",
+            "--no-progress", "--ceiling-epochs", "0", "--no-fresh"]
+    assert cli.main(argv + ["--scope", "output"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no layer" in err[0] and "learns in this scope" in err[0], err
+    assert cli.main(argv + ["--scope", "all", "--json"]) == 0     # the hidden layer still learns
+
+
 def test_cli_adapt_refuses_chips_of_two_configs(weights, tmp_path, capsys):
     other = tmp_path / "o"
     assert cli.main(["train", "--config", "tiny", "--set", "fc1.weight=s6", "--n-train", "400", "--n-test", "100",

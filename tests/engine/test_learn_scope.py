@@ -88,6 +88,17 @@ def test_estimate_of_the_output_only_chip():
     assert oo["energy_nj_by_counter"]["learning"].get("b_lut_rd", 0) == 0
 
 
+def test_a_chip_that_does_not_learn_everywhere_saves_and_loads(tmp_path, prep):
+    cfg = Config.preset("tiny").replace(**{"fc2.learn": False})
+    p = Processor.from_config(cfg)
+    p.run(prep.train, prep.y_train, learn=True)
+    p.save(tmp_path / "w.npz")
+    q = Processor.load(tmp_path / "w.npz")
+    assert q.cfg == cfg and all(np.array_equal(p.st[k], q.st[k]) for k in p.st)
+    from hwmodel.engine.processor import state_ranges
+    assert set(state_ranges(cfg)) == set(memories(cfg)) == set(q.memories())
+
+
 def test_a_sweep_point_that_sets_an_optional_key_differs_from_its_base():
     """learn and the organisation keys are left out of a file at their defaults; a sweep point
     that sets one (to or from its default) still differs from its base (its point key)."""
