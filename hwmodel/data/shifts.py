@@ -172,8 +172,11 @@ def shift_streams(streams: list[np.ndarray], shift: tuple[Transform, ...], seed:
             if k > width * height:
                 raise ShiftError(f"shift 'hotpixels:{k}': more hot pixels than the {width}x{height} sensor has")
             px = r.choice(width * height, size=k, replace=False)
-            out = [_merge(s, np.repeat(np.unique(s["t"]), k), np.tile(px % width, len(np.unique(s["t"]))),
-                          np.tile(px // width, len(np.unique(s["t"]))), 1) for s in out]
+            res = []
+            for s in out:
+                ts = np.unique(s["t"])
+                res.append(_merge(s, np.repeat(ts, k), np.tile(px % width, len(ts)), np.tile(px // width, len(ts)), 1))
+            out = res
         elif t.name == "evnoise":
             k = int(t.args[0])
             res = []

@@ -126,12 +126,19 @@ def _hidden_signals(W, woff, nin, nout, B, boff, yoff, d, g, e, lab, algo, norm,
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _step(w, gj, eta, wclip, x):
+    """One weight's update: w - eta * gj * x, clipped to [-wclip, wclip] (the one rule of every
+    float update)."""
+    return max(-wclip, min(wclip, w - eta * gj * x))
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _update_row(row, gv, eta, wclip, x):
     """row[j] -= eta * gv[j] * x (x = 1: the spike inputs), clipped, where gv[j] != 0 (elsewhere
     the weight stays as it is)."""
     for j in range(row.shape[0]):
         w = row[j]
-        u = max(-wclip, min(wclip, w - eta * gv[j] * x))
+        u = _step(w, gv[j], eta, wclip, x)
         row[j] = u if gv[j] != 0.0 else w
 
 
@@ -159,7 +166,7 @@ def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz):
             else:
                 for c in range(cnt):
                     j = nz[c]
-                    row[j] = max(-wclip, min(wclip, row[j] - eta * gv[j]))
+                    row[j] = _step(row[j], gv[j], eta, wclip, 1.0)
     else:
         x = yb[yoff[k - 1]:yoff[k - 1] + n + 1]
         for i in range(n + 1):
@@ -170,7 +177,7 @@ def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz):
             else:
                 for c in range(cnt):
                     j = nz[c]
-                    row[j] = max(-wclip, min(wclip, row[j] - eta * gv[j] * xi))
+                    row[j] = _step(row[j], gv[j], eta, wclip, xi)
 
 
 @njit(cache=True, nogil=True)
