@@ -5,8 +5,10 @@ quantized), on the embedded split (``python -m hwmodel train --seeds 0,1,2 [--mo
 --no-float --no-baselines --out OUT/onchip|offchip``); then, for every shift, runs
 ``python -m hwmodel adapt`` on the three chips of each deployment (adaptation seeds 0, 1, 2: nine
 runs; scopes all and output; budgets 0, 100, 300, 1000, 3000; the fresh chip and the ceiling),
-writing OUT/<deployment>-<shift>.json and the plot OUT/<deployment>-<shift>/adaptation.png. A
-rerun skips what exists (Ctrl-C loses at most the command in progress). OUT/table.md gets the table.
+writing OUT/<deployment>-<shift>.json and the plot OUT/<deployment>-<shift>/adaptation.png. The
+class-incremental shift ``newclasses`` adapts chips deployed without classes 8 and 9 (``train
+--withhold-classes 8,9``, OUT/<deployment>-without89) to data holding every class. A rerun skips
+what exists (Ctrl-C loses at most the command in progress). OUT/table.md gets the tables.
 
     python scripts/adapt_table.py [--out runs/adapt] [--config spoon]
 """
@@ -20,9 +22,12 @@ from pathlib import Path
 
 SHIFTS = {"rot30": ["--shift", "rot:30"], "rot15": ["--shift", "rot:15"],
           "shift3": ["--shift", "shift:3,3"], "noise10": ["--shift", "saltpepper:0.1"],
-          "fashion": ["--shift-data", "fashion", "--shift-n-train", "10000", "--shift-n-test", "2000"]}
+          "fashion": ["--shift-data", "fashion", "--shift-n-train", "10000", "--shift-n-test", "2000"],
+          "newclasses": []}
+WITHHELD = {"newclasses": "8,9"}   # shifts whose chips are deployed without these classes
 SHIFT_TEXT = {"rot30": "rotation 30°", "rot15": "rotation 15°", "shift3": "translation (3, 3) px",
-              "noise10": "salt-and-pepper 10 %", "fashion": "new task: Fashion-MNIST"}
+              "noise10": "salt-and-pepper 10 %", "fashion": "new task: Fashion-MNIST",
+              "newclasses": "new classes 8, 9"}
 LABELS = "0,100,300,1000,3000"
 DEPLOY = {"onchip": ([], "weights_seed{s}.npz"), "offchip": (["--mode", "off-chip"], "weights_offchip_seed{s}.npz")}
 
@@ -69,6 +74,29 @@ def table(out: Path, shifts: list[str]) -> str:
     return "\n".join(rows) + "\n"
 
 
+def class_table(out: Path) -> str:
+    """The class-incremental runs: accuracy on the new classes and on the old ones per budget."""
+    rows = ["| deployed by | scope | new classes at 0 | at 100 | at 300 | at 1,000 | at 3,000 | old classes at 0 | "
+            "old at 3,000 | fresh chip, new classes at 3,000 | ceiling, new classes |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for dep in DEPLOY:
+        f = out / f"{dep}-newclasses.json"
+        if not f.exists():
+            continue
+        d = json.loads(f.read_text())
+        ref = d["references"]
+        fr = {r["labels"]: r for r in ref.get("fresh", [])}
+
+        def pc(r, key):
+            return "-" if r is None else (f"{100 * r[key + '_mean']:.1f} ± {100 * (r[key + '_std'] or 0):.1f} %")
+        for scope in d["scopes"]:
+            by = {r["labels"]: r for r in d["curves"] if r["scope"] == scope}
+            rows.append(f"| {dep.replace('chip', '-chip')} | {scope} | "
+                        + " | ".join(pc(by.get(n), "new_classes_accuracy") for n in (0, 100, 300, 1000, 3000))
+                        + f" | {pc(by.get(0), 'old_classes_accuracy')} | {pc(by.get(3000), 'old_classes_accuracy')} | "
+                        f"{pc(fr.get(3000), 'new_classes_accuracy')} | {pc(ref.get('ceiling'), 'new_classes_accuracy')} |")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default="runs/adapt", help="output folder (default runs/adapt)")
@@ -83,17 +111,19 @@ def main(argv=None) -> int:
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     for dep, (mode, pattern) in DEPLOY.items():
-        folder = out / dep
-        if not (folder / pattern.format(s=2)).exists():
-            run(["train", "--config", a.config, "--seeds", "0,1,2", *mode, "--no-float", "--no-baselines",
-                 "--no-progress", "--out", str(folder)], out=out / f"{dep}-train.txt")
-        weights = [str(folder / pattern.format(s=s)) for s in range(3)]
         for sh in shifts:
+            withheld = WITHHELD.get(sh)
+            folder = out / (dep + (f"-without{withheld.replace(',', '')}" if withheld else ""))
+            if not (folder / pattern.format(s=2)).exists():
+                run(["train", "--config", a.config, "--seeds", "0,1,2", *mode, "--no-float", "--no-baselines",
+                     "--no-progress", "--out", str(folder)] + (["--withhold-classes", withheld] if withheld else []),
+                    out=folder.with_name(folder.name + "-train.txt"))
+            weights = [str(folder / pattern.format(s=s)) for s in range(3)]
             f = out / f"{dep}-{sh}.json"
             if not f.exists():
                 run(["adapt", "--weights", *weights, *SHIFTS[sh], "--labels", LABELS, "--seeds", "0,1,2",
                      "--json", "--plot", str(out / f"{dep}-{sh}")], out=f)
-    md = table(out, shifts)
+    md = table(out, shifts) + ("\n" + class_table(out) if "newclasses" in shifts else "")
     (out / "table.md").write_text(md)
     print(md)
     return 0

@@ -16,7 +16,7 @@ from hwmodel.spec.config import ConfigError, list_presets
 from hwmodel.data.mnist import DataError
 from hwmodel.data.eventio import EventFormatError
 from hwmodel.engine.processor import ModelError
-from hwmodel.cli.args import add_data_options, seed_list
+from hwmodel.cli.args import add_data_options, class_list, seed_list
 from hwmodel.cli.evaluate import cmd_eval, cmd_info
 from hwmodel.cli.train import CURVES_PNG, cmd_train
 
@@ -61,6 +61,10 @@ def _train_parser(sub) -> None:
                    help="training samples set aside as the validation split on which every choice is made "
                         "(stratified, fixed seed; default 1000, or a quarter of a smaller training set); "
                         "the models train on the rest. 0: none (only with --no-float --mode on-chip)")
+    t.add_argument("--withhold-classes", type=class_list, default=None, metavar="LIST",
+                   help="leave the classes of LIST (e.g. 8,9) out of the training, validation and test sets: a "
+                        "chip deployed without them, for class-incremental adaptation (adapt --new-classes); "
+                        "the weights files record them")
     t.add_argument("--rounding-repeats", type=checks.count, default=1, metavar="R",
                    help="train the on-chip model R times per seed with different rounding-LFSR start states "
                         "(nothing else changed) and report the spread from rounding alone (default 1)")

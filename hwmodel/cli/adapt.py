@@ -7,7 +7,7 @@ from pathlib import Path
 from hwmodel.util import checks
 from hwmodel.util.checks import to_json
 from hwmodel.data.mnist import DataError
-from hwmodel.cli.args import log
+from hwmodel.cli.args import class_list, log
 
 ADAPT_PNG = "adaptation.png"
 
@@ -35,6 +35,11 @@ def add_parser(sub) -> None:
                    help="the first N training images of --shift-data as the pool (default all)")
     a.add_argument("--shift-n-test", type=checks.count, default=None, metavar="N",
                    help="the first N test images of --shift-data as the shifted test set (default all)")
+    a.add_argument("--new-classes", type=class_list, default=None, metavar="LIST",
+                   help="class-incremental: the classes the deployed chips never saw (default: the classes their "
+                        "weights files record from train --withhold-classes); the pool and the shifted test set "
+                        "hold every class, the original test set the others; rows add the accuracy on the new "
+                        "and on the old classes")
     a.add_argument("--labels", type=_labels, default=list(DEFAULT_LABELS), metavar="LIST",
                    help="label budgets N (comma-separated integers >= 0; default "
                         + ",".join(map(str, DEFAULT_LABELS)) + ")")
@@ -94,6 +99,7 @@ def _load(args):
         if c.cfg.replace(seed=cfg0.seed).to_toml() != cfg0.to_toml():
             raise DataError(f"--weights: {w} holds config '{c.cfg.name}', not the config of {args.weights[0]} "
                             f"('{cfg0.name}'); give chips of one config")
+    new_classes = _new_classes(args, chips, cfg0)
     shift = parse_shift(args.shift, cfg0.input.width)
     names = {t.name for t in shift}
     if "polarity" in names and cfg0.input.channels != 2:
@@ -117,6 +123,12 @@ def _load(args):
     if src.x_train.shape[1:] != (cfg0.input.height, cfg0.input.width):
         raise DataError(f"the images are {src.x_train.shape[2]}x{src.x_train.shape[1]}; config '{cfg0.name}' takes "
                         f"{cfg0.input.width}x{cfg0.input.height}")
+    if new_classes:
+        import numpy as np
+        if not np.isin(split.y_test, new_classes, invert=True).any():
+            raise DataError("--new-classes: the deployment test set has no sample of another class")
+        if not np.isin(src.y_train, new_classes).any():
+            raise DataError(f"--new-classes {','.join(map(str, new_classes))}: the pool has no sample of them")
     if args.labels[-1] > len(src.y_train):
         raise DataError(f"--labels: a budget of {args.labels[-1]} is beyond the shifted pool's {len(src.y_train)} "
                         f"samples")
@@ -128,21 +140,45 @@ def _load(args):
                             f"everywhere): the chip cannot adapt")
     if cfg0.depth == 0 and args.scope == ["output"]:
         log("note: this chip has no hidden layer: scope output is scope all")
-    return chips, shift, split, new
+    return chips, shift, split, new, new_classes
+
+
+def _new_classes(args, chips, cfg0) -> tuple[int, ...]:
+    """--new-classes, or the withheld classes the weights files record (they must agree)."""
+    rec = {tuple(c.provenance.get("withheld_classes", ())) for c in chips}
+    if len(rec) > 1:
+        raise DataError("--weights: the files record different withheld classes (train --withhold-classes); "
+                        "give chips deployed alike")
+    recorded = rec.pop()
+    if args.new_classes is None:
+        new = recorded
+    else:
+        new = tuple(args.new_classes)
+        if recorded and new != recorded:
+            raise DataError(f"--new-classes {','.join(map(str, new))}: the chips were deployed without classes "
+                            f"{','.join(map(str, recorded))} (recorded in {args.weights[0]})")
+        if not recorded:
+            log(f"note: the weights files record no withheld classes; classes {','.join(map(str, new))} are "
+                f"reported as new all the same")
+    bad = [c for c in new if c >= cfg0.output.neurons]
+    if bad:
+        raise DataError(f"--new-classes {bad[0]}: config '{cfg0.name}' has {cfg0.output.neurons} outputs "
+                        f"(classes 0..{cfg0.output.neurons - 1})")
+    return new
 
 
 def cmd_adapt(args) -> int:
     from hwmodel.data.shifts import describe
     from hwmodel.train.adapt import adapt_data, adapt_run, estimator_energy, summarize
     from hwmodel.util.provenance import version_info
-    chips, shift, split, new = _load(args)
+    chips, shift, split, new, new_classes = _load(args)
     runs = []
     quiet = args.no_progress or args.json
     data_by_seed: dict[int, object] = {}
     for i, chip in enumerate(chips):
         for s in args.seeds:
             if s not in data_by_seed:
-                data_by_seed[s] = adapt_data(chip.cfg, split, shift, s, new)
+                data_by_seed[s] = adapt_data(chip.cfg, split, shift, s, new, new_classes)
             if not quiet:
                 log(f"adapt: chip {i + 1}/{len(chips)} ({args.weights[i]}), seed {s}")
             runs.append(adapt_run(chip, data_by_seed[s], args.labels, args.scope, s, passes=args.passes,
@@ -150,7 +186,7 @@ def cmd_adapt(args) -> int:
                                   energy=estimator_energy))
     res = summarize(runs, args.labels, args.scope, not args.no_fresh)
     res.update(config=chips[0].cfg.name, weights=[str(w) for w in args.weights], seeds=args.seeds,
-               shift=describe(shift), shift_data=args.shift_data, labels=args.labels, scopes=args.scope,
+               shift=describe(shift), shift_data=args.shift_data, new_classes=list(new_classes), labels=args.labels, scopes=args.scope,
                passes=args.passes, n_runs=len(runs), code_version=version_info(), per_run=runs)
     if args.plot:
         checks.atomic_write_bytes(Path(args.plot) / ADAPT_PNG, adaptation_png(res))
@@ -174,24 +210,38 @@ def print_adapt(res: dict) -> None:
           + f"  {res['n_runs']} run(s) ({len(res['weights'])} chip(s) x seeds {','.join(map(str, res['seeds']))})"
           + (f"  {res['passes']} passes" if res["passes"] > 1 else ""))
     print(f"deployed chip, no learning: shifted test {_pm(d['shifted_test_accuracy_mean'], d['shifted_test_accuracy_std'])} %, "
-          f"original test {_pm(d['original_test_accuracy_mean'], d['original_test_accuracy_std'])} %")
+          f"original test {_pm(d['original_test_accuracy_mean'], d['original_test_accuracy_std'])} %"
+          + _parts(d))
+    if res.get("new_classes"):
+        print(f"new classes {','.join(map(str, res['new_classes']))} (never seen at deployment): the shifted test "
+              f"set holds every class, the original test set the old ones")
     if "ceiling" in ref:
         c = ref["ceiling"]
         print(f"ceiling (fresh chip, {c['epochs']} epochs on {c['samples']} shifted samples): "
-              f"{_pm(c['shifted_test_accuracy_mean'], c['shifted_test_accuracy_std'])} %")
+              f"{_pm(c['shifted_test_accuracy_mean'], c['shifted_test_accuracy_std'])} %" + _parts(c))
     e = res["energy_per_learning_sample_nj"]
     if e:
         print("energy per learning sample (estimator, the run's counters): "
               + ", ".join(f"{k} {v:.1f} nJ" for k, v in e.items()))
+    inc = bool(res.get("new_classes"))
     print(f"{'scope':8s} {'labels':>6s} {'shifted test %':>14s} {'recovered pp':>13s} {'original %':>12s} "
-          f"{'forgotten pp':>13s} {'µJ':>8s} {'µJ/pp':>7s}")
+          f"{'forgotten pp':>13s} {'µJ':>8s} {'µJ/pp':>7s}" + (f" {'new cl. %':>12s} {'old cl. %':>12s}" if inc else ""))
     for r in res["curves"] + ref.get("fresh", []):
         uj = "-" if r["learning_energy_uj"] is None else f"{r['learning_energy_uj']:.2f}"
         upp = "-" if r["uj_per_recovered_pp"] is None else f"{r['uj_per_recovered_pp']:.3f}"
         print(f"{r['scope']:8s} {r['labels']:6d} {_pm(r['shifted_test_accuracy_mean'], r['shifted_test_accuracy_std']):>14s} "
               f"{_pm(r['recovered_pp_mean'], r['recovered_pp_std'], 1.0):>13s} "
               f"{_pm(r['original_test_accuracy_mean'], r['original_test_accuracy_std']):>12s} "
-              f"{_pm(r['forgotten_pp_mean'], r['forgotten_pp_std'], 1.0):>13s} {uj:>8s} {upp:>7s}")
+              f"{_pm(r['forgotten_pp_mean'], r['forgotten_pp_std'], 1.0):>13s} {uj:>8s} {upp:>7s}"
+              + (f" {_pm(r.get('new_classes_accuracy_mean'), r.get('new_classes_accuracy_std')):>12s} "
+                 f"{_pm(r.get('old_classes_accuracy_mean'), r.get('old_classes_accuracy_std')):>12s}" if inc else ""))
+
+
+def _parts(r: dict) -> str:
+    if "new_classes_accuracy_mean" not in r:
+        return ""
+    return (f" (new classes {_pm(r['new_classes_accuracy_mean'], r['new_classes_accuracy_std'])} %, old "
+            f"{_pm(r['old_classes_accuracy_mean'], r['old_classes_accuracy_std'])} %)")
 
 
 STYLE = {"all": ("tab:blue", "-", "on-chip DRTP, every layer learns"),
@@ -215,6 +265,9 @@ def adaptation_png(res: dict) -> bytes:
         s = np.array([100 * (r["shifted_test_accuracy_std"] or 0.0) for r in rs])
         ax1.plot(x, m, ls, color=color, marker="o", ms=3, label=label)
         ax1.fill_between(x, m - s, m + s, color=color, alpha=0.15, lw=0)
+        if all("new_classes_accuracy_mean" in r for r in rs):
+            ax1.plot(x, [100 * r["new_classes_accuracy_mean"] for r in rs], ":", color=color, marker="x", ms=3,
+                     label=label + ": new classes only")
         uj = [r["learning_energy_uj"] for r in rs]
         if all(u is not None for u in uj):
             ax2.plot(uj, m, ls, color=color, marker="o", ms=3, label=label)

@@ -44,7 +44,20 @@ def add_data_options(sp) -> None:
 def data_spec_from_args(args):
     from hwmodel.data.select import DataSpec
     return DataSpec(args.events, args.data, args.n_train, args.n_test, args.split_seed,
-                    args.window_us, args.max_events, getattr(args, "val_size", None))
+                    args.window_us, args.max_events, getattr(args, "val_size", None),
+                    tuple(getattr(args, "withhold_classes", None) or ()))
+
+
+def class_list(text: str) -> list[int]:
+    """A comma-separated list of distinct class labels >= 0, e.g. 8,9 (argparse type)."""
+    import argparse
+    try:
+        vals = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated class labels, e.g. 8,9") from None
+    if not vals or min(vals) < 0 or len(set(vals)) != len(vals):
+        raise argparse.ArgumentTypeError(f"{text!r}: class labels are distinct integers >= 0")
+    return sorted(vals)
 
 
 seed_list = checks.seed_list   # --seeds: one reading in every command line (hwmodel.util.checks.parse_seed_list)

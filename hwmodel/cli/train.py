@@ -117,6 +117,8 @@ def _results(args, sr, cfg, prep, source: str, single: bool) -> tuple[dict, str 
     for rep in sr.reports:
         r = rep.results
         r.update(data=source, events=args.events, code_version=version_info())
+        if spec_withheld(args):
+            r["withheld_classes"] = spec_withheld(args)
         if rep.test_counters is not None:
             chip_cfg = rep.processor.cfg if rep.processor else cfg
             r["event_savings"] = event_savings(chip_cfg, rep.test_counters, len(prep.y_test))
@@ -124,6 +126,8 @@ def _results(args, sr, cfg, prep, source: str, single: bool) -> tuple[dict, str 
     if not single:
         res = sr.results
         res.update(data=source, events=args.events, code_version=version_info())
+        if spec_withheld(args):
+            res["withheld_classes"] = spec_withheld(args)
         return res, sr.interrupted
     rep = sr.reports[0]
     res = rep.results
@@ -136,15 +140,17 @@ def _results(args, sr, cfg, prep, source: str, single: bool) -> tuple[dict, str 
 
 def _write(args, sr, cfg, res: dict, single: bool) -> None:
     """--out (weights, config, results and curves as one set) and --plot."""
+    from hwmodel.util.provenance import version_info
     png = plot_learning_curves(res) if (args.out or args.plot) else None
+    prov = {**version_info(), **({"withheld_classes": spec_withheld(args)} if spec_withheld(args) else {})}
     if args.out:
         with checks.atomic_dir(args.out) as tmp:  # weights, config and results as one set
             for rep in sr.reports:
                 sfx = "" if single else f"_seed{rep.results['seed']}"
                 if rep.processor is not None:
-                    rep.processor.save(tmp / f"weights{sfx}.npz")
+                    rep.processor.save(tmp / f"weights{sfx}.npz", prov)
                 if rep.offchip is not None:
-                    rep.offchip.save(tmp / f"weights_offchip{sfx}.npz")
+                    rep.offchip.save(tmp / f"weights_offchip{sfx}.npz", prov)
             # the config trained (with --tune and one seed: the one chosen; several seeds: the
             # given one, each weights file carries its seed's own)
             trained = sr.reports[0].config if single and sr.reports and sr.reports[0].config else cfg
@@ -154,6 +160,11 @@ def _write(args, sr, cfg, res: dict, single: bool) -> None:
                 (tmp / CURVES_PNG).write_bytes(png)
     if args.plot and png is not None:
         checks.atomic_write_bytes(Path(args.plot) / CURVES_PNG, png)
+
+
+def spec_withheld(args) -> list[int]:
+    """The classes --withhold-classes leaves out (recorded in the results and the weights files)."""
+    return list(getattr(args, "withhold_classes", None) or [])
 
 
 def _print(args, res: dict, single: bool, wrote: bool = True) -> None:

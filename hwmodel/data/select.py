@@ -125,7 +125,9 @@ DVS_TEST_SEED_OFFSET = 1_000_000
 class DataSpec:
     """Which samples a run uses: images through the config's encoder, DVS-emulated images, or
     recorded N-MNIST streams; from the embedded set or a user folder; with optional stopping rules.
-    ``val_size`` training samples become the validation split (None: ``default_val_size``)."""
+    ``val_size`` training samples become the validation split (None: ``default_val_size``).
+    ``withhold``: classes removed from every split (a chip deployed without them, for
+    class-incremental studies with ``adapt --new-classes``)."""
     events: str = "image"
     folder: str | None = None
     n_train: int | None = None
@@ -134,9 +136,11 @@ class DataSpec:
     window_us: int | None = None
     max_events: int | None = None
     val_size: int | None = None
+    withhold: tuple[int, ...] = ()
 
     def __post_init__(self):
         object.__setattr__(self, "folder", named_data_folder(self.folder))
+        object.__setattr__(self, "withhold", tuple(sorted(set(self.withhold or ()))))
 
     def resolved_val(self, n_train: int | None = None) -> int | None:
         """The validation size for a training set of ``n_train`` samples (None: not known yet)."""
@@ -161,7 +165,8 @@ class DataSpec:
         if self.window_us is not None or self.max_events is not None:
             base += f",window_us={self.window_us},max_events={self.max_events}"
         val = self.resolved_val()
-        return base + f",val={'auto' if val is None else val}"
+        base += f",val={'auto' if val is None else val}"
+        return base + (f",withhold={'-'.join(map(str, self.withhold))}" if self.withhold else "")
 
 
 def _stop_all(streams, spec: DataSpec):
@@ -205,6 +210,9 @@ def check_spec(spec: DataSpec) -> None:
         n_te = 1000 if spec.n_test is None else spec.n_test
         if n_tr + n_te > EMBEDDED_DIGITS:
             raise DataError(f"embedded MNIST has {EMBEDDED_DIGITS} digits: cannot take {n_tr} + {n_te}")
+    for c in spec.withhold:
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 0:
+            raise DataError(f"--withhold-classes: a class is an integer >= 0, got {c!r}")
     if spec.val_size is not None:
         v = spec.val_size
         if isinstance(v, bool) or not isinstance(v, int) or v < 0:
@@ -320,7 +328,28 @@ def load_data(cfg: Config, spec: DataSpec) -> tuple[Prepared, str]:
     return _with_val(prep, spec), source
 
 
+def withhold_classes(prep: Prepared, classes: tuple[int, ...]) -> Prepared:
+    """``prep`` without the samples of ``classes`` in its training and test sets (checked: every
+    class is one of the chip's outputs, and samples of other classes remain in both)."""
+    from hwmodel.data.mnist import DataError
+    if not classes:
+        return prep
+    n_cls = prep.cfg.output.neurons
+    bad = [c for c in classes if c >= n_cls]
+    if bad:
+        raise DataError(f"--withhold-classes {bad[0]}: config '{prep.cfg.name}' has {n_cls} outputs "
+                        f"(classes 0..{n_cls - 1})")
+    kt = np.flatnonzero(~np.isin(prep.y_train, classes))
+    ke = np.flatnonzero(~np.isin(prep.y_test, classes))
+    if not len(kt) or not len(ke):
+        raise DataError(f"--withhold-classes {','.join(map(str, classes))}: no "
+                        f"{'training' if not len(kt) else 'test'} sample of another class is left")
+    return dataclasses.replace(prep, train=prep.train.subset(kt), y_train=prep.y_train[kt],
+                               test=prep.test.subset(ke), y_test=prep.y_test[ke])
+
+
 def _with_val(prep: Prepared, spec: DataSpec) -> Prepared:
+    prep = withhold_classes(prep, spec.withhold)
     n_val = spec.resolved_val(len(prep.y_train))
     check_val_size(n_val, len(prep.y_train))
     return carve_validation(prep, n_val, spec.split_seed)

@@ -32,7 +32,10 @@ class ModelError(ValueError):
 
 
 class Processor(StackProcessor):
-    """Whole-chip state plus the processing entry points, for any depth."""
+    """Whole-chip state plus the processing entry points, for any depth. ``provenance``: what
+    ``load`` read beside the state (code version, ``withheld_classes`` ...; empty otherwise)."""
+
+    provenance: dict = {}
 
     @classmethod
     def from_config(cls, cfg: Config, conv_kernels: np.ndarray | None = None, *,
@@ -158,7 +161,18 @@ class Processor(StackProcessor):
         check_state(probe, what)
         for k in STATE_ARRAYS:
             fresh.st[k][...] = arrays[k]
+        fresh.provenance = _provenance(arrays.get("provenance"))
         return fresh
+
+
+def _provenance(a) -> dict:
+    """The provenance JSON of a weights file ({} when absent or not a JSON object)."""
+    import json
+    try:
+        d = json.loads(str(a)) if a is not None else {}
+    except ValueError:
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 def _from_legacy(cfg: Config, arrays: dict[str, np.ndarray], what: str) -> dict[str, np.ndarray]:

@@ -16,6 +16,11 @@ budget N takes the first N, so one online pass visits the budgets in turn) and t
 (``hwmodel.data.shifts``). Budgets are nested: one pass over the largest budget is measured at
 every smaller one on the way (``passes > 1``: each budget trains its own chip ``passes`` times over
 its N samples).
+
+Class-incremental (``new_classes``): the chip was deployed without some classes (``train
+--withhold-classes``); the pool and the shifted test set hold every class, the original test set
+only the deployed classes (forgetting is measured on what the chip knew), and every row adds the
+shifted test accuracy on the new classes and on the old ones.
 """
 from __future__ import annotations
 
@@ -45,21 +50,24 @@ class AdaptData:
     y_test: np.ndarray
     orig: EventBatch
     y_orig: np.ndarray
+    new_classes: tuple[int, ...] = ()
 
 
 def adapt_data(cfg: Config, split: Split, shift: tuple[Transform, ...], seed: int,
-               new: Split | None = None) -> AdaptData:
-    """``split`` is the deployment data (its test set is the original test set); the pool and the
-    shifted test set are ``new``'s training and test images (a new task or new writers; default
-    ``split``'s own), shifted by ``shift`` (pool: part 0, test: part 1)."""
+               new: Split | None = None, new_classes: tuple[int, ...] = ()) -> AdaptData:
+    """``split`` is the deployment data (its test set, without ``new_classes``, is the original
+    test set); the pool and the shifted test set are ``new``'s training and test images (a new task
+    or new writers; default ``split``'s own), shifted by ``shift`` (pool: part 0, test: part 1)."""
     src = new if new is not None else split
     w, h = cfg.input.width, cfg.input.height
 
     def batch(images, part):
         streams = shift_streams(encode_images(shift_images(images, shift, seed, part), cfg), shift, seed, part, w, h)
         return EventBatch.from_streams(streams, cfg)
+    keep = ~np.isin(np.asarray(split.y_test), new_classes)
     return AdaptData(batch(src.x_train, 0), np.asarray(src.y_train), batch(src.x_test, 1), np.asarray(src.y_test),
-                     EventBatch.from_streams(encode_images(split.x_test, cfg), cfg), np.asarray(split.y_test))
+                     EventBatch.from_streams(encode_images(split.x_test[keep], cfg), cfg),
+                     np.asarray(split.y_test)[keep], tuple(new_classes))
 
 
 def _fronts(proc: Processor, d: AdaptData) -> dict:
@@ -68,6 +76,19 @@ def _fronts(proc: Processor, d: AdaptData) -> dict:
 
 def _acc(chip: Processor, batch, y, front) -> float:
     return chip.copy().evaluate(batch, y, front=front).accuracy(y)
+
+
+def _shifted(chip: Processor, d: AdaptData, front, preds: np.ndarray | None = None) -> dict:
+    """The shifted test accuracy, and with new classes its parts on the new and the old classes
+    (``preds``: the chip's predictions on the shifted test set, when already run)."""
+    if preds is None:
+        preds = chip.copy().evaluate(d.test, d.y_test, front=front).preds
+    out = {"shifted_test_accuracy": float(np.mean(preds == d.y_test))}
+    if d.new_classes:
+        new = np.isin(d.y_test, d.new_classes)
+        for key, m in (("new_classes_accuracy", new), ("old_classes_accuracy", ~new)):
+            out[key] = float(np.mean(preds[m] == d.y_test[m])) if m.any() else float("nan")
+    return out
 
 
 def scope_config(cfg: Config, scope: str) -> Config:
@@ -100,7 +121,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
     order = np.random.default_rng([seed, ADAPT_TAG]).permutation(len(d.y_pool))
     inf = deployed.copy().evaluate(d.test, d.y_test, front=fr["test"])
     inf_ps = inf.counters / max(1, len(d.y_test))
-    out: dict = {"seed": seed, "deployed": {"shifted_test_accuracy": inf.accuracy(d.y_test),
+    out: dict = {"seed": seed, "deployed": {**_shifted(deployed, d, fr["test"], inf.preds),
                                             "original_test_accuracy": _acc(deployed, d.orig, d.y_orig, fr["orig"])}}
     for scope in list(scopes) + (["fresh"] if fresh else []):
         base = fresh_chip(deployed) if scope == "fresh" else scoped_chip(deployed, scope)
@@ -120,7 +141,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
                 chip = base.copy()
                 for _ in range(passes):
                     learn(chip, order[:n])
-            rows.append({"labels": n, "shifted_test_accuracy": _acc(chip, d.test, d.y_test, fr["test"]),
+            rows.append({"labels": n, **_shifted(chip, d, fr["test"]),
                          "original_test_accuracy": _acc(chip, d.orig, d.y_orig, fr["orig"])})
         res = {"curve": rows, "learning_samples": n_learned}
         if energy is not None and n_learned:
@@ -131,8 +152,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
         for e in range(ceiling_epochs):
             c.train_epoch(d.pool, d.y_pool, np.random.default_rng([seed, ADAPT_TAG, e + 1]).permutation(len(d.y_pool)),
                           front=fr["pool"])
-        out["ceiling"] = {"epochs": ceiling_epochs, "samples": len(d.y_pool),
-                          "shifted_test_accuracy": _acc(c, d.test, d.y_test, fr["test"])}
+        out["ceiling"] = {"epochs": ceiling_epochs, "samples": len(d.y_pool), **_shifted(c, d, fr["test"])}
     return out
 
 
@@ -147,6 +167,15 @@ def estimator_energy(cfg: Config, inf_ps: np.ndarray, lrn_ps: np.ndarray) -> flo
 def _ms(vals: list[float]) -> tuple[float, float | None]:
     m, sd, _ = t_interval(vals)
     return m, sd
+
+
+def _class_parts(rows: list[dict]) -> dict:
+    """Mean and std over runs of the new- and old-class accuracies (class-incremental runs only)."""
+    out = {}
+    for key in ("new_classes_accuracy", "old_classes_accuracy"):
+        if rows and all(key in r for r in rows):
+            out[f"{key}_mean"], out[f"{key}_std"] = _ms([r[key] for r in rows])
+    return out
 
 
 def summarize(runs: list[dict], labels: list[int], scopes: list[str], fresh: bool) -> dict:
@@ -168,7 +197,8 @@ def summarize(runs: list[dict], labels: list[int], scopes: list[str], fresh: boo
             fog = [100 * (b - a) for a, b in zip(oa, o0)]
             (sm, ss), (om, osd), (rm, rs), (fm, fs) = _ms(sa), _ms(oa), _ms(rec), _ms(fog)
             uj = None if e_nj is None else n * e_nj / 1000.0
-            out.append({"scope": scope, "labels": n, "shifted_test_accuracy_mean": sm, "shifted_test_accuracy_std": ss,
+            out.append({**_class_parts([r[scope]["curve"][i] for r in runs]),
+                        "scope": scope, "labels": n, "shifted_test_accuracy_mean": sm, "shifted_test_accuracy_std": ss,
                         "original_test_accuracy_mean": om, "original_test_accuracy_std": osd,
                         "recovered_pp_mean": rm, "recovered_pp_std": rs, "forgotten_pp_mean": fm,
                         "forgotten_pp_std": fs, "learning_energy_uj": uj,
@@ -177,13 +207,15 @@ def summarize(runs: list[dict], labels: list[int], scopes: list[str], fresh: boo
     curves = [row for s in scopes for row in rows(s)]
     m0, sd0 = _ms(s0)
     mo, sdo = _ms(o0)
-    refs: dict = {"deployed": {"labels": 0, "shifted_test_accuracy_mean": m0, "shifted_test_accuracy_std": sd0,
+    refs: dict = {"deployed": {**_class_parts(dep), "labels": 0,
+                               "shifted_test_accuracy_mean": m0, "shifted_test_accuracy_std": sd0,
                                "original_test_accuracy_mean": mo, "original_test_accuracy_std": sdo}}
     if fresh:
         refs["fresh"] = rows("fresh")
     if all("ceiling" in r for r in runs) and runs:
         cm, cs = _ms([r["ceiling"]["shifted_test_accuracy"] for r in runs])
-        refs["ceiling"] = {"epochs": runs[0]["ceiling"]["epochs"], "samples": runs[0]["ceiling"]["samples"],
+        refs["ceiling"] = {**_class_parts([r["ceiling"] for r in runs]), "epochs": runs[0]["ceiling"]["epochs"],
+                           "samples": runs[0]["ceiling"]["samples"],
                            "shifted_test_accuracy_mean": cm, "shifted_test_accuracy_std": cs}
     energy = {}
     for s in list(scopes) + (["fresh"] if fresh else []):

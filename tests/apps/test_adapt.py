@@ -227,3 +227,69 @@ def test_train_init_weights_continues_from_the_file(weights, tmp_path, capsys):
         assert cli.main(argv + extra + ["--init-weights", str(f)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and msg in err[0], err
+
+
+def test_withhold_classes_leaves_them_out_of_every_split():
+    from hwmodel.data.mnist import DataError
+    from hwmodel.data.select import DataSpec, load_data
+    cfg = Config.load("tiny")
+    full, _ = load_data(cfg, DataSpec(n_train=400, n_test=100))
+    part, _ = load_data(cfg, DataSpec(n_train=400, n_test=100, withhold=(9, 8)))
+    for y in (part.y_train, part.y_val, part.y_test):
+        assert len(y) and not np.isin(y, [8, 9]).any()
+    keep = ~np.isin(full.y_test, [8, 9])
+    assert np.array_equal(part.y_test, full.y_test[keep])
+    assert len(part.y_train) + part.n_val == int((~np.isin(np.concatenate([full.y_train, full.y_val]), [8, 9])).sum())
+    assert DataSpec(withhold=(9, 8)).key().endswith(",withhold=8-9") and "withhold" not in DataSpec().key()
+    with pytest.raises(DataError, match="has 10 outputs"):
+        load_data(cfg, DataSpec(n_train=400, n_test=100, withhold=(10,)))
+    with pytest.raises(DataError, match="no training sample of another class"):
+        load_data(cfg, DataSpec(n_train=400, n_test=100, withhold=tuple(range(10))))
+
+
+def test_class_incremental_rows_split_new_and_old_classes(deployed):
+    """With new classes, the original test set holds only the old classes, and the new- and
+    old-class accuracies are the shifted test predictions restricted to each part."""
+    cfg, split, chip = deployed
+    d = adapt_data(cfg, split, (), 1, new_classes=(7, 9))
+    assert not np.isin(d.y_orig, [7, 9]).any() and np.isin(d.y_test, [7, 9]).any()
+    assert len(d.y_orig) == int((~np.isin(split.y_test, [7, 9])).sum())
+    run = adapt_run(chip, d, [0, 50], ["all"], 1, fresh=False, ceiling_epochs=0)
+    order = np.random.default_rng([1, ADAPT_TAG]).permutation(len(d.y_pool))
+    c = chip.copy()
+    c.run(d.pool.subset(order[:50]), d.y_pool[order[:50]], learn=True)
+    p = c.copy().evaluate(d.test, d.y_test).preds
+    new = np.isin(d.y_test, [7, 9])
+    row = run["all"]["curve"][1]
+    assert row["new_classes_accuracy"] == np.mean(p[new] == d.y_test[new])
+    assert row["old_classes_accuracy"] == np.mean(p[~new] == d.y_test[~new])
+    assert row["shifted_test_accuracy"] == np.mean(p == d.y_test)
+    res = summarize([run], [0, 50], ["all"], fresh=False)
+    assert res["curves"][1]["new_classes_accuracy_mean"] == row["new_classes_accuracy"]
+    assert "new_classes_accuracy_mean" in res["references"]["deployed"]
+    plain = adapt_run(chip, adapt_data(cfg, split, (), 1), [0], ["all"], 1, fresh=False, ceiling_epochs=0)
+    assert "new_classes_accuracy" not in plain["all"]["curve"][0]
+
+
+def test_cli_class_incremental_end_to_end(tmp_path, capsys):
+    """train --withhold-classes records the classes in the results and the weights files; adapt
+    takes them from there: a deployed chip never answers a class it never saw; learning on chip
+    teaches it; a different --new-classes is refused."""
+    out = tmp_path / "dep"
+    assert cli.main(["train", "--config", "tiny", "--n-train", "400", "--n-test", "100", "--epochs", "2",
+                     "--no-float", "--no-baselines", "--no-progress", "--json", "--withhold-classes", "8,9",
+                     "--out", str(out)]) == 0
+    assert json.loads(capsys.readouterr().out)["withheld_classes"] == [8, 9]
+    assert Processor.load(out / "weights.npz").provenance["withheld_classes"] == [8, 9]
+    argv = ["adapt", "--weights", str(out / "weights.npz"), "--n-train", "400", "--n-test", "100",
+            "--labels", "0,400", "--seeds", "0", "--ceiling-epochs", "0", "--no-fresh", "--scope", "all"]
+    assert cli.main(argv + ["--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["new_classes"] == [8, 9]
+    r0, r1 = res["curves"]
+    assert r0["new_classes_accuracy_mean"] == 0.0 and r1["new_classes_accuracy_mean"] > 0.2
+    assert cli.main(argv + ["--new-classes", "7"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "deployed without classes 8,9" in err[0], err
+    assert cli.main(["train", "--withhold-classes", "8,x"]) == 2
+    assert "class labels" in capsys.readouterr().err
