@@ -63,6 +63,7 @@ module spoon_top #(
     parameter [31:0]  SEED     = 32'd0,    // master seed (spec §3): LFSR seeds are derived
     parameter integer LEARNING = 1,        // 0 removes the learning hardware
     parameter         MEM_DIR  = "",       // folder of the $readmemh files ("": not initialised)
+    parameter integer CLOCK_GATE = 0,      // flip-flop memories' clock gating (sram.v): 0 none, 1 per word, 2 per memory
     // derived (do not override)
     parameter integer NL     = NH + 1,
     parameter integer O      = (S > 0) ? (W + 2 * PAD - K) / S + 1 : 1,
@@ -206,6 +207,7 @@ module spoon_top #(
     // ---- parameter checks (spec §2, §15 legal ranges): elaboration stops on an illegal set ------
     generate
         if (W < 1 || W > 256)                  begin : g_bad_w    illegal_parameter_W_range u_stop (); end
+        if (CLOCK_GATE < 0 || CLOCK_GATE > 2)  begin : g_bad_cg   illegal_parameter_CLOCK_GATE_range u_stop (); end
         if (CIN < 1 || CIN > 2)                begin : g_bad_cin  illegal_parameter_CIN_range u_stop (); end
         if (C < 1 || C > 64)                   begin : g_bad_c    illegal_parameter_C_range u_stop (); end
         if (K < 1 || K > 16 || K > W)          begin : g_bad_k    illegal_parameter_K_range u_stop (); end
@@ -303,21 +305,21 @@ module spoon_top #(
     // the conv memories are single-port (1rw) macros: the scatter's read and write cycles
     // alternate, the clear only writes, layer 1's scan only reads (docs/rtl.md, "Lanes, banks
     // and ports")
-    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .PORTS(1), .INIT_FILE(KFILE)) u_conv_kernel (
+    sram #(.DEPTH(KD), .WIDTH(C*WC), .AW(KAW), .PORTS(1), .INIT_FILE(KFILE), .CLOCK_GATE(CLOCK_GATE)) u_conv_kernel (
         .clk(clk),
         .re(kern_re_e | hr_kern), .raddr(kern_raddr_e | (hr_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}})),
         .rdata(kern_rdata),
         .we(hw_kern), .waddr(hw_kern ? acc_addr[KAW-1:0] : {KAW{1'b0}}),
         .wdata(hw_kern ? acc_wdata[C*WC-1:0] : {(C*WC){1'b0}}));
 
-    sram #(.DEPTH(O*O), .WIDTH(C*PB), .AW(PAW), .PORTS(1)) u_conv_pot (
+    sram #(.DEPTH(O*O), .WIDTH(C*PB), .AW(PAW), .PORTS(1), .CLOCK_GATE(CLOCK_GATE)) u_conv_pot (
         .clk(clk),
         .re(pot_re_e | hr_pot), .raddr(pot_raddr_e | (hr_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
         .rdata(pot_rdata),
         .we(pot_we_e | hw_pot), .waddr(pot_waddr_e | (hw_pot ? acc_addr[PAW-1:0] : {PAW{1'b0}})),
         .wdata(pot_wdata_e | (hw_pot ? acc_wdata[C*PB-1:0] : {(C*PB){1'b0}})));
 
-    sram #(.DEPTH(Q*Q), .WIDTH(C), .AW(SAW), .PORTS(1)) u_conv_spk (
+    sram #(.DEPTH(Q*Q), .WIDTH(C), .AW(SAW), .PORTS(1), .CLOCK_GATE(CLOCK_GATE)) u_conv_spk (
         .clk(clk),
         .re(spk_re_e | hr_spk), .raddr(spk_raddr_e | (hr_spk ? acc_addr[SAW-1:0] : {SAW{1'b0}})),
         .rdata(spk_rdata),
@@ -474,7 +476,7 @@ module spoon_top #(
 
             // ---- memories of the layer: engine ports OR host port -----------------------------
             // fc{k}_w: BK banks of PT ports (wmem); the host addresses logical words
-            wmem #(.DEPTH(WD), .WIDTH(WW), .BANKS(BK), .PORTS(PT), .AW(WAW), .INIT_BASE(WBASE)) u_w (
+            wmem #(.DEPTH(WD), .WIDTH(WW), .BANKS(BK), .PORTS(PT), .AW(WAW), .INIT_BASE(WBASE), .CLOCK_GATE(CLOCK_GATE)) u_w (
                 .clk(clk), .rst(rst),
                 .re(w_re | hr_w), .raddr(w_raddr | (hr_w ? acc_addr[WAW-1:0] : {WAW{1'b0}})),
                 .rdata(w_rdata),
@@ -482,7 +484,7 @@ module spoon_top #(
                 .wdata(w_wdata | (hw_w ? acc_wdata[WW-1:0] : {WW{1'b0}})));
 
             // fc{k}_acc: the forward reads word g and writes word g-1 in one cycle (1r1w)
-            sram #(.DEPTH(G), .WIDTH(AW2), .AW(GW)) u_acc (
+            sram #(.DEPTH(G), .WIDTH(AW2), .AW(GW), .CLOCK_GATE(CLOCK_GATE)) u_acc (
                 .clk(clk),
                 .re(ac_re | hr_a), .raddr(ac_raddr | (hr_a ? acc_addr[GW-1:0] : {GW{1'b0}})),
                 .rdata(ac_rdata),
@@ -496,7 +498,7 @@ module spoon_top #(
                 wire          y_re = xr_re[g+1] | hr_y;
                 // fc{k}_act, fc{k}_dact, B LUT: single-port (written in the activation, read
                 // in later phases)
-                sram #(.DEPTH(N), .WIDTH(YB), .AW(JW), .PORTS(1)) u_act (
+                sram #(.DEPTH(N), .WIDTH(YB), .AW(JW), .PORTS(1), .CLOCK_GATE(CLOCK_GATE)) u_act (
                     .clk(clk),
                     .re(y_re), .raddr(xr_addr[32*(g+1) +: JW] | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .rdata(y_rdata),
@@ -510,7 +512,7 @@ module spoon_top #(
                 // fc{k}_dact: read only by the DRTP update, so learning-only (hwmodel.spec.layers.
                 // organisation: learning_only) like the B LUT
                 if (LRN != 0) begin : g_dact
-                    sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1)) u_dact (
+                    sram #(.DEPTH(G), .WIDTH(P), .AW(GW), .PORTS(1), .CLOCK_GATE(CLOCK_GATE)) u_dact (
                         .clk(clk),
                         .re(dact_re | hr_d), .raddr(dact_raddr | (hr_d ? acc_addr[GW-1:0] : {GW{1'b0}})),
                         .rdata(dact_rdata),
@@ -528,7 +530,7 @@ module spoon_top #(
                 end
 
                 if (LRN != 0) begin : g_blut
-                    sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .PORTS(1), .INIT_FILE(BFILE)) u_b_lut (
+                    sram #(.DEPTH(NO), .WIDTH(BW), .AW(OW), .PORTS(1), .INIT_FILE(BFILE), .CLOCK_GATE(CLOCK_GATE)) u_b_lut (
                         .clk(clk),
                         .re(b_re | hr_b), .raddr(b_raddr | (hr_b ? acc_addr[OW-1:0] : {OW{1'b0}})),
                         .rdata(b_rdata),
@@ -572,14 +574,14 @@ module spoon_top #(
             end else begin : g_out_mem
                 // fc{K+1}_out, sig_lut: single-port (written in the activation / by the host,
                 // read in later phases / cycles)
-                sram #(.DEPTH(N), .WIDTH(OB), .AW(JW), .PORTS(1)) u_out (
+                sram #(.DEPTH(N), .WIDTH(OB), .AW(JW), .PORTS(1), .CLOCK_GATE(CLOCK_GATE)) u_out (
                     .clk(clk),
                     .re(out_re | hr_y), .raddr(out_raddr | (hr_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .rdata(out_rdata),
                     .we(out_we | hw_y), .waddr(out_waddr | (hw_y ? acc_addr[JW-1:0] : {JW{1'b0}})),
                     .wdata(out_wdata | (hw_y ? acc_wdata[OB-1:0] : {OB{1'b0}})));
 
-                sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .PORTS(1), .INIT_FILE(LFILE)) u_sig_lut (
+                sram #(.DEPTH(LD), .WIDTH(OB), .AW(L), .PORTS(1), .INIT_FILE(LFILE), .CLOCK_GATE(CLOCK_GATE)) u_sig_lut (
                     .clk(clk),
                     .re(lut_re | hr_d), .raddr(lut_raddr | (hr_d ? acc_addr[L-1:0] : {L{1'b0}})),
                     .rdata(lut_rdata),

@@ -18,7 +18,9 @@ module wmem #(
     parameter integer BANKS     = 1,         // power of two, 1..64, <= DEPTH
     parameter integer PORTS     = 0,         // 0 "1r1w", 1 "1rw" (every bank)
     parameter integer AW        = (DEPTH > 1) ? $clog2(DEPTH) : 1,
-    parameter         INIT_BASE = ""         // file name without ".hex" ("": not initialised)
+    parameter         INIT_BASE = "",        // file name without ".hex" ("": not initialised)
+    parameter integer CLOCK_GATE = 0,        // sram.v: 0 none, 1 per word, 2 per memory
+    parameter integer CG_MAX_BITS = 4096     // a flip-flop memory (gated) when DEPTH x WIDTH is at most this
 ) (
     input  wire             clk,
     input  wire             rst,
@@ -29,6 +31,10 @@ module wmem #(
     input  wire [AW-1:0]    waddr,
     input  wire [WIDTH-1:0] wdata
 );
+    // the whole memory decides (as the estimator's organisation does): gated only if it is a
+    // flip-flop memory; its banks then gate whatever their size
+    localparam integer CG = (DEPTH * WIDTH <= CG_MAX_BITS) ? CLOCK_GATE : 0;
+
     localparam integer ROWS = (DEPTH + BANKS - 1) / BANKS;
     localparam integer RAW  = (ROWS > 1) ? $clog2(ROWS) : 1;
     localparam integer BKW  = (BANKS > 1) ? $clog2(BANKS) : 1;     // bank bits (BANKS >= 2)
@@ -37,7 +43,7 @@ module wmem #(
     generate
         if (BANKS == 1) begin : g_one
             localparam FILE = (INIT_BASE == "") ? "" : {INIT_BASE, ".hex"};
-            sram #(.DEPTH(DEPTH), .WIDTH(WIDTH), .AW(AW), .PORTS(PORTS), .INIT_FILE(FILE)) u_bank (
+            sram #(.DEPTH(DEPTH), .WIDTH(WIDTH), .AW(AW), .PORTS(PORTS), .INIT_FILE(FILE), .CLOCK_GATE(CG), .CG_MAX_BITS(DEPTH * WIDTH)) u_bank (
                 .clk(clk), .re(re), .raddr(raddr), .rdata(rdata),
                 .we(we), .waddr(waddr), .wdata(wdata));
             wire unused_rst = &{1'b0, rst};
@@ -60,7 +66,7 @@ module wmem #(
                 localparam [7:0]   B1 = BI1[7:0], B0 = BI0[7:0];
                 localparam         FILE = (INIT_BASE == "") ? "" : {INIT_BASE, "_b", B1, B0, ".hex"};
                 localparam [BKW-1:0] BK = b[BKW-1:0];
-                sram #(.DEPTH(ROWS), .WIDTH(WIDTH), .AW(RAW), .PORTS(PORTS), .INIT_FILE(FILE)) u_bank (
+                sram #(.DEPTH(ROWS), .WIDTH(WIDTH), .AW(RAW), .PORTS(PORTS), .INIT_FILE(FILE), .CLOCK_GATE(CG), .CG_MAX_BITS(DEPTH * WIDTH)) u_bank (
                     .clk(clk),
                     .re(re && rbank == BK), .raddr(rx[BKW +: RAW]), .rdata(rd[b * WIDTH +: WIDTH]),
                     .we(we && wbank == BK), .waddr(wx[BKW +: RAW]), .wdata(wdata));

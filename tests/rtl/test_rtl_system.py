@@ -133,11 +133,11 @@ def depth_config(depth: int) -> Config:
 
 def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: bool = True,
             offset: int = 0, events: str = "image", quick: bool = True, learn_request: bool = False,
-            gaps: int = 0, gap_max: int = 4) -> dict:
+            gaps: int = 0, gap_max: int = 4, clock_gate: int = 0) -> dict:
     """Co-simulate ``cfg``; ``quick``: the unoptimised, fast-to-build Verilator model (tiny-sized
     designs; the spoon-sized long runs pass False: runner.build_top); ``learn_request``: an
     inference-only build gets ``start_learn`` with every sample (and must run inferences)."""
-    b = runner.build_top(cfg, learning=learning, quick=quick)
+    b = runner.build_top(cfg, learning=learning, quick=quick, clock_gate=clock_gate)
     rep = runner.run(b, "sim.benches.tb_system", "system",
                         {"config": str(b.gen["dir"] / "config.toml"), "learning": int(learning),
                          "n_learn": n_learn, "n_infer": n_infer, "full_every": every,
@@ -151,6 +151,18 @@ def _system(cfg: Config, n_learn: int, n_infer: int, every: int = 1, learning: b
 
 def test_rtl_tiny_learn_and_infer():
     _system(tiny(), n_learn=6, n_infer=4, every=1)
+
+
+@pytest.mark.parametrize("gate", [1, 2])
+def test_rtl_clock_gated_memories(gate):
+    """CLOCK_GATE = 1 (a clock gate per flip-flop-memory word and read register) and 2 (per
+    memory): every memory word, LFSR, counter and cycle after each of 4 learning and 2 inference
+    samples, as without gating; the host access port reads and writes every memory through the
+    gated write ports."""
+    _system(tiny(), n_learn=4, n_infer=2, clock_gate=gate)
+    if gate == 1:
+        b = runner.build_top(tiny(), quick=True, clock_gate=gate)
+        runner.run(b, "sim.benches.tb_system", "access_port", {"config": str(b.gen["dir"] / "config.toml")})
 
 
 def test_rtl_tiny_access_port():
