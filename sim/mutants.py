@@ -37,6 +37,7 @@ EDGE = "tests/rtl/test_rtl_edge.py"
 DIRECTED = "tests/rtl/test_rtl_directed.py"
 UNITS = "tests/rtl/test_rtl_units.py"
 READ_HOLD = "tests/rtl/test_rtl_system.py::test_rtl_read_data_held_until_the_next_read"
+CG = "tests/rtl/test_rtl_system.py::test_rtl_clock_gated_memories"
 SPEC = ("tests/spec/test_spec_examples.py", "tests/engine/test_model_variants.py")
 
 CATALOGUE: list[Mutant] = [
@@ -272,6 +273,14 @@ CATALOGUE: list[Mutant] = [
     rtl("sram_read_on_write", "sram", "a write also loads the read data (the word at the read address)",
         "if (re) rdata <= mem[ra];", "if (re || we) rdata <= mem[ra];",
         [f"{UNITS}::test_rtl_unit[sram_ports]", READ_HOLD]),
+    # ---- clock gating of the flip-flop memories (CLOCK_GATE, rtl/sram.v, rtl/clock_gate.v) -------
+    rtl("cg_word_gate_any_write", "sram", "a per-word clock gate opens on a write of any word (every word takes the data)",
+        ".en(we && waddr == w)", ".en(we)", [f"{CG}[1]"]),
+    rtl("cg_read_gate_on_write", "sram", "the read register's clock gate opens on writes instead of reads",
+        "clock_gate u_cg_rd (.clk(clk), .en(re), .gclk(rclk));", "clock_gate u_cg_rd (.clk(clk), .en(we), .gclk(rclk));",
+        [f"{CG}[1]", f"{CG}[2]"]),
+    rtl("cg_latch_open_high", "clock_gate", "the gate's latch is transparent while the clock is high (the enable of the "
+        "cycle after is taken)", "if (!clk) en_l <= en;", "if (clk) en_l <= en;", [f"{CG}[2]", f"{CG}[1]"]),
     rtl("lfsr_seed_zero_kept", "lfsr32", "SEED = 0 is loaded at reset (the LFSR then never leaves 0)",
         "if (rst)       state_q <= (SEED == 32'd0) ? 32'd1 : SEED;", "if (rst)       state_q <= SEED;",
         [f"{UNITS}::test_rtl_lfsr_seed_zero_resets_to_one"]),
@@ -383,7 +392,7 @@ CATALOGUE: list[Mutant] = [
              "                if (1) begin : g_dact"),), ("tests/estimate/test_estimate_memories.py",)),
     Mutant("est_leakage_per_spoon_latency", "estimate",
            "leakage charged over SPOON's 0.12 ms instead of each sample's own cycles",
-           (("hwmodel/estimate/core.py", '    e_class = e_inf + leak_l * t_class_us * 1e-3',
+           (("hwmodel/estimate/figures.py", '    e_class = e_inf + leak_l * t_class_us * 1e-3',
              '    e_class = e_inf + leak_l * 120.0 * 1e-3'),), ("tests/estimate/test_estimate.py",)),
     Mutant("est_banks_ignored", "estimate", "CACTI costs a banked memory as one macro",
            (("hwmodel/estimate/memories.py",
@@ -395,8 +404,8 @@ CATALOGUE: list[Mutant] = [
              'return (name.startswith("lfsr_")'),), ("tests/estimate/test_estimate_memories.py",)),
     Mutant("est_clock_same_flipflops", "estimate",
            "the inference-only chip clocked with the learning chip's flip-flops",
-           (("hwmodel/estimate/core.py", '    en_i = energy_breakdown(cfg, per, tech, nff["inference_only"])',
-             '    en_i = energy_breakdown(cfg, per, tech, nff["learning"])'),), ("tests/estimate/test_estimate_area.py",)),
+           (("hwmodel/estimate/core.py", '    en_i = energy_breakdown(cfg, per, tech, clock=clk["inference_only"][0])',
+             '    en_i = energy_breakdown(cfg, per, tech, clock=clk["learning"][0])'),), ("tests/estimate/test_estimate_area.py",)),
     Mutant("est_node_interpolation_reversed", "estimate",
            "the node interpolation weights the bracketing nodes the wrong way round",
            (("hwmodel/estimate/scaling.py", "    return lo, hi, (hi - nm) / (hi - lo)",
@@ -706,11 +715,36 @@ CATALOGUE: list[Mutant] = [
     Mutant("scope_host_flag_unfreezes", "layout", "freeze_hidden(False) makes a learn = false layer learn",
            (("hwmodel/engine/kernel.py", "self.lay[r, L_FROZEN] = 1 if on or not h.learn else 0",
              "self.lay[r, L_FROZEN] = 1 if on else 0"),), ("tests/engine/test_learn_scope.py",)),
+    # every storage bit clocked, by its gating (hwmodel/estimate/clocking.py, clock.py, area.py)
+    Mutant("clk_regfiles_unclocked", "estimate", "ungated register files pay no clock energy",
+           (("hwmodel/estimate/clocking.py", "        costs[\"cycles\"] += (n_ff + rf_bits) * e_ff",
+             "        costs[\"cycles\"] += n_ff * e_ff"),),
+           ("tests/estimate/test_estimate_area.py::test_clock_energy_counts_every_storage_bit_on_every_busy_cycle",)),
+    Mutant("clk_word_gating_clocks_bank", "estimate", "per-word gating clocks the whole bank on a write",
+           (("hwmodel/estimate/clocking.py", 'clocked = r["width"] if gating == "enable" else r["rows"] * r["width"]',
+             'clocked = r["rows"] * r["width"]'),),
+           ("tests/estimate/test_estimate_area.py::test_clock_energy_counts_every_storage_bit_on_every_busy_cycle",)),
+    Mutant("clk_gates_free", "estimate", "a disabled clock gate costs nothing",
+           (("hwmodel/estimate/clocking.py", "            costs[\"cycles\"] += (word_gates + r[\"banks\"]) * g_off",
+             "            costs[\"cycles\"] += 0.0"),),
+           ("tests/estimate/test_estimate_area.py::test_clock_energy_counts_every_storage_bit_on_every_busy_cycle",)),
+    Mutant("clk_corners_one_gating", "estimate", "the energy ranges do not span the clock gatings",
+           (("hwmodel/estimate/core.py", '        for g in (CLOCK_GATING if synth else ("none",)):',
+             '        for g in (clock_gating,):'),),
+           ("tests/estimate/test_estimate_area.py::test_clock_energy_counts_every_storage_bit_on_every_busy_cycle",)),
+    Mutant("clk_enable_groups_per_flipflop", "area", "every enable flip-flop counted as its own clock gate",
+           (("hwmodel/estimate/area.py", '                    enables.add(tuple(map(str, c.get("connections", {}).get("E", ()))))',
+             '                    enables.add(cname)'),),
+           ("tests/estimate/test_estimate_area.py::test_enable_groups_are_the_distinct_enables_of_each_instance",)),
+    Mutant("clk_gate_states_swapped", "clock", "an integrated clock gate's enabled and disabled energies swapped",
+           (("hwmodel/estimate/clock.py", '        off = [_edge_energy(g) for w, g in groups if w and re.search(rf"(^|&)!{e}($|&)", w)]',
+             '        off = [_edge_energy(g) for w, g in groups if w and re.search(rf"(^|&){e}($|&)", w)]'),),
+           ("tests/estimate/test_estimate_area.py::test_clock_gate_energy_of_an_integrated_cell_and_of_a_latch_and_an_and",)),
     Mutant("est_learn_every_ignored", "estimate", "--learn-every leaves the training power as if every sample learned",
-           (("hwmodel/estimate/core.py", "    p_train = rate * (e_inf + e_lrn / learn_every) * 1e-3 + leak_l",
+           (("hwmodel/estimate/figures.py", "    p_train = rate * (e_inf + e_lrn / learn_every) * 1e-3 + leak_l",
              "    p_train = rate * (e_inf + e_lrn) * 1e-3 + leak_l"),), ("tests/estimate/test_estimate.py::test_overheads_in_both_conventions_and_the_learning_duty_cycle",)),
     Mutant("est_same_chip_is_inference_only", "estimate", "SPOON's same-chip overhead divides by the inference-only chip",
-           (("hwmodel/estimate/core.py", '"learning_overhead_power_same_chip_pct": _pct(p_train - p_class, p_class),',
+           (("hwmodel/estimate/figures.py", '"learning_overhead_power_same_chip_pct": _pct(p_train - p_class, p_class),',
              '"learning_overhead_power_same_chip_pct": _pct(p_train - p_inf, p_inf),'),), ("tests/estimate/test_estimate.py::test_overheads_in_both_conventions_and_the_learning_duty_cycle",)),
     Mutant("sweep_optional_key_lost", "sweep", "a point that sets an optional layer key (learn, lanes) against a base "
            "without it is the base", (("hwmodel/sweep/plan.py", "            out.setdefault(f\"{sec}.{k}\", v)",

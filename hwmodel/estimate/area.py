@@ -29,7 +29,7 @@ from pathlib import Path
 from hwmodel.util.checks import atomic_write_text
 from .libs import decode
 
-FLOW_VERSION = "3"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer
+FLOW_VERSION = "4"   # 2: fc_layer / wmem / fc_update attributed to their blocks; 3: GE by FC layer; 4: enable groups
 TOP = "spoon_top"
 YOSYS_TIMEOUT_S = 1800
 
@@ -151,6 +151,7 @@ class SynthResult:
     cells: dict[str, int] = field(default_factory=dict)
     memories: list[dict] = field(default_factory=list)  # [{instance, module, DEPTH, WIDTH}]
     nand2_area_um2: float | None = None          # liberty mode: the library's NAND2
+    enable_groups: int = 0   # distinct enable nets of the enable flip-flops, per module instance (one clock gate each)
 
     @property
     def total_ge(self) -> float:
@@ -159,7 +160,7 @@ class SynthResult:
     def to_dict(self) -> dict:
         return {"top": self.top, "mode": self.mode, "ge_by_block": self.ge_by_block, "ge_by_layer": self.ge_by_layer,
                 "area_um2_by_block": self.area_um2_by_block, "cells": self.cells,
-                "memories": self.memories, "nand2_area_um2": self.nand2_area_um2}
+                "memories": self.memories, "nand2_area_um2": self.nand2_area_um2, "enable_groups": self.enable_groups}
 
     @classmethod
     def from_dict(cls, d: dict) -> "SynthResult":
@@ -207,11 +208,17 @@ def _base(modname: str) -> str:
 LAYER_SCOPE = re.compile(r"g_fc\[(\d+)\]")
 
 
-def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, dict, list, dict]:
-    """Cost of every leaf cell by block, cell counts, the black-boxed memories, and the cost by
-    FC layer and block ({"fc1": {block: cost}, ..., "shared": {...}}: a cell belongs to layer k
-    when its instance path is inside spoon_top's generate scope g_fc[k-1])."""
+ENABLE_FF = re.compile(r"^\$_(S?DFF|DFFSR|SDFFC)E_")
+
+
+def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, dict, list, dict, int]:
+    """Cost of every leaf cell by block, cell counts, the black-boxed memories, the cost by FC
+    layer and block ({"fc1": {block: cost}, ..., "shared": {...}}: a cell belongs to layer k when
+    its instance path is inside spoon_top's generate scope g_fc[k-1]), and the enable groups:
+    the distinct enable nets of the enable flip-flops of every module instance (the clock gates a
+    gating tool would insert, one per enable)."""
     mods = netlist["modules"]
+    groups = [0]
     by_block: dict[str, float] = {}
     by_layer: dict[str, dict[str, float]] = {}
     cells: dict[str, int] = {}
@@ -221,6 +228,7 @@ def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, di
         if depth > 64:
             raise AreaError(f"module hierarchy too deep at {path}")
         block = MODULE_BLOCKS.get(_base(mname), block)
+        enables = set()
         for cname, c in mods[mname].get("cells", {}).items():
             t = c["type"]
             m = LAYER_SCOPE.search(cname) if layer == "shared" else None
@@ -234,13 +242,16 @@ def _walk(netlist: dict, top: str, cost, blackboxes: set[str]) -> tuple[dict, di
                                  "PORTS": prm.get("PORTS")})
             else:
                 cells[t] = cells.get(t, 0) + 1
+                if ENABLE_FF.match(t):
+                    enables.add(tuple(map(str, c.get("connections", {}).get("E", ()))))
                 v = cost(t)
                 by_block[block] = by_block.get(block, 0.0) + v
                 d = by_layer.setdefault(lay, {})
                 d[block] = d.get(block, 0.0) + v
+        groups[0] += len(enables)
 
     visit(top, "control", top, 0, "shared")
-    return by_block, cells, memories, by_layer
+    return by_block, cells, memories, by_layer, groups[0]
 
 
 def _is_bb(mod: dict) -> bool:
@@ -332,17 +343,17 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
         run_yosys(yosys, lines, tdp, top, liberty if lib is not None else None, expect=tdp / "net.json")
         net = json.loads((tdp / "net.json").read_text())
     if lib is None:
-        by_block, cells, memories, by_layer = _walk(net, top, cell_ge, set(bbs))
-        res = SynthResult(top, "generic", by_block, by_layer, None, cells, memories, None)
+        by_block, cells, memories, by_layer, groups = _walk(net, top, cell_ge, set(bbs))
+        res = SynthResult(top, "generic", by_block, by_layer, None, cells, memories, None, groups)
     else:
         def cost(t: str) -> float:
             if t not in lib.areas:
                 raise AreaError(f"liberty file '{liberty}': mapped cell {t} has no area")
             return lib.areas[t]
-        area, cells, memories, area_layer = _walk(net, top, cost, set(bbs))
+        area, cells, memories, area_layer, groups = _walk(net, top, cost, set(bbs))
         res = SynthResult(top, "liberty", {b: a / lib.nand2_area for b, a in area.items()},
                           {k: {b: a / lib.nand2_area for b, a in v.items()} for k, v in area_layer.items()},
-                          area, cells, memories, lib.nand2_area)
+                          area, cells, memories, lib.nand2_area, groups)
     if key is not None:
         # one temp file per writer: sweep workers may synthesize the same design at once
         atomic_write_text(key, json.dumps(res.to_dict()))

@@ -38,7 +38,10 @@ def build_parser() -> checks.Parser:
     p.add_argument("--config", default=None, help="preset name or TOML file (default: spoon)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a config field by dotted name, e.g. --set fc1.weight=s4 (repeatable)")
-    p.add_argument("--tech", metavar="FILE", help="technology table (default: hwmodel/tech/default_28nm_0v6.toml)")
+    p.add_argument("--tech", metavar="NAME|FILE",
+                   help="technology table: default (hwmodel/tech/default_28nm_0v6.toml), calibrated (the default "
+                        "table calibrated per component on a measured 28-nm chip, ODIN: docs/estimate.md §2), "
+                        "silicon_sram (SRAM energies x3.19), or a TOML file")
     p.add_argument("--liberty", metavar="FILE", help="map the logic to this liberty library and take its cell areas")
     p.add_argument("--samples", type=checks.count, default=None, metavar="N",
                    help="held-out digits measured, >= 1 (default 100; not with --weights)")
@@ -53,8 +56,10 @@ def build_parser() -> checks.Parser:
                    help=f"processor clock in MHz, > 0 (default {DEFAULT_CLOCK_MHZ:g}): the model's cycles per "
                         f"sample / clock = latency; leakage is charged over each sample's own duration")
     p.add_argument("--clock-gating", choices=CLOCK_GATING, default="none",
-                   help="clock energy: none = every flip-flop on every busy cycle, as the RTL is (default); "
-                        "enable = the flip-flops with an enable gated (the ranges cover both)")
+                   help="clock energy of every storage bit (logic flip-flops and register files): none = every "
+                        "bit on every busy cycle, as the RTL is (default); enable = one clock gate per enable net "
+                        "and per register-file word, a word clocked when written; memory = one gate per "
+                        "register-file bank, the bank clocked on a write (the ranges cover all three)")
     p.add_argument("--learn-every", type=checks.count, default=1, metavar="N",
                    help="learning duty cycle: one sample in N learns (N >= 1; default 1, every sample learns); "
                         "sets the training power and the learning overheads in both conventions (beside the "

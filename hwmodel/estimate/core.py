@@ -27,6 +27,9 @@ from .memories import cost as mem_cost
 from .design import check_memories, critical_path_design, rtl_files, synthesize_design
 from .rate import DEFAULT_CLOCK_MHZ, SPOON_LATENCY_MS, resolve_rate
 from .tech import Tech, load_tech
+from .clocking import GATING, clock_costs
+from .figures import (LEAKAGE_SILICON_FACTOR, LOGIC_ENERGY_FIELDS, RANGE_KEYS, SRAM_SILICON_FACTOR,  # noqa: F401
+                      _pct, area_range_corners, energy_variants, figures, leakage_corners)
 
 # docs/sources.md §5: SPOON (ISCAS 2020, pre-silicon figures)
 SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
@@ -36,11 +39,7 @@ SPOON = {"energy_per_classification_nj": 313.0, "area_mm2": 0.32, "vdd": 0.6,
          "note": "SPOON does not state the overhead conventions (docs/sources.md §5): 16.8 % power reads as "
                  "% of inference-only (366 vs 313 nJ), 11.8 % area is 13.4 % of inference-only if it "
                  "is % of total"}
-CLOCK_GATING = ("none", "enable")
-
-
-def _pct(a: float, b: float) -> float | None:
-    return 100.0 * a / b if b else None
+CLOCK_GATING = GATING     # none: as the RTL is; enable: a gate per enable / register-file word; memory: per bank
 
 
 def memory_area(cfg: Config, tech: Tech, learning: bool) -> dict[str, dict]:
@@ -57,70 +56,6 @@ def memory_area(cfg: Config, tech: Tech, learning: bool) -> dict[str, dict]:
                      "read_pj": c["read_pj"], "write_pj": c["write_pj"], "model": c["model"],
                      "access_ns": c.get("access_ns"), "cycle_ns": c.get("cycle_ns")}
     return out
-
-
-# the brackets of the estimate's ranges (docs/estimate.md §2)
-SRAM_SILICON_FACTOR = 3.19   # docs/sources.md §2c: measured 28-nm FDSOI SRAM over CACTI (16 KB x 64 b)
-LOGIC_ENERGY_FIELDS = {"add": ("pj_fixed", "pj_per_bit"), "compare": ("pj_per_bit",),
-                       "multiply": ("pj_per_bit2",), "register_update": ("pj_per_bit",),
-                       "lfsr_step": ("energy_pj",), "regfile": ("read_pj_per_bit", "write_pj_per_bit")}
-RANGE_KEYS = ("energy_per_classification_nj", "energy_per_learning_sample_nj", "learning_extra_energy_nj",
-              "area_mm2", "learning_overhead_power_pct", "learning_overhead_power_pct_of_total",
-              "learning_overhead_power_same_chip_pct", "learning_overhead_energy_same_chip_pct",
-              "learning_overhead_area_pct", "learning_overhead_area_pct_of_total")
-
-
-def energy_variants(tech: Tech) -> list[tuple[str, Tech]]:
-    """The technology ends of the energy bracket: the logic energies with the classical C·V² rule
-    instead of Stillmaker–Baas (x0.277 / x0.305 at 28 nm, 0.6 V), and the SRAM energies from CACTI
-    as is to x3.19 (silicon calibration); the table's own values are one of the four corners."""
-    from .scaling import classical_energy_factor, energy_factor
-    try:
-        r = classical_energy_factor(45, 0.9, tech.node_nm, tech.vdd) / energy_factor(45, 0.9, tech.node_nm, tech.vdd)
-    except ValueError:
-        r = 1.0
-    low_c = {k: dict(v) for k, v in tech.c.items()}
-    for comp, fields in LOGIC_ENERGY_FIELDS.items():
-        for f in fields:
-            low_c[comp][f] = tech.c[comp][f] * r
-    logic = [("table", tech.c), ("classical C·V²", low_c)]
-    # the bracket runs from CACTI as is to the silicon calibration, whatever the table's own factor
-    base = tech.sram_energy_factor
-    sram = [(1.0 / base, "CACTI"), (SRAM_SILICON_FACTOR / base, "silicon-calibrated SRAM")]
-    out = []
-    for ln, c in logic:
-        for f, sn in sram:
-            out.append((f"{ln}, {sn}", dataclasses.replace(tech, c=c, sram_bracket_factor=f)))
-    return out
-
-
-def _figures(en: dict, en_i: dict, leak_l: float, leak_i: float, t_class_us: float, t_learn_us: float,
-             rate: float, learn_every: int = 1) -> dict:
-    """The headline energy figures, the powers (µW at ``rate``: the chip leaks all the time, busy
-    or idle) and the power overheads from the energy breakdowns of the learning chip (``en``) and
-    of the inference-only chip (``en_i``: fewer flip-flops to clock); leakage per sample over the
-    sample's own duration (µW x µs = pJ). The nominal figures and every corner of the ranges.
-
-    ``learn_every`` = N: one sample in N learns (the learning duty cycle), so the training power
-    pays the learning phases on 1/N of the samples. Two conventions of the overhead: against the
-    inference-only chip (``learning_overhead_power_pct``: learning chip training vs a chip built
-    without learning, classifying) and SPOON's, the same chip learning vs classifying
-    (``learning_overhead_power_same_chip_pct``; ``learning_overhead_energy_same_chip_pct`` =
-    energy per learning sample over energy per classification, SPOON's 366 vs 313 nJ)."""
-    e_inf, e_lrn = en["inference"]["total_nj"], en["learning"]["total_nj"]
-    e_inf_i = en_i["inference"]["total_nj"]
-    e_class = e_inf + leak_l * t_class_us * 1e-3
-    e_learn = e_inf + e_lrn + leak_l * t_learn_us * 1e-3
-    p_train = rate * (e_inf + e_lrn / learn_every) * 1e-3 + leak_l
-    p_class = rate * e_inf * 1e-3 + leak_l
-    p_inf = rate * e_inf_i * 1e-3 + leak_i
-    return {"energy_per_classification_nj": e_class, "energy_per_learning_sample_nj": e_learn,
-            "learning_extra_energy_nj": e_learn - e_class,
-            "power_training_uw": p_train, "power_inference_only_uw": p_inf,
-            "learning_overhead_power_pct": _pct(p_train - p_inf, p_inf),
-            "learning_overhead_power_pct_of_total": _pct(p_train - p_inf, p_train),
-            "learning_overhead_power_same_chip_pct": _pct(p_train - p_class, p_class),
-            "learning_overhead_energy_same_chip_pct": _pct(e_learn - e_class, e_class)}
 
 
 def layer_of(name: str, cfg: Config) -> str:
@@ -168,9 +103,11 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
     power and leakage; None: SPOON's rate (one per 0.12 ms) or the processor's own throughput at
     ``clock_mhz`` if that is lower (key ``rate_source`` says which; ``default_rate``).
     ``clock_mhz``: the processor clock; the cycle-exact model's cycles per sample give the
-    latencies, and leakage is charged per sample over its own duration. ``sram_model``: "cacti", "fit" or "auto" (default: the table's). ``clock_gating``:
-    "none" (every flip-flop clocked on every busy cycle, as the RTL is) or "enable" (the
-    flip-flops with an enable gated); the ranges span both either way. ``timing``: synthesize
+    latencies, and leakage is charged per sample over its own duration. ``sram_model``: "cacti",
+    "fit" or "auto" (default: the table's). ``clock_gating`` (``clocking.py``): "none" (every
+    flip-flop and register-file bit clocked on every busy cycle, as the RTL is), "enable" (a clock
+    gate per enable net and per register-file word) or "memory" (per register-file bank); the
+    ranges span all three either way. ``timing``: synthesize
     both chips flattened and mapped to ``liberty`` (default: the OSU 0.18 µm library the set-up
     installs, ``libs.default_liberty``), whose node is ``liberty_node_nm`` (default: 180 nm for
     the default library, 45 nm for a given one), and check the clock
@@ -200,21 +137,19 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         notes.append("learning-sample figures measured on a fresh (untrained) chip")
     notes += _sram_notes(cfg, tech)
     designs, synth_info = _designs(cfg, tech, synth, rtl_dir, liberty, cache, notes)
-    # clock energy: every flip-flop of the chip on every busy cycle (the RTL has no clock gating);
-    # the bracket's other end gates the flip-flops that have an enable
-    nff_all = {k: float(synth_info[k]["flipflops"]) if synth else 0.0 for k in ("learning", "inference_only")}
-    nff_gated = {k: float(synth_info[k]["flipflops_without_enable"]) if synth else 0.0
-                 for k in ("learning", "inference_only")}
-    nff = nff_all if clock_gating == "none" else nff_gated
-    en = energy_breakdown(cfg, per, tech, nff["learning"])
-    en_i = energy_breakdown(cfg, per, tech, nff["inference_only"])
+    # clock energy: every storage bit (logic flip-flops and register files) by its gating
+    # (clocking.py); the ranges span every gating. Without synthesis: no clock energy.
+    clk = {k: clock_costs(cfg, tech, synth_info[k], clock_gating, k == "learning") if synth else ({}, None)
+           for k in ("learning", "inference_only")}
+    en = energy_breakdown(cfg, per, tech, clock=clk["learning"][0])
+    en_i = energy_breakdown(cfg, per, tech, clock=clk["inference_only"][0])
     if liberty is not None:
         notes.append(f"logic area from liberty '{liberty}' in that library's µm² (not scaled to "
                      f"{tech.node_nm:g} nm); memories from the technology table")
     e_inf = en["inference"]["total_nj"]
     e_lrn = en["learning"]["total_nj"]
     L, I = designs["learning"], designs["inference_only"]
-    nom = _figures(en, en_i, L["leakage_uw"], I["leakage_uw"], t_class_us, t_learn_us, rate, learn_every)
+    nom = figures(en, en_i, L["leakage_uw"], I["leakage_uw"], t_class_us, t_learn_us, rate, learn_every)
     # SRAM macros that cannot run at the clock (CACTI's random cycle time)
     period_ns = 1e3 / clock_mhz
     for name, m in L["memories"].items():
@@ -235,24 +170,34 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                                    + L["leakage_uw_by_block"][b] - I["leakage_uw_by_block"][b])
     block_area_overhead = {b: L["area_mm2_by_block"][b] - I["area_mm2_by_block"][b] for b in BLOCKS}
     d_area = L["area_mm2"] - I["area_mm2"]
-    # ranges: every corner of (logic scaling rule) x (SRAM calibration) x (trained / fresh chip)
-    # for the energies and power overheads; (CACTI / fit SRAM area) x (NAND2 area by the
-    # interpolated or the classical rule) for the areas; leakage power at its nominal value
+    # ranges: every corner of (logic scaling rule) x (SRAM calibration) x (clock gating) x (clock
+    # tree) x (trained / fresh chip) x (leakage: nominal, logic at the high device, all leakage
+    # at the silicon calibration) for the energies and power overheads; (CACTI / fit SRAM area)
+    # x (NAND2 area rule) x (placement utilisation) for the areas (figures.area_range_corners)
     states = [(per, cyc_class, cyc_learn)]
     if fresh is not None:
         states.append((fresh[0], float(fresh[1][ci]), float(fresh[2][ci])))
     variants = energy_variants(tech)
-    corners = [_figures(energy_breakdown(cfg, p_, tv, nf["learning"]),
-                        energy_breakdown(cfg, p_, tv, nf["inference_only"]),
-                        L["leakage_uw"], I["leakage_uw"], cc / clock_mhz, cl / clock_mhz, rate, learn_every)
-               for _, tv in variants for p_, cc, cl in states for nf in (nff_all, nff_gated)]
-    area_corners, alt_mem, ge_ratio = _area_corners(cfg, tech, L, I, liberty)
+    trees = sorted({tech.c["clock_tree"]["fraction"], tech.c["clock_tree"]["fraction_high"]})
+    leaks = leakage_corners(tech, L, I)
+    corners = []
+    for _, tv in variants:
+        for g in (CLOCK_GATING if synth else ("none",)):
+            for tr in (trees if synth else trees[:1]):
+                ck = {k: clock_costs(cfg, tv, synth_info[k], g, k == "learning", tr)[0] if synth else {}
+                      for k in ("learning", "inference_only")}
+                for p_, cc, cl in states:
+                    e_l = energy_breakdown(cfg, p_, tv, clock=ck["learning"])
+                    e_i = energy_breakdown(cfg, p_, tv, clock=ck["inference_only"])
+                    for ll, li in leaks:
+                        corners.append(figures(e_l, e_i, ll, li, cc / clock_mhz, cl / clock_mhz, rate, learn_every))
+    area_corners, alt_mem, ge_ratio = area_range_corners(cfg, tech, L, I, liberty)
     ranges = {}
     for k in RANGE_KEYS:
         vals = [c[k] for c in (area_corners if k.startswith("area") or "area" in k else corners)
                 if c.get(k) is not None]
         ranges[f"{k}_range"] = [min(vals), max(vals)] if vals else None
-    actions = action_table(cfg, per, tech, nff["learning"])
+    actions = action_table(cfg, per, tech, clock=clk["learning"][0])
     return {
         "config": cfg.name,
         "tech": {"name": tech.name, "file": tech.path, "node_nm": tech.node_nm, "vdd": tech.vdd},
@@ -261,6 +206,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         "rate_source": rate_source,
         "clock_mhz": clock_mhz,
         "clock_gating": clock_gating,
+        "clocking": {k: v[1] for k, v in clk.items()} if synth else None,
         "cycles_per_classification": cyc_class,
         "cycles_per_learning_sample": cyc_learn,
         "latency_per_classification_us": t_class_us,
@@ -308,13 +254,18 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
         **ranges,
         "range_brackets": {
             "energy": [n for n, _ in variants] + (["fresh chip"] if fresh is not None else [])
-            + (["clock gating of the flip-flops with an enable"] if synth else []),
+            + ([f"clock gating {', '.join(CLOCK_GATING)} (every storage bit clocked: logic flip-flops and "
+                "register files)", "clock tree fanout 8 or 4"] if synth else [])
+            + ["leakage: nominal, logic and register files at the high device (gate_leakage.nw_per_ge_high), "
+               f"all leakage x{LEAKAGE_SILICON_FACTOR:g} (silicon calibration)"],
             "area": ["CACTI or fit SRAM area" if alt_mem else "SRAM area as costed",
+                     "placement utilisation " + ", ".join(f"{u:g}" for u in sorted(
+                         {tech.utilisation, tech.c["placement"]["utilisation_low"], 1.0})),
                      f"NAND2 area x1 or x{ge_ratio:.3f} (classical (node/45)^2 rule)"]},
         "traffic": traffic(cfg, per, tech),
         "actions": actions,
         "by_layer": by_layer(cfg, designs, actions,
-                             synth_info.get("learning", {}).get("nand2_area_um2") or tech.ge_um2),
+                             (synth_info.get("learning", {}).get("nand2_area_um2") or tech.ge_um2) / tech.utilisation),
         "spoon_reference": SPOON,
         "tech_sources": tech.sources(),
         "notes": notes,
@@ -414,7 +365,8 @@ def _designs(cfg: Config, tech: Tech, synth: bool, rtl_dir, liberty, cache: bool
             logic_ge = {b: float(v) for b, v in syn.ge_by_block.items()}
             for b, ge in logic_ge.items():
                 b2 = b if b in area_um2 else "control"
-                um2 = syn.area_um2_by_block[b] if syn.area_um2_by_block is not None else ge * tech.ge_um2
+                um2 = (syn.area_um2_by_block[b] / tech.utilisation if syn.area_um2_by_block is not None
+                       else tech.placed_um2(ge))
                 area_um2[b2] += um2
                 leak_uw[b2] += ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3
             ffs = {t: n for t, n in syn.cells.items() if re.search(r"(?i)dff|__df", t)}
@@ -422,9 +374,12 @@ def _designs(cfg: Config, tech: Tech, synth: bool, rtl_dir, liberty, cache: bool
             synth_info[key] = {"mode": syn.mode, "total_ge": syn.total_ge, "ge_by_block": logic_ge,
                                "cells": sum(syn.cells.values()),
                                "nand2_area_um2": syn.nand2_area_um2 or tech.ge_um2,
-                               "flipflops": sum(ffs.values()), "flipflops_without_enable": plain}
+                               "flipflops": sum(ffs.values()), "flipflops_without_enable": plain,
+                               "enable_groups": syn.enable_groups}
             notes += [f"{key}: {n}" for n in check_memories(syn, cfg, learning)]
-        designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6,
+        placed = sum(area_um2.values()) - area_um2["memories"] + sum(
+            m["area_um2"] for m in mems.values() if m["kind"] == "regfile")
+        designs[key] = {"area_mm2": sum(area_um2.values()) * 1e-6, "placed_area_mm2": placed * 1e-6,
                         "area_mm2_by_block": {b: v * 1e-6 for b, v in area_um2.items()},
                         "leakage_uw": sum(leak_uw.values()), "leakage_uw_by_block": leak_uw,
                         "memories": mems, "logic_ge_by_block": logic_ge,
@@ -456,35 +411,3 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
                      f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
                      f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
     return timing_res
-
-
-def _area_corners(cfg: Config, tech: Tech, L: dict, I: dict, liberty) -> tuple[list[dict], dict, float]:
-    """The area brackets: (CACTI / fit SRAM area) x (NAND2 area by the interpolated or the
-    classical (node/45)^2 rule); returns (corners, the other SRAM model's areas, the GE ratio)."""
-    from .scaling import area_factor
-    try:
-        ge_ratio = (tech.node_nm / 45.0) ** 2 / area_factor(45, tech.node_nm)
-    except ValueError:
-        ge_ratio = 1.0
-    alt_mem = {}
-    if tech.sram_model != "fit":
-        ft = dataclasses.replace(tech, sram_model="fit")
-        alt_mem = {k: sum(m["area_um2"] for m in memory_area(cfg, ft, k == "learning").values()) * 1e-6
-                   for k in ("learning", "inference_only")}
-    area_corners = []
-    for d_mem in (False, True):
-        if d_mem and not alt_mem:
-            continue
-        for g in (1.0, ge_ratio):
-            a = {}
-            for k, D in (("learning", L), ("inference_only", I)):
-                mem = D["area_mm2_by_block"]["memories"]
-                logic = D["area_mm2"] - mem
-                if liberty is not None:
-                    g = 1.0
-                a[k] = (alt_mem[k] if d_mem else mem) + logic * g
-            dA = a["learning"] - a["inference_only"]
-            area_corners.append({"area_mm2": a["learning"],
-                                 "learning_overhead_area_pct": _pct(dA, a["inference_only"]),
-                                 "learning_overhead_area_pct_of_total": _pct(dA, a["learning"])})
-    return area_corners, alt_mem, ge_ratio

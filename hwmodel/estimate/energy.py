@@ -28,13 +28,16 @@ def _mem_access_pj(m: MemSpec, tech: Tech, write: bool) -> float:
     return c["write_pj"] if write else c["read_pj"]
 
 
-def counter_costs(cfg: Config, tech: Tech, n_ff: float = 0.0) -> dict[str, list[tuple[str, float]]]:
+def counter_costs(cfg: Config, tech: Tech, n_ff: float = 0.0,
+                  clock: dict[str, float] | None = None) -> dict[str, list[tuple[str, float]]]:
     """counter -> [(block, pJ per count), ...]. Memory accesses also pay an address-register
     update in ``control`` (the sequencer steps one address counter per access). Layer k's
     arithmetic: with binary inputs (k = 1) an accumulator add, with multi-bit inputs (x of XB
     bits) a WB x XB multiply and the add; hard-tanh two compares; a hidden update with binary
     inputs the rounding add (u + random bits) and the weight add, with multi-bit inputs the b·x
-    product first; the output update the e·x product, rounding add and weight add."""
+    product first; the output update the e·x product, rounding add and weight add. Clock:
+    ``clock`` (counter -> pJ per count, ``clocking.clock_costs``: every storage bit by its
+    gating), or ``n_ff`` flip-flops on every busy cycle."""
     mems = memory_specs(cfg, tech)
     costs: dict[str, list[tuple[str, float]]] = {n: [] for n in counter_names(cfg)}
     for name, (rd, wr) in memory_counters(cfg).items():
@@ -71,10 +74,13 @@ def counter_costs(cfg: Config, tech: Tech, n_ff: float = 0.0) -> dict[str, list[
             upd = tech.multiply_pj(ob + 1, xb) + tech.add_pj(ob + 1 + xb) + tech.add_pj(layer.wb)
         costs[f"{f}_upd"].append(("drtp_unit", upd))
     costs["lfsr_step"].append(("drtp_unit", tech.c["lfsr_step"]["energy_pj"]))
-    # every busy cycle clocks the chip's n_ff flip-flops (no clock gating in the RTL; the clock
-    # is taken as stopped while the processor is idle)
+    # every busy cycle clocks the chip's n_ff flip-flops, or what ``clock`` says (the clock is
+    # taken as stopped while the processor is idle)
     if n_ff:
         costs["cycles"].append(("clock", n_ff * tech.c["flipflop_clock"]["pj_per_cycle"]))
+    for cnt, pj in (clock or {}).items():
+        if pj:
+            costs[cnt].append(("clock", pj))
     return costs
 
 
@@ -95,11 +101,12 @@ def _component_action(cfg: Config, counter: str) -> tuple[str, str]:
             "tanh": (f"{layer}_tanh", "activate"), "upd": (f"{layer}_update", "update")}.get(op, (counter, "count"))
 
 
-def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0) -> list[dict]:
+def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0,
+                 clock: dict[str, float] | None = None) -> list[dict]:
     """Accelergy-style ERT x action counts: one row per counted action with its component, the
     energy per action (pJ, split by block) and the counts per classification (inference phases)
     and per learning sample (its learning phases)."""
-    costs = counter_costs(cfg, tech, n_ff)
+    costs = counter_costs(cfg, tech, n_ff, clock)
     rows = []
     for i, n in enumerate(counter_names(cfg)):
         comp, act = _component_action(cfg, n)
@@ -110,14 +117,15 @@ def action_table(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 
     return rows
 
 
-def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0) -> dict:
+def energy_breakdown(cfg: Config, per_sample: np.ndarray, tech: Tech, n_ff: float = 0.0,
+                     clock: dict[str, float] | None = None) -> dict:
     """Dynamic energy per sample from counters per sample (shape (2, N): inference, learning;
     columns in the order of ``counter_names(cfg)``).
 
     Returns {"inference"|"learning": {"total_nj", "blocks": {block: nJ}, "memories": {memory: nJ},
     "counters": {counter: nJ}}}.
     """
-    costs = counter_costs(cfg, tech, n_ff)
+    costs = counter_costs(cfg, tech, n_ff, clock)
     names = counter_names(cfg)
     idx = {n: i for i, n in enumerate(names)}
     if per_sample.shape[1] != len(names):

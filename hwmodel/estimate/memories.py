@@ -134,7 +134,7 @@ def regfile_cost(m: MemSpec, tech) -> dict:
     ge = m.bits * tech.c["regfile"]["ge_per_bit"]
     return {"read_pj": tech.c["regfile"]["read_pj_per_bit"] * m.width,
             "write_pj": tech.c["regfile"]["write_pj_per_bit"] * m.width,
-            "area_um2": ge * tech.ge_um2, "ge": ge,
+            "area_um2": tech.placed_um2(ge), "ge": ge,
             "leak_uw": ge * tech.c["gate_leakage"]["nw_per_ge"] * 1e-3, "model": "regfile"}
 
 

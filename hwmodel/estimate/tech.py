@@ -19,7 +19,7 @@ TECH_DIR = Path(__file__).resolve().parent.parent / "tech"
 DEFAULT_TECH = TECH_DIR / "default_28nm_0v6.toml"
 
 # component -> {field: kind}; kinds: "energy" (>= 0), "positive" (> 0), "exp" (any finite),
-# "ge" (>= 0), "int" (integer >= 0)
+# "ge" (>= 0), "int" (integer >= 0), "fraction" (0 < v <= 1)
 SCHEMA: dict[str, dict[str, str]] = {
     "sram_read": {"energy_pj": "energy", "size_exp": "exp", "word_exp": "exp"},
     "sram_write": {"energy_pj": "energy", "size_exp": "exp", "word_exp": "exp"},
@@ -33,8 +33,11 @@ SCHEMA: dict[str, dict[str, str]] = {
     "register_update": {"pj_per_bit": "energy"},
     "lfsr_step": {"energy_pj": "energy"},
     "flipflop_clock": {"pj_per_cycle": "energy"},
-    "gate_leakage": {"nw_per_ge": "energy"},
+    "clock_gate": {"disabled_pj_per_cycle": "energy", "enabled_pj_per_cycle": "energy"},
+    "clock_tree": {"fraction": "energy", "fraction_high": "energy"},
+    "gate_leakage": {"nw_per_ge": "energy", "nw_per_ge_high": "energy"},
     "nand2_area": {"um2": "positive"},
+    "placement": {"utilisation": "fraction", "utilisation_low": "fraction"},
 }
 # components of older tables that are accepted and ignored: every memory of the RTL is
 # host-writable (docs/rtl.md), so none is costed as a ROM any more
@@ -102,6 +105,15 @@ class Tech:
     def ge_um2(self) -> float:
         return self.c["nand2_area"]["um2"]
 
+    @property
+    def utilisation(self) -> float:
+        return self.c["placement"]["utilisation"]
+
+    def placed_um2(self, ge: float) -> float:
+        """Placed area (µm²) of ``ge`` NAND2 equivalents of standard cells (logic, register
+        files): cell area over the placement utilisation."""
+        return ge * self.ge_um2 / self.utilisation
+
     def sources(self) -> dict[str, dict[str, str]]:
         return {k: {"source": v["source"], "scaling": v["scaling"]} for k, v in self.c.items()}
 
@@ -119,6 +131,8 @@ def _num_ok(kind: str, v: Any) -> str | None:
         return f"must be >= 0, got {v}"
     if kind == "positive" and v <= 0:
         return f"must be > 0, got {v}"
+    if kind == "fraction" and not 0 < v <= 1:
+        return f"must be in (0, 1], got {v}"
     return None
 
 
@@ -180,7 +194,22 @@ def validate(data: dict[str, Any], where: str) -> Tech:
                 opt["sram_cell"], float(opt["sram_energy_factor"]))
 
 
+# --tech NAME: the bundled tables by name (a file of the same name is given as ./NAME)
+TECH_NAMES = {"default": "default_28nm_0v6.toml", "silicon_sram": "silicon_sram_28nm_0v6.toml",
+              "calibrated": "calibrated_28nm_0v6.toml"}
+
+
+def tech_path(path: str | Path | None) -> Path:
+    """The table a ``--tech`` value names: a bundled table's name (``TECH_NAMES``), or a file."""
+    if path is None:
+        return DEFAULT_TECH
+    if isinstance(path, str) and path in TECH_NAMES:
+        return TECH_DIR / TECH_NAMES[path]
+    return Path(path)
+
+
 def load_tech(path: str | Path | None = None) -> Tech:
-    """Load and validate a technology table (default: the bundled 28-nm / 0.6-V table)."""
-    p = Path(path) if path is not None else DEFAULT_TECH
+    """Load and validate a technology table (default: the bundled 28-nm / 0.6-V table; a name of
+    ``TECH_NAMES`` selects a bundled one)."""
+    p = tech_path(path)
     return validate(read_toml(p, "tech table", TechError), f"tech table '{p}'")

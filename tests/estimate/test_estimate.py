@@ -374,17 +374,22 @@ def test_every_shipped_tech_table_is_valid(path):
 
 def test_ranges_bracket_every_headline_figure(tech, tiny_counters):
     """`<key>_range` = [low, high] over the corners of the brackets (logic scaling rule, SRAM
-    calibration; SRAM area model, NAND2 area rule): the nominal value lies inside, the SRAM
-    calibration widens the energy range by up to x3.19, and the classical rule lowers the logic
-    energy (its low end is below the nominal)."""
-    from hwmodel.estimate.core import RANGE_KEYS, SRAM_SILICON_FACTOR
+    calibration, leakage; SRAM area model, NAND2 area rule, utilisation): the nominal value lies
+    inside, the SRAM calibration widens the dynamic energy by up to x3.19 and the leakage bracket
+    the leakage by up to its silicon factor, and the classical rule lowers the logic energy (its
+    low end is below the nominal)."""
+    from hwmodel.estimate.core import LEAKAGE_SILICON_FACTOR, RANGE_KEYS, SRAM_SILICON_FACTOR
     r = estimate(Config.load("tiny"), tech, synth=False, counters=tiny_counters)
     for k in RANGE_KEYS:
         lo, hi = r[f"{k}_range"]
         assert lo <= r[k] * (1 + 1e-12) and r[k] <= hi * (1 + 1e-12), (k, lo, r[k], hi)
     lo, hi = r["energy_per_classification_nj_range"]
-    assert lo < r["energy_per_classification_nj"] < hi < SRAM_SILICON_FACTOR * r["energy_per_classification_nj"]
-    assert len(r["range_brackets"]["energy"]) == 4          # counters given: no fresh-chip corner
+    dyn, leak = r["energy_per_classification_dynamic_nj"], r["leakage_energy_nj"]["classification"]
+    assert lo < r["energy_per_classification_nj"] < hi
+    assert dyn + LEAKAGE_SILICON_FACTOR * leak <= hi * (1 + 1e-12)
+    f_dev = tech.c["gate_leakage"]["nw_per_ge_high"] / tech.c["gate_leakage"]["nw_per_ge"]
+    assert hi <= (SRAM_SILICON_FACTOR * dyn + max(LEAKAGE_SILICON_FACTOR, f_dev) * leak) * (1 + 1e-12)
+    assert len(r["range_brackets"]["energy"]) == 5          # counters given: no fresh-chip corner
 
 
 def test_action_table_reproduces_the_energies(tech, tiny_counters):

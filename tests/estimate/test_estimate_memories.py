@@ -79,7 +79,8 @@ def test_tables_are_register_files_and_dact_is_learning_only(tech):
     b = mems["b_lut"]
     assert b.kind == "regfile" and b.learning_only and b.table
     a = memory_area(spoon, tech, True)
-    assert a["b_lut"]["area_um2"] == pytest.approx(2560 * tech.c["regfile"]["ge_per_bit"] * tech.ge_um2)
+    assert a["b_lut"]["area_um2"] == pytest.approx(2560 * tech.c["regfile"]["ge_per_bit"] * tech.ge_um2
+                                                   / tech.c["placement"]["utilisation"])
     assert a["b_lut"]["area_um2"] > 7000                          # a ROM model gave 728 µm²
     assert mems["fc1_dact"].learning_only and not mems["fc1_w"].learning_only
     inf = memory_area(spoon, tech, False)
