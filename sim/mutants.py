@@ -280,7 +280,7 @@ CATALOGUE: list[Mutant] = [
         "clock_gate u_cg_rd (.clk(clk), .en(re), .gclk(rclk));", "clock_gate u_cg_rd (.clk(clk), .en(we), .gclk(rclk));",
         [f"{CG}[1]", f"{CG}[2]"]),
     rtl("cg_latch_open_high", "clock_gate", "the gate's latch is transparent while the clock is high (the enable of the "
-        "cycle after is taken)", "if (!clk) en_l <= en;", "if (clk) en_l <= en;", [f"{CG}[2]", f"{CG}[1]"]),
+        "cycle after is taken)", "if (!clk) en_l <= en;", "if (clk) en_l <= en;", [f"{UNITS}::test_rtl_unit[clock_gate_glitch_free]", f"{CG}[2]"]),
     rtl("lfsr_seed_zero_kept", "lfsr32", "SEED = 0 is loaded at reset (the LFSR then never leaves 0)",
         "if (rst)       state_q <= (SEED == 32'd0) ? 32'd1 : SEED;", "if (rst)       state_q <= SEED;",
         [f"{UNITS}::test_rtl_lfsr_seed_zero_resets_to_one"]),

@@ -94,7 +94,7 @@ def _cacti_cost(m: MemSpec, tech) -> dict:
         slow = None
     cal = tech.sram_energy_factor
     return {"read_pj": r["read_pj"] * dyn * cal, "write_pj": r["write_pj"] * dyn * cal,
-            "area_um2": r["area_um2"], "leak_uw": r["leak_uw"] * leak,
+            "area_um2": r["area_um2"] * tech.sram_area_factor, "leak_uw": r["leak_uw"] * leak * tech.sram_leakage_factor,
             "access_ns": None if slow is None else r["access_ns"] * slow,
             "cycle_ns": None if slow is None else r["cycle_ns"] * slow, "model": "cacti",
             "access_ns_at_cacti_vdd": r["access_ns"], "cycle_ns_at_cacti_vdd": r["cycle_ns"],
@@ -107,7 +107,7 @@ def sram_cost(m: MemSpec, tech) -> dict:
     SRAM memory, at the table's supply; ``model``
     says which model gave them."""
     key = (tech.path, tech.node_nm, tech.vdd, tech.sram_cell, tech.sram_model, tech.sram_energy_factor,
-           tech.sram_bracket_factor,
+           tech.sram_leakage_factor, tech.sram_area_factor, tech.sram_bracket_factor,
            tuple(sorted((k, tuple(sorted(v.items()))) for k, v in tech.c.items()
                         if k.startswith("sram"))),
            m.depth, m.width, m.banks, m.ports)

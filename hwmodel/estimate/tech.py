@@ -48,6 +48,7 @@ META_FIELDS = {"name": str, "node_nm": (int, float), "vdd": (int, float)}
 # energies (a calibration to silicon; the fit's entries carry their own)
 SRAM_CELLS = ("itrs-lstp", "itrs-hp", "itrs-lop")
 META_OPTIONAL = {"sram_cell": (str, "itrs-lstp"), "sram_energy_factor": ((int, float), 1.0),
+                 "sram_leakage_factor": ((int, float), 1.0), "sram_area_factor": ((int, float), 1.0),
                  "description": (str, "")}
 
 
@@ -64,6 +65,8 @@ class Tech:
     c: dict[str, dict[str, Any]]  # component -> fields
     sram_cell: str = "itrs-lstp"      # CACTI cell and peripheral flavour of the SRAM macros
     sram_energy_factor: float = 1.0   # x CACTI's SRAM energies (calibration; 1 = CACTI as is)
+    sram_leakage_factor: float = 1.0  # x CACTI's SRAM leakage (calibration)
+    sram_area_factor: float = 1.0     # x CACTI's SRAM area (calibration)
     sram_model: str = "auto"          # "cacti", "fit", or "auto" (CACTI if installed, else the fit)
     sram_bracket_factor: float = 1.0  # x every SRAM access energy (the estimate's ranges only)
 
@@ -162,8 +165,9 @@ def validate(data: dict[str, Any], where: str) -> Tech:
         opt[k] = v
     if opt["sram_cell"] not in SRAM_CELLS:
         raise TechError(f"{where}: meta.sram_cell: '{opt['sram_cell']}' is not one of {', '.join(SRAM_CELLS)}")
-    if not (math.isfinite(opt["sram_energy_factor"]) and opt["sram_energy_factor"] > 0):
-        raise TechError(f"{where}: meta.sram_energy_factor: must be > 0")
+    for k in ("sram_energy_factor", "sram_leakage_factor", "sram_area_factor"):
+        if not (math.isfinite(opt[k]) and opt[k] > 0):
+            raise TechError(f"{where}: meta.{k}: must be > 0")
     comps = data.get("components")
     if not isinstance(comps, dict):
         raise TechError(f"{where}: missing [components.*] tables")
@@ -191,7 +195,8 @@ def validate(data: dict[str, Any], where: str) -> Tech:
                 raise TechError(f"{where}: components.{name}.{f}: missing (every entry needs a source and a scaling rule)")
         out[name] = dict(entry)
     return Tech(str(meta["name"]), where, float(meta["node_nm"]), float(meta["vdd"]), out,
-                opt["sram_cell"], float(opt["sram_energy_factor"]))
+                opt["sram_cell"], float(opt["sram_energy_factor"]), float(opt["sram_leakage_factor"]),
+                float(opt["sram_area_factor"]))
 
 
 # --tech NAME: the bundled tables by name (a file of the same name is given as ./NAME)

@@ -1,6 +1,7 @@
 // unit_harness: simulation-only wrapper exposing the datapath blocks of rtl/ to the cocotb unit
 // tests (sim/units/tb_units.py) in one build: tanh_unit, sigmoid_unit, lfsr32, round_shift in the
-// three modes (two shifts), drtp_update, out_update and sram (8 x 8, 1rw and 1r1w on the same inputs).
+// three modes (two shifts), drtp_update, out_update, sram (8 x 8, 1rw and 1r1w on the same inputs)
+// and clock_gate.
 module unit_harness #(
     parameter integer A1B = 16, parameter integer YB = 8, parameter integer AS = 2,
     parameter integer A2B = 20, parameter integer SS = 10, parameter integer L = 6,
@@ -49,7 +50,10 @@ module unit_harness #(
     output wire        [7:0]       sr_rdata_rw,
     output wire        [7:0]       sr_rdata_2p,
     output wire                    sr_conflict_rw,
-    output wire                    sr_conflict_2p
+    output wire                    sr_conflict_2p,
+    // clock_gate
+    input  wire                    cg_en,
+    output wire                    cg_gclk
 );
     tanh_unit #(.A1B(A1B), .YB(YB), .AS(AS)) u_tanh (.acc(th_acc), .act(th_act), .dact(th_dact));
     sigmoid_unit #(.A2B(A2B), .SS(SS), .L(L)) u_sig (.acc(sg_acc), .addr(sg_addr));
@@ -71,4 +75,5 @@ module unit_harness #(
         .rdata(sr_rdata_2p), .we(sr_we), .waddr(sr_waddr), .wdata(sr_wdata));
     assign sr_conflict_rw = u_sr_rw.conflict_q;
     assign sr_conflict_2p = u_sr_2p.conflict_q;
+    clock_gate u_cg (.clk(clk), .en(cg_en), .gclk(cg_gclk));
 endmodule

@@ -27,7 +27,9 @@ def test_calibrated_table_is_the_default_times_the_odin_factors():
     assert c.name == "calibrated_28nm_0v6" and TECH_NAMES["default"] in d.path
     for (comp, f), k in ODIN.items():
         assert c.c[comp][f] == pytest.approx(d.c[comp][f] * k, rel=1e-4), (comp, f)
-    assert c.sram_energy_factor == 2.87 and c.c["clock_tree"]["fraction"] == 0.0
+    assert (c.sram_energy_factor, c.sram_leakage_factor, c.sram_area_factor) == (2.87, 6.85, 0.94)
+    assert (d.sram_energy_factor, d.sram_leakage_factor, d.sram_area_factor) == (1.0, 1.0, 1.0)
+    assert c.c["clock_tree"]["fraction"] == 0.0
     assert c.c["placement"]["utilisation"] == 1.0 and d.c["placement"]["utilisation"] == 0.7
     assert load_tech("silicon_sram").c["sram_read"]["energy_pj"] == pytest.approx(3.19 * d.c["sram_read"]["energy_pj"],
                                                                                    rel=2e-3)
@@ -60,6 +62,12 @@ def test_calibrated_figures_lie_inside_the_default_ranges_and_the_new_brackets_a
     cfg = Config.load("tiny")
     d = estimate(cfg, "default", counters=tiny_counters, rate=100.0)
     c = estimate(cfg, "calibrated", counters=tiny_counters, rate=100.0)
+    for k in ("learning", "inference_only"):      # every memory's leakage and area by the calibration
+        for name, m in c["designs"][k]["memories"].items():
+            md = d["designs"][k]["memories"][name]
+            f_leak, f_area = (6.85, 0.94) if m["kind"] == "sram" else (6.85, 2.2 * 0.7)   # NAND2 x2.2, utilisation 0.7 -> 1
+            assert m["leakage_uw"] == pytest.approx(md["leakage_uw"] * f_leak, rel=1e-3), name
+            assert m["area_um2"] == pytest.approx(md["area_um2"] * f_area, rel=1e-3), name
     for k in ("energy_per_classification_nj", "energy_per_learning_sample_nj", "area_mm2"):
         lo, hi = d[f"{k}_range"]
         assert lo <= c[k] <= hi, (k, c[k], lo, hi)

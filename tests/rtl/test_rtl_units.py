@@ -29,7 +29,7 @@ ALT = dict(A1B=10, YB=12, AS=0, A2B=9, SS=0, L=12, RS_IW=10, RS_S=33, W1B=3, BB=
 ALT2 = dict(A1B=16, YB=3, AS=5, A2B=40, SS=30, L=2, RS_IW=11, RS_S=1, W1B=16, BB=1, LR1=30,
             W2B=2, OB=2, LR2=0, RMODE=0, SEED=123456789)
 TESTS = ["tanh_exhaustive", "sigmoid_index", "lfsr_sequence", "round_shift_modes",
-         "drtp_update_unit", "out_update_unit", "sram_ports"]
+         "drtp_update_unit", "out_update_unit", "sram_ports", "clock_gate_glitch_free"]
 
 _builds: dict = {}
 
