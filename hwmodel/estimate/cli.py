@@ -190,6 +190,11 @@ def print_summary(r: dict) -> None:
     print(f"config {r['config']}, tech {r['tech']['name']} ({r['tech']['node_nm']:g} nm, {r['tech']['vdd']:g} V), "
           f"rate {r['rate_hz']:,.0f} /s{rate}, clock {r['clock_mhz']:g} MHz")
     print(f"measured on {describe_measurement(m)}")
+    ck = (r.get("clocking") or {}).get("learning")
+    if ck:
+        print(f"clock ({r['clock_gating']}): {ck['flipflops']:,.0f} flip-flops + {ck['register_file_bits']:,.0f} "
+              f"register-file bits, {ck['clock_gates']:,.0f} clock gates, tree +{100 * ck['clock_tree_fraction']:.1f} %: "
+              f"{ck['pj_per_busy_cycle']:.2f} pJ per busy cycle (--clock-gating none|enable|memory)")
     rows = [
         ("energy per classification (nJ)", _f(r["energy_per_classification_nj"]), _f(s["energy_per_classification_nj"])),
         ("  of which dynamic (nJ)", _f(r["energy_per_classification_dynamic_nj"]), ""),
