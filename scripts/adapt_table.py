@@ -43,20 +43,26 @@ def run(cmd: list[str], out: Path | None = None) -> None:
         tmp.replace(out)
 
 
+def _scopes(out: Path, dep: str, sh: str):
+    """(the run's JSON, its references, the fresh chip's rows by budget, scope, the scope's rows
+    by budget) for every scope of OUT/<dep>-<sh>.json (nothing when it is missing)."""
+    f = out / f"{dep}-{sh}.json"
+    if not f.exists():
+        return
+    d = json.loads(f.read_text())
+    ref = d["references"]
+    fr = {r["labels"]: r for r in ref.get("fresh", [])}
+    for scope in d["scopes"]:
+        yield d, ref, fr, scope, {r["labels"]: r for r in d["curves"] if r["scope"] == scope}
+
+
 def table(out: Path, shifts: list[str]) -> str:
     rows = ["| deployed by | shift | no learning (N = 0) | scope | +pp at 100 | +pp at 300 | +pp at 1,000 | "
             "+pp at 3,000 | forgotten pp at 3,000 | nJ / learning sample | µJ per pp at 1,000 | fresh chip at 3,000 | ceiling |",
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for dep in DEPLOY:
         for sh in shifts:
-            f = out / f"{dep}-{sh}.json"
-            if not f.exists():
-                continue
-            d = json.loads(f.read_text())
-            ref = d["references"]
-            fr = {r["labels"]: r for r in ref.get("fresh", [])}
-            for scope in d["scopes"]:
-                by = {r["labels"]: r for r in d["curves"] if r["scope"] == scope}
+            for d, ref, fr, scope, by in _scopes(out, dep, sh):
 
                 def pp(n):
                     r = by.get(n)
@@ -78,18 +84,11 @@ def class_table(out: Path) -> str:
     """The class-incremental runs: accuracy on the new classes and on the old ones per budget."""
     rows = ["| deployed by | scope | new classes at 0 | at 100 | at 300 | at 1,000 | at 3,000 | old classes at 0 | "
             "old at 3,000 | fresh chip, new classes at 3,000 | ceiling, new classes |", "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for dep in DEPLOY:
-        f = out / f"{dep}-newclasses.json"
-        if not f.exists():
-            continue
-        d = json.loads(f.read_text())
-        ref = d["references"]
-        fr = {r["labels"]: r for r in ref.get("fresh", [])}
 
-        def pc(r, key):
-            return "-" if r is None else (f"{100 * r[key + '_mean']:.1f} ± {100 * (r[key + '_std'] or 0):.1f} %")
-        for scope in d["scopes"]:
-            by = {r["labels"]: r for r in d["curves"] if r["scope"] == scope}
+    def pc(r, key):
+        return "-" if r is None else (f"{100 * r[key + '_mean']:.1f} ± {100 * (r[key + '_std'] or 0):.1f} %")
+    for dep in DEPLOY:
+        for _, ref, fr, scope, by in _scopes(out, dep, "newclasses"):
             rows.append(f"| {dep.replace('chip', '-chip')} | {scope} | "
                         + " | ".join(pc(by.get(n), "new_classes_accuracy") for n in (0, 100, 300, 1000, 3000))
                         + f" | {pc(by.get(0), 'old_classes_accuracy')} | {pc(by.get(3000), 'old_classes_accuracy')} | "
