@@ -61,7 +61,8 @@ def clock_costs(cfg: Config, tech, synth: dict | None, gating: str, learning: bo
     """(counter -> pJ per count of clock energy, a summary). The busy-cycle cost sits on the
     ``cycles`` counter; accesses that clock a gated word or register sit on their counters.
     ``synth``: the design's synthesis summary (``flipflops``, ``flipflops_without_enable``,
-    ``enable_groups``); None: no logic flip-flops (``--no-synth``: the register files alone).
+    ``enable_groups``); None: no logic flip-flops, the register files alone (the estimate itself
+    costs no clock at all with ``--no-synth``).
     ``tree``: the clock tree's fraction (default the table's ``clock_tree.fraction``)."""
     if gating not in GATING:
         raise ValueError(f"--clock-gating must be one of {', '.join(GATING)}, got {gating!r}")

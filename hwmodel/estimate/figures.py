@@ -1,6 +1,7 @@
 """The headline figures of the estimate and the corners of its ranges (docs/estimate.md §2, §4):
 energies, powers and overheads from the energy breakdowns (``figures``), the technology ends of
-the energy bracket (``energy_variants``) and the area corners (``area_corners``)."""
+the energy bracket (``energy_variants``), the leakage bracket (``leakage_corners``) and the area
+corners (``area_range_corners``)."""
 from __future__ import annotations
 
 import dataclasses
