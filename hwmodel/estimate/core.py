@@ -25,6 +25,8 @@ from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, me
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
 from .design import check_memories, critical_path_design, rtl_files, synthesize_design
+from .area import default_cache_dir
+from hwmodel.hw.rtlgen import top_parameters
 from .rate import DEFAULT_CLOCK_MHZ, SPOON_LATENCY_MS, resolve_rate
 from .tech import Tech, load_tech
 from .clocking import GATING, clock_costs
@@ -391,7 +393,10 @@ def _designs(cfg: Config, tech: Tech, synth: bool, rtl_dir, liberty, cache: bool
 
 def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, clock_mhz: float, rtl_dir,
             cache: bool, notes: list[str]) -> dict:
-    """Both chips' critical paths against the clock (``timing.py``), with a note when it is missed."""
+    """Both chips' critical paths against the clock (``timing.py``), with a note when it is missed,
+    and OpenSTA's worst path with the macros' access times (``sta.py``; key ``sta``, None
+    without OpenSTA)."""
+    from .sta import find_sta, sta_timing
     from .timing import check
     access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
     timing_res = {}
@@ -400,7 +405,27 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
         path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
         timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
                               max(access) if access else None)
-        timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm)
+        timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm, sta=None)
+        if find_sta() is None:
+            continue
+        f = timing_res[k]["delay_factor"]
+        period = 1e3 / clock_mhz
+        s = sta_timing(rtl_files(rtl_dir), "spoon_top", top_parameters(cfg, learning), timing_lib,
+                       access_ns=(max(access) if access else 0.0) / f, setup_ns=ff["setup_ns"], period_ns=period / f,
+                       cache_dir=default_cache_dir() if cache else None)
+        need = s["min_period_ns"] * f
+        timing_res[k]["sta"] = {"min_period_ns": need, "slack_ns": period - need, "max_clock_mhz": 1e3 / need,
+                                "library_arrival_ns": s["arrival_ns"], "start": s["start"], "end": s["end"],
+                                "memory_access_ns": max(access) if access else None}
+    if find_sta() is None:
+        notes.append("--timing: OpenSTA ('sta') is not installed: the static timing with the memories' access "
+                     "times is left out (scripts/install-sysdeps.sh installs Debian's opensta)")
+    else:
+        S = timing_res["learning"]["sta"]
+        if S["slack_ns"] < 0:
+            notes.append(f"clock {clock_mhz:g} MHz cannot be met by OpenSTA's worst path ({S['start']} -> "
+                         f"{S['end']}, memory access times included): it needs {S['min_period_ns']:.2f} ns "
+                         f"(at most {S['max_clock_mhz']:.0f} MHz)")
     T = timing_res["learning"]
     if T["slack_ns"] < 0:
         notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "

@@ -395,6 +395,10 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(osu, tmp_pa
         access + (L["library_delay_ns"] + ff["setup_ns"]) * L["delay_factor"])
     assert L["library_delay_ns"] >= inf_only["library_delay_ns"] * 0.95   # learning adds logic, not speed
     assert L["slack_ns"] == pytest.approx(10.0 - L["register_path_ns"]) and L["start"] and L["end"]
+    S = L["sta"]                       # OpenSTA's worst path, the macros' access time included
+    require_tool(None if S is not None else "OpenSTA ('sta') is not installed", "opensta")
+    assert S["slack_ns"] == pytest.approx(10.0 - S["min_period_ns"]) and S["memory_access_ns"] == pytest.approx(access)
+    assert S["min_period_ns"] > access and S["start"] and S["end"] and inf_only["sta"]["min_period_ns"] > 0
     fast = round(1e3 / L["register_path_ns"] * 1.5, 1)  # 50 % beyond what the register paths allow
     rc = main(["--config", "tiny", "--timing", "--clock", f"{fast:.1f}", "--samples", "4", "--train-samples", "8",
                "--rate", "100", "--json", "--out", str(tmp_path / "est")])
@@ -402,8 +406,10 @@ def test_timing_checks_the_clock_against_the_flattened_critical_path(osu, tmp_pa
     assert rc == 0
     md = (tmp_path / "est" / "report.md").read_text()
     assert "## Timing" in md and "cannot be met" in md
-    notes = [n for n in json.loads(out.out)["notes"] if "cannot be met" in n]
+    all_notes = json.loads(out.out)["notes"]
+    notes = [n for n in all_notes if "cannot be met" in n and "register paths need" in n]
     assert len(notes) == 1 and f"{L['register_path_ns'] - 1e3 / fast:.2f} ns more" in notes[0]
+    assert any("cannot be met by OpenSTA's worst path" in n for n in all_notes)
     assert main(["--config", "tiny", "--timing", "--no-synth"]) == 2
     assert "--timing needs synthesis" in capsys.readouterr().err
     assert main(["--config", "tiny", "--timing", "--liberty", str(osu), "--liberty-node", "250"]) == 2
