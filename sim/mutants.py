@@ -742,8 +742,11 @@ CATALOGUE: list[Mutant] = [
            ("tests/estimate/test_estimate_area.py::test_clock_gate_energy_of_an_integrated_cell_and_of_a_latch_and_an_and",)),
     # static timing with OpenSTA (hwmodel/estimate/sta.py)
     Mutant("sta_access_time_ignored", "sta", "the memory macros' read arc has no access time",
-           (("hwmodel/estimate/sta.py", '(tdp / "macros.lib").write_text(macro_liberty(cells, access_ns / tu, setup_ns / tu,',
-             '(tdp / "macros.lib").write_text(macro_liberty(cells, 0.0, setup_ns / tu,'),),
+           (("hwmodel/estimate/sta.py", '            acc = access_ns / tu', '            acc = 0.0'),),
+           ("tests/estimate/test_estimate_sta.py::test_the_macros_access_time_moves_the_worst_path",)),
+    Mutant("sta_access_by_shape_ignored", "sta", "every macro takes the slowest macro's access time",
+           (("hwmodel/estimate/sta.py", 'acc = {n: access_ns.get((c["DEPTH"], c["WIDTH"]), worst) / tu for n, c in cells.items()}',
+             'acc = {n: worst / tu for n, c in cells.items()}'),),
            ("tests/estimate/test_estimate_sta.py::test_the_macros_access_time_moves_the_worst_path",)),
     Mutant("sta_one_macro_shape", "sta", "every memory macro described by one cell whatever its depth and width",
            (("hwmodel/estimate/sta.py", "        name = f\"sram_{prm['DEPTH']}x{prm['WIDTH']}_a{prm['AW']}\"",

@@ -410,8 +410,15 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
             continue
         f = timing_res[k]["delay_factor"]
         period = 1e3 / clock_mhz
+        # each macro's access time (CACTI's, by its rows and width; a register file: the library
+        # flip-flop's clock-to-Q), in the library's time at its node and supply
+        acc = {}
+        for m in L["memories"].values():
+            key = (-(-m["depth"] // m["banks"]), m["word_bits"])
+            acc[key] = max(acc.get(key, 0.0), m["access_ns"] / f if m.get("access_ns") is not None
+                           else ff["clk_to_q_ns"])
         s = sta_timing(rtl_files(rtl_dir), "spoon_top", top_parameters(cfg, learning), timing_lib,
-                       access_ns=(max(access) if access else 0.0) / f, setup_ns=ff["setup_ns"], period_ns=period / f,
+                       access_ns=acc, setup_ns=ff["setup_ns"], period_ns=period / f,
                        cache_dir=default_cache_dir() if cache else None)
         need = s["min_period_ns"] * f
         timing_res[k]["sta"] = {"min_period_ns": need, "slack_ns": period - need, "max_clock_mhz": 1e3 / need,

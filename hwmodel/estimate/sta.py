@@ -2,8 +2,9 @@
 included with each SRAM macro's access time.
 
 ``sta_timing(files, top, params, liberty, access_ns, setup_ns, period_ns)``: Yosys synthesizes
-``top`` flattened and maps it to ``liberty`` (``dfflibmap``; ``abc -liberty``), the memories kept
-as black boxes, and writes the netlist. Every ``sram`` instance becomes a cell of its shape
+``top`` flattened and maps it to ``liberty`` as the timing flow does (``dfflibmap``; ``abc
+-liberty -constr -D``: ABC buffers and sizes the high-fanout nets), the memories kept as black
+boxes, and writes the netlist. Every ``sram`` instance becomes a cell of its shape
 (``sram_<DEPTH>x<WIDTH>_a<AW>``) described by a generated liberty (``macro_liberty``): a clock pin,
 a ``rising_edge`` arc from the clock to ``rdata`` of ``access_ns`` and a ``setup_rising``
 constraint of ``setup_ns`` on every input (addresses, data, enables), all in the library's time
@@ -26,9 +27,9 @@ from hwmodel.util.checks import atomic_write_text
 from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, hash_sources, read_liberty,
                    run_yosys, synth_front, top_parameter_names)
 from .libs import liberty_text, units
-from .timing import LOAD_FF, TimingError
+from .timing import LOAD_FF, TimingError, driver_cell
 
-STA_VERSION = "1"
+STA_VERSION = "2"
 STA_TIMEOUT_S = 600
 _SRAM_INST = re.compile(r"\bsram\s+#\((.*?)\)\s*(\\\S+|\w+)\s*\(", re.S)
 
@@ -50,8 +51,10 @@ def macro_cells(netlist: str) -> tuple[str, dict[str, dict[str, int]]]:
     return _SRAM_INST.sub(rename, netlist), cells
 
 
-def macro_liberty(cells: dict[str, dict[str, int]], access: float, setup: float, time_unit: str = "1ns") -> str:
-    """A liberty of the memory macros (see module doc): ``access`` and ``setup`` in ``time_unit``."""
+def macro_liberty(cells: dict[str, dict[str, int]], access: float | dict[str, float], setup: float,
+                  time_unit: str = "1ns") -> str:
+    """A liberty of the memory macros (see module doc): ``access`` (one for all, or per cell) and
+    ``setup`` in ``time_unit``."""
     out = ["library (hwmodel_macros) {", "  delay_model : table_lookup;", f'  time_unit : "{time_unit}";',
            '  voltage_unit : "1V";', '  current_unit : "1mA";', "  capacitive_load_unit (1,pf);",
            '  pulling_resistance_unit : "1kohm";', '  leakage_power_unit : "1nW";', "  nom_voltage : 1.0;",
@@ -64,8 +67,10 @@ def macro_liberty(cells: dict[str, dict[str, int]], access: float, setup: float,
             f"bit_to : 0; downto : true; }}" for w in widths]
     setup_arc = (f'timing () {{ related_pin : "clk"; timing_type : setup_rising; rise_constraint (scalar) '
                  f'{{ values ("{setup:.6g}"); }} fall_constraint (scalar) {{ values ("{setup:.6g}"); }} }}')
-    read_arc = (f'timing () {{ related_pin : "clk"; timing_type : rising_edge; cell_rise (scalar) '
-                f'{{ values ("{access:.6g}"); }} cell_fall (scalar) {{ values ("{access:.6g}"); }} '
+
+    def read_arc(a: float) -> str:
+        return (f'timing () {{ related_pin : "clk"; timing_type : rising_edge; cell_rise (scalar) '
+                f'{{ values ("{a:.6g}"); }} cell_fall (scalar) {{ values ("{a:.6g}"); }} '
                 f'rise_transition (scalar) {{ values ("0"); }} fall_transition (scalar) {{ values ("0"); }} }}')
 
     def port(name: str, width: int, body: str) -> str:
@@ -77,7 +82,8 @@ def macro_liberty(cells: dict[str, dict[str, int]], access: float, setup: float,
         out.append("    pin (clk) { direction : input; clock : true; capacitance : 0; }")
         for p, w in (("raddr", c["AW"]), ("waddr", c["AW"]), ("wdata", c["WIDTH"]), ("re", 1), ("we", 1)):
             out.append(port(p, w, f"direction : input; capacitance : 0; {setup_arc}"))
-        out.append(port("rdata", c["WIDTH"], f"direction : output; {read_arc}"))
+        a = access[name] if isinstance(access, dict) else access
+        out.append(port("rdata", c["WIDTH"], f"direction : output; {read_arc(a)}"))
         out.append("  }")
     out.append("}")
     return "\n".join(out) + "\n"
@@ -99,10 +105,12 @@ def parse_report(text: str) -> dict:
 
 
 def sta_timing(files: list[str | Path], top: str, params: dict[str, int], liberty: str | Path, *,
-               access_ns: float, setup_ns: float, period_ns: float, cache_dir: Path | None = None) -> dict:
-    """The worst path of the mapped chip by OpenSTA (module doc), all times in the library's
-    units: ``arrival_ns``, ``required_ns``, ``slack_ns``, ``min_period_ns`` (= period - slack),
-    ``start``, ``end``, ``macros`` (the memory shapes)."""
+               access_ns: float | dict[tuple[int, int], float], setup_ns: float, period_ns: float,
+               cache_dir: Path | None = None) -> dict:
+    """The worst path of the mapped chip by OpenSTA (module doc), all times in ns at the
+    library's node and supply: ``access_ns`` one for every macro, or by (rows, width) of a macro
+    with the largest for a shape it does not name; ``arrival_ns``, ``required_ns``, ``slack_ns``,
+    ``min_period_ns`` (= period - slack), ``start``, ``end``, ``macros`` (the memory shapes)."""
     yosys, sta = find_yosys(), find_sta()
     if yosys is None:
         raise AreaError("yosys not found on PATH (install it, or leave out --timing)")
@@ -116,7 +124,9 @@ def sta_timing(files: list[str | Path], top: str, params: dict[str, int], libert
     key = None
     if cache_dir is not None:
         h = hash_sources(paths)
-        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, STA_VERSION, LOAD_FF, round(access_ns, 9),
+        acc_key = sorted((list(k), round(v, 9)) for k, v in access_ns.items()) if isinstance(access_ns, dict) \
+            else round(access_ns, 9)
+        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, STA_VERSION, LOAD_FF, acc_key,
                              round(setup_ns, 9), round(period_ns, 9)]).encode())
         h.update(Path(liberty).read_bytes())
         key = Path(cache_dir) / f"{top}-sta-{h.hexdigest()[:20]}.json"
@@ -129,14 +139,24 @@ def sta_timing(files: list[str | Path], top: str, params: dict[str, int], libert
     with tempfile.TemporaryDirectory(prefix="hwmodel-sta-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp)
+        # the mapping of the timing flow (timing.critical_path): ABC with a delay target buffers
+        # and sizes high-fanout nets, as a physical flow would before timing sign-off
+        driver = driver_cell(lib.areas)
+        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF:g}\n")
         lines = synth_front(paths, top, bbs, prm) + [
-            "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"', f'abc -liberty "{lib.path}"', "opt_clean",
+            "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
+            f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean",
             f'write_verilog -noattr -noexpr -simple-lhs "{tdp / "net.v"}"']
         run_yosys(yosys, lines, tdp, f"{top} (STA netlist)", liberty, expect=tdp / "net.v")
         net, cells = macro_cells((tdp / "net.v").read_text())
         (tdp / "net_macros.v").write_text(net)
         tu = u["time_ns"]
-        (tdp / "macros.lib").write_text(macro_liberty(cells, access_ns / tu, setup_ns / tu,
+        if isinstance(access_ns, dict):
+            worst = max(access_ns.values(), default=0.0)
+            acc = {n: access_ns.get((c["DEPTH"], c["WIDTH"]), worst) / tu for n, c in cells.items()}
+        else:
+            acc = access_ns / tu
+        (tdp / "macros.lib").write_text(macro_liberty(cells, acc, setup_ns / tu,
                                                       {1.0: "1ns", 1e-3: "1ps"}.get(tu, "1ns")))
         script = "\n".join([
             f'read_liberty "{lib.path}"', f'read_liberty "{tdp / "macros.lib"}"', f'read_verilog "{tdp / "net_macros.v"}"',

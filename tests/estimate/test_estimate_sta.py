@@ -75,3 +75,9 @@ def test_the_macros_access_time_moves_the_worst_path(tools):
     assert slow["slack_ns"] == pytest.approx(100.0 - slow["min_period_ns"], abs=1e-3)
     short = sta_timing(files, "spoon_top", params, tools, access_ns=50.0, setup_ns=0.2, period_ns=20.0)
     assert short["slack_ns"] < 0 and short["min_period_ns"] == pytest.approx(slow["min_period_ns"], abs=1e-3)
+    # by shape: only conv_pot's macro (64 x 40) is slow, so the worst path starts there
+    shapes = {tuple(int(v) for v in m[5:].split("_a")[0].split("x")): 0.0 for m in slow["macros"]}
+    assert (64, 40) in shapes
+    one = sta_timing(files, "spoon_top", params, tools, access_ns={**shapes, (64, 40): 50.0}, setup_ns=0.2,
+                     period_ns=100.0)
+    assert one["start"] == "u_conv_pot" and one["arrival_ns"] >= 50.0
