@@ -24,10 +24,9 @@ import tempfile
 from pathlib import Path
 
 from hwmodel.util.checks import atomic_write_text
-from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, hash_sources, read_liberty,
-                   run_yosys, synth_front, top_parameter_names)
+from .area import FLOW_VERSION, AreaError, find_yosys, hash_sources, read_liberty, run_yosys
 from .libs import liberty_text, units
-from .timing import LOAD_FF, TimingError, driver_cell
+from .timing import LOAD_FF, TimingError, design_sources, mapped_flow
 
 STA_VERSION = "2"
 STA_TIMEOUT_S = 600
@@ -116,11 +115,7 @@ def sta_timing(files: list[str | Path], top: str, params: dict[str, int], libert
         raise AreaError("yosys not found on PATH (install it, or leave out --timing)")
     if sta is None:
         raise TimingError("OpenSTA ('sta') not found on PATH: scripts/install-sysdeps.sh installs Debian's opensta")
-    paths = [Path(f).resolve() for f in files]
-    mods = _modules_in(paths)
-    bbs = sorted(m for m in mods if MEMORY_MODULE.match(m) and m != top)
-    names = top_parameter_names(mods[top], top)
-    prm = {k: int(v) for k, v in params.items() if k in names}
+    paths, bbs, prm = design_sources(files, top, params)
     key = None
     if cache_dir is not None:
         h = hash_sources(paths)
@@ -139,13 +134,9 @@ def sta_timing(files: list[str | Path], top: str, params: dict[str, int], libert
     with tempfile.TemporaryDirectory(prefix="hwmodel-sta-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp)
-        # the mapping of the timing flow (timing.critical_path): ABC with a delay target buffers
-        # and sizes high-fanout nets, as a physical flow would before timing sign-off
-        driver = driver_cell(lib.areas)
-        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF:g}\n")
-        lines = synth_front(paths, top, bbs, prm) + [
-            "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
-            f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean",
+        # the mapping of the timing flow: ABC with a delay target buffers and sizes the
+        # high-fanout nets, as a physical flow would before timing sign-off
+        lines = mapped_flow(paths, top, bbs, prm, lib, tdp) + [
             f'write_verilog -noattr -noexpr -simple-lhs "{tdp / "net.v"}"']
         run_yosys(yosys, lines, tdp, f"{top} (STA netlist)", liberty, expect=tdp / "net.v")
         net, cells = macro_cells((tdp / "net.v").read_text())

@@ -89,6 +89,32 @@ def driver_cell(areas: dict[str, float]) -> str | None:
     return min(bufs, key=lambda n: (bufs[n], n)) if bufs else None
 
 
+def design_sources(files: list[str | Path], top: str, params: dict[str, int]) -> tuple[list[Path], list[str], dict]:
+    """(the Verilog files, the memory modules to black-box, ``top``'s parameters that it has) of a
+    timing flow; ``AreaError`` when ``top`` is not in the files."""
+    paths = [Path(f).resolve() for f in files]
+    mods = _modules_in(paths)
+    if top not in mods:
+        raise AreaError(f"top module '{top}' not found in {len(paths)} Verilog file(s)")
+    bbs = sorted(m for m in mods if MEMORY_MODULE.match(m) and m != top)
+    names = top_parameter_names(mods[top], top)
+    return paths, bbs, {k: int(v) for k, v in params.items() if k in names}
+
+
+def mapped_flow(paths: list[Path], top: str, bbs: list[str], prm: dict[str, int], lib, tdp: Path) -> list[str]:
+    """The Yosys script of the timing flows (``critical_path``, ``sta.sta_timing``): synthesize,
+    flatten (the memories stay black boxes), map the flip-flops and the logic to ``lib`` with ABC
+    and a delay target, so that ABC buffers and sizes the high-fanout nets, every input driven by
+    the library's smallest buffer and every output loaded with ``LOAD_FF`` (``tdp/io.constr``)."""
+    driver = driver_cell(lib.areas)
+    # ABC reads set_load in fF whatever the library's unit (measured: on OSU 0.18 µm, "300"
+    # adds 0.36 ns to the worst path, as 300 fF on a BUFX2 would, not 300 pF)
+    (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF:g}\n")
+    return synth_front(paths, top, bbs, prm) + [
+        "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
+        f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
+
+
 def critical_path(files: list[str | Path], top: str, params: dict[str, int], liberty: str | Path, *,
                   cache_dir: Path | None = None) -> dict:
     """The flattened chip's worst combinational path in the liberty's units (see module doc):
@@ -96,13 +122,7 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     yosys = find_yosys()
     if yosys is None:
         raise AreaError("yosys not found on PATH (install it, set YOSYS=..., or leave out --timing)")
-    paths = [Path(f).resolve() for f in files]
-    mods = _modules_in(paths)
-    if top not in mods:
-        raise AreaError(f"top module '{top}' not found in {len(paths)} Verilog file(s)")
-    bbs = sorted(m for m in mods if MEMORY_MODULE.match(m) and m != top)
-    names = top_parameter_names(mods[top], top)
-    prm = {k: int(v) for k, v in params.items() if k in names}
+    paths, bbs, prm = design_sources(files, top, params)
     key = None
     if cache_dir is not None:
         h = hash_sources(paths)
@@ -117,14 +137,7 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     with tempfile.TemporaryDirectory(prefix="hwmodel-timing-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp)
-        driver = driver_cell(lib.areas)
-        # ABC reads set_load in fF whatever the library's unit (measured: on OSU 0.18 µm, "300"
-        # adds 0.36 ns to the worst path, as 300 fF on a BUFX2 would, not 300 pF)
-        (tdp / "io.constr").write_text((f"set_driving_cell {driver}\n" if driver else "") + f"set_load {LOAD_FF:g}\n")
-        lines = synth_front(paths, top, bbs, prm) + [
-            "flatten", "opt_clean", f'dfflibmap -liberty "{lib.path}"',
-            f'abc -liberty "{lib.path}" -constr "{tdp / "io.constr"}" -D 10000', "opt_clean"]
-        log = run_yosys(yosys, lines, tdp, f"{top} (timing)", liberty)
+        log = run_yosys(yosys, mapped_flow(paths, top, bbs, prm, lib, tdp), tdp, f"{top} (timing)", liberty)
     delays = [float(m.group(1)) for m in _DELAY.finditer(log)]
     if not delays:
         raise TimingError(f"ABC reported no delay for {top} with liberty '{liberty}'")
