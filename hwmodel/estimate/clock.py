@@ -25,35 +25,6 @@ from .libs import OSU018_NODE_NM, block, cells, default_liberty, flipflop, liber
 from .scaling import energy_factor
 
 
-def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
-    """Clock energy per cycle (fJ) of the library's smallest plain D flip-flop at the library's
-    nominal voltage, with its parts (``internal_fj``, ``pin_cap_ff``), ``nom_voltage`` and ``cell``."""
-    path = default_liberty() if path is None else path
-    text, vnom, (cell, body, ck, d) = flipflop(path)
-    u = units(text)
-    pb = pin_group(body, ck)
-    cap = float(re.search(r"\bcapacitance\s*:\s*([0-9.eE+-]+)", pb).group(1)) * u["cap_ff"]
-    groups = []
-    for g in re.finditer(r"internal_power\s*\(\s*\)", pb):
-        grp = block(pb, g.end())
-        when = re.search(r'when\s*:\s*"([^"]*)"', grp)
-        groups.append((when.group(1).replace(" ", "") if when else None, grp))
-    if any(w is not None for w, _ in groups):     # split by state: keep those with D = Q
-        q = "(Q|IQ)"
-        groups = [(w, g) for w, g in groups if w is not None and (
-            re.search(rf"(^|&)!{d}&!{q}($|&)", w) or re.search(rf"(^|&){d}&{q}($|&)", w))]
-    internal = []
-    for _, grp in groups:
-        rise = 0.0 if re.search(r"rise_power\s*\(\s*scalar", grp) else table(grp, "rise_power")[2][0][0]
-        fall = 0.0 if re.search(r"fall_power\s*\(\s*scalar", grp) else table(grp, "fall_power")[2][0][0]
-        internal.append((rise + fall) * u["cap_ff"])          # energy unit: capacitance unit x V²
-    if not internal:
-        raise ValueError(f"liberty '{path}': no clock-pin internal power of {cell} with D = Q")
-    e_int = sum(internal) / len(internal)
-    return {"fj_per_cycle": e_int + cap * vnom * vnom, "internal_fj": e_int, "pin_cap_ff": cap,
-            "nom_voltage": vnom, "cell": cell}
-
-
 def _groups(pb: str, related: str | None = None) -> list[tuple[str | None, str]]:
     """(when, group) of every ``internal_power`` group of a pin's group (``related``: only those
     whose related_pin is that pin)."""
@@ -69,18 +40,40 @@ def _groups(pb: str, related: str | None = None) -> list[tuple[str | None, str]]
 
 
 def _edge_energy(grp: str) -> float:
-    """rise + fall internal energy of one group at its tables' first entry (library units)."""
+    """rise + fall internal energy of one group at its tables' first entry (library units; a
+    ``scalar`` table counts 0)."""
     e = 0.0
     for kind in ("rise_power", "fall_power"):
-        if re.search(kind + r"\s*\(\s*scalar", grp) or not re.search(kind + r"\s*\(", grp):
-            continue
-        e += table(grp, kind)[2][0][0]
+        if not re.search(kind + r"\s*\(\s*scalar", grp):
+            e += table(grp, kind)[2][0][0]
     return e
 
 
 def _pin_cap(pb: str) -> float:
     m = re.search(r"\bcapacitance\s*:\s*([0-9.eE+-]+)", pb)
     return float(m.group(1)) if m else 0.0
+
+
+def ff_clock_fj(path: str | Path | None = None) -> dict[str, float | str]:
+    """Clock energy per cycle (fJ) of the library's smallest plain D flip-flop at the library's
+    nominal voltage, with its parts (``internal_fj``, ``pin_cap_ff``), ``nom_voltage`` and ``cell``."""
+    path = default_liberty() if path is None else path
+    text, vnom, (cell, body, ck, d) = flipflop(path)
+    u = units(text)
+    pb = pin_group(body, ck)
+    cap = _pin_cap(pb) * u["cap_ff"]
+    groups = _groups(pb)
+    if any(w is not None for w, _ in groups):     # split by state: keep those with D = Q
+        q = "(Q|IQ)"
+        groups = [(w, g) for w, g in groups if w is not None and (
+            re.search(rf"(^|&)!{d}&!{q}($|&)", w) or re.search(rf"(^|&){d}&{q}($|&)", w))]
+    # energy unit: capacitance unit x V²
+    internal = [_edge_energy(grp) * u["cap_ff"] for _, grp in groups]
+    if not internal:
+        raise ValueError(f"liberty '{path}': no clock-pin internal power of {cell} with D = Q")
+    e_int = sum(internal) / len(internal)
+    return {"fj_per_cycle": e_int + cap * vnom * vnom, "internal_fj": e_int, "pin_cap_ff": cap,
+            "nom_voltage": vnom, "cell": cell}
 
 
 def _smallest(text: str, test) -> tuple[str, str] | None:
