@@ -122,13 +122,21 @@ def _stages(enabled: bool):
         what = f"timing the flattened {'learning' if learning else 'inference-only'} design (Yosys, ABC)"
         return timed(what + " (~40 s each the first time, cached afterwards)", orig_t)(cfg, learning, liberty, **kw)
 
+    orig_a = core.sta_design
+
+    def sta(cfg, learning, liberty, **kw):
+        what = f"static timing of the {'learning' if learning else 'inference-only'} design (Yosys, OpenSTA)"
+        return timed(what + " (~40 s each the first time, cached afterwards)", orig_a)(cfg, learning, liberty, **kw)
+
     core.measure_counters = timed("running the model (brief training, then the measured digits)", orig_m)
     core.synthesize_design = synth
     core.critical_path_design = timing
+    core.sta_design = sta
     try:
         yield
     finally:
         core.measure_counters, core.synthesize_design, core.critical_path_design = orig_m, orig_s, orig_t
+        core.sta_design = orig_a
 
 
 def _config(args) -> Config:

@@ -24,9 +24,7 @@ from .cacti import INSTALL as CACTI_INSTALL
 from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, memory_specs, traffic
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
-from .design import check_memories, critical_path_design, rtl_files, synthesize_design
-from .area import default_cache_dir
-from hwmodel.hw.rtlgen import top_parameters
+from .design import check_memories, critical_path_design, rtl_files, sta_design, synthesize_design
 from .rate import DEFAULT_CLOCK_MHZ, SPOON_LATENCY_MS, resolve_rate
 from .tech import Tech, load_tech
 from .clocking import GATING, clock_costs
@@ -396,9 +394,10 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
     """Both chips' critical paths against the clock (``timing.py``), with a note when it is missed,
     and OpenSTA's worst path with the macros' access times (``sta.py``; key ``sta``, None
     without OpenSTA)."""
-    from .sta import find_sta, sta_timing
+    from .sta import find_sta
     from .timing import check
     access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
+    have_sta = find_sta() is not None
     timing_res = {}
     for learning in (True, False):
         k = "learning" if learning else "inference_only"
@@ -406,7 +405,7 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
         timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
                               max(access) if access else None)
         timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm, sta=None)
-        if find_sta() is None:
+        if not have_sta:
             continue
         f = timing_res[k]["delay_factor"]
         period = 1e3 / clock_mhz
@@ -417,14 +416,13 @@ def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, c
             key = (-(-m["depth"] // m["banks"]), m["word_bits"])
             acc[key] = max(acc.get(key, 0.0), m["access_ns"] / f if m.get("access_ns") is not None
                            else ff["clk_to_q_ns"])
-        s = sta_timing(rtl_files(rtl_dir), "spoon_top", top_parameters(cfg, learning), timing_lib,
-                       access_ns=acc, setup_ns=ff["setup_ns"], period_ns=period / f,
-                       cache_dir=default_cache_dir() if cache else None)
+        s = sta_design(cfg, learning, timing_lib, access_ns=acc, setup_ns=ff["setup_ns"], period_ns=period / f,
+                       rtl_dir=rtl_dir, cache=cache)
         need = s["min_period_ns"] * f
         timing_res[k]["sta"] = {"min_period_ns": need, "slack_ns": period - need, "max_clock_mhz": 1e3 / need,
                                 "library_arrival_ns": s["arrival_ns"], "start": s["start"], "end": s["end"],
                                 "memory_access_ns": max(access) if access else None}
-    if find_sta() is None:
+    if not have_sta:
         notes.append("--timing: OpenSTA ('sta') is not installed: the static timing with the memories' access "
                      "times is left out (scripts/install-sysdeps.sh installs Debian's opensta)")
     else:

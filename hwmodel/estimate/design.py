@@ -39,6 +39,14 @@ def critical_path_design(cfg: Config, learning: bool, liberty, *, rtl_dir=None, 
                          cache_dir=default_cache_dir() if cache else None)
 
 
+def sta_design(cfg: Config, learning: bool, liberty, *, access_ns, setup_ns: float, period_ns: float,
+               rtl_dir=None, cache: bool = True) -> dict:
+    """OpenSTA's worst path of the flattened chip with LEARNING = 0/1 (``sta.sta_timing``)."""
+    from .sta import sta_timing
+    return sta_timing(rtl_files(rtl_dir), TOP, top_parameters(cfg, learning), liberty, access_ns=access_ns,
+                      setup_ns=setup_ns, period_ns=period_ns, cache_dir=default_cache_dir() if cache else None)
+
+
 def rtl_memory_name(instance: str, cfg: Config) -> str | None:
     """The memory of ``hwmodel.spec.layers.organisation`` an ``sram`` instance of rtl/spoon_top.v
     implements (one bank of it for a banked weight memory), from its instance path."""
