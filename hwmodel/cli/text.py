@@ -40,6 +40,8 @@ def print_train(res: dict) -> None:
     if res.get("learn_samples_per_second"):
         print(f"integer model, one core: {res['learn_samples_per_second']:,.0f} learning samples/s (conv front "
               f"end computed once), {res['infer_samples_per_second']:,.0f} inference samples/s (conv included)")
+    if res.get("phase_seconds"):
+        print("wall time: " + ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in res["phase_seconds"].items()))
 
 
 def tune_text(s: dict) -> str:

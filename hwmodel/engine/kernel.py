@@ -29,9 +29,12 @@ from hwmodel.spec.counters import counter_names
 
 
 @njit(cache=True, nogil=True)
-def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
+def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front, order):
     """Run len(labels) samples; sample n owns events offsets[n]:offsets[n+1] of
-    ``events = (x, y, c, offsets)``; ``state`` is the tuple of ``STATE_ARRAYS``.
+    ``events = (x, y, c, offsets)``; ``state`` is the tuple of ``STATE_ARRAYS``. ``order`` (one
+    entry per label, or empty): the n-th sample run is sample order[n] of ``events`` and
+    ``front`` (labels[n] its label), instead of sample n: a pass in another order without
+    copying the events.
 
     preds[n] receives the predicted class; cnt (2, n_counters) accumulates the counters and,
     when cnt_ps has len(labels) rows, cnt_ps[n] receives sample n's own counters.
@@ -43,7 +46,8 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
     """
     ex, ey, ec, offsets = events
     fidx, foff, fpos, fsw = front
-    cached = foff.shape[0] == labels.shape[0] + 1
+    ordered = order.shape[0] == labels.shape[0]
+    cached = foff.shape[0] == (offsets.shape[0] if ordered else labels.shape[0] + 1)
     kern, pot, spk, w, acc, act, dact, bf, out, lut, lfsr = state
     C, O, Q, NIN = g[G_C], g[G_O], g[G_Q], g[G_NIN]
     MODE, SS, LB, ONE, NCNT = g[G_MODE], g[G_SS], g[G_LUTB], g[G_ONE], g[G_NCNT]
@@ -69,6 +73,7 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
         label = labels[n]
         # clear: conv potentials and spikes, every fc{k}_acc
         last = n == labels.shape[0] - 1
+        s = order[n] if ordered else n
         if not cached or last:
             pot[:, :] = 0
             spk[:, :] = 0
@@ -84,17 +89,17 @@ def run_stack(g, lay, events, labels, learn, state, preds, cnt, cnt_ps, front):
         # the active inputs of layer 1 (spec §7 scan, the bias last); each scan of the spike map
         # by a layer is counted where it happens
         if cached:
-            f0, f1 = foff[n], foff[n + 1]
+            f0, f1 = foff[s], foff[s + 1]
             na = f1 - f0
             active[:na] = fidx[f0:f1]
             active[na] = NIN
             na += 1
-            count_events(c, CY, C, offsets[n + 1] - offsets[n], fpos[n], fsw[n])
+            count_events(c, CY, C, offsets[s + 1] - offsets[s], fpos[s], fsw[s])
             if last:   # the conv maps of the last sample, as the run without the cache leaves them
-                conv_events(ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk, C, g[G_K], g[G_S], g[G_PAD],
+                conv_events(ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, C, g[G_K], g[G_S], g[G_PAD],
                             g[G_O], g[G_POOL], Q, g[G_PB], g[G_THETA])
         else:
-            event_phase(g, ex, ey, ec, offsets[n], offsets[n + 1], kern, pot, spk, c, CY)
+            event_phase(g, ex, ey, ec, offsets[s], offsets[s + 1], kern, pot, spk, c, CY)
             na = scan_spikes(spk, active, Q, C, NIN)
         for k in range(NL):
             row = lay[k]
@@ -172,6 +177,7 @@ class FrontEnd:
 
 
 NO_FRONT = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+NO_ORDER = np.zeros(0, np.int64)   # run_stack: the samples in their own order
 
 
 class StackProcessor:
@@ -232,13 +238,33 @@ class StackProcessor:
         return front.arrays()
 
     def run(self, batch, labels: np.ndarray | None = None, *, learn: bool = False,
-            record: bool = False, front: FrontEnd | None = None) -> RunResult:
+            record: bool = False, front: FrontEnd | None = None,
+            order: np.ndarray | None = None) -> RunResult:
         """Process every sample of ``batch`` (an ``EventBatch``) in order; labels are required
         when learning. ``record``: one kernel call per sample, per-sample counters and traces.
         ``front``: the batch's ``front_end`` (same samples, same order), computed once for
-        several passes; the results are the same."""
-        n = len(batch)
-        fa = self._front_arrays(front, n)
+        several passes; the results are the same. ``order``: process the samples order[0],
+        order[1], ... of ``batch`` instead (``labels`` and ``front`` are the whole batch's):
+        the same as ``run(batch.subset(order), labels[order], front=front.subset(order))``,
+        without copying the events (results in the order processed)."""
+        if order is not None:
+            order = np.asarray(order)
+            if order.ndim != 1 or not np.issubdtype(order.dtype, np.integer):
+                raise ValueError("the order must be a 1-D array of sample indices")
+            if len(order) and (order.min() < 0 or order.max() >= len(batch)):
+                raise ValueError(f"the order names samples outside 0..{len(batch) - 1}")
+            order = order.astype(np.int64)
+            if labels is not None:
+                labels = np.asarray(labels, np.int64)
+                if labels.shape != (len(batch),):
+                    raise ValueError(f"{len(labels)} labels for {len(batch)} samples")
+                labels = labels[order]
+            if record:
+                batch = batch.subset(order)
+                front = None if front is None else front.subset(order)
+                order = None
+        fa = self._front_arrays(front, len(batch))
+        n = len(batch) if order is None else len(order)
         if labels is None:
             if learn:
                 raise ValueError("learning needs labels")
@@ -254,7 +280,8 @@ class StackProcessor:
         preds = np.zeros(n, np.int64)
         cnt = self.zeros()
         if not record:
-            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0,) + cnt.shape, np.int64), fa)
+            self._kernel(batch, labels, learn, preds, cnt, np.zeros((0,) + cnt.shape, np.int64), fa,
+                         NO_ORDER if order is None else order)
             self.counters += cnt
             return RunResult(preds, cnt)
         ps = np.zeros((n,) + cnt.shape, np.int64)
@@ -267,9 +294,10 @@ class StackProcessor:
         self.counters += cnt
         return RunResult(preds, cnt, ps, traces)
 
-    def _kernel(self, batch, labels, learn, preds, cnt, ps, front=NO_FRONT) -> None:
+    def _kernel(self, batch, labels, learn, preds, cnt, ps, front=NO_FRONT, order=None) -> None:
         run_stack(self.g, self.lay, (batch.x, batch.y, batch.c, batch.offsets), labels, bool(learn),
-                  tuple(self.st[k] for k in STATE_ARRAYS), preds, cnt, ps, front)
+                  tuple(self.st[k] for k in STATE_ARRAYS), preds, cnt, ps, front,
+                  NO_ORDER if order is None else order)
 
     # ---- state views ------------------------------------------------------------------------
     def weights(self, k: int) -> np.ndarray:

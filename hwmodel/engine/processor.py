@@ -54,19 +54,18 @@ class Processor(StackProcessor):
         return p
 
     def run(self, batch, labels: np.ndarray | None = None, *, learn: bool = False,
-            record: bool = False, front=None) -> RunResult:
-        """Process every sample of ``batch`` in order. Labels are required when learning.
-        ``front``: the batch's ``front_end`` computed once (``StackProcessor.run``)."""
+            record: bool = False, front=None, order=None) -> RunResult:
+        """Process every sample of ``batch`` in order (or in ``order``). Labels are required when
+        learning. ``front``: the batch's ``front_end`` computed once (``StackProcessor.run``)."""
         try:
-            return super().run(batch, labels, learn=learn, record=record, front=front)
+            return super().run(batch, labels, learn=learn, record=record, front=front, order=order)
         except ValueError as e:
             raise ModelError(str(e)) from None
 
     def train_epoch(self, batch, labels: np.ndarray, order: np.ndarray, front=None) -> RunResult:
         """One on-chip learning pass over the samples in ``order`` (online, one at a time);
         ``front``: the whole batch's ``front_end`` (it is taken in ``order`` here)."""
-        return self.run(batch.subset(order), np.asarray(labels)[order], learn=True,
-                        front=None if front is None else front.subset(order))
+        return self.run(batch, labels, learn=True, front=front, order=order)
 
     def evaluate(self, batch, labels: np.ndarray | None = None, front=None) -> RunResult:
         return self.run(batch, labels, learn=False, front=front)

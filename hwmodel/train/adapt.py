@@ -131,7 +131,7 @@ def adapt_run(deployed: Processor, d: AdaptData, labels: list[int], scopes: list
         def learn(c: Processor, idx: np.ndarray) -> None:
             nonlocal lrn, n_learned
             if len(idx):
-                lrn += c.run(d.pool.subset(idx), d.y_pool[idx], learn=True, front=fr["pool"].subset(idx)).counters
+                lrn += c.run(d.pool, d.y_pool, learn=True, front=fr["pool"], order=idx).counters
                 n_learned += len(idx)
         for n in labels:
             if passes == 1:          # one online pass, measured at every budget on the way

@@ -38,9 +38,7 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     def train(proc, stop):
         for e in range(epochs):
             check(stop)
-            o = orders[e]
-            proc.run(prep.train.subset(o), np.asarray(prep.y_train)[o], learn=True,
-                     front=None if fr.get("train") is None else fr["train"].subset(o))
+            proc.run(prep.train, prep.y_train, learn=True, front=fr.get("train"), order=orders[e])
         return proc
 
     def acc(proc, batch, y, part):

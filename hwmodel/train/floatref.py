@@ -126,31 +126,22 @@ def _hidden_signals(W, woff, nin, nout, B, boff, yoff, d, g, e, lab, algo, norm,
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _step(w, gj, eta, wclip, x):
-    """One weight's update: w - eta * gj * x, clipped to [-wclip, wclip] (the one rule of every
-    float update)."""
-    return max(-wclip, min(wclip, w - eta * gj * x))
+def _step(w, u, wclip):
+    """One weight's update: w - u, clipped to [-wclip, wclip] (the one rule of every float
+    update; u = (eta * g_j) * x_i)."""
+    return max(-wclip, min(wclip, w - u))
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _update_row(row, gv, eta, wclip, x):
-    """row[j] -= eta * gv[j] * x (x = 1: the spike inputs), clipped, where gv[j] != 0 (elsewhere
-    the weight stays as it is)."""
-    for j in range(row.shape[0]):
-        w = row[j]
-        u = _step(w, gv[j], eta, wclip, x)
-        row[j] = u if gv[j] != 0.0 else w
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz):
-    """W_k -= eta * gv[j] * x_i for every input i (the spikes, or y_{k-1} with its bias). An
-    update by 0 leaves the weight as it is (clipped or not, since every weight already lies
-    inside the clip range), so only the columns where the signal is not 0 change: when they are
-    few (listed in ``nz``), only they are touched; else whole rows, keeping the others. Either
-    way the result is the same as updating every column."""
+def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz, ug):
+    """W_k -= (eta * gv[j]) * x_i for every input i (the spikes, x = 1, or y_{k-1} with its
+    bias), clipped. An update by 0 leaves the weight as it is (every weight already lies inside
+    the clip range; at most a -0.0 becomes +0.0, the same value), so only the columns where the
+    signal is not 0 need touching: when they are few (listed in ``nz``), only they are; else
+    whole rows, which vectorize. ``ug``: scratch for eta * gv[j], computed once per column."""
     cnt = 0
     for j in range(m):
+        ug[j] = eta * gv[j]
         if gv[j] != 0.0:
             nz[cnt] = j
             cnt += 1
@@ -162,22 +153,24 @@ def _update_layer(k, idx, a0, a1, W, w0, n, m, yb, yoff, gv, eta, wclip, nz):
         for t in range(a0, a1 + 1):
             row = Wk[idx[t] if t < a1 else n]
             if dense:
-                _update_row(row, gv, eta, wclip, 1.0)
+                for j in range(m):
+                    row[j] = _step(row[j], ug[j], wclip)
             else:
                 for c in range(cnt):
                     j = nz[c]
-                    row[j] = _step(row[j], gv[j], eta, wclip, 1.0)
+                    row[j] = _step(row[j], ug[j], wclip)
     else:
         x = yb[yoff[k - 1]:yoff[k - 1] + n + 1]
         for i in range(n + 1):
             row = Wk[i]
             xi = x[i]
             if dense:
-                _update_row(row, gv, eta, wclip, xi)
+                for j in range(m):
+                    row[j] = _step(row[j], ug[j] * xi, wclip)
             else:
                 for c in range(cnt):
                     j = nz[c]
-                    row[j] = _step(row[j], gv[j], eta, wclip, xi)
+                    row[j] = _step(row[j], ug[j] * xi, wclip)
 
 
 @njit(cache=True, nogil=True)
@@ -189,6 +182,7 @@ def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, y
     g = np.zeros(yoff[L - 1] + 1)
     e = np.empty(nout[L - 1])
     nz = np.empty(nout.max(), np.int64)
+    ug = np.empty(nout.max())
     for s in order:
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
@@ -199,10 +193,10 @@ def _epoch_stack(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, y
             if frozen and k < L - 1:
                 continue
             if k == L - 1:
-                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, e, eta[k], wclip[k], nz)
+                _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, e, eta[k], wclip[k], nz, ug)
             else:
                 _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g[yoff[k]:yoff[k] + nout[k]],
-                              eta[k], wclip[k], nz)
+                              eta[k], wclip[k], nz, ug)
 
 
 @njit(cache=True, nogil=True)
@@ -220,6 +214,7 @@ def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, 
     g = np.zeros(yoff[L - 1] + 1)
     e = np.empty(m)
     nz = np.empty(nout.max(), np.int64)
+    ug = np.empty(nout.max())
     for s in order:
         a0, a1 = off[s], off[s + 1]
         lab = labels[s]
@@ -228,11 +223,11 @@ def _epoch_shared(idx, off, labels, order, W, woff, nin, nout, B, boff, inv_as, 
         if not frozen:
             for k in range(L - 1):
                 _update_layer(k, idx, a0, a1, W, woff[k], nin[k], nout[k], yb, yoff, g[yoff[k]:yoff[k] + nout[k]],
-                              eta_h[k], wclip[k], nz)
+                              eta_h[k], wclip[k], nz, ug)
         for q in range(G):
             Wq = WO[q]
             _output(Wq, 0, n, m, yb, y0, inv_sig, one, lab, e)
-            _update_layer(L - 1, idx, a0, a1, Wq, 0, n, m, yb, yoff, e, eta_o[q], wclip[L - 1], nz)
+            _update_layer(L - 1, idx, a0, a1, Wq, 0, n, m, yb, yoff, e, eta_o[q], wclip[L - 1], nz, ug)
 
 
 @njit(cache=True, nogil=True)

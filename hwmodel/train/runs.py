@@ -146,6 +146,7 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     res = rep.results
     res.update(config=cfg.name, seed=cfg.seed, epochs=epochs, n_train=len(prep.y_train), n_val=prep.n_val,
                n_test=len(prep.y_test), mode=mode)
+    clock = _PhaseClock(res)
     orders = epoch_orders(len(prep.y_train), epochs, cfg.seed)
     proc = Processor.from_config(cfg, conv_kernels) if init_state is None else init_state.copy()
     if lfsr_start is not None:
@@ -153,8 +154,10 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
         res["lfsr_start"] = [int(v) for v in lfsr_start]
     _warm_up(proc, prep.train, prep.y_train)
     fronts = front_ends(proc, prep)
+    clock.lap("set_up")
     if tune:
         cfg = _tune(cfg, prep, orders, epochs, conv_kernels, fronts, progress, jobs, res, tune_fixed)
+        clock.lap("chip_tune")
         proc = Processor.from_config(cfg, conv_kernels)
         if lfsr_start is not None:
             proc.st["lfsr"][:] = np.asarray(roms.lfsr_reset(cfg, lfsr_start), np.int64)
@@ -164,12 +167,30 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
 
     if mode in ("on-chip", "both"):
         _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep, fronts)
+        clock.lap("on_chip")
     if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
         _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts)
+        clock.lap("baselines")
     if (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None:
         _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
-                          saturation, jobs, rep, fronts)
+                          saturation, jobs, rep, fronts, clock)
     return rep
+
+
+class _PhaseClock:
+    """Wall seconds of each phase of a training run, in ``results["phase_seconds"]`` (set-up: the
+    kernels' warm-up and the conv front ends; then the chip knob search, the on-chip run, the
+    baselines, each float reference; the text summary lists them in the order they ran): where a
+    run's time goes."""
+
+    def __init__(self, res: dict):
+        self.t = time.perf_counter()
+        self.out = res.setdefault("phase_seconds", {})
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.out[name] = round(now - self.t, 3)
+        self.t = now
 
 
 def _tune(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, fronts: dict, progress, jobs: int,
@@ -273,7 +294,7 @@ def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kern
 
 def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epochs: int, mode: str,
                       float_reference: bool, conv_kernels, progress, saturation: bool, jobs: int,
-                      rep: TrainReport, fronts: dict | None = None) -> None:
+                      rep: TrainReport, fronts: dict | None = None, clock: "_PhaseClock | None" = None) -> None:
     """The float DRTP reference and the off-chip BP network (quantized into the integer model), on
     the exact spike inputs of the chip's conv front end; gains chosen on validation."""
     res, curves = rep.results, rep.results["learning_curves"]
@@ -326,6 +347,8 @@ def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epoc
             rep.offchip = off
             if rep.test_counters is None:
                 rep.test_counters = te_off.counters
+        if clock is not None:
+            clock.lap("float_drtp" if algo == "drtp" else "float_bp")
     if "test_accuracy" in res and "float_test_accuracy" in res:
         res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
 

@@ -158,8 +158,9 @@ def test_bp_weights_must_start_inside_their_range():
 @pytest.mark.parametrize("nonzero", [1, 3, 16, 40])
 def test_update_layer_sparse_and_dense_rows_equal_the_full_update(k, nonzero):
     """_update_layer touches only the columns whose signal is not 0 (a list of them when they are
-    few, whole rows keeping the others when they are many): both must give, bit for bit, the
-    update of every column, W - eta * g * x clipped, with negative, positive and zero signals."""
+    few, whole rows, where an update by 0 changes nothing, when they are many): both must give,
+    bit for bit, the update of every column, W - (eta * g) * x clipped, with negative, positive
+    and zero signals."""
     from hwmodel.train.floatref import _update_layer
     rng = np.random.default_rng(100 * k + nonzero)
     n, m, wclip, eta = 30, 40, 20.0, 0.75
@@ -180,7 +181,7 @@ def test_update_layer_sparse_and_dense_rows_equal_the_full_update(k, nonzero):
     full = np.clip(W.reshape(n + 1, m) - eta * gv[None, :] * x[:, None], -wclip, wclip)
     full = np.where(gv[None, :] != 0.0, full, W.reshape(n + 1, m))
     got = W.copy()
-    _update_layer(k, idx, 0, len(idx), got, 0, n, m, yb, yoff, gv, eta, wclip, np.empty(m, np.int64))
+    _update_layer(k, idx, 0, len(idx), got, 0, n, m, yb, yoff, gv, eta, wclip, np.empty(m, np.int64), np.empty(m))
     np.testing.assert_array_equal(got.reshape(n + 1, m), full)
     assert (got != W).sum() > 0
 
