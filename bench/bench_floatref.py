@@ -9,15 +9,22 @@ hidden trajectory; both: ``--jobs`` threads). Both must give the same validation
 validation included), their ratio, and the integer chip model's learning samples/s on the same
 samples beside them (its conv front end computed in every pass, and once, as train does).
 ``--make-train`` also times the whole ``python -m hwmodel train --mode both`` (the main job of
-``make train``, after set-up) as a subprocess.
+``make train``, after set-up) as a subprocess. ``--torch`` also times DRTP written in PyTorch and
+trained in mini-batches of 100 (float32, the same topology, spike inputs, initial weights and B,
+every update of a batch summed as the online rule would apply them one by one) on one thread and
+on ``--jobs`` threads, beside one float DRTP run and the chip: the batched float code a DRTP
+study would otherwise use. PyTorch is not a dependency of the project: without it the comparison
+is skipped with a note (``pip install torch --index-url https://download.pytorch.org/whl/cpu``).
 
-    python bench/bench_floatref.py [--config spoon] [--epochs 3] [--jobs N] [--make-train]
+    python bench/bench_floatref.py [--config spoon] [--epochs 3] [--jobs N] [--make-train] [--torch]
 """
 from __future__ import annotations
 
 import subprocess
 import sys
 import time
+
+import numpy as np
 
 from hwmodel.util import checks
 from hwmodel.spec import roms
@@ -37,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=checks.count, default=None, help="threads (default: every core)")
     ap.add_argument("--make-train", action="store_true",
                     help="also time python -m hwmodel train --mode both (about a minute)")
+    ap.add_argument("--torch", action="store_true",
+                    help="also time a PyTorch DRTP at batch 100 on the same inputs (skipped without PyTorch)")
     try:
         a = ap.parse_args(argv)
     except SystemExit as e:
@@ -91,6 +100,8 @@ def main(argv=None) -> int:
         print(f"float {algo.upper():14s} {steps / t_ref:20,.0f} {steps / t_new:14,.0f} {t_ref / t_new:6.1f}x")
     print(f"{'integer chip model':20s} {chip_rate:20,.0f} {chip_rate_fe:14,.0f} {chip_rate_fe / chip_rate:6.1f}x   "
           f"(learning samples/s, one core; the conv computed in every pass / once)")
+    if a.torch:
+        _torch_comparison(cfg, init, tr, va, orders, a.epochs, jobs, chip_rate_fe)
     if a.make_train:
         cmd = [sys.executable, "-m", "hwmodel", "train", "--config", a.config, "--mode", "both", "--no-progress",
                "--json", "--jobs", str(jobs)]
@@ -102,6 +113,87 @@ def main(argv=None) -> int:
             return 1
         print(f"python -m hwmodel train --mode both (10 epochs, {jobs} thread(s)): {dt:.1f} s wall")
     return 0
+
+
+def _torch_comparison(cfg, init, tr, va, orders, epochs: int, jobs: int, chip_rate: float) -> None:
+    """Samples/s of PyTorch DRTP at batch 100 (1 and ``jobs`` threads) beside one float DRTP run of
+    the reference (gains 1, 1) on the same samples; a note instead when PyTorch is missing."""
+    try:
+        import torch
+    except ImportError:
+        print("PyTorch DRTP at batch 100: skipped (PyTorch is not installed; "
+              "pip install torch --index-url https://download.pytorch.org/whl/cpu)")
+        return
+    n = len(tr[2])
+    t0 = time.perf_counter()
+    _train_points(cfg, *init, "drtp", False, [(1.0, 1.0)], tr, va, epochs, orders, None)
+    ref_rate = epochs * n / (time.perf_counter() - t0)
+    print(f"{'float DRTP, one run':20s} {ref_rate:20,.0f}   (online, float64, one thread, validation included)")
+    threads = torch.get_num_threads()
+    try:
+        for th in sorted({1, jobs}):
+            torch.set_num_threads(th)
+            rate, acc, _ = torch_drtp(torch, cfg, init, tr, va, orders, epochs)
+            print(f"{'PyTorch DRTP b=100':20s} {rate:20,.0f}   ({th} thread(s), float32; validation "
+                  f"{100 * acc:.2f} %; the chip model learns {chip_rate / rate:.2f}x as many samples/s per core)"
+                  if th == 1 else f"{'PyTorch DRTP b=100':20s} {rate:20,.0f}   ({th} threads, float32)")
+    finally:
+        torch.set_num_threads(threads)
+
+
+def torch_drtp(torch, cfg, init, tr, va, orders, epochs: int, batch: int = 100) -> tuple[float, float, list]:
+    """DRTP of ``cfg``'s FC stack in PyTorch, mini-batches of ``batch`` (training samples/s over
+    ``epochs`` epochs, validation accuracy and the weights after them). Units as ``floatref.FloatStack``: weights
+    in LSBs, hidden activations clamp(z / 2^AS, +-YMAX), output error sigmoid(z / 2^(SS+LF)) * ONE
+    - ONE * onehot, hidden signal d * B[label]; learning rates 2^-LR (gains 1); no weight range."""
+    from hwmodel.train.floatref import FloatStack
+    net = FloatStack(cfg, *init, "drtp")
+    L = cfg.depth + 1
+    f32 = torch.float32
+    W = [torch.tensor(w, dtype=f32) for w in net.weights()]
+    B = [torch.tensor(net.B[net.boff[k]:net.boff[k + 1]].reshape(cfg.output.neurons, -1), dtype=f32)
+         for k in range(L - 1)]
+
+    def dense(t):
+        idx, off, _ = t
+        X = torch.zeros(len(off) - 1, int(net.nin[0]), dtype=f32)
+        rows = np.repeat(np.arange(len(off) - 1), np.diff(off))
+        X[torch.from_numpy(rows), torch.from_numpy(idx.astype(np.int64))] = 1.0
+        return X
+    X, Xv = dense(tr), dense(va)
+    y, yv = torch.from_numpy(np.asarray(tr[2], np.int64)), torch.from_numpy(np.asarray(va[2], np.int64))
+    one, inv_sig = float(cfg.one), float(net.inv_sig)
+
+    def forward(x):
+        ins, ds, h = [], [], x
+        for k in range(L):
+            ins.append(h)
+            z = h @ W[k][:-1] + W[k][-1]
+            if k < L - 1:
+                u = z * float(net.inv_as[k])
+                a = float(net.ymax[k])
+                ds.append(((u > -a) & (u < a)).to(f32))
+                h = u.clamp(-a, a)
+            else:
+                h = z
+        return ins, ds, h
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        for e in range(epochs):
+            order = torch.from_numpy(np.asarray(orders[e], np.int64))
+            for s in range(0, len(order), batch):
+                b = order[s:s + batch]
+                ins, ds, z = forward(X[b])
+                err = torch.sigmoid(z * inv_sig) * one
+                err[torch.arange(len(b)), y[b]] -= one
+                for k in range(L):
+                    g = err if k == L - 1 else ds[k] * B[k][y[b]]
+                    eta = float(net.lr[k])
+                    W[k][:-1] -= eta * (ins[k].T @ g)
+                    W[k][-1] -= eta * g.sum(0)
+        rate = epochs * len(y) / (time.perf_counter() - t0)
+        acc = float((forward(Xv)[2].argmax(1) == yv).to(f32).mean())
+    return rate, acc, [w.numpy().astype(np.float64) for w in W]
 
 
 if __name__ == "__main__":

@@ -100,7 +100,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
                     val: tuple[np.ndarray, np.ndarray, np.ndarray],
                     test: tuple[np.ndarray, np.ndarray, np.ndarray], epochs: int, orders: list[np.ndarray],
                     gains: tuple[float, ...] = GAINS, progress=None, frozen: bool = False,
-                    extend: int = MAX_EXTEND, jobs: int = 1) -> FloatResult:
+                    extend: int = MAX_EXTEND, jobs: int = 1, share=None) -> FloatResult:
     """Train on ``train`` for every pair of gains (hidden, output) and keep the pair with the best
     accuracy on ``val`` (equal accuracies: the pair nearest to 1); test accuracy is only reported.
     When the best pair lies on an edge of the grid, the grid grows in that direction (half the
@@ -113,7 +113,8 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
     gain together on shared hidden layers (their updates do not depend on the output layer), with
     the output gains one step beyond the grid's edges along (``_beyond``: a growth of the output
     axis then trains no hidden layer again), and ``jobs`` > 1 trains independent runs on that many
-    threads.
+    threads (``share``: a ``parallel.Share`` whose cores it shares with searches running at the
+    same time).
 
     ``init`` = (weights per layer, B fields per hidden layer), or the one-hidden-layer triple
     (w1, w2, b_fields). ``train``/``val``/``test`` are (idx, off, labels) CSR triples of disjoint
@@ -150,7 +151,7 @@ def train_reference(cfg: Config, algo: str, init, train: tuple[np.ndarray, np.nd
             jobs_list = [job + _beyond(job[0][0], axes[1], grown, extend, done, spare) for job in jobs_list]
         wanted = set(need)
         bump = None if progress is None else (lambda pts, _r: progress.update(sum(p in wanted for p in pts)))
-        for g, curve, w in _in_order(todo, map_threads(run, jobs_list, jobs, bump), spare, progress):
+        for g, curve, w in _in_order(todo, map_threads(run, jobs_list, jobs, bump, share), spare, progress):
             done[g] = curve[-1]
             grid.append({"g1": g[0], "g2": g[1], "val_accuracy": curve[-1]})
             key = (curve[-1], _closeness(g))

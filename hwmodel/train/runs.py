@@ -180,8 +180,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
 class _PhaseClock:
     """Wall seconds of each phase of a training run, in ``results["phase_seconds"]`` (set-up: the
     kernels' warm-up and the conv front ends; then the chip knob search, the on-chip run, the
-    baselines, each float reference; the text summary lists them in the order they ran): where a
-    run's time goes."""
+    baselines, each float reference, or ``float_references`` when both searches ran at once; the
+    text summary lists them in the order they ran): where a run's time goes."""
 
     def __init__(self, res: dict):
         self.t = time.perf_counter()
@@ -297,7 +297,7 @@ def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epoc
                       rep: TrainReport, fronts: dict | None = None, clock: "_PhaseClock | None" = None) -> None:
     """The float DRTP reference and the off-chip BP network (quantized into the integer model), on
     the exact spike inputs of the chip's conv front end; gains chosen on validation."""
-    res, curves = rep.results, rep.results["learning_curves"]
+    res = rep.results
     if not prep.n_val:
         raise ValueError("the float references choose their gains on a validation set: prep.val is empty")
     fronts = fronts or front_ends(proc, prep)
@@ -306,51 +306,115 @@ def _float_references(cfg: Config, prep: Prepared, proc: Processor, orders, epoc
     train_t, val_t, test_t = [(fronts[p].idx, fronts[p].off, y) for p, y in
                               (("train", prep.y_train), ("val", prep.y_val), ("test", prep.y_test))]
     algos = (["drtp"] if float_reference else []) + (["bp"] if mode in ("off-chip", "both") else [])
+    bars: dict = {}
+    done: dict = {}
+
+    def search(algo: str, share=None):
+        return train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bars.get(algo),
+                               jobs=jobs, share=share)
+    try:
+        # the bars inside the try: a Ctrl-C while one prints its first line (a user who reacts
+        # to that line) must keep what finished as well
+        if len(algos) > 1 and jobs > 1:
+            # both searches at once on the same cores: the runs of one fill the cores the other
+            # leaves idle (a grid step of 5 hidden trajectories on 2 cores, a growth of 1)
+            for algo in algos:
+                bars[algo] = _reference_bar(progress, algo)
+            _concurrent_searches(algos, search, jobs, done)
+            _lap(clock, "float_references")
+        else:
+            for algo in algos:
+                bars[algo] = _reference_bar(progress, algo)
+                done[algo] = search(algo)
+                _close(bars.pop(algo))
+                _lap(clock, "float_drtp" if algo == "drtp" else "float_bp")
+    except KeyboardInterrupt:
+        pass                    # ``done`` holds the searches that finished
+    finally:
+        for bar in bars.values():
+            _close(bar)
     for algo in algos:
-        bar = None
-        try:
-            # the bar inside the try: a Ctrl-C while it prints its first line (a user who
-            # reacts to that line) must keep what finished as well
-            bar = progress(f"float {algo.upper()} reference, gain grid", len(GAINS) ** 2) if progress else None
-            fr = train_reference(cfg, algo, init, train_t, val_t, test_t, epochs, orders, progress=bar,
-                                 jobs=jobs)
-        except KeyboardInterrupt:
-            if bar is not None:
-                bar.close()
+        if algo not in done:
             if rep.processor is None and rep.float_drtp is None:
-                raise  # nothing finished
+                raise KeyboardInterrupt  # nothing finished
             rep.interrupted = f"float {algo.upper()} {'reference' if algo == 'drtp' else 'training (off-chip)'}"
             res["interrupted"] = rep.interrupted
             break
-        if bar is not None:
-            bar.close()
-        search = {"runs": len(fr.grid), "g1_range": list(fr.gain_range[0]), "g2_range": list(fr.gain_range[1]),
-                  "at_edge": fr.at_edge}
-        if algo == "drtp":
-            rep.float_drtp = fr
-            res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
-                       float_val_accuracy=fr.val_accuracy, float_gains=list(fr.gains), float_gain_search=search)
-            curves["float_val_accuracy"] = fr.val_curve
-        else:
-            rep.float_bp = fr
-            off = Processor.from_config(cfg, conv_kernels)
-            for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
-                off.weights(k + 1)[...] = quantize(w, layer.wb)
-            te_off = off.copy().evaluate(prep.test, prep.y_test, front=fronts["test"])
-            res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
-                       offchip_val_accuracy=_acc(off, prep.val, prep.y_val, fronts["val"]),
-                       offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
-                       offchip_gains=list(fr.gains), offchip_gain_search=search)
-            curves["offchip_float_val_accuracy"] = fr.val_curve
-            if saturation:
-                res["offchip_saturation"] = saturation_stats(off, prep.test)
-            rep.offchip = off
-            if rep.test_counters is None:
-                rep.test_counters = te_off.counters
-        if clock is not None:
-            clock.lap("float_drtp" if algo == "drtp" else "float_bp")
+        _record_reference(cfg, prep, algo, done[algo], conv_kernels, saturation, rep, fronts)
     if "test_accuracy" in res and "float_test_accuracy" in res:
         res["quantization_gap_pp"] = 100.0 * (res["float_test_accuracy"] - res["test_accuracy"])
+
+
+def _lap(clock, name: str) -> None:
+    if clock is not None:
+        clock.lap(name)
+
+
+def _reference_bar(progress, algo: str):
+    return progress(f"float {algo.upper()} reference, gain grid", len(GAINS) ** 2) if progress else None
+
+
+def _close(bar) -> None:
+    if bar is not None:
+        bar.close()
+
+
+def _concurrent_searches(algos: list[str], search, jobs: int, done: dict) -> None:
+    """``search(algo, share)`` for every algorithm at once, sharing ``jobs`` cores
+    (``parallel.Share``); ``done[algo]`` receives each result (the same as a search alone: the
+    searches share no state). Ctrl-C, or an error in one search, stops all of them at their runs'
+    next check; what finished is kept in ``done`` and the exception is raised (an error rather
+    than the interruptions it caused)."""
+    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+    from hwmodel.util.parallel import Share
+    share = Share(jobs)
+    ex = ThreadPoolExecutor(len(algos), thread_name_prefix="hwmodel-search")
+    futs = {a: ex.submit(search, a, share) for a in algos}
+    try:
+        wait(list(futs.values()), return_when=FIRST_EXCEPTION)
+    finally:                    # Ctrl-C here, or a search failed: stop the others
+        if any(f.done() and f.exception() is not None for f in futs.values()) or \
+                not all(f.done() for f in futs.values()):
+            share.stop.set()
+        ex.shutdown(wait=True)
+        errors = []
+        for a in algos:
+            if futs[a].exception() is None:
+                done[a] = futs[a].result()
+            else:
+                errors.append(futs[a].exception())
+    if errors:
+        raise next((e for e in errors if not isinstance(e, KeyboardInterrupt)), errors[0])
+
+
+def _record_reference(cfg: Config, prep: Prepared, algo: str, fr, conv_kernels, saturation: bool,
+                      rep: TrainReport, fronts: dict) -> None:
+    """A finished float reference in the report: float DRTP's accuracies and gains, or the off-chip
+    BP network quantized into the integer model and evaluated on the chip."""
+    res, curves = rep.results, rep.results["learning_curves"]
+    search = {"runs": len(fr.grid), "g1_range": list(fr.gain_range[0]), "g2_range": list(fr.gain_range[1]),
+              "at_edge": fr.at_edge}
+    if algo == "drtp":
+        rep.float_drtp = fr
+        res.update(float_test_accuracy=fr.test_accuracy, float_train_accuracy=fr.train_accuracy,
+                   float_val_accuracy=fr.val_accuracy, float_gains=list(fr.gains), float_gain_search=search)
+        curves["float_val_accuracy"] = fr.val_curve
+        return
+    rep.float_bp = fr
+    off = Processor.from_config(cfg, conv_kernels)
+    for k, (w, layer) in enumerate(zip(fr.weights, list(cfg.hidden) + [cfg.output])):
+        off.weights(k + 1)[...] = quantize(w, layer.wb)
+    te_off = off.copy().evaluate(prep.test, prep.y_test, front=fronts["test"])
+    res.update(offchip_test_accuracy=te_off.accuracy(prep.y_test),
+               offchip_val_accuracy=_acc(off, prep.val, prep.y_val, fronts["val"]),
+               offchip_float_test_accuracy=fr.test_accuracy, offchip_float_val_accuracy=fr.val_accuracy,
+               offchip_gains=list(fr.gains), offchip_gain_search=search)
+    curves["offchip_float_val_accuracy"] = fr.val_curve
+    if saturation:
+        res["offchip_saturation"] = saturation_stats(off, prep.test)
+    rep.offchip = off
+    if rep.test_counters is None:
+        rep.test_counters = te_off.counters
 
 
 def event_savings(cfg: Config, counters: np.ndarray, n_samples: int) -> dict:

@@ -34,11 +34,13 @@ def check(stop: threading.Event | None) -> None:
 
 
 def map_threads(fn: Callable[[T, threading.Event | None], R], items: Iterable[T], jobs: int,
-                done: Callable[[T, R], object] | None = None) -> Iterator[R]:
+                done: Callable[[T, R], object] | None = None, share: "Share | None" = None) -> Iterator[R]:
     """``fn(item, stop)`` for every item on ``jobs`` threads; results in item order. ``done(item,
-    result)`` is called as each run finishes (from its thread: progress bars)."""
+    result)`` is called as each run finishes (from its thread: progress bars). ``share``: several
+    maps running at once (on their own threads) share its cores: a run starts when one of its
+    ``jobs`` slots is free, and its ``stop`` also stops the runs of every map sharing it."""
     items = list(items)
-    if jobs <= 1 or len(items) <= 1:
+    if share is None and (jobs <= 1 or len(items) <= 1):
         for it in items:
             r = fn(it, None)
             if done is not None:
@@ -46,14 +48,19 @@ def map_threads(fn: Callable[[T, threading.Event | None], R], items: Iterable[T]
             yield r
         return
     from concurrent.futures import ThreadPoolExecutor
-    stop = threading.Event()
+    stop = threading.Event() if share is None else share.stop
 
     def task(it):
-        r = fn(it, stop)
+        if share is None:
+            r = fn(it, stop)
+        else:
+            with share.slots:
+                check(stop)
+                r = fn(it, stop)
         if done is not None:
             done(it, r)
         return r
-    ex = ThreadPoolExecutor(max_workers=min(jobs, len(items)), thread_name_prefix="hwmodel")
+    ex = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items))), thread_name_prefix="hwmodel")
     futs = [ex.submit(task, it) for it in items]
     try:
         for f in futs:
@@ -63,3 +70,13 @@ def map_threads(fn: Callable[[T, threading.Event | None], R], items: Iterable[T]
         raise
     finally:
         ex.shutdown(wait=True, cancel_futures=True)
+
+
+class Share:
+    """The cores of maps that run at the same time (``map_threads(..., share=)``): ``jobs`` slots,
+    one per run in progress, and one ``stop`` for all of them (Ctrl-C or an error in any run stops
+    every run at its next check)."""
+
+    def __init__(self, jobs: int):
+        self.slots = threading.Semaphore(max(1, jobs))
+        self.stop = threading.Event()

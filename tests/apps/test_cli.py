@@ -17,8 +17,9 @@ def test_train_json_keys_and_outputs(tmp_path, capsys):
                 "learn_samples_per_second", "infer_samples_per_second"):
         assert key in res, key
     assert 0.0 <= res["test_accuracy"] <= 1.0
-    # where the time went, phase by phase
-    assert set(res["phase_seconds"]) == {"set_up", "on_chip", "baselines", "float_drtp", "float_bp"}
+    # where the time went, phase by phase (both float searches at once on several cores)
+    assert set(res["phase_seconds"]) in ({"set_up", "on_chip", "baselines", "float_drtp", "float_bp"},
+                                         {"set_up", "on_chip", "baselines", "float_references"})
     assert all(v >= 0 for v in res["phase_seconds"].values())
     assert (tmp_path / "run" / "weights.npz").is_file() and (tmp_path / "run" / "config.toml").is_file()
     rc = main(["eval", "--weights", str(tmp_path / "run" / "weights.npz"), "--n-test", "100", "--json"])
