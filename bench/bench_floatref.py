@@ -144,7 +144,8 @@ def _torch_comparison(cfg, init, tr, va, orders, epochs: int, jobs: int, chip_ra
 def torch_drtp(torch, cfg, init, tr, va, orders, epochs: int, batch: int = 100) -> tuple[float, float, list]:
     """DRTP of ``cfg``'s FC stack in PyTorch, mini-batches of ``batch`` (training samples/s over
     ``epochs`` epochs, validation accuracy and the weights after them). Units as ``floatref.FloatStack``: weights
-    in LSBs, hidden activations clamp(z / 2^AS, +-YMAX), output error sigmoid(z / 2^(SS+LF)) * ONE
+    in LSBs, bias inputs 1 (spikes) and YMAX (activations), hidden activations clamp(z / 2^AS,
+    +-YMAX), output error sigmoid(z / 2^(SS+LF)) * ONE
     - ONE * onehot, hidden signal d * B[label]; learning rates 2^-LR (gains 1); no weight range."""
     from hwmodel.train.floatref import FloatStack
     net = FloatStack(cfg, *init, "drtp")
@@ -164,11 +165,14 @@ def torch_drtp(torch, cfg, init, tr, va, orders, epochs: int, batch: int = 100) 
     y, yv = torch.from_numpy(np.asarray(tr[2], np.int64)), torch.from_numpy(np.asarray(va[2], np.int64))
     one, inv_sig = float(cfg.one), float(net.inv_sig)
 
+    # the bias input of layer 0 is 1 (the spikes' bias), of layer k >= 1 YMAX of layer k - 1
+    bias_in = [1.0] + [float(net.ymax[k]) for k in range(L - 1)]
+
     def forward(x):
         ins, ds, h = [], [], x
         for k in range(L):
             ins.append(h)
-            z = h @ W[k][:-1] + W[k][-1]
+            z = h @ W[k][:-1] + bias_in[k] * W[k][-1]
             if k < L - 1:
                 u = z * float(net.inv_as[k])
                 a = float(net.ymax[k])
@@ -190,7 +194,7 @@ def torch_drtp(torch, cfg, init, tr, va, orders, epochs: int, batch: int = 100) 
                     g = err if k == L - 1 else ds[k] * B[k][y[b]]
                     eta = float(net.lr[k])
                     W[k][:-1] -= eta * (ins[k].T @ g)
-                    W[k][-1] -= eta * g.sum(0)
+                    W[k][-1] -= eta * bias_in[k] * g.sum(0)
         rate = epochs * len(y) / (time.perf_counter() - t0)
         acc = float((forward(Xv)[2].argmax(1) == yv).to(f32).mean())
     return rate, acc, [w.numpy().astype(np.float64) for w in W]
