@@ -508,8 +508,8 @@ CATALOGUE: list[Mutant] = [
     # the conv front end computed once (engine/kernel.py, conv.py)
     Mutant("front_end_swapped_counts", "kernel",
            "a cached front end books the spike-word writes as positions visited and the reverse",
-           (("hwmodel/engine/kernel.py", "count_events(c, CY, C, offsets[n + 1] - offsets[n], fpos[n], fsw[n])",
-             "count_events(c, CY, C, offsets[n + 1] - offsets[n], fsw[n], fpos[n])"),),
+           (("hwmodel/engine/kernel.py", "count_events(c, CY, C, offsets[s + 1] - offsets[s], fpos[s], fsw[s])",
+             "count_events(c, CY, C, offsets[s + 1] - offsets[s], fsw[s], fpos[s])"),),
            ("tests/engine/test_front_end.py",)),
     Mutant("front_end_no_conv_maps", "kernel",
            "a run with a cached front end leaves the conv maps of an earlier run (not of its last sample)",
