@@ -3,6 +3,7 @@ set; a sweep's workers exit when its parent is SIGKILLed; one sweep per database
 unreachable Dask scheduler is one line within a bounded time. Every process a test starts is its
 own, in its own session, and is killed at the end."""
 import json
+import re
 import os
 import signal
 import socket
@@ -131,6 +132,42 @@ def test_real_sigint_during_float_reference(tmp_path, inherited):
     assert res["interrupted"] == "float DRTP reference" and len(res["test_accuracy_per_epoch"]) == 6
     assert "float_test_accuracy" not in res and "epochs_completed" not in res
     Processor.load(out / "weights.npz")  # complete and valid
+
+
+def test_real_sigint_while_both_float_searches_run(tmp_path):
+    """--mode both on 2 threads runs float DRTP and off-chip BP at once: a real SIGINT while they
+    run stops both (exit 130, one line, no traceback) and keeps the complete on-chip result and
+    the baselines; neither float result is reported half-done."""
+    out = tmp_path / "run"
+    cmd = [sys.executable, "-m", "hwmodel", "train", "--n-train", "2000", "--n-test", "300", "--epochs", "6",
+           "--mode", "both", "--jobs", "2", "--out", str(out)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    err = bytearray()
+    try:
+        t = _reader(proc.stderr, err)
+        deadline = time.time() + 120
+        while b"float BP reference" not in err and proc.poll() is None and time.time() < deadline:
+            time.sleep(0.02)
+        assert b"float BP reference" in err, bytes(err)
+        proc.send_signal(signal.SIGINT)
+        proc.stdout.read()
+        proc.wait(timeout=60)
+        t.join(10)
+    finally:
+        _kill_session(proc)
+    text = bytes(err).decode(errors="replace")
+    assert proc.returncode == 130, text
+    assert "Traceback" not in text
+    # what a terminal shows: the two bars' cursor movements (ESC [ A) left out
+    last = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", text).replace("\r", "\n").strip().splitlines()[-1].strip()
+    res = json.loads((out / "results.json").read_text())
+    # the search that had not finished is named (DRTP's grid is the shorter: it may have ended)
+    stopped = res["interrupted"]
+    assert stopped in ("float DRTP reference", "float BP training (off-chip)"), stopped
+    assert last.startswith(f"interrupted: {stopped} stopped; kept the on-chip result"), last
+    assert len(res["test_accuracy_per_epoch"]) == 6 and "linear_test_accuracy" in res
+    assert ("float_test_accuracy" in res) == (stopped != "float DRTP reference")
+    assert "offchip_test_accuracy" not in res
 
 
 def _previous_run(tmp_path) -> Path:
