@@ -99,30 +99,37 @@ def _ignore_sigint():
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-@pytest.mark.parametrize("inherited", ["default", "ignored"])
-def test_real_sigint_during_float_reference(tmp_path, inherited):
-    """A real SIGINT while the float reference runs: exit 130 with one line, no traceback; the
-    on-chip result is complete and saved. Also when the process was started with SIGINT ignored
-    (as a non-interactive shell starts background jobs): the command line installs the handler."""
-    out = tmp_path / "run"
+def _sigint_when(args: list[str], marker: bytes, preexec=None):
+    """``train`` (2,000 digits, 6 epochs) plus ``args`` in its own session, a SIGINT once its
+    stderr shows ``marker``: (the finished process, its stdout, its stderr as text)."""
     cmd = [sys.executable, "-m", "hwmodel", "train", "--n-train", "2000", "--n-test", "300", "--epochs", "6",
-           "--out", str(out)]
+           *args]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
-                            preexec_fn=_ignore_sigint if inherited == "ignored" else None)
+                            preexec_fn=preexec)
     err = bytearray()
     try:
         t = _reader(proc.stderr, err)
         deadline = time.time() + 120
-        while b"float DRTP reference" not in err and proc.poll() is None and time.time() < deadline:
+        while marker not in err and proc.poll() is None and time.time() < deadline:
             time.sleep(0.02)
-        assert b"float DRTP reference" in err, bytes(err)
+        assert marker in err, bytes(err)
         proc.send_signal(signal.SIGINT)
         stdout = proc.stdout.read()
         proc.wait(timeout=60)
         t.join(10)
     finally:
         _kill_session(proc)
-    text = bytes(err).decode(errors="replace")
+    return proc, stdout, bytes(err).decode(errors="replace")
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+def test_real_sigint_during_float_reference(tmp_path, inherited):
+    """A real SIGINT while the float reference runs: exit 130 with one line, no traceback; the
+    on-chip result is complete and saved. Also when the process was started with SIGINT ignored
+    (as a non-interactive shell starts background jobs): the command line installs the handler."""
+    out = tmp_path / "run"
+    proc, stdout, text = _sigint_when(["--out", str(out)], b"float DRTP reference",
+                                      _ignore_sigint if inherited == "ignored" else None)
     assert proc.returncode == 130, text
     assert "Traceback" not in text
     last = text.replace("\r", "\n").strip().splitlines()[-1]
@@ -139,23 +146,7 @@ def test_real_sigint_while_both_float_searches_run(tmp_path):
     run stops both (exit 130, one line, no traceback) and keeps the complete on-chip result and
     the baselines; neither float result is reported half-done."""
     out = tmp_path / "run"
-    cmd = [sys.executable, "-m", "hwmodel", "train", "--n-train", "2000", "--n-test", "300", "--epochs", "6",
-           "--mode", "both", "--jobs", "2", "--out", str(out)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
-    err = bytearray()
-    try:
-        t = _reader(proc.stderr, err)
-        deadline = time.time() + 120
-        while b"float BP reference" not in err and proc.poll() is None and time.time() < deadline:
-            time.sleep(0.02)
-        assert b"float BP reference" in err, bytes(err)
-        proc.send_signal(signal.SIGINT)
-        proc.stdout.read()
-        proc.wait(timeout=60)
-        t.join(10)
-    finally:
-        _kill_session(proc)
-    text = bytes(err).decode(errors="replace")
+    proc, _, text = _sigint_when(["--mode", "both", "--jobs", "2", "--out", str(out)], b"float BP reference")
     assert proc.returncode == 130, text
     assert "Traceback" not in text
     # what a terminal shows: the two bars' cursor movements (ESC [ A) left out
