@@ -271,6 +271,25 @@ def hash_sources(paths: list[Path], include_dirs: list[Path] | None = None):
     return h
 
 
+def cached_flow(cache_dir: Path | None, name: str, paths: list[Path], parts: list, liberty=None,
+                include_dirs: list[Path] | None = None) -> tuple[Path | None, object]:
+    """A flow's result cache (synthesis, timing, STA): the file ``<name>-<hash>.json`` in
+    ``cache_dir`` keyed by the sources (``hash_sources``), ``parts`` (JSON: top, parameters,
+    versions, options) and the liberty's bytes; returns (that path, its parsed content or None
+    when absent or unreadable). No ``cache_dir``: (None, None)."""
+    if cache_dir is None:
+        return None, None
+    h = hash_sources(paths, include_dirs)
+    h.update(json.dumps(parts).encode())
+    if liberty is not None:
+        h.update(Path(liberty).read_bytes() if Path(liberty).exists() else str(liberty).encode())
+    key = Path(cache_dir) / f"{name}-{h.hexdigest()[:20]}.json"
+    try:
+        return key, json.loads(key.read_text()) if key.exists() else None
+    except ValueError:
+        return key, None
+
+
 def synth_front(paths: list[Path], top: str, blackboxes: list[str], params: dict[str, int],
                 include_dirs: list[Path] | None = None) -> list[str]:
     """The Yosys script up to ``synth``: read the RTL, black-box the memories, set the top's
@@ -318,18 +337,13 @@ def synthesize(files: list[str | Path], top: str, params: dict[str, int] | None 
     bbs = sorted(m for m in mods if MEMORY_MODULE.match(m) and m != top)
     names = top_parameter_names(mods[top], top)
     prm = {k: int(v) for k, v in (params or {}).items() if k in names}
-    key = None
-    if cache_dir is not None:
-        h = hash_sources(paths, include_dirs)
-        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION]).encode())
-        if liberty is not None:
-            h.update(Path(liberty).read_bytes() if Path(liberty).exists() else str(liberty).encode())
-        key = Path(cache_dir) / f"{top}-{'lib' if liberty else 'gen'}-{h.hexdigest()[:20]}.json"
-        if key.exists():
-            try:
-                return SynthResult.from_dict(json.loads(key.read_text()))
-            except (ValueError, TypeError):
-                pass
+    key, cached = cached_flow(cache_dir, f"{top}-{'lib' if liberty else 'gen'}", paths,
+                              [top, sorted(prm.items()), FLOW_VERSION], liberty, include_dirs)
+    if cached is not None:
+        try:
+            return SynthResult.from_dict(cached)
+        except TypeError:
+            pass
     with tempfile.TemporaryDirectory(prefix="hwmodel-synth-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp) if liberty is not None else None

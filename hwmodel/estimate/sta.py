@@ -12,7 +12,7 @@ unit. OpenSTA (Debian's ``opensta``, ``sta``) then reads both libraries and the 
 of ``period_ns`` on ``clk``, every other input and output constrained at the clock edge with a
 load of ``LOAD_FF``, and ``report_checks`` gives the worst path of the chip (register or memory
 start, register or memory end) with its arrival, required time and slack. The estimator scales
-the library's delays to the technology table with ``scaling.delay_factor`` (``core._timing``).
+the library's delays to the technology table with ``scaling.delay_factor`` (``design.chip_timing``).
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from hwmodel.util.checks import atomic_write_text
-from .area import FLOW_VERSION, AreaError, find_yosys, hash_sources, read_liberty, run_yosys
+from .area import FLOW_VERSION, AreaError, find_yosys, cached_flow, read_liberty, run_yosys
 from .libs import liberty_text, units
 from .timing import LOAD_FF, TimingError, design_sources, mapped_flow
 
@@ -116,20 +116,13 @@ def sta_timing(files: list[str | Path], top: str, params: dict[str, int], libert
     if sta is None:
         raise TimingError("OpenSTA ('sta') not found on PATH: scripts/install-sysdeps.sh installs Debian's opensta")
     paths, bbs, prm = design_sources(files, top, params)
-    key = None
-    if cache_dir is not None:
-        h = hash_sources(paths)
-        acc_key = sorted((list(k), round(v, 9)) for k, v in access_ns.items()) if isinstance(access_ns, dict) \
-            else round(access_ns, 9)
-        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, STA_VERSION, LOAD_FF, acc_key,
-                             round(setup_ns, 9), round(period_ns, 9)]).encode())
-        h.update(Path(liberty).read_bytes())
-        key = Path(cache_dir) / f"{top}-sta-{h.hexdigest()[:20]}.json"
-        if key.exists():
-            try:
-                return json.loads(key.read_text())
-            except ValueError:
-                pass
+    acc_key = sorted((list(k), round(v, 9)) for k, v in access_ns.items()) if isinstance(access_ns, dict) \
+        else round(access_ns, 9)
+    key, cached = cached_flow(cache_dir, f"{top}-sta", paths,
+                              [top, sorted(prm.items()), FLOW_VERSION, STA_VERSION, LOAD_FF, acc_key,
+                               round(setup_ns, 9), round(period_ns, 9)], liberty)
+    if cached is not None:
+        return cached
     u = units(liberty_text(liberty))
     with tempfile.TemporaryDirectory(prefix="hwmodel-sta-") as td:
         tdp = Path(td)

@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 from hwmodel.util.checks import atomic_write_text
-from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, hash_sources, read_liberty,
+from .area import (FLOW_VERSION, MEMORY_MODULE, AreaError, _modules_in, find_yosys, cached_flow, read_liberty,
                    run_yosys, synth_front, top_parameter_names)
 from .libs import block, flipflop, pin_group, table, templates, units
 from .scaling import delay_factor
@@ -123,17 +123,10 @@ def critical_path(files: list[str | Path], top: str, params: dict[str, int], lib
     if yosys is None:
         raise AreaError("yosys not found on PATH (install it, set YOSYS=..., or leave out --timing)")
     paths, bbs, prm = design_sources(files, top, params)
-    key = None
-    if cache_dir is not None:
-        h = hash_sources(paths)
-        h.update(json.dumps([top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF]).encode())
-        h.update(Path(liberty).read_bytes())
-        key = Path(cache_dir) / f"{top}-timing-{h.hexdigest()[:20]}.json"
-        if key.exists():
-            try:
-                return json.loads(key.read_text())
-            except ValueError:
-                pass
+    key, cached = cached_flow(cache_dir, f"{top}-timing", paths,
+                              [top, sorted(prm.items()), FLOW_VERSION, TIMING_VERSION, LOAD_FF], liberty)
+    if cached is not None:
+        return cached
     with tempfile.TemporaryDirectory(prefix="hwmodel-timing-") as td:
         tdp = Path(td)
         lib = read_liberty(liberty, tdp)
