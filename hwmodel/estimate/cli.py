@@ -95,8 +95,9 @@ def build_parser() -> checks.Parser:
 @contextmanager
 def _stages(enabled: bool):
     """Progress lines on stderr around the two slow steps (the model run and each synthesis):
-    wraps ``core.measure_counters`` and ``core.synthesize_design`` for the duration."""
-    from . import core
+    wraps ``core.measure_counters``, ``core.synthesize_design`` and the timing flows
+    ``design.critical_path_design`` / ``design.sta_design`` for the duration."""
+    from . import core, design
     if not enabled:
         yield
         return
@@ -116,13 +117,13 @@ def _stages(enabled: bool):
                 + ("" if kw.get("cache", True) else " (no cache)"))
         return timed(what + " (~30 s each the first time for spoon, cached afterwards)", orig_s)(cfg, learning, **kw)
 
-    orig_t = core.critical_path_design
+    orig_t = design.critical_path_design
 
     def timing(cfg, learning, liberty, **kw):
         what = f"timing the flattened {'learning' if learning else 'inference-only'} design (Yosys, ABC)"
         return timed(what + " (~40 s each the first time, cached afterwards)", orig_t)(cfg, learning, liberty, **kw)
 
-    orig_a = core.sta_design
+    orig_a = design.sta_design
 
     def sta(cfg, learning, liberty, **kw):
         what = f"static timing of the {'learning' if learning else 'inference-only'} design (Yosys, OpenSTA)"
@@ -130,13 +131,12 @@ def _stages(enabled: bool):
 
     core.measure_counters = timed("running the model (brief training, then the measured digits)", orig_m)
     core.synthesize_design = synth
-    core.critical_path_design = timing
-    core.sta_design = sta
+    design.critical_path_design, design.sta_design = timing, sta
     try:
         yield
     finally:
-        core.measure_counters, core.synthesize_design, core.critical_path_design = orig_m, orig_s, orig_t
-        core.sta_design = orig_a
+        core.measure_counters, core.synthesize_design = orig_m, orig_s
+        design.critical_path_design, design.sta_design = orig_t, orig_a
 
 
 def _config(args) -> Config:

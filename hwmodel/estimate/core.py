@@ -24,7 +24,7 @@ from .cacti import INSTALL as CACTI_INSTALL
 from .energy import BLOCKS, action_table, energy_breakdown, measure_counters, memory_specs, traffic
 from .memories import SRAM_MODELS
 from .memories import cost as mem_cost
-from .design import check_memories, critical_path_design, rtl_files, sta_design, synthesize_design
+from .design import check_memories, chip_timing, rtl_files, synthesize_design
 from .rate import DEFAULT_CLOCK_MHZ, SPOON_LATENCY_MS, resolve_rate
 from .tech import Tech, load_tech
 from .clocking import GATING, clock_costs
@@ -159,7 +159,7 @@ def estimate(cfg: Config, tech: Tech | str | Path | None = None, *, samples: int
                          f"{c - period_ns:.2f} ns more than the {period_ns:.2f} ns period")
     timing_res = None
     if timing:
-        timing_res = _timing(cfg, tech, L, timing_lib, ff, liberty_node_nm, clock_mhz, rtl_dir, cache, notes)
+        timing_res = chip_timing(cfg, tech, L, timing_lib, ff, liberty_node_nm, clock_mhz, rtl_dir, cache, notes)
     p_train, p_infer_only = nom["power_training_uw"], nom["power_inference_only_uw"]
     p_class_learning_chip = rate * e_inf * 1e-3 + L["leakage_uw"]
     p_peak = max(e_inf / t_class_us, (e_inf + e_lrn) / t_learn_us) * 1e3 + L["leakage_uw"]
@@ -387,57 +387,3 @@ def _designs(cfg: Config, tech: Tech, synth: bool, rtl_dir, liberty, cache: bool
     if not synth:
         notes.append("--no-synth: logic area, logic leakage and clock energy are not included (memories only)")
     return designs, synth_info
-
-
-def _timing(cfg: Config, tech: Tech, L: dict, timing_lib, ff, liberty_node_nm, clock_mhz: float, rtl_dir,
-            cache: bool, notes: list[str]) -> dict:
-    """Both chips' critical paths against the clock (``timing.py``), with a note when it is missed,
-    and OpenSTA's worst path with the macros' access times (``sta.py``; key ``sta``, None
-    without OpenSTA)."""
-    from .sta import find_sta
-    from .timing import check
-    access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
-    have_sta = find_sta() is not None
-    timing_res = {}
-    for learning in (True, False):
-        k = "learning" if learning else "inference_only"
-        path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
-        timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
-                              max(access) if access else None)
-        timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm, sta=None)
-        if not have_sta:
-            continue
-        f = timing_res[k]["delay_factor"]
-        period = 1e3 / clock_mhz
-        # each macro's access time (CACTI's, by its rows and width; a register file: the library
-        # flip-flop's clock-to-Q), in the library's time at its node and supply
-        acc = {}
-        for m in L["memories"].values():
-            key = (-(-m["depth"] // m["banks"]), m["word_bits"])
-            acc[key] = max(acc.get(key, 0.0), m["access_ns"] / f if m.get("access_ns") is not None
-                           else ff["clk_to_q_ns"])
-        s = sta_design(cfg, learning, timing_lib, access_ns=acc, setup_ns=ff["setup_ns"], period_ns=period / f,
-                       rtl_dir=rtl_dir, cache=cache)
-        need = s["min_period_ns"] * f
-        timing_res[k]["sta"] = {"min_period_ns": need, "slack_ns": period - need, "max_clock_mhz": 1e3 / need,
-                                "library_arrival_ns": s["arrival_ns"], "start": s["start"], "end": s["end"],
-                                "memory_access_ns": max(access) if access else None}
-    if not have_sta:
-        notes.append("--timing: OpenSTA ('sta') is not installed: the static timing with the memories' access "
-                     "times is left out (scripts/install-sysdeps.sh installs Debian's opensta)")
-    else:
-        S = timing_res["learning"]["sta"]
-        if S["slack_ns"] < 0:
-            notes.append(f"clock {clock_mhz:g} MHz cannot be met by OpenSTA's worst path ({S['start']} -> "
-                         f"{S['end']}, memory access times included): it needs {S['min_period_ns']:.2f} ns "
-                         f"(at most {S['max_clock_mhz']:.0f} MHz)")
-    T = timing_res["learning"]
-    if T["slack_ns"] < 0:
-        notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "
-                     f"{T['register_path_ns']:.2f} ns, {-T['slack_ns']:.2f} ns more than the "
-                     f"{T['period_ns']:.2f} ns period (at most {T['max_clock_mhz']:.0f} MHz)")
-    elif T["slack_memory_bound_ns"] is not None and T["slack_memory_bound_ns"] < 0:
-        notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
-                     f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
-                     f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
-    return timing_res

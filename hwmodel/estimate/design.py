@@ -1,6 +1,7 @@
-"""The RTL the estimate costs: its files, the synthesis and the critical path of one design
-(LEARNING = 1 or 0), and the memories synthesis finds compared with the organisation the estimate
-costs (hwmodel.spec.layers.organisation)."""
+"""The RTL the estimate costs: its files, the synthesis, critical path and static timing of one
+design (LEARNING = 1 or 0), both chips' timing against the clock (``chip_timing``, the estimate's
+``--timing``), and the memories synthesis finds compared with the organisation the estimate costs
+(hwmodel.spec.layers.organisation)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -97,3 +98,58 @@ def check_memories(syn: SynthResult, cfg: Config, learning: bool) -> list[str]:
         notes.append(f"RTL memory {name} exists with LEARNING = {int(learning)}, the estimate treats it as "
                      f"learning-only")
     return notes
+
+
+def chip_timing(cfg: Config, tech, L: dict, timing_lib, ff, liberty_node_nm, clock_mhz: float, rtl_dir,
+            cache: bool, notes: list[str]) -> dict:
+    """The estimate's ``timing`` (``--timing``): both chips' critical paths against the clock
+    (``timing.py``), with a note when it is missed, and OpenSTA's worst path with the macros'
+    access times (``sta.py``; key ``sta``, None without OpenSTA). ``L``: the learning chip's
+    design summary (its memories' access times), ``ff``: the library flip-flop's timing."""
+    from .sta import find_sta
+    from .timing import check
+    access = [m["access_ns"] for m in L["memories"].values() if m.get("access_ns") is not None]
+    have_sta = find_sta() is not None
+    timing_res = {}
+    for learning in (True, False):
+        k = "learning" if learning else "inference_only"
+        path = critical_path_design(cfg, learning, timing_lib, rtl_dir=rtl_dir, cache=cache)
+        timing_res[k] = check(path, ff, liberty_node_nm, tech.node_nm, tech.vdd, clock_mhz,
+                              max(access) if access else None)
+        timing_res[k].update(liberty=str(timing_lib), liberty_node_nm=liberty_node_nm, sta=None)
+        if not have_sta:
+            continue
+        f = timing_res[k]["delay_factor"]
+        period = 1e3 / clock_mhz
+        # each macro's access time (CACTI's, by its rows and width; a register file: the library
+        # flip-flop's clock-to-Q), in the library's time at its node and supply
+        acc = {}
+        for m in L["memories"].values():
+            key = (-(-m["depth"] // m["banks"]), m["word_bits"])
+            acc[key] = max(acc.get(key, 0.0), m["access_ns"] / f if m.get("access_ns") is not None
+                           else ff["clk_to_q_ns"])
+        s = sta_design(cfg, learning, timing_lib, access_ns=acc, setup_ns=ff["setup_ns"], period_ns=period / f,
+                       rtl_dir=rtl_dir, cache=cache)
+        need = s["min_period_ns"] * f
+        timing_res[k]["sta"] = {"min_period_ns": need, "slack_ns": period - need, "max_clock_mhz": 1e3 / need,
+                                "library_arrival_ns": s["arrival_ns"], "start": s["start"], "end": s["end"],
+                                "memory_access_ns": max(access) if access else None}
+    if not have_sta:
+        notes.append("--timing: OpenSTA ('sta') is not installed: the static timing with the memories' access "
+                     "times is left out (scripts/install-sysdeps.sh installs Debian's opensta)")
+    else:
+        S = timing_res["learning"]["sta"]
+        if S["slack_ns"] < 0:
+            notes.append(f"clock {clock_mhz:g} MHz cannot be met by OpenSTA's worst path ({S['start']} -> "
+                         f"{S['end']}, memory access times included): it needs {S['min_period_ns']:.2f} ns "
+                         f"(at most {S['max_clock_mhz']:.0f} MHz)")
+    T = timing_res["learning"]
+    if T["slack_ns"] < 0:
+        notes.append(f"clock {clock_mhz:g} MHz cannot be met: the learning chip's register paths need "
+                     f"{T['register_path_ns']:.2f} ns, {-T['slack_ns']:.2f} ns more than the "
+                     f"{T['period_ns']:.2f} ns period (at most {T['max_clock_mhz']:.0f} MHz)")
+    elif T["slack_memory_bound_ns"] is not None and T["slack_memory_bound_ns"] < 0:
+        notes.append(f"clock {clock_mhz:g} MHz may not be met: a path from an SRAM output could need up to "
+                     f"{T['memory_path_bound_ns']:.2f} ns, {-T['slack_memory_bound_ns']:.2f} ns more than the "
+                     f"{T['period_ns']:.2f} ns period (register paths: {T['register_path_ns']:.2f} ns)")
+    return timing_res
