@@ -87,18 +87,23 @@ class LocalExecutor:
     def warm_up(self, jobs: int) -> None:
         """Start the workers and load (or compile) their kernels before the first task, so that
         every task's time is its own and the progress bar's first ETA is not a start-up's."""
+        from hwmodel.util.parallel import result
         for f in [self.ex.submit(_warm_task) for _ in range(jobs)]:
-            f.result()
+            result(f)
 
     def completed(self):
         """(task, row, exception) for every not yet reported, not cancelled task, as it finishes."""
+        from hwmodel.util.parallel import wait_for
         pending = [f for f in self.futs if f not in self.seen and not f.cancelled()]
-        for f in self._cf.as_completed(pending):
-            self.seen.add(f)
-            if f.cancelled():
-                continue
-            exc = f.exception()
-            yield self.futs[f], (None if exc else f.result()), exc
+        while pending:       # not as_completed: a Ctrl-C is raised here within parallel.POLL
+            done, _ = wait_for(pending, "FIRST_COMPLETED")
+            for f in [f for f in pending if f in done]:
+                pending.remove(f)
+                self.seen.add(f)
+                if f.cancelled():
+                    continue
+                exc = f.exception()
+                yield self.futs[f], (None if exc else f.result()), exc
 
     def cancel_pending(self) -> int:
         """Cancel the tasks not started; return how many are still running."""

@@ -365,20 +365,24 @@ def _concurrent_searches(algos: list[str], search, jobs: int, done: dict) -> Non
     searches share no state). Ctrl-C, or an error in one search, stops all of them at their runs'
     next check; what finished is kept in ``done`` and the exception is raised (an error rather
     than the interruptions it caused)."""
-    from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
-    from hwmodel.util.parallel import Share
+    from concurrent.futures import ThreadPoolExecutor
+    from hwmodel.util.checks import no_sigint
+    from hwmodel.util.parallel import Share, wait_for
     share = Share(jobs)
     ex = ThreadPoolExecutor(len(algos), thread_name_prefix="hwmodel-search")
-    futs = {a: ex.submit(search, a, share) for a in algos}
+    futs: dict = {}
     try:
-        wait(list(futs.values()), return_when=FIRST_EXCEPTION)
+        with no_sigint():       # a Ctrl-C inside submit() could leave a started search unjoined
+            for a in algos:
+                futs[a] = ex.submit(search, a, share)
+        wait_for(futs.values(), "FIRST_EXCEPTION")   # Ctrl-C raised here within parallel.POLL
     finally:                    # Ctrl-C here, or a search failed: stop the others
         if any(f.done() and f.exception() is not None for f in futs.values()) or \
                 not all(f.done() for f in futs.values()):
             share.stop.set()
         ex.shutdown(wait=True)
         errors = []
-        for a in algos:
+        for a in futs:
             if futs[a].exception() is None:
                 done[a] = futs[a].result()
             else:

@@ -7,6 +7,12 @@ same sequence as a serial loop. ``stop`` is a ``threading.Event`` that long runs
 epochs (``check(stop)``): Ctrl-C or an error in one run sets it, the other runs stop at their next
 check, and the exception is raised to the caller. ``jobs`` <= 1 runs serially in the caller's
 thread, with ``stop`` None.
+
+The caller waits for runs with ``wait_for`` (in slices of ``POLL`` seconds), never in one blocking
+wait: Linux may deliver a Ctrl-C to any thread of the process (a run's, Numba's), and Python then
+runs its handler in the main thread only when that thread next executes Python code. A main
+thread blocked until a run ends would hear the Ctrl-C only then, and one blocked until every
+run ends would not hear it in time at all.
 """
 from __future__ import annotations
 
@@ -14,7 +20,7 @@ import os
 import threading
 from typing import Callable, Iterable, Iterator, TypeVar
 
-from hwmodel.util.checks import interruption_point
+from hwmodel.util.checks import interruption_point, no_sigint
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -23,6 +29,28 @@ R = TypeVar("R")
 def cores() -> int:
     """The cores this process may run on (its CPU affinity), the default number of threads."""
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+POLL = 0.1   # seconds: the longest a Ctrl-C delivered to another thread waits to be raised
+
+
+def wait_for(fs, return_when: str = "ALL_COMPLETED"):
+    """``concurrent.futures.wait(fs, return_when=...)`` in slices of ``POLL`` seconds, so that a
+    Ctrl-C is raised in the waiting main thread within ``POLL`` whichever thread received it."""
+    from concurrent.futures import wait
+    fs = list(fs)
+    while True:
+        done, pending = wait(fs, timeout=POLL, return_when=return_when)
+        if not pending or (return_when == "FIRST_COMPLETED" and done) or \
+                (return_when == "FIRST_EXCEPTION" and any(not f.cancelled() and f.exception() is not None
+                                                         for f in done)):
+            return done, pending
+
+
+def result(f):
+    """``f.result()``, waiting in slices of ``POLL`` seconds (see ``wait_for``)."""
+    wait_for([f])
+    return f.result()
 
 
 def check(stop: threading.Event | None) -> None:
@@ -61,10 +89,13 @@ def map_threads(fn: Callable[[T, threading.Event | None], R], items: Iterable[T]
             done(it, r)
         return r
     ex = ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items))), thread_name_prefix="hwmodel")
-    futs = [ex.submit(task, it) for it in items]
+    futs = []
     try:
+        with no_sigint():       # a Ctrl-C inside submit() could leave a started run unjoined
+            for it in items:
+                futs.append(ex.submit(task, it))
         for f in futs:
-            yield f.result()
+            yield result(f)
     except BaseException:
         stop.set()
         raise

@@ -90,3 +90,84 @@ def test_maps_sharing_cores_run_at_most_jobs_runs_and_stop_together():
         with pytest.raises(KeyboardInterrupt):
             b.result()
     assert stopped.is_set() and time.time() - t0 < 5
+
+
+def _sigint_to_own_thread():
+    """A real SIGINT delivered to the calling (non-main) thread, as Linux may deliver a Ctrl-C to
+    any thread of the process; Python runs its handler in the main thread."""
+    import signal
+    signal.pthread_kill(threading.get_ident(), signal.SIGINT)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+def test_a_ctrl_c_received_by_a_run_thread_stops_the_waiting_map_at_once(delay):
+    """The main thread waits for the runs in slices (``wait_for``): a Ctrl-C that another thread
+    received is raised in it within ``POLL``, and the stop reaches the runs; a main thread blocked
+    in ``f.result()`` would hear it only when the run ended by itself (20 s here). ``delay`` 0:
+    the Ctrl-C arrives while the runs are being submitted; 0.3 s: while the main thread waits."""
+    import signal
+    saw_stop = []
+
+    def fn(item, stop):
+        if item == 0:
+            time.sleep(delay)
+            _sigint_to_own_thread()
+            saw_stop.append(stop.wait(20))            # True once the map sets stop
+        return item
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        t0 = time.time()
+        with pytest.raises(KeyboardInterrupt):
+            list(map_threads(fn, [0, 1], 2))
+        assert time.time() - t0 < 5 and saw_stop == [True]
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.3])
+def test_concurrent_searches_hear_a_ctrl_c_received_by_a_search_thread(delay):
+    """``train``'s two float searches at once: a Ctrl-C received by one search's thread stops both
+    within moments (a main thread blocked until both searches end lost it: they completed and the
+    Ctrl-C arrived after them). ``delay``: as in the test above."""
+    import signal
+    from hwmodel.train.runs import _concurrent_searches
+    stopped = []
+
+    def search(algo, share):
+        if algo == "bp":
+            time.sleep(delay)
+            _sigint_to_own_thread()
+        t0 = time.time()
+        while time.time() - t0 < 20:
+            if share.stop.is_set():
+                stopped.append(algo)
+                raise KeyboardInterrupt
+            time.sleep(0.01)
+        return algo
+    old = signal.signal(signal.SIGINT, signal.default_int_handler)
+    done: dict = {}
+    try:
+        t0 = time.time()
+        with pytest.raises(KeyboardInterrupt):
+            _concurrent_searches(["drtp", "bp"], search, 2, done)
+        assert time.time() - t0 < 5 and sorted(stopped) == ["bp", "drtp"] and done == {}
+    finally:
+        signal.signal(signal.SIGINT, old)
+
+
+def test_wait_for_returns_as_concurrent_futures_wait_would():
+    from concurrent.futures import ThreadPoolExecutor
+    from hwmodel.util.parallel import result, wait_for
+
+    def boom():
+        time.sleep(0.25)
+        raise ValueError("x")
+    with ThreadPoolExecutor(3) as ex:
+        slow, fast, bad = ex.submit(time.sleep, 3), ex.submit(time.sleep, 0.3), ex.submit(boom)
+        done, pending = wait_for([slow, fast], "FIRST_COMPLETED")
+        assert done == {fast} and pending == {slow}
+        done, pending = wait_for([slow, bad], "FIRST_EXCEPTION")
+        assert done == {bad} and pending == {slow}
+        assert result(slow) is None and slow.done()
+        done, pending = wait_for([slow, fast, bad])
+        assert pending == set() and len(done) == 3
