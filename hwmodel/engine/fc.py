@@ -164,13 +164,24 @@ def output_update(k, row, wk, xk, active, na, ni, out, err, label, ONE, lfsr, lq
     ls = lfsr[l0:l0 + P]
     for o in range(N):
         lq[o] = o % P
-    for i in range(NI + 1 if k > 0 else na):
-        x = np.int64(1) if k == 0 else (np.int64(xk[i]) if i < NI else XMAX)
-        wi = wk[active[i]] if k == 0 else wk[i]
-        for o in range(N):
-            r, t2 = round_shift(-err[o] * x, LR, MODE, ls[lq[o]])
-            ls[lq[o]] = t2
-            wi[o] = sat(np.int64(wi[o]) + r, WB)
+    if P >= N:
+        # a lane per unit: the units' roundings of one input are independent (the loop over o
+        # vectorizes); the same steps of every lane in the same order as below
+        for i in range(NI + 1 if k > 0 else na):
+            x = np.int64(1) if k == 0 else (np.int64(xk[i]) if i < NI else XMAX)
+            wi = wk[active[i]] if k == 0 else wk[i]
+            for o in range(N):
+                r, t2 = round_shift(-err[o] * x, LR, MODE, ls[o])
+                ls[o] = t2
+                wi[o] = sat(np.int64(wi[o]) + r, WB)
+    else:
+        for i in range(NI + 1 if k > 0 else na):
+            x = np.int64(1) if k == 0 else (np.int64(xk[i]) if i < NI else XMAX)
+            wi = wk[active[i]] if k == 0 else wk[i]
+            for o in range(N):
+                r, t2 = round_shift(-err[o] * x, LR, MODE, ls[lq[o]])
+                ls[lq[o]] = t2
+                wi[o] = sat(np.int64(wi[o]) + r, WB)
     if k == 0:
         c[1, C_SRD] += Q * Q
     else:
