@@ -14,7 +14,7 @@ LINEAR_LR_STEPS = (-2, -1, 1, 2)
 
 def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndarray],
                   conv_kernels: np.ndarray | None = None, progress=None, jobs: int = 1,
-                  chips: dict | None = None, fronts: dict | None = None) -> dict:
+                  chips: dict | None = None, fronts: dict | None = None, share=None) -> dict:
     """The two integer baselines of the same data, split, seed, conv front end and sample order:
 
     - the *linear read-out*: no hidden layer, the output layer reads the conv spikes (spec §15,
@@ -29,7 +29,8 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     validation and test samples (``runs.front_ends``; every baseline has this config's conv),
     computed once instead of in every pass. Returns ``linear_*`` and ``frozen_*`` accuracies
     (test and validation) and the chosen shifts; ``chips`` (a dict) receives the two trained chips
-    (``linear``, ``frozen``), e.g. to cost them."""
+    (``linear``, ``frozen``), e.g. to cost them. ``share``: a ``parallel.Share`` whose cores the
+    runs share (``Beside``)."""
     from hwmodel.util.parallel import check, map_threads
     from hwmodel.engine.kernel import StackProcessor
 
@@ -62,11 +63,11 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     bump = None if progress is None else (lambda _j, _r: progress.update(1))
     sss = list(range(max(0, o.sig_shift - (yb - 1)), o.sig_shift + 1))
     step1 = [(ss, lr0) for ss in sss] + [None]
-    *lin, fz = map_threads(one, step1, jobs, bump)
+    *lin, fz = map_threads(one, step1, jobs, bump, share)
     tried.update(zip(step1[:-1], lin))
     best_ss = max(sss, key=lambda ss: (tried[(ss, lr0)][0], -ss))
     step2 = [(best_ss, lr0 + d) for d in LINEAR_LR_STEPS if 0 <= lr0 + d <= 40 and (best_ss, lr0 + d) not in tried]
-    tried.update(zip(step2, map_threads(one, step2, jobs, bump)))
+    tried.update(zip(step2, map_threads(one, step2, jobs, bump, share)))
     (ss, lr), (v, best) = max(tried.items(), key=lambda kv: (kv[1][0], -abs(kv[0][1] - lr0)))
     out.update(linear_test_accuracy=acc(best, prep.test, prep.y_test, "test"),
                linear_val_accuracy=acc(best, prep.val, prep.y_val, "val"),
@@ -77,6 +78,53 @@ def run_baselines(cfg: Config, prep: Prepared, epochs: int, orders: list[np.ndar
     if chips is not None:
         chips.update(linear=best, frozen=fz)
     return out
+
+
+class Beside:
+    """``run_baselines`` on a thread beside the on-chip run (``jobs`` > 1): its runs take the cores
+    the chip leaves (a ``parallel.Share`` of ``jobs`` slots, one held by the chip until
+    ``chip_done``), so the other cores do not idle through the on-chip epochs. The results are a
+    serial search's (``map_threads`` keeps item order). ``result()`` waits for them; ``cancel()``
+    stops them at their runs' next check and drops them (the on-chip run was interrupted)."""
+
+    def __init__(self, cfg: Config, prep: Prepared, epochs: int, orders, conv_kernels, bar, jobs: int,
+                 chips: dict | None, fronts: dict | None):
+        from concurrent.futures import ThreadPoolExecutor
+        from hwmodel.util.checks import no_sigint
+        from hwmodel.util.parallel import Share
+        self.bar = bar
+        self.share = Share(jobs)
+        self.share.slots.acquire()          # the on-chip run's core
+        self._chip = True
+        self._ex = ThreadPoolExecutor(1, thread_name_prefix="hwmodel-baselines")
+        with no_sigint():                   # a Ctrl-C inside submit() could leave the thread unjoined
+            self._fut = self._ex.submit(run_baselines, cfg, prep, epochs, orders, conv_kernels, bar, jobs,
+                                        chips=chips, fronts=fronts, share=self.share)
+
+    def chip_done(self) -> None:
+        """The on-chip run ended: its core goes to the baselines."""
+        if self._chip:
+            self._chip = False
+            self.share.slots.release()
+
+    def result(self) -> dict:
+        """The baselines' results; a Ctrl-C while waiting (or their error) stops them and is raised."""
+        from hwmodel.util.parallel import result
+        self.chip_done()
+        try:
+            return result(self._fut)
+        except BaseException:
+            self.share.stop.set()
+            raise
+        finally:
+            self._ex.shutdown(wait=True)
+
+    def cancel(self) -> None:
+        self.share.stop.set()
+        self.chip_done()
+        self._ex.shutdown(wait=True)
+        if self.bar is not None:
+            self.bar.close()
 
 
 def baseline_runs(cfg: Config) -> int:

@@ -28,7 +28,7 @@ from hwmodel.data.encode import EventBatch
 from hwmodel.train.floatref import quantize
 from hwmodel.train.gainsearch import GAINS, FloatResult, train_reference
 from hwmodel.engine.processor import Processor
-from hwmodel.train.baselines import baseline_runs, run_baselines
+from hwmodel.train.baselines import Beside, baseline_runs, run_baselines
 from hwmodel.data.select import Prepared
 
 MODES = ("on-chip", "off-chip", "both")
@@ -125,7 +125,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     ``conv_kernels`` (C, CIN, K, K) replace the random kernels of the seed; ``lfsr_start`` loads
     other (non-zero) start states into the rounding LFSRs (one per FC layer) after reset, as the host can write
     them (nothing else changes: same contents, B, initial weights and sample order). ``jobs``:
-    threads for the float references' gain grids (results do not depend on it).
+    threads for the baselines and the float references' gain grids (results do not depend on
+    it); with more than one, the baselines start beside the on-chip run, on the other cores.
 
     The float references choose their gains on ``prep.val`` (required when a float reference
     runs); the integer model's validation accuracy is recorded after every epoch too
@@ -165,12 +166,25 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     curves: dict[str, list[float]] = {"epoch": list(range(1, epochs + 1))}
     res["learning_curves"] = curves
 
+    beside = None
     if mode in ("on-chip", "both"):
-        _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep, fronts)
+        if baselines and jobs > 1:      # the baselines on the cores the on-chip run leaves
+            beside = Beside(cfg, prep, epochs, orders, conv_kernels, _baselines_bar(cfg, progress), jobs,
+                            rep.baseline_chips, fronts)
+        try:
+            _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep, fronts)
+        except BaseException:
+            if beside is not None:
+                beside.cancel()
+            raise
+        if beside is not None:
+            beside.chip_done()
         clock.lap("on_chip")
     if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
-        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts)
+        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts, beside)
         clock.lap("baselines")
+    elif beside is not None:            # the on-chip run was interrupted: nothing more runs
+        beside.cancel()
     if (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None:
         _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
                           saturation, jobs, rep, fronts, clock)
@@ -180,7 +194,8 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
 class _PhaseClock:
     """Wall seconds of each phase of a training run, in ``results["phase_seconds"]`` (set-up: the
     kernels' warm-up and the conv front ends; then the chip knob search, the on-chip run, the
-    baselines, each float reference, or ``float_references`` when both searches ran at once; the
+    baselines (when they started beside the on-chip run: the time they took after it), each float
+    reference, or ``float_references`` when both searches ran at once; the
     text summary lists them in the order they ran): where a run's time goes."""
 
     def __init__(self, res: dict):
@@ -274,16 +289,24 @@ def _train_on_chip(cfg: Config, prep: Prepared, proc: Processor, orders, epochs:
     rep.processor = proc
 
 
+def _baselines_bar(cfg: Config, progress):
+    return progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
+        if progress else None
+
+
 def _train_baselines(cfg: Config, prep: Prepared, orders, epochs: int, conv_kernels, progress, jobs: int,
-                     rep: TrainReport, fronts: dict | None = None) -> None:
-    """The linear read-out and frozen-hidden baselines on the same samples (Ctrl-C: recorded)."""
+                     rep: TrainReport, fronts: dict | None = None, beside: Beside | None = None) -> None:
+    """The linear read-out and frozen-hidden baselines on the same samples (Ctrl-C: recorded);
+    ``beside``: started beside the on-chip run, their results are awaited."""
     res = rep.results
-    bar = None
+    bar = None if beside is None else beside.bar
     try:
-        bar = progress("baselines: linear read-out, frozen hidden (integer)", baseline_runs(cfg)) \
-            if progress else None
-        res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs, chips=rep.baseline_chips,
-                                 fronts=fronts))
+        if beside is not None:
+            res.update(beside.result())
+        else:
+            bar = _baselines_bar(cfg, progress)
+            res.update(run_baselines(cfg, prep, epochs, orders, conv_kernels, bar, jobs, chips=rep.baseline_chips,
+                                     fronts=fronts))
     except KeyboardInterrupt:
         rep.interrupted = "baselines (linear read-out, frozen hidden)"
         res["interrupted"] = rep.interrupted
