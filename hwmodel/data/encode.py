@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+from numba import njit
 
 from hwmodel.spec.config import Config
 from hwmodel.data.eventio import EVENT_DTYPE, EventFormatError
@@ -41,6 +42,56 @@ def encode_images(images: np.ndarray, cfg: Config) -> list[np.ndarray]:
     if e.kind == "ttfs":
         return [ttfs_events(im, e.threshold) for im in images]
     return [rate_events(im, e.rate_steps) for im in images]
+
+
+@njit(cache=True, nogil=True)
+def _ttfs_pack(images, threshold):
+    """``ttfs_events`` of every image, packed: (x, y, offsets). Per image a counting sort on
+    t = 255 - v over a raster scan, which is stable: ties stay in raster order, as the lexsort."""
+    n, H, W = images.shape
+    offsets = np.zeros(n + 1, np.int64)
+    for s in range(n):
+        c = 0
+        for y in range(H):
+            for x in range(W):
+                if images[s, y, x] > threshold:
+                    c += 1
+        offsets[s + 1] = offsets[s] + c
+    xs = np.empty(offsets[n], np.uint16)
+    ys = np.empty(offsets[n], np.uint16)
+    start = np.empty(257, np.int64)
+    for s in range(n):
+        start[:] = 0
+        for y in range(H):
+            for x in range(W):
+                v = images[s, y, x]
+                if v > threshold:
+                    start[256 - v] += 1           # t = 255 - v, counted one slot up
+        start[0] = offsets[s]
+        for t in range(1, 257):
+            start[t] += start[t - 1]
+        for y in range(H):
+            for x in range(W):
+                v = images[s, y, x]
+                if v > threshold:
+                    q = start[255 - v]
+                    start[255 - v] = q + 1
+                    xs[q] = x
+                    ys[q] = y
+    return xs, ys, offsets
+
+
+def encode_batch(images: np.ndarray, cfg: Config) -> "EventBatch":
+    """``EventBatch.from_streams(encode_images(images, cfg), cfg)``, for TTFS without a stream per
+    image (a 60,000-image training set in about 0.3 s instead of 4 s)."""
+    e = cfg.encoding
+    images = np.asarray(images)
+    if e.kind != "ttfs" or images.ndim != 3 or images.dtype != np.uint8 or \
+            images.shape[1:] != (cfg.input.height, cfg.input.width):
+        return EventBatch.from_streams(encode_images(images, cfg), cfg)
+    xs, ys, offsets = _ttfs_pack(images, int(e.threshold))
+    # every TTFS event is ON (p = 1): the channel is 1 on a two-channel (polarity) input, else 0
+    return EventBatch(xs, ys, np.full(len(xs), 1 if cfg.input.channels == 2 else 0, np.uint8), offsets)
 
 
 def csr_take(offsets: np.ndarray, idx) -> tuple[np.ndarray, np.ndarray]:

@@ -13,7 +13,7 @@ import numpy as np
 
 from hwmodel.spec.config import Config
 from hwmodel.data.mnist import Split
-from hwmodel.data.encode import EventBatch, encode_images
+from hwmodel.data.encode import EventBatch, encode_batch, encode_images
 
 
 @dataclass
@@ -34,8 +34,8 @@ class Prepared:
 
 def prepare(cfg: Config, split: Split) -> Prepared:
     """Encode the images of a split into validated event batches."""
-    return prepare_streams(cfg, encode_images(split.x_train, cfg), split.y_train,
-                           encode_images(split.x_test, cfg), split.y_test)
+    return Prepared(cfg, encode_batch(split.x_train, cfg), encode_batch(split.x_test, cfg),
+                    np.asarray(split.y_train, np.int64), np.asarray(split.y_test, np.int64))
 
 
 VAL_SEED_TAG = 0x56414C  # "VAL": the validation split's generator is [split_seed, VAL_SEED_TAG]

@@ -64,3 +64,25 @@ def test_subset_keeps_streams():
     s = b.subset(np.array([2, 1]))
     assert len(s) == 2 and s.stream(0).shape == (0, 3)
     assert s.stream(1)[:, :2].tolist() == [[2, 2], [3, 3]]
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("threshold", [0, 7, 200])
+def test_batch_encoder_equals_one_stream_per_image(channels, threshold):
+    """``encode_batch`` (TTFS packed without a stream per image) = ``from_streams(encode_images)``:
+    the same events in the same order (brighter first, ties in raster order), offsets and channels;
+    with few grey levels (many ties), empty images and bright ones."""
+    from hwmodel.data.encode import encode_batch, encode_images
+    cfg = Config.preset("tiny").replace(**{"encoding.threshold": threshold, "input.channels": channels})
+    h, w = cfg.input.height, cfg.input.width
+    rng = np.random.default_rng(threshold + channels)
+    images = (rng.integers(0, 4, (40, h, w)) * 85).astype(np.uint8)        # 0, 85, 170, 255: ties
+    images[3] = 0                                                           # no event
+    images[5] = 255
+    images[7:20] = rng.integers(0, 256, (13, h, w))
+    for part in (images, images[:0], images[3:4]):
+        a, b = encode_batch(part, cfg), EventBatch.from_streams(encode_images(part, cfg), cfg)
+        for f in ("x", "y", "c", "offsets"):
+            np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
+            assert getattr(a, f).dtype == getattr(b, f).dtype, f
+    assert len(encode_batch(images, cfg).x) > 0
