@@ -366,9 +366,9 @@ CATALOGUE: list[Mutant] = [
            (("hwmodel/engine/fc.py", "round_shift(-err[o] * x, LR, MODE, ls[o])\n                ls[o] = t2",
              "round_shift(-err[o] * x, LR, MODE, ls[0])\n                ls[0] = t2"),),
            ("tests/engine/test_lanes.py", "tests/engine/test_kernels_vs_reference.py")),
-    Mutant("model_output_lane_per_unit_always", "model",
-           "an output layer with fewer lanes than units still gives unit o lane o (past the lanes)",
-           (("hwmodel/engine/fc.py", "    if P >= N:\n", "    if True:\n"),),
+    Mutant("model_output_lanes_in_blocks", "model",
+           "an output layer with fewer lanes than units gives unit o lane o*P/N (blocks), not o mod P",
+           (("hwmodel/engine/fc.py", "        lq[o] = o % P\n    if P >= N:", "        lq[o] = (o * P) // N\n    if P >= N:"),),
            ("tests/engine/test_lanes.py", "tests/engine/test_kernels_vs_reference.py")),
     # ---- cycles (spec §16) ------------------------------------------------------------------------
     Mutant("model_update_drain_fixed", "model",
