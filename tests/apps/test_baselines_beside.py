@@ -5,24 +5,11 @@ import threading
 import time
 
 import pytest
+from test_concurrent_references import _strip
 
-from hwmodel.data.select import DataSpec, load_data
 from hwmodel.engine.kernel import StackProcessor
 from hwmodel.engine.processor import Processor
-from hwmodel.spec.config import Config
 from hwmodel.train import baselines, runs
-
-
-def _strip(res: dict) -> dict:
-    return {k: v for k, v in res.items() if k not in ("phase_seconds", "learn_samples_per_second",
-                                                      "infer_samples_per_second")}
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    cfg = Config.preset("tiny")
-    prep, _ = load_data(cfg, DataSpec(n_train=300, n_test=100))
-    return cfg, prep
 
 
 def _no_baseline_thread_left():

@@ -4,21 +4,12 @@ other, and a Ctrl-C or an error in one search stops both and keeps what finished
 import numpy as np
 import pytest
 
-from hwmodel.data.select import DataSpec, load_data
-from hwmodel.spec.config import Config
 from hwmodel.train import runs
 
 
 def _strip(res: dict) -> dict:
     return {k: v for k, v in res.items() if k not in ("phase_seconds", "learn_samples_per_second",
                                                       "infer_samples_per_second")}
-
-
-@pytest.fixture(scope="module")
-def tiny():
-    cfg = Config.preset("tiny")
-    prep, _ = load_data(cfg, DataSpec(n_train=300, n_test=100))
-    return cfg, prep
 
 
 def test_concurrent_searches_equal_searches_one_after_the_other(tiny):
