@@ -83,7 +83,8 @@ def _ttfs_pack(images, threshold):
 
 def encode_batch(images: np.ndarray, cfg: Config) -> "EventBatch":
     """``EventBatch.from_streams(encode_images(images, cfg), cfg)``, for TTFS without a stream per
-    image (a 60,000-image training set in about 0.3 s instead of 4 s)."""
+    image (Fashion-MNIST's 70,000 images: 0.2 s once compiled, 5.8 s with a stream per image);
+    other encodings, and images that do not match the sensor, take the per-stream path."""
     e = cfg.encoding
     images = np.asarray(images)
     if e.kind != "ttfs" or images.ndim != 3 or images.dtype != np.uint8 or \

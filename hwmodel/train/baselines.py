@@ -97,9 +97,13 @@ class Beside:
         self.share.slots.acquire()          # the on-chip run's core
         self._chip = True
         self._ex = ThreadPoolExecutor(1, thread_name_prefix="hwmodel-baselines")
-        with no_sigint():                   # a Ctrl-C inside submit() could leave the thread unjoined
-            self._fut = self._ex.submit(run_baselines, cfg, prep, epochs, orders, conv_kernels, bar, jobs,
-                                        chips=chips, fronts=fronts, share=self.share)
+        try:
+            with no_sigint():               # a Ctrl-C inside submit() could leave the thread unjoined
+                self._fut = self._ex.submit(run_baselines, cfg, prep, epochs, orders, conv_kernels, bar, jobs,
+                                            chips=chips, fronts=fronts, share=self.share)
+        except BaseException:               # the Ctrl-C deferred to here: stop the thread it started
+            self.cancel()
+            raise
 
     def chip_done(self) -> None:
         """The on-chip run ended: its core goes to the baselines."""
@@ -120,6 +124,8 @@ class Beside:
             self._ex.shutdown(wait=True)
 
     def cancel(self) -> None:
+        """Stop the runs at their next check, wait for the thread and close the bar (after
+        ``result()``: nothing is left to stop)."""
         self.share.stop.set()
         self.chip_done()
         self._ex.shutdown(wait=True)

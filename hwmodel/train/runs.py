@@ -167,24 +167,21 @@ def run_training(cfg: Config, prep: Prepared, *, epochs: int, mode: str = "on-ch
     res["learning_curves"] = curves
 
     beside = None
-    if mode in ("on-chip", "both"):
-        if baselines and jobs > 1:      # the baselines on the cores the on-chip run leaves
-            beside = Beside(cfg, prep, epochs, orders, conv_kernels, _baselines_bar(cfg, progress), jobs,
-                            rep.baseline_chips, fronts)
-        try:
+    try:
+        if mode in ("on-chip", "both"):
+            if baselines and jobs > 1:      # the baselines on the cores the on-chip run leaves
+                beside = Beside(cfg, prep, epochs, orders, conv_kernels, _baselines_bar(cfg, progress), jobs,
+                                rep.baseline_chips, fronts)
             _train_on_chip(cfg, prep, proc, orders, epochs, progress, saturation, rep, fronts)
-        except BaseException:
             if beside is not None:
-                beside.cancel()
-            raise
+                beside.chip_done()
+            clock.lap("on_chip")
+        if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
+            _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts, beside)
+            clock.lap("baselines")
+    finally:                            # whatever stopped the run (the chip's Ctrl-C too): no thread left
         if beside is not None:
-            beside.chip_done()
-        clock.lap("on_chip")
-    if baselines and mode in ("on-chip", "both") and rep.interrupted is None:
-        _train_baselines(cfg, prep, orders, epochs, conv_kernels, progress, jobs, rep, fronts, beside)
-        clock.lap("baselines")
-    elif beside is not None:            # the on-chip run was interrupted: nothing more runs
-        beside.cancel()
+            beside.cancel()
     if (float_reference or mode in ("off-chip", "both")) and rep.interrupted is None:
         _float_references(cfg, prep, proc, orders, epochs, mode, float_reference, conv_kernels, progress,
                           saturation, jobs, rep, fronts, clock)
