@@ -29,3 +29,13 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("waveforms (WAVES=1)")
         for line in waveform_lines(runner.WAVEFORMS):
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="module")
+def tiny_300():
+    """The tiny preset and 300 training / 100 test embedded digits (validation carved as usual)."""
+    from hwmodel.data.select import DataSpec, load_data
+    from hwmodel.spec.config import Config
+    cfg = Config.preset("tiny")
+    prep, _ = load_data(cfg, DataSpec(n_train=300, n_test=100))
+    return cfg, prep

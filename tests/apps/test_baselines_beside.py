@@ -16,11 +16,11 @@ def _no_baseline_thread_left():
     return not any(t.name.startswith("hwmodel-baselines") for t in threading.enumerate())
 
 
-def test_baselines_beside_the_chip_equal_baselines_after_it(tiny, monkeypatch):
+def test_baselines_beside_the_chip_equal_baselines_after_it(tiny_300, monkeypatch):
     """Same results with 1 thread (after the chip) and 2 (beside it); with 2, baseline runs are
     under way before the on-chip run's last epoch ends, one at a time while the chip holds a core,
     two at a time once it is done."""
-    cfg, prep = tiny
+    cfg, prep = tiny_300
     one = runs.run_training(cfg, prep, epochs=3, mode="on-chip", float_reference=False, jobs=1)
     lock, busy, peak = threading.Lock(), [0], {"during": 0, "after": 0}
     chip = {"epochs": 0, "first_baseline_epoch_during": None}
@@ -54,10 +54,10 @@ def test_baselines_beside_the_chip_equal_baselines_after_it(tiny, monkeypatch):
     assert "baselines" in two.results["phase_seconds"]
 
 
-def test_ctrl_c_in_the_on_chip_run_stops_the_baselines_beside_it(tiny, monkeypatch):
+def test_ctrl_c_in_the_on_chip_run_stops_the_baselines_beside_it(tiny_300, monkeypatch):
     """The chip's Ctrl-C in its second epoch: the chip of epoch 1 is kept, the baselines beside it
     stop at their next epoch (far fewer than their 13 runs x 20 epochs) and are not reported."""
-    cfg, prep = tiny
+    cfg, prep = tiny_300
     real_epoch, real_run = Processor.train_epoch, StackProcessor.run
     calls, baseline_epochs = [], []
 
@@ -82,8 +82,8 @@ def test_ctrl_c_in_the_on_chip_run_stops_the_baselines_beside_it(tiny, monkeypat
     assert 0 < len(baseline_epochs) < 40
 
 
-def test_an_error_in_the_baselines_beside_the_chip_is_raised(tiny, monkeypatch):
-    cfg, prep = tiny
+def test_an_error_in_the_baselines_beside_the_chip_is_raised(tiny_300, monkeypatch):
+    cfg, prep = tiny_300
 
     def fails(*a, **k):
         raise ValueError("baselines failed")

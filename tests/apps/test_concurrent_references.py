@@ -12,8 +12,8 @@ def _strip(res: dict) -> dict:
                                                       "infer_samples_per_second")}
 
 
-def test_concurrent_searches_equal_searches_one_after_the_other(tiny):
-    cfg, prep = tiny
+def test_concurrent_searches_equal_searches_one_after_the_other(tiny_300):
+    cfg, prep = tiny_300
     one = runs.run_training(cfg, prep, epochs=2, mode="both", jobs=1, baselines=False)
     two = runs.run_training(cfg, prep, epochs=2, mode="both", jobs=2, baselines=False)
     assert _strip(one.results) == _strip(two.results)
@@ -24,8 +24,8 @@ def test_concurrent_searches_equal_searches_one_after_the_other(tiny):
     assert "float_references" in two.results["phase_seconds"]
 
 
-def test_ctrl_c_in_one_search_stops_both_and_keeps_the_finished_one(tiny, monkeypatch):
-    cfg, prep = tiny
+def test_ctrl_c_in_one_search_stops_both_and_keeps_the_finished_one(tiny_300, monkeypatch):
+    cfg, prep = tiny_300
     real = runs.train_reference
     stopped = []
 
