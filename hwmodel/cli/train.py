@@ -248,7 +248,7 @@ def learning_curves_figure(res: dict):
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
     band = " (band: ± std over seeds)" if len(seeds) > 1 else ""
-    ax.set_title(f"{res.get('config', '')}: learning curves on {res.get('n_val', 0)} validation digits, "
+    ax.set_title(f"{res.get('config', '')}: learning curves on {res.get('n_val', 0)} validation samples, "
                  f"seed{'s' * (len(seeds) > 1)} {', '.join(map(str, seeds))}{band}", fontsize=9)
     if ep:
         ax.set_xticks(ep if len(ep) <= 20 else ep[::max(1, len(ep) // 10)])
